@@ -1,0 +1,37 @@
+import * as core from '@actions/core'
+import { describeError } from './aws.js'
+import { InputError } from './inputs.js'
+
+export interface ActionContext {
+  /** Aborted on SIGINT/SIGTERM (a cancelled job): stop starting work, clean up. */
+  signal: AbortSignal
+}
+
+/**
+ * Runs an action body: cancellation signals become an AbortSignal, a thrown
+ * error fails the step with one clear message (input errors first of all).
+ */
+export async function runAction(body: (context: ActionContext) => Promise<void>): Promise<void> {
+  const controller = new AbortController()
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      core.warning(`Received ${signal}: finishing what is in flight and starting nothing new.`)
+      controller.abort(new Error(`Cancelled by ${signal}`))
+    }
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    await body({ signal: controller.signal })
+  } catch (error) {
+    if (error instanceof InputError) core.setFailed(error.message)
+    else core.setFailed(describeError(error))
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+export function setJsonOutput(name: string, value: unknown): void {
+  core.setOutput(name, JSON.stringify(value))
+}

@@ -1,0 +1,66 @@
+/**
+ * One place where AWS SDK v3 clients are made. The SDK itself reads the standard
+ * environment (credential chain, AWS_REGION, AWS_ENDPOINT_URL and
+ * AWS_ENDPOINT_URL_<SERVICE>, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE); this factory only
+ * changes the defaults when those variables are unset: CI jobs run against busy
+ * accounts, so retries use the adaptive mode (client-side rate limiting after
+ * throttling) with more attempts than the SDK's 3.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 8
+export const DEFAULT_RETRY_MODE = 'adaptive'
+export const USER_AGENT = 'multi-region-actions/1'
+
+export interface AwsClientConfig {
+  region: string
+  maxAttempts?: number
+  retryMode?: string
+  customUserAgent: string
+}
+
+export function awsClientConfig(region: string, env: NodeJS.ProcessEnv = process.env): AwsClientConfig {
+  const config: AwsClientConfig = { region, customUserAgent: USER_AGENT }
+  // Left undefined when set in the environment, so the SDK's own loader applies it.
+  if (!env.AWS_MAX_ATTEMPTS) config.maxAttempts = DEFAULT_MAX_ATTEMPTS
+  if (!env.AWS_RETRY_MODE) config.retryMode = DEFAULT_RETRY_MODE
+  return config
+}
+
+type ClientConstructor<C> = new (config: AwsClientConfig) => C
+
+/**
+ * Returns one client per service and region for the lifetime of a run, so
+ * connections and the adaptive rate limiter's state are shared by every call
+ * made to that region.
+ */
+export function clientFactory<C>(ctor: ClientConstructor<C>, env: NodeJS.ProcessEnv = process.env) {
+  const clients = new Map<string, C>()
+  return (region: string): C => {
+    let client = clients.get(region)
+    if (client === undefined) {
+      client = new ctor(awsClientConfig(region, env))
+      clients.set(region, client)
+    }
+    return client
+  }
+}
+
+/** The error's AWS code (`name`), e.g. `ValidationError` or `Throttling`. */
+export function errorCode(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const e = error as { name?: string; Code?: string; code?: string }
+    return e.Code ?? e.name ?? e.code ?? 'Error'
+  }
+  return 'Error'
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name
+  return String(error)
+}
+
+/** `Code: message`, the form users see in AWS's console and CLI. */
+export function describeError(error: unknown): string {
+  const code = errorCode(error)
+  const message = errorMessage(error)
+  return message.startsWith(code) || code === 'Error' ? message : `${code}: ${message}`
+}
