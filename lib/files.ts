@@ -27,6 +27,10 @@ export function workspaceFile(input: string, value: string, env: NodeJS.ProcessE
   return full
 }
 
-export function readWorkspaceFile(input: string, value: string, env: NodeJS.ProcessEnv = process.env): string {
+export function readWorkspaceFile(
+  input: string,
+  value: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return readFileSync(workspaceFile(input, value, env), 'utf8')
 }

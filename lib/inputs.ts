@@ -13,7 +13,9 @@ export class InputError extends Error {
     readonly accepted: string,
     options: { secret?: boolean } = {},
   ) {
-    const shown = options.secret ? '(value hidden)' : JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}...` : value)
+    const shown = options.secret
+      ? '(value hidden)'
+      : JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}...` : value)
     super(`Input '${input}': ${shown} is not valid. Expected ${accepted}.`)
     this.name = 'InputError'
   }
@@ -69,9 +71,15 @@ export class Inputs {
   }
 
   /** A string that must match a pattern, such as an ARN or an id. */
-  matching(name: string, pattern: RegExp, accepted: string, options: { required?: boolean; secret?: boolean } = {}) {
+  matching(
+    name: string,
+    pattern: RegExp,
+    accepted: string,
+    options: { required?: boolean; secret?: boolean } = {},
+  ) {
     const value = this.string(name, { required: options.required })
-    if (value !== '' && !pattern.test(value)) throw new InputError(name, value, accepted, { secret: options.secret })
+    if (value !== '' && !pattern.test(value))
+      throw new InputError(name, value, accepted, { secret: options.secret })
     return value === '' ? undefined : value
   }
 
@@ -100,7 +108,10 @@ export class Inputs {
     throw new InputError(name, value, 'true or false')
   }
 
-  integer(name: string, options: { default?: number; min?: number; max?: number; required?: boolean } = {}): number {
+  integer(
+    name: string,
+    options: { default?: number; min?: number; max?: number; required?: boolean } = {},
+  ): number {
     const value = this.raw(name)
     const min = options.min ?? Number.MIN_SAFE_INTEGER
     const max = options.max ?? Number.MAX_SAFE_INTEGER
@@ -168,7 +179,11 @@ export function validateRegions(name: string, raw: string, regions: string[]): s
   const partitions = new Set<string>()
   for (const region of regions) {
     if (!REGION_SHAPE.test(region)) {
-      throw new InputError(name, region, 'AWS region names such as us-east-1 or eu-west-2, separated by commas or newlines')
+      throw new InputError(
+        name,
+        region,
+        'AWS region names such as us-east-1 or eu-west-2, separated by commas or newlines',
+      )
     }
     const partition = partitionOf(region)
     if (partition === undefined) {
@@ -236,7 +251,8 @@ export function parseKeyValuePairs(name: string, raw: string): Array<[string, st
       value = text.slice(i, stop).trim()
       i = stop
     }
-    if (pairs.some(([k]) => k === key)) throw new InputError(name, raw, `${accepted}; '${key}' is given twice`)
+    if (pairs.some(([k]) => k === key))
+      throw new InputError(name, raw, `${accepted}; '${key}' is given twice`)
     pairs.push([key, value])
   }
   return pairs

@@ -68,7 +68,9 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, options:
     if (result !== undefined) return result
     const delay = delays.next().value
     if (options.timeoutMs !== undefined && Date.now() - started + delay > options.timeoutMs) {
-      throw new TimeoutError(`Timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${options.what}`)
+      throw new TimeoutError(
+        `Timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${options.what}`,
+      )
     }
     await sleep(delay, options.signal)
   }

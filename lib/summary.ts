@@ -28,7 +28,13 @@ export interface GanttBar {
 /** A mermaid gantt chart, in seconds from the earliest bar's start. */
 export function mermaidGantt(title: string, bars: readonly GanttBar[]): string {
   const origin = Math.min(...bars.map((b) => b.startMs))
-  const lines = ['```mermaid', 'gantt', `  title ${mermaidLabel(title)}`, '  dateFormat x', '  axisFormat %M:%S']
+  const lines = [
+    '```mermaid',
+    'gantt',
+    `  title ${mermaidLabel(title)}`,
+    '  dateFormat x',
+    '  axisFormat %M:%S',
+  ]
   let section = ''
   bars.forEach((bar, i) => {
     if (bar.section !== section) {
@@ -50,7 +56,12 @@ export interface BarSeries {
 }
 
 /** A mermaid xychart bar chart (one bar series per entry, same categories). */
-export function mermaidBarChart(title: string, categories: readonly string[], yLabel: string, series: readonly BarSeries[]) {
+export function mermaidBarChart(
+  title: string,
+  categories: readonly string[],
+  yLabel: string,
+  series: readonly BarSeries[],
+) {
   const max = Math.max(1, ...series.flatMap((s) => s.values))
   const lines = [
     '```mermaid',

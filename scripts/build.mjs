@@ -16,11 +16,16 @@ const ncc = join('node_modules', '.bin', 'ncc')
 for (const name of names) {
   rmSync(join('dist', name), { recursive: true, force: true })
   const entries = [['index.ts', join('dist', name)]]
-  if (existsSync(join('actions', name, 'src', 'post.ts'))) entries.push(['post.ts', join('dist', name, 'post')])
+  if (existsSync(join('actions', name, 'src', 'post.ts')))
+    entries.push(['post.ts', join('dist', name, 'post')])
   for (const [entry, out] of entries) {
-    execFileSync(ncc, ['build', join('actions', name, 'src', entry), '-o', out, '--license', 'licenses.txt', '--quiet'], {
-      stdio: 'inherit',
-    })
+    execFileSync(
+      ncc,
+      ['build', join('actions', name, 'src', entry), '-o', out, '--license', 'licenses.txt', '--quiet'],
+      {
+        stdio: 'inherit',
+      },
+    )
     console.log(`built ${out}/index.js`)
   }
 }

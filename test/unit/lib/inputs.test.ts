@@ -44,7 +44,9 @@ describe('Inputs scalars', () => {
     expect(i.boolean('b', true)).toBe(false)
     expect(i.boolean('missing', true)).toBe(true)
     expect(i.integer('n', { min: 1, max: 10 })).toBe(5)
-    expect(() => i.integer('n', { min: 6 })).toThrow(/Input 'n': "5" is not valid\. Expected a whole number from 6/)
+    expect(() => i.integer('n', { min: 6 })).toThrow(
+      /Input 'n': "5" is not valid\. Expected a whole number from 6/,
+    )
     expect(() => i.integer('bad')).toThrow(/whole number/)
     expect(() => i.integer('big')).toThrow(/whole number/)
     expect(() => i.boolean('n', false)).toThrow(/true or false/)

@@ -1,0 +1,35 @@
+import { awsClientConfig, clientFactory, describeError, errorCode } from '../../../lib/aws.js'
+
+describe('awsClientConfig', () => {
+  it('defaults to adaptive retries with more than 3 attempts', () => {
+    const config = awsClientConfig('eu-west-1', {})
+    expect(config).toMatchObject({ region: 'eu-west-1', retryMode: 'adaptive' })
+    expect(config.maxAttempts).toBeGreaterThan(3)
+  })
+  it('leaves attempts and mode to the SDK when the environment sets them', () => {
+    const config = awsClientConfig('eu-west-1', { AWS_MAX_ATTEMPTS: '2', AWS_RETRY_MODE: 'standard' })
+    expect(config.maxAttempts).toBeUndefined()
+    expect(config.retryMode).toBeUndefined()
+  })
+})
+
+describe('clientFactory', () => {
+  it('makes one client per region', () => {
+    class FakeClient {
+      constructor(readonly config: { region: string }) {}
+    }
+    const get = clientFactory(FakeClient, {})
+    expect(get('us-east-1')).toBe(get('us-east-1'))
+    expect(get('us-east-1')).not.toBe(get('us-west-2'))
+    expect(get('us-west-2').config.region).toBe('us-west-2')
+  })
+})
+
+describe('errors', () => {
+  it('shows the AWS code before the message', () => {
+    const error = Object.assign(new Error('Stack does not exist'), { name: 'ValidationError' })
+    expect(errorCode(error)).toBe('ValidationError')
+    expect(describeError(error)).toBe('ValidationError: Stack does not exist')
+    expect(describeError(new Error('plain'))).toBe('plain')
+  })
+})

@@ -1,0 +1,29 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { readWorkspaceFile, workspaceFile } from '../../../lib/files.js'
+
+describe('workspaceFile', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ws-'))
+  const outside = mkdtempSync(join(tmpdir(), 'out-'))
+  mkdirSync(join(root, 'templates'))
+  writeFileSync(join(root, 'templates', 'a.yaml'), 'x: 1')
+  writeFileSync(join(outside, 'secret.txt'), 'secret')
+  symlinkSync(join(outside, 'secret.txt'), join(root, 'link.txt'))
+  const env = { GITHUB_WORKSPACE: root }
+
+  it('resolves a file inside the workspace', () => {
+    expect(readWorkspaceFile('template', 'templates/a.yaml', env)).toBe('x: 1')
+    expect(workspaceFile('template', './templates/../templates/a.yaml', env)).toBe(
+      join(root, 'templates', 'a.yaml'),
+    )
+  })
+  it('refuses paths that leave the workspace, by .., absolute path or symlink', () => {
+    expect(() => workspaceFile('template', '../out/secret.txt', env)).toThrow(
+      /Input 'template'.*inside the workspace/,
+    )
+    expect(() => workspaceFile('template', join(outside, 'secret.txt'), env)).toThrow(/inside the workspace/)
+    expect(() => workspaceFile('template', 'link.txt', env)).toThrow(/inside the workspace/)
+    expect(() => workspaceFile('template', 'templates/missing.yaml', env)).toThrow(/no such file/)
+  })
+})
