@@ -80,7 +80,9 @@ export async function runActionInProcess(
   process.exitCode = savedExitCode
   const lines = stdout.split('\n')
   const messages = (kind: string) =>
-    lines.filter((l) => l.startsWith(`::${kind}`)).map((l) => unescapeCommand(l.slice(l.indexOf('::', 2) + 2)))
+    lines
+      .filter((l) => l.startsWith(`::${kind}`))
+      .map((l) => unescapeCommand(l.slice(l.indexOf('::', 2) + 2)))
   return {
     outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
     summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),

@@ -28,7 +28,10 @@ export interface ProxyReply {
 }
 
 /** Return 'drop' to destroy the socket without an answer. */
-export type ProxyHandler = (req: ProxyRequest, forward: () => Promise<ProxyReply>) => Promise<ProxyReply | 'drop'>
+export type ProxyHandler = (
+  req: ProxyRequest,
+  forward: () => Promise<ProxyReply>,
+) => Promise<ProxyReply | 'drop'>
 
 export interface ProxyStats {
   total: number
@@ -44,13 +47,20 @@ export interface LoopbackProxy {
   close(): Promise<void>
 }
 
-export function parseRequest(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): ProxyRequest {
+export function parseRequest(
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+): ProxyRequest {
   const auth = String(headers.authorization ?? '')
   const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\//.exec(auth)
   const region = scope?.[1] ?? ''
   const service = scope?.[2] ?? ''
   const contentType = String(headers['content-type'] ?? '')
-  const params = contentType.includes('x-www-form-urlencoded') ? new URLSearchParams(body.toString()) : new URLSearchParams()
+  const params = contentType.includes('x-www-form-urlencoded')
+    ? new URLSearchParams(body.toString())
+    : new URLSearchParams()
   const target = headers['x-amz-target']
   let operation: string
   if (params.get('Action')) operation = params.get('Action')!
@@ -69,7 +79,8 @@ export function forwardTo(target: string, req: ProxyRequest): Promise<ProxyReply
       res.on('end', () => {
         const out: Record<string, string> = {}
         for (const [k, v] of Object.entries(res.headers)) {
-          if (v !== undefined && k !== 'transfer-encoding' && k !== 'connection') out[k] = Array.isArray(v) ? v.join(', ') : v
+          if (v !== undefined && k !== 'transfer-encoding' && k !== 'connection')
+            out[k] = Array.isArray(v) ? v.join(', ') : v
         }
         resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) })
       })
@@ -86,7 +97,12 @@ export async function startLoopbackProxy(target: string, handler?: ProxyHandler)
     const chunks: Buffer[] = []
     incoming.on('data', (c: Buffer) => chunks.push(c))
     incoming.on('end', () => {
-      const req = parseRequest(incoming.method ?? 'GET', incoming.url ?? '/', incoming.headers, Buffer.concat(chunks))
+      const req = parseRequest(
+        incoming.method ?? 'GET',
+        incoming.url ?? '/',
+        incoming.headers,
+        Buffer.concat(chunks),
+      )
       stats.total++
       stats.inFlight++
       stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight)
