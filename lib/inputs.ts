@@ -162,7 +162,7 @@ export class Inputs {
   region(name: string, options: { required?: boolean } = {}): string | undefined {
     const value = this.string(name, { required: options.required })
     if (value === '') return undefined
-    return validateRegions(name, value, [value])[0]
+    return validateRegions(name, value, [value], 'an AWS region name such as us-east-1')[0]
   }
 
   /** A JSON or YAML mapping, written inline or as a path to a .json/.yaml/.yml file. */

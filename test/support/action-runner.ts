@@ -1,3 +1,4 @@
+import * as core from '@actions/core'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -60,6 +61,9 @@ export async function runActionInProcess(
     process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value)
   }
   Object.assign(process.env, files, env)
+  // @actions/core remembers the first summary file it wrote to; each run has its own.
+  ;(core.summary as unknown as { _filePath?: string })._filePath = undefined
+  core.summary.emptyBuffer()
   let stdout = ''
   const write = process.stdout.write.bind(process.stdout)
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {

@@ -1,0 +1,163 @@
+import * as core from '@actions/core'
+import { Route53Client } from '@aws-sdk/client-route-53'
+import { runAction, setJsonOutput, type ActionContext } from '../../../lib/action.js'
+import { clientFactory, describeError } from '../../../lib/aws.js'
+import { Inputs } from '../../../lib/inputs.js'
+import { RegionLog } from '../../../lib/log.js'
+import { runDrill, type DrillInput, type DrillResult } from './drill.js'
+import { RESTORED_KEY, STATE_KEY } from './health-check-update.js'
+import { checkDrillRegion, checkRecordType, getSettings, type Settings } from './input-helper.js'
+import {
+  configurationChecks,
+  distinctRegions,
+  drillBlocker,
+  drillNotStarted,
+  healthyInRoute53,
+  healthyRegionsOf,
+  minHealthyCheck,
+  planLines,
+  route53Checks,
+  route53View,
+  simulate,
+  simulationChecks,
+  type Check,
+} from './plan.js'
+import { probeChecks, probeLine, probeRecords } from './probes.js'
+import { readCurrentState, readHealthStatus, route53ClientRegion, testDnsAnswer } from './route53.js'
+import { buildReport, renderSummary } from './summary.js'
+
+export async function run(): Promise<void> {
+  await runAction((context) => verify(getSettings(new Inputs()), context))
+}
+
+async function verify(settings: Settings, { signal }: ActionContext): Promise<void> {
+  const clientRegion = route53ClientRegion(settings.drillRegion ?? process.env.AWS_REGION)
+  const client = clientFactory(Route53Client)(clientRegion)
+
+  // Read the current state once; every later step works from this copy.
+  const state = await readCurrentState(
+    client,
+    settings.hostedZoneId,
+    settings.recordName,
+    settings.recordType,
+    signal,
+  )
+  checkRecordType(settings.recordName, state.recordType, state.types)
+  const { records, healthChecks, statuses, recordType } = state
+  const regions = distinctRegions(records)
+  checkDrillRegion(settings.drillRegion, regions)
+  const logs = new Map(regions.map((r) => [r, new RegionLog(r)]))
+  const logOf = (region: string) => logs.get(region)!
+
+  const checks: Check[] = [
+    ...configurationChecks(records, healthChecks, settings),
+    ...route53Checks(records, statuses),
+  ]
+  for (const c of checks.filter((c) => c.category === 'route53'))
+    logOf(c.subject).info(`Route 53: ${c.detail}`)
+
+  const probeFailed = new Set<string>()
+  const probeAndLog = async (selected: typeof records) => {
+    const outcomes = await probeRecords(selected, healthChecks, signal)
+    for (const o of outcomes) {
+      logOf(o.record.region).info(`Probe ${o.result.ok ? 'passed' : 'failed'}: ${probeLine(o)}`)
+      if (!o.result.ok) probeFailed.add(o.record.region)
+    }
+    return probeChecks(outcomes)
+  }
+  if (settings.probe) checks.push(...(await probeAndLog(records)))
+
+  const healthyRegions = healthyRegionsOf(records, statuses, probeFailed)
+  checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length))
+  const simulation = simulate(records, healthyInRoute53(statuses), settings.simulateDepth)
+  checks.push(...simulationChecks(simulation))
+
+  // The plan is complete: print it before anything is changed.
+  core.info(
+    `Plan for ${settings.recordName} ${recordType} in ${settings.hostedZoneId} (${regions.length} regions):`,
+  )
+  for (const line of planLines(checks)) core.info(line)
+
+  let drill: { region: string; result: DrillResult } | undefined
+  const region = settings.drillRegion
+  if (region) {
+    const blocker =
+      drillBlocker(region, records, healthChecks, healthyRegions) ??
+      (signal.aborted ? 'cancelled' : undefined)
+    if (blocker) {
+      checks.push(drillNotStarted(region, blocker))
+      logOf(region).error(`Drill not started: ${blocker}`, 'verify-failover drill')
+    } else {
+      const healthCheckId = records.find((r) => r.region === region)!.healthCheckId!
+      core.info(`Drill: will invert health check ${healthCheckId} of ${region}, then restore it.`)
+      const result = await runDrillSafely({
+        client,
+        api: {
+          status: (id, s) => readHealthStatus(client, id, s),
+          answer: (s) => testDnsAnswer(client, settings.hostedZoneId, settings.recordName, recordType, s),
+        },
+        region,
+        healthCheckId,
+        clientRegion,
+        records,
+        timeoutMs: settings.drillTimeoutMs,
+        pollMaxMs: settings.pollMaxMs,
+        log: logOf(region),
+        signal,
+        saveState: (saved) => core.saveState(STATE_KEY, JSON.stringify(saved)),
+        markRestored: () => core.saveState(RESTORED_KEY, 'true'),
+        probeRegions: (taken) =>
+          settings.probe ? probeAndLog(records.filter((r) => taken.includes(r.region))) : Promise.resolve([]),
+      })
+      checks.push(...result.checks)
+      drill = { region, result }
+    }
+  }
+
+  const checkers = records.flatMap((r) => {
+    const observations = r.healthCheckId ? statuses.get(r.healthCheckId) : undefined
+    return observations ? [{ region: r.region, ...route53View(observations) }] : []
+  })
+  const report = buildReport(
+    {
+      hostedZoneId: settings.hostedZoneId,
+      recordName: settings.recordName,
+      recordType,
+      regions,
+      healthyRegions,
+      checkers: checkers.map(({ region: r, successes, total }) => ({ region: r, successes, total })),
+      checks,
+      simulation,
+    },
+    drill,
+  )
+  setJsonOutput('report', report)
+  setJsonOutput('healthy-regions', healthyRegions)
+  if (drill?.result.failoverSeconds !== undefined)
+    core.setOutput('failover-seconds', String(drill.result.failoverSeconds))
+  if (drill?.result.recoverySeconds !== undefined)
+    core.setOutput('recovery-seconds', String(drill.result.recoverySeconds))
+  await core.summary.addRaw(renderSummary(report, drill?.result.bars)).write()
+
+  const failed = checks.filter((c) => !c.passed)
+  for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {
+    core.error(`${c.name} [${c.subject}]: ${c.detail}`, { title: `verify-failover: ${c.category}` })
+  }
+  if (failed.length > 0) core.setFailed(`${failed.length} of ${checks.length} failover checks failed`)
+  else core.info(`All ${checks.length} failover checks passed.`)
+}
+
+/** A drill that could not even start (its first read failed) is a failed row, not a lost report. */
+async function runDrillSafely(input: DrillInput): Promise<DrillResult> {
+  try {
+    return await runDrill(input)
+  } catch (error) {
+    input.log.error(`Drill not started: ${describeError(error)}`, 'verify-failover drill')
+    return {
+      checks: [drillNotStarted(input.region, describeError(error))],
+      bars: [],
+      baseline: [],
+      duringFailover: [],
+    }
+  }
+}

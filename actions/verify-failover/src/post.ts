@@ -1,0 +1,2 @@
+import { runPost } from './post-main.js'
+void runPost()

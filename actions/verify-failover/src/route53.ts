@@ -1,0 +1,167 @@
+import {
+  GetHealthCheckCommand,
+  GetHealthCheckStatusCommand,
+  ListResourceRecordSetsCommand,
+  TestDNSAnswerCommand,
+  type HealthCheck,
+  type HealthCheckObservation,
+  type ResourceRecordSet,
+  type Route53Client,
+  type RRType,
+} from '@aws-sdk/client-route-53'
+import { errorCode } from '../../../lib/aws.js'
+import { retryWhile } from '../../../lib/poll.js'
+import { partitionOf } from '../../../lib/regions.js'
+import { chooseRecordType, normaliseName, toRoutedRecords, type RoutedRecord } from './plan.js'
+import { fanOut } from '../../../lib/fanout.js'
+
+/** Route 53 is global; its API is signed for one region per partition. */
+export function route53ClientRegion(region: string | undefined): string {
+  const partition = region ? partitionOf(region) : undefined
+  if (partition === 'aws-cn') return 'cn-northwest-1'
+  if (partition === 'aws-us-gov') return 'us-gov-west-1'
+  return 'us-east-1'
+}
+
+/**
+ * Errors that are safe to repeat but may outlast the SDK's own attempts on a
+ * busy account (Route 53 allows 5 requests a second, GetHealthCheckStatus 1).
+ */
+const RETRYABLE = new Set([
+  'PriorRequestNotComplete',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+])
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'TimeoutError',
+  'RequestTimeout',
+])
+export function isRetryable(error: unknown): boolean {
+  const e = error as { $metadata?: { httpStatusCode?: number }; code?: string; message?: string }
+  const status = e?.$metadata?.httpStatusCode
+  if (RETRYABLE.has(errorCode(error)) || (status !== undefined && status >= 500)) return true
+  // A dropped connection: every Route 53 call made here is a read or a version-guarded update, so repeating is safe.
+  return (
+    NETWORK.has(errorCode(error)) || NETWORK.has(e?.code ?? '') || /socket hang up/i.test(e?.message ?? '')
+  )
+}
+
+export function withRetries<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return retryWhile(() => fn(), { retryable: isRetryable, timeoutMs: 60000, signal })
+}
+
+/** Every record set with the name (all types), reading the pages until the name is passed. */
+export async function readRecordSets(
+  client: Route53Client,
+  zoneId: string,
+  name: string,
+): Promise<ResourceRecordSet[]> {
+  const wanted = normaliseName(name)
+  const found: ResourceRecordSet[] = []
+  let start: { name?: string; type?: RRType; id?: string } = { name: wanted }
+  for (;;) {
+    const page = await withRetries(() =>
+      client.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          StartRecordName: start.name,
+          StartRecordType: start.type,
+          StartRecordIdentifier: start.id,
+        }),
+      ),
+    )
+    const sets = page.ResourceRecordSets ?? []
+    found.push(...sets.filter((s) => normaliseName(s.Name ?? '') === wanted))
+    const passed = sets.some((s) => normaliseName(s.Name ?? '') !== wanted && found.length > 0)
+    if (!page.IsTruncated || passed) break
+    start = { name: page.NextRecordName, type: page.NextRecordType, id: page.NextRecordIdentifier }
+  }
+  return found
+}
+
+export async function readHealthCheck(client: Route53Client, id: string, signal?: AbortSignal) {
+  try {
+    const out = await withRetries(() => client.send(new GetHealthCheckCommand({ HealthCheckId: id })), signal)
+    return out.HealthCheck
+  } catch (error) {
+    if (errorCode(error) === 'NoSuchHealthCheck') return undefined
+    throw error
+  }
+}
+
+export async function readHealthStatus(
+  client: Route53Client,
+  id: string,
+  signal?: AbortSignal,
+): Promise<HealthCheckObservation[]> {
+  const out = await withRetries(
+    () => client.send(new GetHealthCheckStatusCommand({ HealthCheckId: id })),
+    signal,
+  )
+  return out.HealthCheckObservations ?? []
+}
+
+/** The values Route 53's name servers answer with now (TestDNSAnswer). */
+export async function testDnsAnswer(
+  client: Route53Client,
+  zoneId: string,
+  name: string,
+  type: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const out = await withRetries(
+    () =>
+      client.send(
+        new TestDNSAnswerCommand({ HostedZoneId: zoneId, RecordName: name, RecordType: type as RRType }),
+      ),
+    signal,
+  )
+  return out.RecordData ?? []
+}
+
+export type HealthChecks = ReadonlyMap<string, HealthCheck | undefined>
+
+export interface CurrentState {
+  recordType: string
+  /** Every type the name has, for messages. */
+  types: string[]
+  records: RoutedRecord[]
+  healthChecks: HealthChecks
+  statuses: Map<string, HealthCheckObservation[]>
+}
+
+/**
+ * Everything the checks need, read once: the name's records (one paginated
+ * listing), each distinct health check, and Route 53's status of each existing
+ * check (GetHealthCheckStatus allows one call a second, so two at a time).
+ */
+export async function readCurrentState(
+  client: Route53Client,
+  zoneId: string,
+  recordName: string,
+  requestedType: string | undefined,
+  signal?: AbortSignal,
+): Promise<CurrentState> {
+  const sets = await readRecordSets(client, zoneId, recordName)
+  const types = [...new Set(sets.map((s) => String(s.Type)))]
+  const recordType = chooseRecordType(sets, requestedType) ?? ''
+  const group = sets.filter((s) => s.Type === recordType)
+  const ids = [...new Set(group.map((s) => s.HealthCheckId).filter((id): id is string => id !== undefined))]
+  const healthChecks = new Map<string, HealthCheck | undefined>()
+  for (const r of await fanOut(ids, (id) => readHealthCheck(client, id, signal), { concurrency: 4 })) {
+    if (r.state === 'rejected') throw r.error
+    if (r.state === 'fulfilled') healthChecks.set(r.item, r.value)
+  }
+  const statuses = new Map<string, HealthCheckObservation[]>()
+  const existing = ids.filter((id) => healthChecks.get(id) !== undefined)
+  for (const r of await fanOut(existing, (id) => readHealthStatus(client, id, signal), { concurrency: 2 })) {
+    if (r.state === 'rejected') throw r.error
+    if (r.state === 'fulfilled') statuses.set(r.item, r.value)
+  }
+  return { recordType, types, records: toRoutedRecords(group, healthChecks), healthChecks, statuses }
+}

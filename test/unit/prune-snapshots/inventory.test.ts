@@ -1,0 +1,56 @@
+import { snapshotFilters, toSnapshot } from '../../../actions/prune-snapshots/src/inventory.js'
+
+describe('snapshotFilters', () => {
+  const base = { filters: [], volumeIds: [], source: true, dr: false }
+  it('sends Key=Value as tag:Key and the first Key=* as tag-key', () => {
+    expect(
+      snapshotFilters({
+        ...base,
+        filters: [{ key: 'Backup', value: 'nightly' }, { key: 'Team' }, { key: 'Owner' }],
+      }),
+    ).toEqual([
+      { Name: 'tag:Backup', Values: ['nightly'] },
+      { Name: 'tag-key', Values: ['Team'] },
+    ])
+  })
+  it('filters by volume in a source region and by the source volume tag in the DR region', () => {
+    expect(snapshotFilters({ ...base, volumeIds: ['vol-12345678'] })).toEqual([
+      { Name: 'volume-id', Values: ['vol-12345678'] },
+    ])
+    expect(snapshotFilters({ ...base, source: false, dr: true, volumeIds: ['vol-12345678'] })).toEqual([
+      { Name: 'tag:prune-snapshots:source-volume-id', Values: ['vol-12345678'] },
+    ])
+    expect(snapshotFilters({ ...base, source: false, dr: true })).toEqual([
+      { Name: 'tag-key', Values: ['prune-snapshots:source-snapshot-id'] },
+    ])
+    // A region that is both: copies have no real volume id, so the volume check is left to the planner.
+    expect(snapshotFilters({ ...base, dr: true, volumeIds: ['vol-12345678'] })).toEqual([])
+  })
+})
+
+describe('toSnapshot', () => {
+  it('keeps what the planner needs', () => {
+    expect(
+      toSnapshot('eu-west-1', {
+        SnapshotId: 'snap-1',
+        VolumeId: 'vol-1',
+        OwnerId: '123456789012',
+        State: 'completed',
+        StartTime: new Date('2026-01-01T00:00:00Z'),
+        StorageTier: 'standard',
+        Tags: [{ Key: 'a', Value: 'b' }],
+      }),
+    ).toEqual({
+      id: 'snap-1',
+      region: 'eu-west-1',
+      volumeId: 'vol-1',
+      ownerId: '123456789012',
+      state: 'completed',
+      startTime: Date.parse('2026-01-01T00:00:00Z'),
+      storageTier: 'standard',
+      description: undefined,
+      encrypted: undefined,
+      tags: { a: 'b' },
+    })
+  })
+})

@@ -1,0 +1,160 @@
+import { jest } from '@jest/globals'
+import { GetHealthCheckCommand, UpdateHealthCheckCommand, type Route53Client } from '@aws-sdk/client-route-53'
+import { RegionLog } from '../../../lib/log.js'
+import {
+  regionsInAnswer,
+  regionValues,
+  runDrill,
+  type DrillInput,
+} from '../../../actions/verify-failover/src/drill.js'
+import type { RoutedRecord } from '../../../actions/verify-failover/src/plan.js'
+
+const records: RoutedRecord[] = [
+  { setIdentifier: 'a', region: 'us-east-1', policy: 'latency', values: ['10.0.0.1'], healthCheckId: 'hc-a' },
+  { setIdentifier: 'b', region: 'eu-west-1', policy: 'latency', values: ['10.0.1.1'], healthCheckId: 'hc-b' },
+  {
+    setIdentifier: 'c',
+    region: 'ap-southeast-2',
+    policy: 'latency',
+    values: [],
+    alias: { dnsName: 'lb.ap-southeast-2.elb.amazonaws.com.', evaluateTargetHealth: true },
+  },
+]
+
+/** A Route 53 whose health and answer follow the Inverted flag, with a chosen lag. */
+function world(options: { failUpdatesFrom?: number; neverUnhealthy?: boolean } = {}) {
+  const events: string[] = []
+  const check = { inverted: false, version: 1 }
+  let updates = 0
+  const client = {
+    send: async (command: unknown) => {
+      if (command instanceof GetHealthCheckCommand) {
+        return {
+          HealthCheck: {
+            Id: 'hc-a',
+            HealthCheckVersion: check.version,
+            HealthCheckConfig: { Inverted: check.inverted },
+          },
+        }
+      }
+      if (command instanceof UpdateHealthCheckCommand) {
+        updates++
+        if (options.failUpdatesFrom !== undefined && updates >= options.failUpdatesFrom)
+          throw new Error('AccessDenied')
+        events.push(`update Inverted=${command.input.Inverted}`)
+        check.inverted = command.input.Inverted!
+        check.version++
+        return {}
+      }
+      throw new Error('unexpected')
+    },
+  } as unknown as Route53Client
+  const unhealthy = () => check.inverted && !options.neverUnhealthy
+  const api = {
+    status: async () => [
+      { StatusReport: { Status: unhealthy() ? 'Failure: inverted' : 'Success: HTTP 200' } },
+    ],
+    answer: async () => (unhealthy() ? ['10.0.1.1'] : ['10.0.0.1']),
+  }
+  return { client, api, events, check }
+}
+
+function input(w: ReturnType<typeof world>, extra: Partial<DrillInput> = {}): DrillInput {
+  return {
+    client: w.client,
+    api: w.api,
+    region: 'us-east-1',
+    healthCheckId: 'hc-a',
+    clientRegion: 'us-east-1',
+    records,
+    timeoutMs: 1000,
+    pollMaxMs: 20,
+    log: new RegionLog('us-east-1'),
+    signal: new AbortController().signal,
+    saveState: (state) => w.events.push(`save ${state.healthCheckId} original=${state.originalInverted}`),
+    markRestored: () => w.events.push('restored'),
+    probeRegions: async (regions) =>
+      regions.map((subject) => ({
+        category: 'probe' as const,
+        name: 'Runner probe',
+        subject,
+        passed: true,
+        detail: 'ok',
+      })),
+    ...extra,
+  }
+}
+
+describe('regions and values', () => {
+  it('maps records to the values they answer with and back', () => {
+    expect(regionValues(records, 'us-east-1')).toEqual(['10.0.0.1'])
+    expect(regionValues(records, 'ap-southeast-2')).toEqual(['lb.ap-southeast-2.elb.amazonaws.com'])
+    expect(regionsInAnswer(records, ['10.0.1.1', 'lb.ap-southeast-2.elb.amazonaws.com.'])).toEqual([
+      'eu-west-1',
+      'ap-southeast-2',
+    ])
+  })
+})
+
+describe('runDrill', () => {
+  beforeAll(() => {
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  })
+  afterAll(() => jest.restoreAllMocks())
+
+  it('saves state before inverting, measures failover and recovery, and restores', async () => {
+    const w = world()
+    const result = await runDrill(input(w))
+    expect(w.events).toEqual([
+      'save hc-a original=false',
+      'update Inverted=true',
+      'update Inverted=false',
+      'restored',
+    ])
+    expect(result.checks.map((c) => `${c.name} [${c.subject}] ${c.passed}`)).toEqual([
+      'Failover [us-east-1] true',
+      'Takeover probe [eu-west-1] true',
+      'Health check restored [us-east-1] true',
+      'Recovery [us-east-1] true',
+    ])
+    expect(result.failoverSeconds).toBeGreaterThanOrEqual(0)
+    expect(result.recoverySeconds).toBeGreaterThanOrEqual(0)
+    expect(result).toMatchObject({ baseline: ['10.0.0.1'], duringFailover: ['10.0.1.1'], restore: 'changed' })
+    expect(result.bars.map((b) => b.label)).toEqual(['Failover', 'Probe takeover', 'Recovery'])
+  })
+
+  it('restores after a failover that never comes', async () => {
+    const w = world({ neverUnhealthy: true })
+    const result = await runDrill(input(w, { timeoutMs: 200 }))
+    expect(result.checks[0]).toMatchObject({
+      name: 'Failover',
+      passed: false,
+      detail: expect.stringMatching(/^Timed out/),
+    })
+    expect(w.check.inverted).toBe(false)
+    expect(result.failoverSeconds).toBeUndefined()
+  })
+
+  it('restores when cancelled mid-wait and skips the recovery wait', async () => {
+    const w = world({ neverUnhealthy: true })
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    const result = await runDrill(input(w, { signal: controller.signal, timeoutMs: 5000 }))
+    expect(result.checks.map((c) => `${c.name} ${c.passed}`)).toEqual([
+      'Failover false',
+      'Health check restored true',
+    ])
+    expect(result.checks[0]!.detail).toBe('cancelled before Route 53 failed over')
+    expect(w.check.inverted).toBe(false)
+    expect(w.events).toContain('restored')
+  })
+
+  it('leaves the restore to the post step when it fails', async () => {
+    const w = world({ failUpdatesFrom: 2 })
+    const result = await runDrill(input(w))
+    expect(result.restore).toBe('failed')
+    expect(result.checks.find((c) => c.name === 'Health check restored')).toMatchObject({ passed: false })
+    expect(w.events).not.toContain('restored')
+    expect(w.check.inverted).toBe(true)
+  })
+})

@@ -1,0 +1,132 @@
+import { Inputs, InputError, mapInputReader } from '../../../lib/inputs.js'
+import {
+  checkDrillRegion,
+  checkRecordType,
+  getSettings,
+  normaliseRecordName,
+  pollMaxMs,
+} from '../../../actions/verify-failover/src/input-helper.js'
+
+const settings = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}) =>
+  getSettings(
+    new Inputs(
+      mapInputReader({
+        'hosted-zone-id': 'Z0123456789ABCDEFGHIJ',
+        'record-name': 'api.example.com',
+        ...values,
+      }),
+    ),
+    env,
+  )
+
+describe('getSettings', () => {
+  it('applies the documented defaults', () => {
+    expect(settings({})).toEqual({
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      recordName: 'api.example.com.',
+      recordType: undefined,
+      probe: true,
+      minHealthy: 'all',
+      maxTtl: 60,
+      maxDetectionSeconds: 120,
+      simulateDepth: 1,
+      drillRegion: undefined,
+      drillTimeoutMs: 600000,
+      pollMaxMs: 10000,
+    })
+  })
+
+  it('accepts real and moto zone ids, with or without /hostedzone/', () => {
+    expect(settings({ 'hosted-zone-id': '/hostedzone/Z06213492HIKF0LC3UU3Q' }).hostedZoneId).toBe(
+      'Z06213492HIKF0LC3UU3Q',
+    )
+    expect(settings({ 'hosted-zone-id': 'TBZ38G64QYB1UDERWDV93Q' }).hostedZoneId).toBe(
+      'TBZ38G64QYB1UDERWDV93Q',
+    )
+  })
+
+  it.each([
+    ['hosted-zone-id', 'zone-1'],
+    ['hosted-zone-id', 'z0123456789abcdefghij'],
+    ['hosted-zone-id', 'ABC'],
+    ['hosted-zone-id', '/hostedzone/'],
+    ['record-name', 'api..example.com'],
+    ['record-name', 'localhost'],
+    ['record-name', '-api.example.com'],
+    ['record-name', `${'a'.repeat(64)}.example.com`],
+    ['record-type', 'AXFR'],
+    ['probe', 'maybe'],
+    ['min-healthy', '0'],
+    ['min-healthy', '-1'],
+    ['min-healthy', 'most'],
+    ['max-ttl', '-5'],
+    ['max-ttl', '1.5'],
+    ['max-detection-seconds', '5'],
+    ['simulate-depth', '11'],
+    ['drill-region', 'us-esat-1'],
+    ['drill-region', 'US-EAST-1'],
+    ['drill-timeout-minutes', '0'],
+  ])('rejects %s = %j naming the input', (input, value) => {
+    expect(() => settings({ [input]: value })).toThrow(InputError)
+    expect(() => settings({ [input]: value })).toThrow(new RegExp(`^Input '${input}'`))
+  })
+
+  it('rejects a missing zone id or record name', () => {
+    expect(() => getSettings(new Inputs(mapInputReader({ 'record-name': 'a.b' })), {})).toThrow(
+      /Input 'hosted-zone-id'.*required/,
+    )
+    expect(() => settings({ 'record-name': '  ' })).toThrow(/Input 'record-name'.*required/)
+  })
+
+  it('parses the optional values', () => {
+    const s = settings({
+      'record-name': 'API.Example.com.',
+      'record-type': 'aaaa',
+      probe: 'false',
+      'min-healthy': '2',
+      'drill-region': 'eu-west-1',
+      'drill-timeout-minutes': '3',
+    })
+    expect(s).toMatchObject({
+      recordName: 'api.example.com.',
+      recordType: 'AAAA',
+      probe: false,
+      minHealthy: 2,
+      drillRegion: 'eu-west-1',
+      drillTimeoutMs: 180000,
+    })
+    expect(settings({ 'min-healthy': 'ALL' }).minHealthy).toBe('all')
+  })
+})
+
+describe('normaliseRecordName', () => {
+  it('lower-cases, adds the final dot and allows a leading wildcard and underscores', () => {
+    expect(normaliseRecordName('n', '*.Api.example.com')).toBe('*.api.example.com.')
+    expect(normaliseRecordName('n', '_svc.example.com.')).toBe('_svc.example.com.')
+  })
+})
+
+describe('pollMaxMs', () => {
+  it('defaults to 10 s and accepts a shorter pause for tests', () => {
+    expect(pollMaxMs({})).toBe(10000)
+    expect(pollMaxMs({ VERIFY_FAILOVER_POLL_MAX_MS: '100' })).toBe(100)
+    expect(() => pollMaxMs({ VERIFY_FAILOVER_POLL_MAX_MS: 'fast' })).toThrow(/VERIFY_FAILOVER_POLL_MAX_MS/)
+  })
+})
+
+describe('checks against what was read', () => {
+  it('needs the drill region among the records’ regions', () => {
+    expect(() => checkDrillRegion(undefined, ['us-east-1'])).not.toThrow()
+    expect(() => checkDrillRegion('us-east-1', ['us-east-1', 'eu-west-1'])).not.toThrow()
+    expect(() => checkDrillRegion('eu-central-1', ['us-east-1', 'eu-west-1'])).toThrow(
+      /^Input 'drill-region': "eu-central-1" is not valid\. Expected one of the regions the records route to \(us-east-1, eu-west-1\)/,
+    )
+  })
+  it('needs records, and the record type among theirs', () => {
+    expect(() => checkRecordType('a.example.com.', 'A', [])).toThrow(/No records named a\.example\.com\./)
+    expect(() => checkRecordType('a.example.com.', 'AAAA', ['A', 'TXT'])).toThrow(
+      /^Input 'record-type': "AAAA".*\(A, TXT\)/,
+    )
+    expect(() => checkRecordType('a.example.com.', 'A', ['A'])).not.toThrow()
+  })
+})

@@ -1,0 +1,164 @@
+import { createServer, type Server } from 'node:http'
+import {
+  describeTarget,
+  judge,
+  probe,
+  probeTarget,
+  SEARCH_BYTES,
+} from '../../../actions/verify-failover/src/probe.js'
+import {
+  selfSignedCertificate,
+  startHealthEndpoint,
+  type HealthEndpoint,
+} from '../../support/health-endpoint.js'
+
+describe('probeTarget', () => {
+  it('maps each endpoint check type like Route 53 does', () => {
+    expect(
+      probeTarget({
+        Type: 'HTTPS_STR_MATCH',
+        FullyQualifiedDomainName: 'x.example.com',
+        ResourcePath: 'health',
+        SearchString: 'ok',
+      }),
+    ).toEqual({
+      protocol: 'https',
+      host: 'x.example.com',
+      hostName: 'x.example.com',
+      port: 443,
+      path: '/health',
+      searchString: 'ok',
+      sni: true,
+    })
+    expect(
+      probeTarget({
+        Type: 'HTTP',
+        IPAddress: '192.0.2.1',
+        FullyQualifiedDomainName: 'a.example.com',
+        Port: 8080,
+      }),
+    ).toMatchObject({
+      protocol: 'http',
+      host: '192.0.2.1',
+      hostName: 'a.example.com',
+      port: 8080,
+      path: '/',
+      searchString: undefined,
+    })
+    expect(probeTarget({ Type: 'TCP', IPAddress: '192.0.2.1', Port: 22 })).toMatchObject({
+      protocol: 'tcp',
+      port: 22,
+    })
+    expect(probeTarget({ Type: 'CALCULATED' })).toBeUndefined()
+    expect(probeTarget({ Type: 'HTTP' })).toBeUndefined()
+  })
+  it('describes targets for logs', () => {
+    expect(
+      describeTarget(probeTarget({ Type: 'HTTP', IPAddress: '::1', Port: 81, ResourcePath: '/h' })!),
+    ).toBe('http://[::1]:81/h')
+  })
+})
+
+describe('judge', () => {
+  it('accepts 2xx and 3xx and finds the string only in the first 5,120 bytes', () => {
+    expect(judge(200, Buffer.alloc(0)).ok).toBe(true)
+    expect(judge(302, Buffer.alloc(0)).ok).toBe(true)
+    expect(judge(404, Buffer.alloc(0))).toEqual({ ok: false, detail: 'HTTP status 404' })
+    expect(judge(200, Buffer.from('all ok'), 'ok').ok).toBe(true)
+    expect(judge(200, Buffer.from('fail'), 'ok').ok).toBe(false)
+    expect(judge(200, Buffer.from(`${'x'.repeat(SEARCH_BYTES - 1)}ok`), 'ok').ok).toBe(false)
+    expect(judge(200, Buffer.from(`${'x'.repeat(SEARCH_BYTES - 2)}ok`), 'ok').ok).toBe(true)
+    expect(judge(200, Buffer.from('anything'), '').ok).toBe(false)
+  })
+})
+
+describe('probe', () => {
+  let endpoint: HealthEndpoint
+  let slow: Server
+  let slowPort: number
+  beforeAll(async () => {
+    endpoint = await startHealthEndpoint('ok')
+    slow = createServer(() => {
+      // accepts the connection and never answers
+    })
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+    slowPort = (slow.address() as { port: number }).port
+  })
+  afterAll(async () => {
+    await endpoint.close()
+    slow.closeAllConnections()
+    await new Promise((resolve) => slow.close(resolve))
+  })
+  const target = (extra: object = {}) =>
+    probeTarget({
+      Type: 'HTTP_STR_MATCH',
+      IPAddress: '127.0.0.1',
+      Port: endpoint.port,
+      ResourcePath: '/health',
+      SearchString: 'ok',
+      ...extra,
+    })!
+
+  it('passes a healthy endpoint', async () => {
+    endpoint.setBody('ok')
+    endpoint.setStatus(200)
+    expect(await probe(target())).toMatchObject({
+      ok: true,
+      status: 200,
+      detail: 'HTTP status 200, found "ok"',
+    })
+  })
+  it('fails on the body, the status, a wrong path and a refused connection', async () => {
+    endpoint.setBody('fail')
+    expect(await probe(target())).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/"ok" not in the first 5120 bytes/),
+    })
+    endpoint.setBody('ok')
+    endpoint.setStatus(503)
+    expect(await probe(target())).toMatchObject({ ok: false, status: 503 })
+    endpoint.setStatus(200)
+    expect(await probe(target({ ResourcePath: '/nope' }))).toMatchObject({ ok: false, status: 404 })
+    const refused = await probe(target({ Port: 1 }))
+    expect(refused.ok).toBe(false)
+    expect(refused.detail).toMatch(/ECONNREFUSED/)
+  })
+  it('fails an endpoint that connects but does not answer in time', async () => {
+    const result = await probe(target({ Port: slowPort }), { answerTimeoutMs: 200 })
+    expect(result).toMatchObject({ ok: false, detail: 'no answer within 0.2 s of connecting' })
+    expect(result.ms).toBeLessThan(2000)
+  })
+  it('probes a TCP check by connecting', async () => {
+    expect(
+      await probe(probeTarget({ Type: 'TCP', IPAddress: '127.0.0.1', Port: endpoint.port })!),
+    ).toMatchObject({ ok: true })
+  })
+  it('stops when cancelled', async () => {
+    const controller = new AbortController()
+    const pending = probe(target({ Port: slowPort }), { signal: controller.signal })
+    controller.abort()
+    expect(await pending).toMatchObject({ ok: false, detail: 'cancelled' })
+  })
+})
+
+describe('probe over HTTPS', () => {
+  let tls: HealthEndpoint
+  beforeAll(async () => {
+    tls = await startHealthEndpoint('ok', '/health', { tls: selfSignedCertificate() })
+  })
+  afterAll(() => tls.close())
+  it('does not validate the certificate and sends the domain name as SNI and Host', async () => {
+    const target = probeTarget({
+      Type: 'HTTPS_STR_MATCH',
+      IPAddress: '127.0.0.1',
+      FullyQualifiedDomainName: 'api.example.com',
+      Port: tls.port,
+      ResourcePath: '/health',
+      SearchString: 'ok',
+      EnableSNI: true,
+    })!
+    expect(await probe(target)).toMatchObject({ ok: true, status: 200 })
+    tls.setBody('fail')
+    expect(await probe(target)).toMatchObject({ ok: false })
+  })
+})
