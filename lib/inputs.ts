@@ -175,15 +175,16 @@ export class Inputs {
   }
 }
 
-export function validateRegions(name: string, raw: string, regions: string[]): string[] {
+export function validateRegions(
+  name: string,
+  raw: string,
+  regions: string[],
+  shape = 'AWS region names such as us-east-1 or eu-west-2, separated by commas or newlines',
+): string[] {
   const partitions = new Set<string>()
   for (const region of regions) {
     if (!REGION_SHAPE.test(region)) {
-      throw new InputError(
-        name,
-        region,
-        'AWS region names such as us-east-1 or eu-west-2, separated by commas or newlines',
-      )
+      throw new InputError(name, region, shape)
     }
     const partition = partitionOf(region)
     if (partition === undefined) {
