@@ -11,7 +11,14 @@ export interface ActionContext {
  * Runs an action body: cancellation signals become an AbortSignal, a thrown
  * error fails the step with one clear message (input errors first of all).
  */
+/** Credentials a job may carry in its environment; masked before anything is printed. */
+export const SECRET_ENVIRONMENT = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']
+
 export async function runAction(body: (context: ActionContext) => Promise<void>): Promise<void> {
+  for (const name of SECRET_ENVIRONMENT) {
+    const value = process.env[name]
+    if (value) core.setSecret(value)
+  }
   const controller = new AbortController()
   const onSignal = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {

@@ -1,8 +1,10 @@
 // Bundles every action with @vercel/ncc: actions/<name>/src/index.ts becomes
 // dist/<name>/index.js, and a post step (actions/<name>/src/post.ts) becomes
 // dist/<name>/post/index.js. `npm run build -- <name>...` builds only those.
+// Each bundle is built beside dist/ and swapped in only when the build worked,
+// so a failed build never leaves a half-written bundle behind.
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 const only = process.argv.slice(2)
@@ -13,19 +15,25 @@ const names = readdirSync('actions', { withFileTypes: true })
   .sort()
 
 const ncc = join('node_modules', '.bin', 'ncc')
-for (const name of names) {
-  rmSync(join('dist', name), { recursive: true, force: true })
-  const entries = [['index.ts', join('dist', name)]]
-  if (existsSync(join('actions', name, 'src', 'post.ts')))
-    entries.push(['post.ts', join('dist', name, 'post')])
-  for (const [entry, out] of entries) {
-    execFileSync(
-      ncc,
-      ['build', join('actions', name, 'src', entry), '-o', out, '--license', 'licenses.txt', '--quiet'],
-      {
-        stdio: 'inherit',
-      },
-    )
-    console.log(`built ${out}/index.js`)
+const staging = mkdtempSync(join('dist', '.build-'))
+try {
+  for (const name of names) {
+    const out = join(staging, name)
+    const entries = [['index.ts', out]]
+    if (existsSync(join('actions', name, 'src', 'post.ts'))) entries.push(['post.ts', join(out, 'post')])
+    for (const [entry, dir] of entries) {
+      execFileSync(
+        ncc,
+        ['build', join('actions', name, 'src', entry), '-o', dir, '--license', 'licenses.txt', '--quiet'],
+        {
+          stdio: 'inherit',
+        },
+      )
+    }
+    rmSync(join('dist', name), { recursive: true, force: true })
+    renameSync(out, join('dist', name))
+    console.log(`built dist/${name}`)
   }
+} finally {
+  rmSync(staging, { recursive: true, force: true })
 }

@@ -1,0 +1,276 @@
+/**
+ * The bad-input campaign: every case must fail the step with a message that
+ * names the input, before a single request reaches the AWS endpoint. The
+ * endpoint is a counting loopback server that refuses everything, so a case
+ * that slipped through validation would show up as a request.
+ */
+import { run as deployMultiRegion } from '../../actions/deploy-multi-region/src/main.js'
+import { run as pruneSnapshots } from '../../actions/prune-snapshots/src/main.js'
+import { run as spectrumBenchmark } from '../../actions/spectrum-benchmark/src/main.js'
+import { run as stacksetRollout } from '../../actions/stackset-rollout/src/main.js'
+import { run as verifyFailover } from '../../actions/verify-failover/src/main.js'
+import { runActionInProcess } from '../support/action-runner.js'
+import { startLoopbackProxy, type LoopbackProxy } from '../support/loopback-proxy.js'
+import { localAwsEnv } from '../support/moto.js'
+
+type Inputs = Record<string, string>
+
+const ACTIONS: Record<string, { run: () => Promise<void>; base: Inputs }> = {
+  'deploy-multi-region': {
+    run: deployMultiRegion,
+    base: { 'stack-name': 'demo', template: 'templates/sample-queue.yaml', regions: 'us-east-1, eu-west-1' },
+  },
+  'stackset-rollout': {
+    run: stacksetRollout,
+    base: {
+      'stack-set-name': 'baseline',
+      template: 'templates/stackset-sample.yaml',
+      regions: 'us-east-1, eu-west-1',
+      accounts: '111111111111, 222222222222',
+    },
+  },
+  'verify-failover': {
+    run: verifyFailover,
+    base: { 'hosted-zone-id': 'Z0123456789ABCDEFGHIJ', 'record-name': 'api.example.com' },
+  },
+  'prune-snapshots': { run: pruneSnapshots, base: { regions: 'us-east-1, eu-west-1' } },
+  'spectrum-benchmark': {
+    run: spectrumBenchmark,
+    base: { 'workgroup-name': 'poc', database: 'dev', queries: 'queries/spectrum-poc/*.sql' },
+  },
+}
+
+/** [action, what the case is, inputs laid over the action's valid base, the input the message must name] */
+type Case = [string, string, Inputs, string]
+
+const INJECTION = '$(curl http://169.254.169.254/latest/meta-data/)'
+
+const CASES: Case[] = [
+  // deploy-multi-region
+  ['deploy-multi-region', 'empty stack name', { 'stack-name': '' }, 'stack-name'],
+  ['deploy-multi-region', 'whitespace stack name', { 'stack-name': '   ' }, 'stack-name'],
+  ['deploy-multi-region', 'stack name with a space', { 'stack-name': 'my stack' }, 'stack-name'],
+  ['deploy-multi-region', 'stack name starting with a digit', { 'stack-name': '1stack' }, 'stack-name'],
+  ['deploy-multi-region', 'stack name of 129 characters', { 'stack-name': 'a'.repeat(129) }, 'stack-name'],
+  ['deploy-multi-region', 'stack name shaped like a command', { 'stack-name': INJECTION }, 'stack-name'],
+  ['deploy-multi-region', 'no regions', { regions: '' }, 'regions'],
+  ['deploy-multi-region', 'only separators as regions', { regions: ' , \n ,' }, 'regions'],
+  ['deploy-multi-region', 'duplicated region', { regions: 'us-east-1, us-east-1' }, 'regions'],
+  ['deploy-multi-region', 'unknown region', { regions: 'us-east-1, mars-north-1' }, 'regions'],
+  ['deploy-multi-region', 'misspelt region', { regions: 'us-esat-1' }, 'regions'],
+  ['deploy-multi-region', 'regions of two partitions', { regions: 'us-east-1, cn-north-1' }, 'regions'],
+  ['deploy-multi-region', 'region shaped like a command', { regions: 'us-east-1; rm -rf /' }, 'regions'],
+  ['deploy-multi-region', 'empty template', { template: '' }, 'template'],
+  [
+    'deploy-multi-region',
+    'template outside the workspace by ..',
+    { template: '../../../etc/passwd' },
+    'template',
+  ],
+  ['deploy-multi-region', 'template by absolute path', { template: '/etc/passwd' }, 'template'],
+  ['deploy-multi-region', 'template that does not exist', { template: 'templates/missing.yaml' }, 'template'],
+  ['deploy-multi-region', 'template over plain http', { template: 'http://example.com/t.yaml' }, 'template'],
+  ['deploy-multi-region', 'parameter without a value separator', { parameters: 'Environment' }, 'parameters'],
+  ['deploy-multi-region', 'parameter with an unclosed quote', { parameters: 'Name="a,b' }, 'parameters'],
+  ['deploy-multi-region', 'parameter given twice', { parameters: 'A=1, A=2' }, 'parameters'],
+  [
+    'deploy-multi-region',
+    'malformed region-parameters JSON',
+    { 'region-parameters': '{"us-east-1": ' },
+    'region-parameters',
+  ],
+  [
+    'deploy-multi-region',
+    'region-parameters as a list',
+    { 'region-parameters': '- a\n- b' },
+    'region-parameters',
+  ],
+  [
+    'deploy-multi-region',
+    'region-parameters for an undeployed region',
+    { 'region-parameters': '{"ap-south-1": {"A": "1"}}' },
+    'region-parameters',
+  ],
+  ['deploy-multi-region', 'zero max-parallel', { 'max-parallel': '0' }, 'max-parallel'],
+  ['deploy-multi-region', 'negative max-parallel', { 'max-parallel': '-3' }, 'max-parallel'],
+  ['deploy-multi-region', 'max-parallel as a word', { 'max-parallel': 'ten' }, 'max-parallel'],
+  ['deploy-multi-region', 'negative failure tolerance', { 'failure-tolerance': '-1' }, 'failure-tolerance'],
+  [
+    'deploy-multi-region',
+    'huge failure tolerance',
+    { 'failure-tolerance': '99999999999999999999' },
+    'failure-tolerance',
+  ],
+  ['deploy-multi-region', 'zero timeout', { 'timeout-minutes': '0' }, 'timeout-minutes'],
+  ['deploy-multi-region', 'fractional timeout', { 'timeout-minutes': '1.5' }, 'timeout-minutes'],
+  ['deploy-multi-region', 'unknown on-failure', { 'on-failure': 'EXPLODE' }, 'on-failure'],
+  [
+    'deploy-multi-region',
+    'termination protection not a boolean',
+    { 'termination-protection': 'maybe' },
+    'termination-protection',
+  ],
+  ['deploy-multi-region', 'plan-only not a boolean', { 'plan-only': 'yes please' }, 'plan-only'],
+  ['deploy-multi-region', 'canary region not deployed', { 'canary-regions': 'ap-south-1' }, 'canary-regions'],
+  ['deploy-multi-region', 'unknown capability', { capabilities: 'CAPABILITY_ROOT' }, 'capabilities'],
+  ['deploy-multi-region', 'role that is not an ARN', { 'role-arn': 'admin' }, 'role-arn'],
+  [
+    'deploy-multi-region',
+    'notification target that is not an ARN',
+    { 'notification-arns': 'my-topic' },
+    'notification-arns',
+  ],
+  ['deploy-multi-region', 'tag without a value separator', { tags: 'team' }, 'tags'],
+  // stackset-rollout
+  ['stackset-rollout', 'empty stack set name', { 'stack-set-name': '' }, 'stack-set-name'],
+  [
+    'stackset-rollout',
+    'stack set name shaped like a command',
+    { 'stack-set-name': INJECTION },
+    'stack-set-name',
+  ],
+  ['stackset-rollout', 'short account id', { accounts: '12345' }, 'accounts'],
+  ['stackset-rollout', 'long account id', { accounts: '1234567890123' }, 'accounts'],
+  ['stackset-rollout', 'duplicated account', { accounts: '111111111111, 111111111111' }, 'accounts'],
+  ['stackset-rollout', 'account id with letters', { accounts: '11111111111a' }, 'accounts'],
+  ['stackset-rollout', 'failure tolerance over 100%', { 'failure-tolerance': '150%' }, 'failure-tolerance'],
+  [
+    'stackset-rollout',
+    'negative failure tolerance percentage',
+    { 'failure-tolerance': '-5%' },
+    'failure-tolerance',
+  ],
+  ['stackset-rollout', 'zero max-concurrent', { 'max-concurrent': '0' }, 'max-concurrent'],
+  ['stackset-rollout', 'max-concurrent not a number', { 'max-concurrent': 'abc%' }, 'max-concurrent'],
+  ['stackset-rollout', 'unknown permission model', { 'permission-model': 'magic' }, 'permission-model'],
+  ['stackset-rollout', 'unknown call-as', { 'call-as': 'root' }, 'call-as'],
+  [
+    'stackset-rollout',
+    'unknown region concurrency',
+    { 'region-concurrency': 'random' },
+    'region-concurrency',
+  ],
+  ['stackset-rollout', 'unknown concurrency mode', { 'concurrency-mode': 'loose' }, 'concurrency-mode'],
+  [
+    'stackset-rollout',
+    'malformed instance-parameters',
+    { 'instance-parameters': '{bad' },
+    'instance-parameters',
+  ],
+  ['stackset-rollout', 'unknown region', { regions: 'us-east-1, moon-base-1' }, 'regions'],
+  ['stackset-rollout', 'template outside the workspace', { template: '../secret.yaml' }, 'template'],
+  ['stackset-rollout', 'negative timeout', { 'timeout-minutes': '-10' }, 'timeout-minutes'],
+  // verify-failover
+  ['verify-failover', 'empty hosted zone id', { 'hosted-zone-id': '' }, 'hosted-zone-id'],
+  ['verify-failover', 'malformed hosted zone id', { 'hosted-zone-id': 'not-a-zone' }, 'hosted-zone-id'],
+  [
+    'verify-failover',
+    'hosted zone id shaped like injection',
+    { 'hosted-zone-id': "Z123'; DROP TABLE zones;--" },
+    'hosted-zone-id',
+  ],
+  ['verify-failover', 'empty record name', { 'record-name': '  ' }, 'record-name'],
+  ['verify-failover', 'unknown drill region', { 'drill-region': 'atlantis-1' }, 'drill-region'],
+  ['verify-failover', 'negative min-healthy', { 'min-healthy': '-2' }, 'min-healthy'],
+  ['verify-failover', 'max-ttl as a word', { 'max-ttl': 'sixty' }, 'max-ttl'],
+  ['verify-failover', 'negative simulate depth', { 'simulate-depth': '-1' }, 'simulate-depth'],
+  ['verify-failover', 'zero drill timeout', { 'drill-timeout-minutes': '0' }, 'drill-timeout-minutes'],
+  ['verify-failover', 'unknown record type', { 'record-type': 'XYZ' }, 'record-type'],
+  ['verify-failover', 'probe not a boolean', { probe: 'sometimes' }, 'probe'],
+  ['verify-failover', 'negative detection time', { 'max-detection-seconds': '-10' }, 'max-detection-seconds'],
+  // prune-snapshots
+  ['prune-snapshots', 'no regions', { regions: '' }, 'regions'],
+  ['prune-snapshots', 'duplicated region', { regions: 'eu-west-1,eu-west-1' }, 'regions'],
+  ['prune-snapshots', 'negative keep-last', { 'keep-last': '-1' }, 'keep-last'],
+  ['prune-snapshots', 'keep-within in words', { 'keep-within': '14 days' }, 'keep-within'],
+  ['prune-snapshots', 'keep-within with an unknown unit', { 'keep-within': '14x' }, 'keep-within'],
+  ['prune-snapshots', 'negative max-delete', { 'max-delete': '-5' }, 'max-delete'],
+  ['prune-snapshots', 'filter without a value separator', { filters: 'Environment' }, 'filters'],
+  ['prune-snapshots', 'malformed volume id', { 'volume-ids': 'vol-xyz!' }, 'volume-ids'],
+  ['prune-snapshots', 'unknown DR region', { 'dr-region': 'nowhere-1' }, 'dr-region'],
+  ['prune-snapshots', 'zero max-rate', { 'max-rate': '0' }, 'max-rate'],
+  ['prune-snapshots', 'max-rate as a word', { 'max-rate': 'fast' }, 'max-rate'],
+  ['prune-snapshots', 'dry-run not a boolean', { 'dry-run': 'perhaps' }, 'dry-run'],
+  ['prune-snapshots', 'keep-daily as a word', { 'keep-daily': 'seven' }, 'keep-daily'],
+  // spectrum-benchmark
+  ['spectrum-benchmark', 'zero iterations', { iterations: '0' }, 'iterations'],
+  ['spectrum-benchmark', 'a million iterations', { iterations: '1000000' }, 'iterations'],
+  ['spectrum-benchmark', 'negative warm-up', { warmup: '-1' }, 'warmup'],
+  ['spectrum-benchmark', 'glob that matches nothing', { queries: 'nothing/*.sql' }, 'queries'],
+  ['spectrum-benchmark', 'glob outside the workspace', { queries: '../../*.sql' }, 'queries'],
+  ['spectrum-benchmark', 'max-regression as a word', { 'max-regression': 'ten' }, 'max-regression'],
+  ['spectrum-benchmark', 'negative max-regression', { 'max-regression': '-5%' }, 'max-regression'],
+  ['spectrum-benchmark', 'empty database', { database: '' }, 'database'],
+  [
+    'spectrum-benchmark',
+    'cluster and workgroup both set',
+    { 'cluster-identifier': 'poc-cluster' },
+    'workgroup-name',
+  ],
+  ['spectrum-benchmark', 'neither cluster nor workgroup', { 'workgroup-name': '' }, 'cluster-identifier'],
+  [
+    'spectrum-benchmark',
+    'secret that is not an ARN',
+    { 'secret-arn': 'arn:aws:secretsmanager:bad' },
+    'secret-arn',
+  ],
+  [
+    'spectrum-benchmark',
+    'query group shaped like SQL injection',
+    { 'query-group': "x'; DROP TABLE customer;--" },
+    'query-group',
+  ],
+  ['spectrum-benchmark', 'unknown result-cache', { 'result-cache': 'maybe' }, 'result-cache'],
+  ['spectrum-benchmark', 'baseline outside the workspace', { baseline: '../../etc/passwd' }, 'baseline'],
+  ['spectrum-benchmark', 'zero query timeout', { 'query-timeout-seconds': '0' }, 'query-timeout-seconds'],
+]
+
+describe('bad-input campaign', () => {
+  let endpoint: LoopbackProxy
+  const saved = { ...process.env }
+  beforeAll(async () => {
+    // Refuses every call: nothing is forwarded anywhere.
+    endpoint = await startLoopbackProxy('http://127.0.0.1:9', async () => ({
+      status: 403,
+      headers: { 'content-type': 'text/xml' },
+      body: '<ErrorResponse><Error><Code>AccessDenied</Code><Message>refused by the test endpoint</Message></Error></ErrorResponse>',
+    }))
+    Object.assign(process.env, localAwsEnv(endpoint.endpoint), {
+      AWS_MAX_ATTEMPTS: '1',
+      GITHUB_WORKSPACE: process.cwd(),
+    })
+  })
+  afterAll(async () => {
+    process.env = saved
+    await endpoint.close()
+  })
+
+  it('has at least 60 cases across all five actions', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(60)
+    expect(new Set(CASES.map(([action]) => action)).size).toBe(5)
+  })
+
+  it.each(Object.keys(ACTIONS))(
+    'accepts the valid base inputs of %s (the cases change one thing)',
+    async (name) => {
+      const action = ACTIONS[name]!
+      const result = await runActionInProcess(action.run, action.base)
+      expect(result.errors.join('\n')).not.toMatch(/Input '/)
+    },
+  )
+
+  let rejected = 0
+  it.each(CASES)('%s: %s', async (name, _what, inputs, input) => {
+    const action = ACTIONS[name]!
+    endpoint.resetStats()
+    const result = await runActionInProcess(action.run, { ...action.base, ...inputs })
+    expect(result.failed).toBe(true)
+    expect(result.errors.join('\n')).toContain(`Input '${input}'`)
+    expect(endpoint.stats.total).toBe(0)
+    rejected++
+  })
+
+  afterAll(() => {
+    console.log(`bad-input campaign: ${rejected} of ${CASES.length} cases rejected before any request`)
+  })
+})
