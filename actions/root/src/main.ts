@@ -4,6 +4,7 @@ import { run as pruneSnapshots } from '../../prune-snapshots/src/main.js'
 import { run as spectrumBenchmark } from '../../spectrum-benchmark/src/main.js'
 import { run as stacksetRollout } from '../../stackset-rollout/src/main.js'
 import { run as verifyFailover } from '../../verify-failover/src/main.js'
+import { runPost as deployMultiRegionPost } from '../../deploy-multi-region/src/cleanup.js'
 import { runPost as verifyFailoverPost } from '../../verify-failover/src/post-main.js'
 import { ACTION_INPUTS } from './catalog.js'
 import { InputError } from '../../../lib/inputs.js'
@@ -63,7 +64,12 @@ export async function run(): Promise<void> {
   await RUNNERS[name]!()
 }
 
-/** The post step: only verify-failover has cleanup to do (a drill's restore). */
+/** Post steps of the actions that have one: a deploy's leftover change sets, a drill's restore. */
+const POST_RUNNERS: Record<string, () => Promise<void>> = {
+  'deploy-multi-region': deployMultiRegionPost,
+  'verify-failover': verifyFailoverPost,
+}
+
 export async function runPost(): Promise<void> {
-  if (core.getState(STATE_KEY) === 'verify-failover') await verifyFailoverPost()
+  await POST_RUNNERS[core.getState(STATE_KEY)]?.()
 }

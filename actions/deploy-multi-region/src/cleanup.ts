@@ -1,0 +1,74 @@
+/**
+ * Cleanup shared by the main step and the `post` step: the change sets this run
+ * created and never executed. The main step removes its own as it goes; the
+ * post step catches what a cancelled or killed job left behind.
+ */
+import * as core from '@actions/core'
+import {
+  CloudFormationClient,
+  DeleteChangeSetCommand,
+  ListChangeSetsCommand,
+} from '@aws-sdk/client-cloudformation'
+import { runAction } from '../../../lib/action.js'
+import { clientFactory, describeError } from '../../../lib/aws.js'
+import { fanOut } from '../../../lib/fanout.js'
+
+export const CLEANUP_STATE = 'deploy-multi-region-cleanup'
+
+export interface CleanupState {
+  token: string
+  stackName: string
+  regions: string[]
+}
+
+/** Recorded before the first change set is made; cleared when the run ended with nothing left over. */
+export function recordCleanup(state: CleanupState | undefined): void {
+  core.saveState(CLEANUP_STATE, state ? JSON.stringify(state) : '')
+}
+
+export function readCleanup(): CleanupState | undefined {
+  const raw = core.getState(CLEANUP_STATE)
+  if (!raw) return undefined
+  const parsed = JSON.parse(raw) as CleanupState
+  return parsed && typeof parsed.token === 'string' && Array.isArray(parsed.regions) ? parsed : undefined
+}
+
+/** Deletes this run's unexecuted change sets of the stack in one region; returns their names. */
+export async function deleteLeftoverChangeSets(
+  cfn: CloudFormationClient,
+  state: CleanupState,
+): Promise<string[]> {
+  const deleted: string[] = []
+  let token: string | undefined
+  do {
+    const page = await cfn.send(new ListChangeSetsCommand({ StackName: state.stackName, NextToken: token }))
+    for (const summary of page.Summaries ?? []) {
+      const ours =
+        summary.StackName === state.stackName && summary.ChangeSetName?.startsWith(`${state.token}-`)
+      const unexecuted =
+        summary.ExecutionStatus !== 'EXECUTE_COMPLETE' && summary.ExecutionStatus !== 'EXECUTE_IN_PROGRESS'
+      if (ours && unexecuted && summary.ChangeSetId) {
+        await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: summary.ChangeSetId }))
+        deleted.push(summary.ChangeSetName!)
+      }
+    }
+    token = page.NextToken
+  } while (token)
+  return deleted
+}
+
+/** The `post` step: after a cancelled or killed run, delete the change sets it never executed. */
+export async function runPost(): Promise<void> {
+  await runAction(async () => {
+    const state = readCleanup()
+    if (!state) return
+    const cfn = clientFactory(CloudFormationClient)
+    const outcomes = await fanOut(state.regions, (region) => deleteLeftoverChangeSets(cfn(region), state))
+    for (const o of outcomes) {
+      if (o.state === 'fulfilled' && o.value.length)
+        core.info(`[${o.item}] Deleted change set(s) left by the run: ${o.value.join(', ')}`)
+      if (o.state === 'rejected')
+        core.warning(`[${o.item}] Could not clean up change sets: ${describeError(o.error)}`)
+    }
+  })
+}

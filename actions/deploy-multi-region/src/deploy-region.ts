@@ -1,0 +1,482 @@
+/** One region's deploy: change set, review, execute, follow the events, report. */
+import {
+  CancelUpdateStackCommand,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  ExecuteChangeSetCommand,
+  UpdateTerminationProtectionCommand,
+  type Change,
+  type CloudFormationClient,
+  type DescribeChangeSetCommandOutput,
+} from '@aws-sdk/client-cloudformation'
+import { describeError, errorCode } from '../../../lib/aws.js'
+import type { RegionLog } from '../../../lib/log.js'
+import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
+import type { Settings } from './input-helper.js'
+import { parametersFor } from './parameters.js'
+import {
+  changeRows,
+  changeSetName,
+  decideStackAction,
+  describeChange,
+  EventTracker,
+  executionOutcome,
+  failureBehaviour,
+  formatEvent,
+  isEmptyChangeSet,
+  rootCause,
+  type ChangeRow,
+  type RegionStatus,
+} from './plan.js'
+import { primeEvents, readNewEvents, readStack, type StackSnapshot } from './stack.js'
+import type { TemplateProvider } from './template.js'
+
+export interface RegionResult {
+  region: string
+  status: RegionStatus
+  stackId?: string
+  outputs: Record<string, string>
+  changes: ChangeRow[]
+  durationMs: number
+  reason?: string
+  startedAt?: number
+  endedAt?: number
+}
+
+export interface RegionContext {
+  region: string
+  settings: Settings
+  cfn: CloudFormationClient
+  templates: TemplateProvider
+  log: RegionLog
+  signal: AbortSignal
+  /** Unique to this run: names the change set and makes the client tokens. */
+  token: string
+  /** The stack as read while planning; read again when older than this allows. */
+  initial: StackSnapshot
+  /** Tells the caller what the region is doing, for the cancellation report. */
+  phase: (text: string) => void
+}
+
+/** A region failure with the message users see (AWS's own where there is one). */
+export class RegionFailure extends Error {
+  constructor(
+    message: string,
+    readonly stackId?: string,
+  ) {
+    super(message)
+    this.name = 'RegionFailure'
+  }
+}
+
+/** Cancelled before anything was changed: the region counts as skipped. */
+export class CancelledBeforeChange extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CancelledBeforeChange'
+  }
+}
+
+const STALE_MS = 10_000
+const MAX_WAITS = 5
+const MAX_READ_FAILURES = 3
+
+export class RegionDeployer {
+  private readonly events = new EventTracker()
+  private readonly started = Date.now()
+  private readonly deadline: number | undefined
+  private changeSetId: string | undefined
+  private eventsWarned = false
+  /** A REVIEW_IN_PROGRESS stack that this run's CREATE change set made; removed if never executed. */
+  private reviewStackId: string | undefined
+
+  constructor(private readonly ctx: RegionContext) {
+    const minutes = ctx.settings.timeoutMinutes
+    this.deadline = minutes === undefined ? undefined : this.started + minutes * 60_000
+  }
+
+  private remainingMs(): number | undefined {
+    return this.deadline === undefined ? undefined : Math.max(0, this.deadline - Date.now())
+  }
+
+  private poll<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+    return pollUntil(check, {
+      what,
+      initialMs: 200,
+      factor: 1.5,
+      maxMs: 1000,
+      timeoutMs: this.remainingMs(),
+      signal: this.ctx.signal,
+    })
+  }
+
+  private checkCancelled(): void {
+    if (this.ctx.signal.aborted) throw new AbortedError()
+  }
+
+  async run(): Promise<RegionResult> {
+    const { region } = this.ctx
+    try {
+      const result = await this.deploy()
+      return {
+        ...result,
+        region,
+        durationMs: Date.now() - this.started,
+        startedAt: this.started,
+        endedAt: Date.now(),
+      }
+    } catch (error) {
+      await this.cleanUp()
+      const base = {
+        region,
+        outputs: {},
+        changes: [],
+        durationMs: Date.now() - this.started,
+        startedAt: this.started,
+        endedAt: Date.now(),
+      }
+      if (error instanceof CancelledBeforeChange) {
+        this.ctx.log.warning(error.message)
+        return { ...base, status: 'skipped', reason: error.message }
+      }
+      const reason =
+        error instanceof AbortedError ? 'cancelled before the change set was executed' : describeError(error)
+      if (error instanceof AbortedError) {
+        this.ctx.log.warning(`Cancelled: ${reason}; nothing was changed.`)
+        return { ...base, status: 'skipped', reason }
+      }
+      this.ctx.log.error(reason, `deploy-multi-region ${region}`)
+      const stackId = error instanceof RegionFailure ? error.stackId : undefined
+      return { ...base, status: 'failed', reason, stackId }
+    }
+  }
+
+  private async deploy(): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+    const { ctx } = this
+    const { settings, log } = ctx
+    let state = ctx.initial
+    if (Date.now() - state.readAt > STALE_MS) state = await readStack(ctx.cfn, settings.stackName)
+    let waits = 0
+    for (;;) {
+      const decision = decideStackAction(state.status)
+      if (decision.action === 'blocked') throw new RegionFailure(decision.why, state.stackId)
+      if (decision.action === 'wait') {
+        if (++waits > MAX_WAITS)
+          throw new RegionFailure(`stack is still busy (${state.status})`, state.stackId)
+        log.info(`Stack is ${state.status}; waiting for that operation to finish before deploying.`)
+        ctx.phase(`waiting for ${state.status} to finish`)
+        state = await this.waitUntilStable(state)
+        continue
+      }
+      if (decision.action === 'recreate') {
+        if (settings.planOnly) {
+          log.info('Stack is ROLLBACK_COMPLETE: a deploy would delete it and create it again.')
+          return { status: 'planned', stackId: state.stackId, outputs: {}, changes: [], reason: decision.why }
+        }
+        this.checkCancelled()
+        state = await this.deleteFailedStack(state)
+        continue
+      }
+      return this.deployChangeSet(state, decision.action === 'create' ? 'CREATE' : 'UPDATE')
+    }
+  }
+
+  /** Waits for another operation on the stack, printing its events, then reads the stack again. */
+  private async waitUntilStable(state: StackSnapshot): Promise<StackSnapshot> {
+    const id = state.stackId ?? this.ctx.settings.stackName
+    await primeEvents(this.ctx.cfn, id, this.events)
+    return this.poll(`stack ${this.ctx.settings.stackName} to leave ${state.status}`, async () => {
+      const [now] = await Promise.all([readStack(this.ctx.cfn, id), this.printNewEvents(id)])
+      return decideStackAction(now.status).action === 'wait' ? undefined : now
+    })
+  }
+
+  private async deleteFailedStack(state: StackSnapshot): Promise<StackSnapshot> {
+    const { cfn, log, token, region } = this.ctx
+    const id = state.stackId!
+    log.info('Stack is ROLLBACK_COMPLETE (its first create failed): deleting it to create it again.')
+    this.ctx.phase('deleting the ROLLBACK_COMPLETE stack')
+    await primeEvents(cfn, id, this.events)
+    await cfn.send(new DeleteStackCommand({ StackName: id, ClientRequestToken: `${token}-${region}-delete` }))
+    const gone = await this.poll(`stack ${id} to be deleted`, async () => {
+      const [now] = await Promise.all([readStack(cfn, id), this.printNewEvents(id)])
+      return now.status === undefined || now.status === 'DELETE_COMPLETE' || now.status === 'DELETE_FAILED'
+        ? now
+        : undefined
+    })
+    if (gone.status === 'DELETE_FAILED')
+      throw new RegionFailure(
+        `could not delete the failed stack: ${gone.statusReason ?? 'DELETE_FAILED'}`,
+        id,
+      )
+    return { outputs: {}, readAt: Date.now() }
+  }
+
+  private async deployChangeSet(
+    state: StackSnapshot,
+    type: 'CREATE' | 'UPDATE',
+  ): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+    const { ctx } = this
+    const { settings, cfn, log, region, token } = ctx
+    this.checkCancelled()
+    // Events from before this run are not printed again.
+    const priming = state.stackId ? primeEvents(cfn, state.stackId, this.events) : Promise.resolve()
+    const name = changeSetName(token, region)
+    const { onStackFailure, disableRollback } = failureBehaviour(settings.onFailure, type)
+    ctx.phase(`creating change set ${name}`)
+    const request = new CreateChangeSetCommand({
+      StackName: settings.stackName,
+      ChangeSetName: name,
+      ChangeSetType: type,
+      // The same token on an SDK retry lets CloudFormation answer the first call instead of failing.
+      ClientToken: `${token}-${region}`,
+      Description: `deploy-multi-region ${token}`,
+      ...(await ctx.templates.forRegion(region)),
+      Parameters: parametersFor(region, settings.parameters, settings.regionParameters),
+      Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
+      RoleARN: settings.roleArn,
+      NotificationARNs: settings.notificationArns.length ? settings.notificationArns : undefined,
+      Tags: settings.tags.length ? settings.tags : undefined,
+      OnStackFailure: settings.planOnly ? undefined : onStackFailure,
+    })
+    const created = await cfn.send(request).catch(async (error: unknown) => {
+      // The name is unique to this run and region, so an existing change set by that name is
+      // this run's own, made by an attempt whose reply was lost: carry on with it.
+      if (errorCode(error) !== 'AlreadyExistsException') throw error
+      const existing = await cfn.send(
+        new DescribeChangeSetCommand({ StackName: settings.stackName, ChangeSetName: name }),
+      )
+      log.info(`Change set ${name} already exists (an earlier attempt of the call went through).`)
+      return { Id: existing.ChangeSetId, StackId: existing.StackId }
+    })
+    this.changeSetId = created.Id
+    const stackId = created.StackId ?? state.stackId
+    if (type === 'CREATE' && state.status !== 'REVIEW_IN_PROGRESS') this.reviewStackId = created.StackId
+    log.info(`Change set ${name} (${type}) created.`)
+    await priming
+
+    ctx.phase(`waiting for change set ${name}`)
+    const described = await this.waitForChangeSet(created.Id!)
+    if (isEmptyChangeSet(described.status, described.reason)) {
+      log.info('No changes: the stack already matches the template and parameters.')
+      await this.deleteChangeSet()
+      const outputs = state.outputs
+      await this.applyTerminationProtection(state)
+      return { status: settings.planOnly ? 'planned' : 'unchanged', stackId, outputs, changes: [] }
+    }
+    if (described.status !== 'CREATE_COMPLETE') {
+      throw new RegionFailure(`change set ${name} failed: ${described.reason ?? described.status}`, stackId)
+    }
+    const changes = changeRows(described.changes)
+    log.info(`${changes.length} resource change(s):`)
+    for (const c of changes) log.info(`  ${describeChange(c)}`)
+
+    if (settings.planOnly) {
+      await this.deleteChangeSet()
+      return { status: 'planned', stackId: type === 'CREATE' ? undefined : stackId, outputs: {}, changes }
+    }
+    if (this.ctx.signal.aborted)
+      throw new CancelledBeforeChange('cancelled before the change set was executed; nothing was changed')
+
+    ctx.phase(`executing change set ${name}`)
+    try {
+      await cfn.send(
+        new ExecuteChangeSetCommand({
+          ChangeSetName: created.Id,
+          ClientRequestToken: `${token}-${region}-execute`,
+          DisableRollback: disableRollback,
+        }),
+      )
+    } catch (error) {
+      // A lost reply whose retry met the first call's effect: the change set is already executing.
+      if (!(await this.alreadyExecuting(created.Id!))) {
+        throw new RegionFailure(`ExecuteChangeSet failed: ${describeError(error)}`, stackId)
+      }
+      log.info('The change set is already executing (an earlier attempt of the call went through).')
+    }
+    // Executed: the change set belongs to the stack's history now, and the stack is ours to follow.
+    this.changeSetId = undefined
+    this.reviewStackId = undefined
+    log.info(`Change set executed; following the stack's events.`)
+    ctx.phase(`applying change set ${name}`)
+    const final = await this.followExecution(stackId!)
+    await this.applyTerminationProtection(final)
+    return {
+      status: type === 'CREATE' ? 'created' : 'updated',
+      stackId: final.stackId ?? stackId,
+      outputs: final.outputs,
+      changes,
+    }
+  }
+
+  private async waitForChangeSet(
+    id: string,
+  ): Promise<{ status?: string; reason?: string; changes: Change[] }> {
+    const first = await this.poll(`change set ${id}`, async () => {
+      const answer = await this.ctx.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id }))
+      return answer.Status === 'CREATE_COMPLETE' ||
+        answer.Status === 'FAILED' ||
+        answer.Status === 'DELETE_FAILED'
+        ? answer
+        : undefined
+    })
+    const changes = [...(first.Changes ?? [])]
+    let next: DescribeChangeSetCommandOutput = first
+    while (next.NextToken) {
+      next = await this.ctx.cfn.send(
+        new DescribeChangeSetCommand({ ChangeSetName: id, NextToken: next.NextToken }),
+      )
+      changes.push(...(next.Changes ?? []))
+    }
+    return { status: first.Status, reason: first.StatusReason, changes }
+  }
+
+  private async alreadyExecuting(id: string): Promise<boolean> {
+    try {
+      const answer = await this.ctx.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id }))
+      return ['EXECUTE_IN_PROGRESS', 'EXECUTE_COMPLETE', 'EXECUTE_FAILED'].includes(
+        answer.ExecutionStatus ?? '',
+      )
+    } catch {
+      return false
+    }
+  }
+
+  /** Events are for people: a failed read is reported once and does not fail the deploy. */
+  private async printNewEvents(stack: string): Promise<void> {
+    try {
+      for (const e of await readNewEvents(this.ctx.cfn, stack, this.events)) this.ctx.log.info(formatEvent(e))
+    } catch (error) {
+      if (!this.eventsWarned) this.ctx.log.warning(`Could not read stack events: ${describeError(error)}`)
+      this.eventsWarned = true
+    }
+  }
+
+  /**
+   * A poll check that survives a few failed reads in a row (errors the SDK's own
+   * retries did not get past), so a burst of throttling does not fail a deploy
+   * that is going well.
+   */
+  private tolerant<T>(check: () => Promise<T | undefined>): () => Promise<T | undefined> {
+    let failures = 0
+    return async () => {
+      try {
+        const value = await check()
+        failures = 0
+        return value
+      } catch (error) {
+        if (++failures > MAX_READ_FAILURES) throw error
+        this.ctx.log.warning(`Reading the stack failed (${describeError(error)}); trying again.`)
+        return undefined
+      }
+    }
+  }
+
+  private async followExecution(stackId: string): Promise<StackSnapshot> {
+    const { cfn, log, settings } = this.ctx
+    let last: StackSnapshot | undefined
+    try {
+      last = await this.poll(
+        `stack ${settings.stackName}`,
+        this.tolerant(async () => {
+          const [now] = await Promise.all([readStack(cfn, stackId), this.printNewEvents(stackId)])
+          last = now
+          return executionOutcome(now.status) === 'in-progress' ? undefined : now
+        }),
+      )
+    } catch (error) {
+      if (error instanceof AbortedError) {
+        const message = `cancelled while the stack was ${last?.status ?? 'being deployed'}; CloudFormation carries on with it`
+        log.warning(message)
+        throw new RegionFailure(message, stackId)
+      }
+      if (error instanceof TimeoutError) throw await this.timedOut(stackId, last)
+      throw error
+    }
+    if (executionOutcome(last.status) === 'failure') {
+      const cause = rootCause(this.events.events)
+      const why = cause
+        ? `${cause.LogicalResourceId} (${cause.ResourceType}): ${cause.ResourceStatusReason}`
+        : last.statusReason
+      throw new RegionFailure(`stack ${last.status}${why ? `: ${why}` : ''}`, stackId)
+    }
+    return last
+  }
+
+  /** timeout-minutes passed while the stack was changing: cancel an update (it rolls back). */
+  private async timedOut(stackId: string, last: StackSnapshot | undefined): Promise<RegionFailure> {
+    const minutes = this.ctx.settings.timeoutMinutes
+    const status = last?.status ?? 'unknown'
+    if (status === 'UPDATE_IN_PROGRESS') {
+      try {
+        await this.ctx.cfn.send(
+          new CancelUpdateStackCommand({
+            StackName: stackId,
+            ClientRequestToken: `${this.ctx.token}-${this.ctx.region}-cancel`,
+          }),
+        )
+        return new RegionFailure(
+          `timed out after ${minutes} minute(s); the update was cancelled and rolls back`,
+          stackId,
+        )
+      } catch (error) {
+        return new RegionFailure(
+          `timed out after ${minutes} minute(s) while UPDATE_IN_PROGRESS; cancelling failed: ${describeError(error)}`,
+          stackId,
+        )
+      }
+    }
+    return new RegionFailure(`timed out after ${minutes} minute(s) while the stack was ${status}`, stackId)
+  }
+
+  /** Enables or disables termination protection when the input asks for a value the stack lacks. */
+  private async applyTerminationProtection(state: StackSnapshot): Promise<void> {
+    const wanted = this.ctx.settings.terminationProtection
+    if (wanted === undefined || this.ctx.settings.planOnly || !state.stackId) return
+    if (state.terminationProtection === wanted) return
+    try {
+      await this.ctx.cfn.send(
+        new UpdateTerminationProtectionCommand({
+          StackName: state.stackId,
+          EnableTerminationProtection: wanted,
+        }),
+      )
+      this.ctx.log.info(`Termination protection ${wanted ? 'enabled' : 'disabled'}.`)
+    } catch (error) {
+      this.ctx.log.warning(
+        `Could not ${wanted ? 'enable' : 'disable'} termination protection: ${describeError(error)}`,
+      )
+    }
+  }
+
+  private async deleteChangeSet(): Promise<void> {
+    const id = this.changeSetId
+    if (!id) return
+    this.changeSetId = undefined
+    try {
+      await this.ctx.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: id }))
+    } catch (error) {
+      // Already gone: a retried delete whose first attempt went through.
+      if (!/ChangeSetNotFound/.test(errorCode(error))) throw error
+    }
+    // A stack that only existed to hold this change set goes with it, so a preview leaves nothing behind.
+    const review = this.reviewStackId
+    if (review) {
+      this.reviewStackId = undefined
+      await this.ctx.cfn.send(new DeleteStackCommand({ StackName: review }))
+    }
+  }
+
+  /** After a failure or cancellation: no change set of this run is left behind. */
+  private async cleanUp(): Promise<void> {
+    if (!this.changeSetId) return
+    try {
+      await this.deleteChangeSet()
+      this.ctx.log.info('Deleted the change set that was not executed.')
+    } catch (error) {
+      this.ctx.log.warning(`Could not delete change set ${this.changeSetId ?? ''}: ${describeError(error)}`)
+    }
+  }
+}

@@ -1,0 +1,180 @@
+import { statSync } from 'node:fs'
+import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
+import { readWorkspaceFile, workspaceFile } from '../../../lib/files.js'
+import { parseParameters, parseRegionParameters, type ParameterMap } from './parameters.js'
+
+/** CloudFormation accepts at most 51,200 bytes in TemplateBody; larger templates come from S3 (up to 1 MB). */
+export const MAX_TEMPLATE_BODY_BYTES = 51_200
+export const MAX_TEMPLATE_URL_BYTES = 1_048_576
+
+export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const
+export type Capability = (typeof CAPABILITIES)[number]
+export const ON_FAILURE = ['ROLLBACK', 'DELETE', 'DO_NOTHING'] as const
+export type OnFailure = (typeof ON_FAILURE)[number]
+
+export type TemplateSource =
+  { kind: 'file'; path: string; input: string; body: string; bytes: number } | { kind: 'url'; url: string }
+
+export interface Settings {
+  stackName: string
+  template: TemplateSource
+  regions: string[]
+  parameters: ParameterMap
+  regionParameters: Record<string, ParameterMap>
+  capabilities: Capability[]
+  tags: Array<{ Key: string; Value: string }>
+  roleArn?: string
+  notificationArns: string[]
+  /** undefined: leave each stack's setting as it is. */
+  terminationProtection?: boolean
+  onFailure: OnFailure
+  timeoutMinutes?: number
+  templateBucket?: string
+  maxParallel: number
+  canaryRegions: string[]
+  failureTolerance: number
+  planOnly: boolean
+}
+
+const STACK_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/
+const S3_TEMPLATE_URL = /^https:\/\/([a-z0-9.-]+\.)?s3[a-z0-9.-]*\.amazonaws\.com(\.cn)?\/\S+$/
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/
+const SNS_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+function readTemplate(raw: string, env: NodeJS.ProcessEnv): TemplateSource {
+  if (/^https?:\/\//i.test(raw)) {
+    if (!S3_TEMPLATE_URL.test(raw)) {
+      throw new InputError(
+        'template',
+        raw,
+        'a template file in the workspace, or an https:// URL of an S3 object',
+      )
+    }
+    return { kind: 'url', url: raw }
+  }
+  const path = workspaceFile('template', raw, env)
+  const bytes = statSync(path).size
+  if (bytes === 0) throw new InputError('template', raw, 'a non-empty CloudFormation template file')
+  if (bytes > MAX_TEMPLATE_URL_BYTES) {
+    throw new InputError(
+      'template',
+      raw,
+      `a template of at most ${MAX_TEMPLATE_URL_BYTES} bytes (this one has ${bytes})`,
+    )
+  }
+  return { kind: 'file', path, input: raw, body: readWorkspaceFile('template', raw, env), bytes }
+}
+
+function readTags(inputs: Inputs): Array<{ Key: string; Value: string }> {
+  const raw = inputs.raw('tags')
+  const pairs = parseKeyValuePairs('tags', raw)
+  if (pairs.length > 50) throw new InputError('tags', raw, 'at most 50 Key=Value tags')
+  for (const [key, value] of pairs) {
+    if (key.length > 127 || value.length > 255 || /^aws:/i.test(key)) {
+      throw new InputError(
+        'tags',
+        raw,
+        `Key=Value tags with keys up to 127 characters not starting with 'aws:' and values up to 255; '${key}' is not one`,
+      )
+    }
+  }
+  return pairs.map(([Key, Value]) => ({ Key, Value }))
+}
+
+function readBucket(inputs: Inputs, regions: readonly string[]): string | undefined {
+  const bucket = inputs.optional('template-bucket')
+  if (bucket === undefined) return undefined
+  for (const region of regions) {
+    if (!BUCKET_NAME.test(bucket.replaceAll('{region}', region))) {
+      throw new InputError(
+        'template-bucket',
+        bucket,
+        'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens) that may contain {region}',
+      )
+    }
+  }
+  return bucket
+}
+
+/**
+ * Reads and checks every input once. Anything wrong throws an InputError that
+ * names the input, before a single AWS call is made.
+ */
+export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEnv = process.env): Settings {
+  const stackName = inputs.string('stack-name', { required: true })
+  if (!STACK_NAME.test(stackName)) {
+    throw new InputError(
+      'stack-name',
+      stackName,
+      'a stack name: a letter, then up to 127 letters, digits and hyphens',
+    )
+  }
+  const regions = inputs.regions('regions', { required: true })
+  const template = readTemplate(inputs.string('template', { required: true }), env)
+  const loadFile = (name: string) => (path: string) => readWorkspaceFile(name, path, env)
+  const parameters = parseParameters('parameters', inputs.raw('parameters'), loadFile('parameters'))
+  const regionParameters = parseRegionParameters(
+    'region-parameters',
+    inputs.raw('region-parameters'),
+    inputs.mapping('region-parameters', loadFile('region-parameters')),
+    regions,
+  )
+  const capabilities = inputs.list('capabilities').map((c) => {
+    const match = CAPABILITIES.find((known) => known === c.toUpperCase())
+    if (!match) throw new InputError('capabilities', c, `capabilities from: ${CAPABILITIES.join(', ')}`)
+    return match
+  })
+  const roleArn = inputs.matching(
+    'role-arn',
+    ROLE_ARN,
+    'an IAM role ARN such as arn:aws:iam::123456789012:role/cfn-deploy',
+  )
+  const notificationArns = inputs.list('notification-arns')
+  if (notificationArns.length > 5) {
+    throw new InputError('notification-arns', inputs.raw('notification-arns'), 'at most 5 SNS topic ARNs')
+  }
+  for (const arn of notificationArns) {
+    if (!SNS_ARN.test(arn))
+      throw new InputError(
+        'notification-arns',
+        arn,
+        'SNS topic ARNs such as arn:aws:sns:us-east-1:123456789012:deploys',
+      )
+  }
+  const terminationProtection =
+    inputs.raw('termination-protection') === '' ? undefined : inputs.boolean('termination-protection', false)
+  const templateBucket = readBucket(inputs, regions)
+  if (template.kind === 'file' && template.bytes > MAX_TEMPLATE_BODY_BYTES && templateBucket === undefined) {
+    throw new InputError(
+      'template',
+      template.input,
+      `a template of at most ${MAX_TEMPLATE_BODY_BYTES} bytes, or set 'template-bucket' so this ${template.bytes}-byte template is uploaded to S3`,
+    )
+  }
+  const canaryRegions = inputs.list('canary-regions')
+  for (const canary of canaryRegions) {
+    if (!regions.includes(canary)) {
+      throw new InputError('canary-regions', canary, "regions that are also listed in 'regions'")
+    }
+  }
+  return {
+    stackName,
+    template,
+    regions,
+    parameters,
+    regionParameters,
+    capabilities,
+    tags: readTags(inputs),
+    roleArn,
+    notificationArns,
+    terminationProtection,
+    onFailure: inputs.choice('on-failure', ON_FAILURE, 'ROLLBACK'),
+    timeoutMinutes: inputs.optionalInteger('timeout-minutes', { min: 1, max: 4320 }),
+    templateBucket,
+    maxParallel: inputs.integer('max-parallel', { default: regions.length, min: 1, max: 1000 }),
+    canaryRegions,
+    failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: regions.length }),
+    planOnly: inputs.boolean('plan-only', false),
+  }
+}

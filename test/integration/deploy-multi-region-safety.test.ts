@@ -1,0 +1,243 @@
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  ListChangeSetsCommand,
+} from '@aws-sdk/client-cloudformation'
+import { CreateBucketCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { runPost, CLEANUP_STATE } from '../../actions/deploy-multi-region/src/cleanup.js'
+import { run } from '../../actions/deploy-multi-region/src/main.js'
+import { runActionInProcess, type ActionRun } from '../support/action-runner.js'
+import {
+  startTerminationProtectionLayer,
+  type TerminationProtectionLayer,
+} from '../support/cfn-termination-protection.js'
+import { queryErrorReply, type ProxyReply, type ProxyRequest } from '../support/loopback-proxy.js'
+import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
+
+const SAMPLE = readFileSync(resolve(import.meta.dirname, '../../templates/sample-queue.yaml'), 'utf8')
+
+describe('deploy-multi-region: protection, cancellation, cleanup, large templates', () => {
+  let moto: MotoServer
+  let layer: TerminationProtectionLayer
+  let env: Record<string, string>
+  let workspace: string
+  /** Called for each request that passed through the layer; lets a test act mid-run. */
+  let onRequest: (req: ProxyRequest) => void = () => {}
+  /** Lets a test answer a request itself (after or instead of moto), like a fault on the wire. */
+  let intercept:
+    ((req: ProxyRequest, forward: () => Promise<ProxyReply>) => Promise<ProxyReply | 'drop'>) | undefined
+
+  beforeAll(async () => {
+    moto = await startMoto()
+    layer = await startTerminationProtectionLayer(
+      moto.endpoint,
+      (req) => onRequest(req),
+      (req, forward) => (intercept ? intercept(req, forward) : undefined),
+    )
+    workspace = mkdtempSync(join(tmpdir(), 'dmr-workspace-'))
+    writeFileSync(join(workspace, 'stack.yaml'), SAMPLE)
+    // Comments keep the template valid while taking it past the 51,200-byte TemplateBody limit.
+    writeFileSync(
+      join(workspace, 'large.yaml'),
+      `${SAMPLE}\n${'# padding to exceed the inline template size limit\n'.repeat(1200)}`,
+    )
+    env = { ...localAwsEnv(layer.endpoint), GITHUB_WORKSPACE: workspace }
+  })
+  afterAll(async () => {
+    await layer.close()
+    await moto.stop()
+  })
+  afterEach(() => {
+    onRequest = () => {}
+    intercept = undefined
+  })
+
+  const deploy = (inputs: Record<string, string>, extraEnv: Record<string, string> = {}) =>
+    runActionInProcess(run, { template: 'stack.yaml', ...inputs }, { ...env, ...extraEnv })
+  const results = (r: ActionRun) =>
+    JSON.parse(r.outputs.results ?? '[]') as Array<{ region: string; status: string; reason?: string }>
+  async function sdk<T>(fn: () => Promise<T>): Promise<T> {
+    const saved = { ...process.env }
+    Object.assign(process.env, env)
+    try {
+      return await fn()
+    } finally {
+      process.env = saved
+    }
+  }
+  const cfn = (region: string) => new CloudFormationClient({ region, maxAttempts: 1 })
+  const describe1 = (region: string, stackName: string) =>
+    sdk(
+      async () => (await cfn(region).send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0],
+    ).catch(() => undefined)
+  const openChangeSets = (region: string, stackName: string) =>
+    sdk(async () => {
+      const answer = await cfn(region).send(new ListChangeSetsCommand({ StackName: stackName }))
+      return (answer.Summaries ?? []).filter(
+        (s) => s.StackName === stackName && s.ExecutionStatus === 'AVAILABLE',
+      )
+    })
+
+  it('really enables termination protection, which then blocks deletion, and disables it again', async () => {
+    const r = await deploy({
+      'stack-name': 'guarded',
+      regions: 'us-east-1,eu-west-1',
+      'termination-protection': 'true',
+    })
+    expect(r.failed).toBe(false)
+    expect(r.warnings).toEqual([])
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      expect((await describe1(region, 'guarded'))?.EnableTerminationProtection).toBe(true)
+    }
+    await expect(
+      sdk(() => cfn('eu-west-1').send(new DeleteStackCommand({ StackName: 'guarded' }))),
+    ).rejects.toThrow(/cannot be deleted while TerminationProtection is enabled/)
+    // A rerun with nothing to change still brings the setting in line, once.
+    const again = await deploy({
+      'stack-name': 'guarded',
+      regions: 'us-east-1,eu-west-1',
+      'termination-protection': 'false',
+    })
+    expect(results(again).map((x) => x.status)).toEqual(['unchanged', 'unchanged'])
+    expect((await describe1('eu-west-1', 'guarded'))?.EnableTerminationProtection).toBe(false)
+    expect(again.stdout).toContain('[eu-west-1] Termination protection disabled.')
+  })
+
+  it('on SIGINT starts no new region, reports the one in progress and leaves no change set behind', async () => {
+    let sent = false
+    onRequest = (req) => {
+      // The second region's change set has just been requested: cancel the job now.
+      if (req.operation === 'CreateChangeSet' && req.region === 'eu-west-1' && !sent) {
+        sent = true
+        setImmediate(() => process.emit('SIGINT', 'SIGINT'))
+      }
+    }
+    layer.resetStats()
+    const r = await deploy({
+      'stack-name': 'interrupted',
+      regions: 'us-east-1,eu-west-1,ap-southeast-2',
+      'max-parallel': '1',
+    })
+    expect(sent).toBe(true)
+    expect(r.failed).toBe(true)
+    const [first, second, third] = results(r)
+    expect(first).toMatchObject({ region: 'us-east-1', status: 'created' })
+    expect(second).toMatchObject({ region: 'eu-west-1', status: 'skipped' })
+    expect(third).toMatchObject({
+      region: 'ap-southeast-2',
+      status: 'skipped',
+      reason: 'cancelled before it started',
+    })
+    expect(r.warnings.some((w) => /Received SIGINT/.test(w))).toBe(true)
+    expect(
+      r.warnings.some((w) => /^\[eu-west-1\] Cancelled while in progress: creating change set/.test(w)),
+    ).toBe(true)
+    expect(await openChangeSets('eu-west-1', 'interrupted')).toEqual([])
+    expect(await describe1('ap-southeast-2', 'interrupted')).toBeUndefined()
+    expect(layer.stats.byOperation.get('ExecuteChangeSet')).toBe(1)
+    expect(r.errors.some((e) => /^Cancelled/.test(e))).toBe(true)
+    // The post step finds the run's state and nothing left to delete.
+    expect(r.state[CLEANUP_STATE]).toContain('"stackName":"interrupted"')
+  })
+
+  it('survives lost replies to CreateChangeSet and ExecuteChangeSet without doing anything twice', async () => {
+    const seen = new Map<string, number>()
+    intercept = async (req, forward) => {
+      const n = (seen.get(req.operation) ?? 0) + 1
+      seen.set(req.operation, n)
+      if (req.operation === 'CreateChangeSet') {
+        // First attempt: carried out, reply lost. The SDK's retry meets AWS's answer for a name in use.
+        if (n === 1) return forward().then(() => 'drop' as const)
+        return queryErrorReply(
+          400,
+          'AlreadyExistsException',
+          `ChangeSet ${req.params.get('ChangeSetName')} already exists`,
+        )
+      }
+      if (req.operation === 'ExecuteChangeSet') {
+        if (n === 1) return forward().then(() => 'drop' as const)
+        return queryErrorReply(
+          400,
+          'InvalidChangeSetStatus',
+          'ChangeSet cannot be executed in its current status of [EXECUTE_COMPLETE]',
+        )
+      }
+      return forward()
+    }
+    const r = await deploy({ 'stack-name': 'lossy', regions: 'us-west-2' })
+    expect(r.failed).toBe(false)
+    expect(results(r)[0]).toMatchObject({ status: 'created' })
+    expect(seen.get('CreateChangeSet')).toBe(2)
+    expect(seen.get('ExecuteChangeSet')).toBe(2)
+    expect(r.stdout).toContain('already exists (an earlier attempt of the call went through)')
+    expect(r.stdout).toContain('already executing (an earlier attempt of the call went through)')
+    const stacks = await sdk(
+      async () => (await cfn('us-west-2').send(new DescribeStacksCommand({}))).Stacks ?? [],
+    )
+    expect(stacks.filter((st) => st.StackName === 'lossy')).toHaveLength(1)
+  })
+
+  it('the post step deletes change sets of the run that were never executed', async () => {
+    const token = 'deploy-42-1-abcd'
+    await sdk(() =>
+      cfn('eu-west-1').send(
+        new CreateChangeSetCommand({
+          StackName: 'killed',
+          ChangeSetName: `${token}-eu-west-1`,
+          ChangeSetType: 'CREATE',
+          TemplateBody: SAMPLE,
+        }),
+      ),
+    )
+    expect(await openChangeSets('eu-west-1', 'killed')).toHaveLength(1)
+    const state = JSON.stringify({ token, stackName: 'killed', regions: ['eu-west-1', 'us-west-2'] })
+    const r = await runActionInProcess(runPost, {}, { ...env, [`STATE_${CLEANUP_STATE}`]: state })
+    expect(r.failed).toBe(false)
+    expect(r.stdout).toContain(`[eu-west-1] Deleted change set(s) left by the run: ${token}-eu-west-1`)
+    expect(await openChangeSets('eu-west-1', 'killed')).toEqual([])
+  })
+
+  it('uploads a template over 51,200 bytes to the region bucket and deploys it from S3', async () => {
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      await sdk(() =>
+        new S3Client({ region, forcePathStyle: true, maxAttempts: 1 }).send(
+          new CreateBucketCommand({
+            Bucket: `cfn-templates-${region}`,
+            ...(region === 'us-east-1'
+              ? {}
+              : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+          }),
+        ),
+      )
+    }
+    const templateUrls: string[] = []
+    onRequest = (req) => {
+      if (req.operation === 'CreateChangeSet') {
+        expect(req.params.get('TemplateBody')).toBeNull()
+        templateUrls.push(req.params.get('TemplateURL') ?? '')
+      }
+    }
+    layer.resetStats()
+    const r = await deploy({
+      'stack-name': 'large',
+      template: 'large.yaml',
+      regions: 'us-east-1,eu-west-1',
+      'template-bucket': 'cfn-templates-{region}',
+    })
+    expect(r.failed).toBe(false)
+    expect(results(r).map((x) => x.status)).toEqual(['created', 'created'])
+    expect(templateUrls.sort()).toEqual([
+      expect.stringMatching(
+        /^https:\/\/cfn-templates-eu-west-1\.s3\.eu-west-1\.amazonaws\.com\/large\/[0-9a-f]{32}\.template$/,
+      ),
+      expect.stringMatching(/^https:\/\/cfn-templates-us-east-1\.s3\.us-east-1\.amazonaws\.com\/large\//),
+    ])
+    const puts = [...layer.stats.byOperation.keys()].filter((k) => k.startsWith('PUT /cfn-templates-'))
+    expect(puts).toHaveLength(2)
+  })
+})
