@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
+import { globSync } from 'tinyglobby'
+import { workspaceFile, workspaceRoot } from '../../../lib/files.js'
+import { Inputs, InputError } from '../../../lib/inputs.js'
+import { parseResults, ResultsFormatError, type ResultsFile } from './results.js'
+import { splitStatements } from './sql.js'
+
+export interface QueryFile {
+  /** The file name without `.sql`: the query's name in reports and baselines. */
+  name: string
+  /** Workspace-relative path. */
+  file: string
+  sql: string
+  sha256: string
+}
+
+export interface Settings {
+  region: string
+  clusterIdentifier?: string
+  workgroupName?: string
+  database: string
+  dbUser?: string
+  secretArn?: string
+  queries: QueryFile[]
+  /** Statements run once, in the benchmark's session, before any measurement. */
+  setupSql: string[]
+  iterations: number
+  warmup: number
+  resultCache: boolean
+  baseline?: { path: string; results: ResultsFile }
+  /** The baseline path given but no file there (the first run on a branch): reported, not an error. */
+  baselineMissing?: string
+  /** Fraction: 0.1 for `10%`. */
+  maxRegression: number
+  /** Absolute path of the results file, inside the workspace. */
+  resultsFile: string
+  /** The same path relative to the workspace, as given to later steps. */
+  resultsFileRelative: string
+  queryTimeoutSeconds: number
+  queryGroup?: string
+  scanStats: boolean
+}
+
+const CLUSTER = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
+const WORKGROUP = /^[a-z0-9-]{3,64}$/
+const DATABASE = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/
+const DB_USER = /^[A-Za-z_][A-Za-z0-9_$.@+-]{0,127}$/
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/
+const QUERY_GROUP = /^[A-Za-z0-9_.:/ -]{1,100}$/
+
+function outside(root: string, path: string): boolean {
+  const rel = relative(root, path)
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)
+}
+
+/** `10%`, `12.5%` or `10` (percent): the slowdown of a median that counts as a regression. */
+export function parsePercent(name: string, raw: string): number {
+  const accepted = 'a percentage greater than 0 and at most 1000, such as 10%'
+  const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(raw.trim())
+  if (!m) throw new InputError(name, raw, accepted)
+  const value = Number(m[1])
+  if (!(value > 0) || value > 1000) throw new InputError(name, raw, accepted)
+  return value / 100
+}
+
+/** Resolves the `queries` glob(s) inside the workspace; every match must be a .sql file there. */
+export function resolveQueries(raw: string, env: NodeJS.ProcessEnv = process.env): QueryFile[] {
+  const name = 'queries'
+  const root = workspaceRoot(env)
+  const patterns = raw
+    .split('\n')
+    .map((p) => p.trim())
+    .filter(Boolean)
+  const accepted = 'a glob of .sql files inside the workspace, such as queries/**/*.sql (one pattern a line)'
+  if (patterns.length === 0) throw new InputError(name, raw, `${accepted} (this input is required)`)
+  for (const pattern of patterns) {
+    if (pattern.includes('\0') || isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..')) {
+      throw new InputError(name, pattern, accepted)
+    }
+  }
+  const realRoot = realpathSync(root)
+  const matches = globSync(patterns, { cwd: root, absolute: true, onlyFiles: true })
+    .filter((p) => p.toLowerCase().endsWith('.sql'))
+    .sort()
+  if (matches.length === 0) throw new InputError(name, raw, `${accepted}; no .sql file matched`)
+  const queries: QueryFile[] = []
+  const seen = new Map<string, string>()
+  for (const path of matches) {
+    const file = relative(root, path).split(sep).join('/')
+    if (outside(realRoot, realpathSync(path)))
+      throw new InputError(name, file, `${accepted}; this file links outside it`)
+    const queryName = basename(path).replace(/\.sql$/i, '')
+    const other = seen.get(queryName)
+    if (other)
+      throw new InputError(
+        name,
+        raw,
+        `${accepted}, with unique file names; ${other} and ${file} are both '${queryName}'`,
+      )
+    seen.set(queryName, file)
+    const text = readFileSync(path, 'utf8')
+    const statements = splitStatements(text)
+    if (statements.length !== 1) {
+      throw new InputError(name, file, `one SQL query in each file; this one holds ${statements.length}`)
+    }
+    const sql = statements[0]!
+    queries.push({ name: queryName, file, sql, sha256: createHash('sha256').update(sql).digest('hex') })
+  }
+  return queries
+}
+
+/** Inline SQL, or the path of a .sql file in the workspace. */
+function readSetupSql(inputs: Inputs, env: NodeJS.ProcessEnv): string[] {
+  const raw = inputs.raw('setup-sql')
+  if (raw === '') return []
+  const looksLikeFile = /\.sql$/i.test(raw) && !/[\s;]/.test(raw)
+  const text = looksLikeFile ? readFileSync(workspaceFile('setup-sql', raw, env), 'utf8') : raw
+  const statements = splitStatements(text)
+  if (statements.length === 0)
+    throw new InputError('setup-sql', raw, 'SQL statements, or the path of a .sql file in the workspace')
+  if (statements.length > 40)
+    throw new InputError('setup-sql', raw, 'at most 40 statements (one Data API batch)')
+  return statements
+}
+
+function readBaseline(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+): Pick<Settings, 'baseline' | 'baselineMissing'> {
+  const raw = inputs.raw('baseline')
+  if (raw === '') return {}
+  const root = workspaceRoot(env)
+  const accepted = 'the path of a results file of an earlier run, inside the workspace'
+  const full = resolve(root, raw)
+  if (raw.includes('\0') || outside(root, full)) throw new InputError('baseline', raw, accepted)
+  if (!existsSync(full)) return { baselineMissing: raw }
+  const path = workspaceFile('baseline', raw, env)
+  try {
+    return { baseline: { path: raw, results: parseResults(readFileSync(path, 'utf8')) } }
+  } catch (error) {
+    if (error instanceof ResultsFormatError)
+      throw new InputError('baseline', raw, `${accepted} (${error.message})`)
+    throw error
+  }
+}
+
+function resultsPath(inputs: Inputs, env: NodeJS.ProcessEnv): { full: string; relative: string } {
+  const raw = inputs.string('results-file', { default: 'spectrum-benchmark.json' })
+  const root = workspaceRoot(env)
+  const full = resolve(root, raw)
+  if (raw.includes('\0') || outside(root, full) || full === root) {
+    throw new InputError(
+      'results-file',
+      raw,
+      'a file path inside the workspace, such as spectrum-benchmark.json',
+    )
+  }
+  return { full, relative: relative(root, full).split(sep).join('/') }
+}
+
+/**
+ * Builds the one validated settings object. Every input error is thrown here,
+ * before any call to the Data API.
+ */
+export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEnv = process.env): Settings {
+  const clusterIdentifier = inputs.matching(
+    'cluster-identifier',
+    CLUSTER,
+    'a cluster identifier: lower-case letters, digits and single hyphens, starting with a letter',
+  )
+  const workgroupName = inputs.matching(
+    'workgroup-name',
+    WORKGROUP,
+    'a workgroup name: 3-64 lower-case letters, digits and hyphens',
+  )
+  if (clusterIdentifier && workgroupName) {
+    throw new InputError(
+      'workgroup-name',
+      workgroupName,
+      'empty when cluster-identifier is given (give one of the two)',
+    )
+  }
+  if (!clusterIdentifier && !workgroupName) {
+    throw new InputError(
+      'cluster-identifier',
+      '',
+      'a provisioned cluster identifier, or a serverless workgroup-name instead',
+    )
+  }
+  if (clusterIdentifier && clusterIdentifier.length > 63) {
+    throw new InputError('cluster-identifier', clusterIdentifier, 'at most 63 characters')
+  }
+  const database = inputs.matching(
+    'database',
+    DATABASE,
+    'a database name: letters, digits, _ and $, starting with a letter or _',
+    {
+      required: true,
+    },
+  )!
+  const dbUser = inputs.matching('db-user', DB_USER, 'a database user name')
+  const secretArn = inputs.matching(
+    'secret-arn',
+    SECRET_ARN,
+    'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+    { secret: true },
+  )
+  if (dbUser && secretArn)
+    throw new InputError('db-user', dbUser, 'empty when secret-arn is given (give one of the two)')
+  const iterations = inputs.integer('iterations', { default: 5, min: 1, max: 1000 })
+  const warmup = inputs.integer('warmup', { default: 1, min: 0, max: 100 })
+  const resultCache = inputs.boolean('result-cache', false)
+  const rawMax = inputs.raw('max-regression')
+  const maxRegression = parsePercent('max-regression', rawMax === '' ? '10%' : rawMax)
+  const queryTimeoutSeconds = inputs.integer('query-timeout-seconds', { default: 900, min: 1, max: 86400 })
+  const queryGroup = inputs.matching(
+    'query-group',
+    QUERY_GROUP,
+    'a label of up to 100 letters, digits, spaces and _ . : / -',
+  )
+  const scanStats = inputs.boolean('scan-stats', true)
+  const queries = resolveQueries(inputs.string('queries', { required: true }), env)
+  const setupSql = readSetupSql(inputs, env)
+  const baseline = readBaseline(inputs, env)
+  const results = resultsPath(inputs, env)
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION
+  if (!region) {
+    throw new Error(
+      'No AWS region: set AWS_REGION (aws-actions/configure-aws-credentials does) to the region of the cluster or workgroup.',
+    )
+  }
+  return {
+    region,
+    clusterIdentifier,
+    workgroupName,
+    database,
+    dbUser,
+    secretArn,
+    queries,
+    setupSql,
+    iterations,
+    warmup,
+    resultCache,
+    ...baseline,
+    maxRegression,
+    resultsFile: results.full,
+    resultsFileRelative: results.relative,
+    queryTimeoutSeconds,
+    queryGroup,
+    scanStats,
+  }
+}

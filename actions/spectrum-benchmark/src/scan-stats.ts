@@ -1,0 +1,39 @@
+import type { ScanStats } from './results.js'
+
+/**
+ * Spectrum scan statistics of the measured queries, by Redshift query id, from
+ * the engine's system views: SVL_S3QUERY_SUMMARY on provisioned clusters and
+ * SYS_EXTERNAL_QUERY_DETAIL on serverless workgroups (where the SVL views do not
+ * exist). Both keep one row per query segment, so the statistics are summed per
+ * query (parallelism: the largest).
+ */
+export function scanStatsSql(serverless: boolean, queryIds: readonly number[]): string {
+  const ids = queryIds.filter((id) => Number.isSafeInteger(id)).join(', ')
+  if (serverless) {
+    return `SELECT query_id AS query, SUM(scanned_bytes) AS bytes_scanned, SUM(scanned_rows) AS rows_scanned, SUM(returned_rows) AS rows_returned, SUM(scanned_files) AS files, MAX(qualified_partitions) AS parallelism FROM sys_external_query_detail WHERE query_id IN (${ids}) GROUP BY query_id`
+  }
+  return `SELECT query, SUM(s3_scanned_bytes) AS bytes_scanned, SUM(s3_scanned_rows) AS rows_scanned, SUM(s3query_returned_rows) AS rows_returned, SUM(files) AS files, MAX(max_request_parallelism) AS parallelism FROM svl_s3query_summary WHERE query IN (${ids}) GROUP BY query`
+}
+
+function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null
+  const n = Number(value)
+  return Number.isFinite(n) ? n : null
+}
+
+/** Maps the rows of scanStatsSql to statistics by query id. */
+export function parseScanRows(rows: ReadonlyArray<Record<string, unknown>>): Map<number, ScanStats> {
+  const out = new Map<number, ScanStats>()
+  for (const row of rows) {
+    const query = toNumber(row.query)
+    if (query === null) continue
+    out.set(query, {
+      bytesScanned: toNumber(row.bytes_scanned) ?? 0,
+      rowsScanned: toNumber(row.rows_scanned) ?? 0,
+      rowsReturned: toNumber(row.rows_returned) ?? 0,
+      files: toNumber(row.files) ?? 0,
+      parallelism: toNumber(row.parallelism),
+    })
+  }
+  return out
+}

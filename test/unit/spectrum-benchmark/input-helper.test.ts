@@ -1,0 +1,138 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  getSettings,
+  parsePercent,
+  resolveQueries,
+} from '../../../actions/spectrum-benchmark/src/input-helper.js'
+import { Inputs, InputError, mapInputReader } from '../../../lib/inputs.js'
+
+describe('spectrum-benchmark inputs', () => {
+  let ws: string
+  let env: NodeJS.ProcessEnv
+  beforeAll(() => {
+    ws = mkdtempSync(join(tmpdir(), 'sb-inputs-'))
+    mkdirSync(join(ws, 'q', 'sub'), { recursive: true })
+    writeFileSync(join(ws, 'q', 'a.sql'), 'SELECT 1;\n')
+    writeFileSync(join(ws, 'q', 'sub', 'b.sql'), '-- b\nSELECT 2\n')
+    writeFileSync(join(ws, 'q', 'notes.txt'), 'not sql')
+    mkdirSync(join(ws, 'two'))
+    writeFileSync(join(ws, 'two', 'x.sql'), 'SELECT 1; SELECT 2;')
+    mkdirSync(join(ws, 'dup', 'y'), { recursive: true })
+    writeFileSync(join(ws, 'dup', 'a.sql'), 'SELECT 1')
+    writeFileSync(join(ws, 'dup', 'y', 'a.sql'), 'SELECT 2')
+    writeFileSync(join(ws, 'setup.sql'), 'ANALYZE a; ANALYZE b;')
+    env = { GITHUB_WORKSPACE: ws, AWS_REGION: 'us-west-2' }
+  })
+  afterAll(() => rmSync(ws, { recursive: true, force: true }))
+
+  const settings = (values: Record<string, string>) =>
+    getSettings(
+      new Inputs(
+        mapInputReader({ 'cluster-identifier': 'poc-1', database: 'dev', queries: 'q/**/*.sql', ...values }),
+      ),
+      env,
+    )
+
+  it('applies the defaults', () => {
+    const s = settings({})
+    expect(s).toMatchObject({
+      region: 'us-west-2',
+      clusterIdentifier: 'poc-1',
+      iterations: 5,
+      warmup: 1,
+      resultCache: false,
+      maxRegression: 0.1,
+      queryTimeoutSeconds: 900,
+      scanStats: true,
+      resultsFileRelative: 'spectrum-benchmark.json',
+      setupSql: [],
+    })
+    expect(s.queries.map((q) => [q.name, q.file, q.sql])).toEqual([
+      ['a', 'q/a.sql', 'SELECT 1'],
+      ['b', 'q/sub/b.sql', '-- b\nSELECT 2'],
+    ])
+  })
+
+  it('reads setup-sql inline or from a workspace file', () => {
+    expect(settings({ 'setup-sql': 'setup.sql' }).setupSql).toEqual(['ANALYZE a', 'ANALYZE b'])
+    expect(settings({ 'setup-sql': 'SET search_path TO poc, public;' }).setupSql).toEqual([
+      'SET search_path TO poc, public',
+    ])
+    expect(() => settings({ 'setup-sql': '../outside.sql' })).toThrow(/Input 'setup-sql'/)
+  })
+
+  it('treats a missing baseline file as no baseline, but refuses one outside the workspace', () => {
+    expect(settings({ baseline: 'old/results.json' }).baselineMissing).toBe('old/results.json')
+    expect(() => settings({ baseline: '/etc/hostname' })).toThrow(/Input 'baseline'/)
+  })
+
+  it.each([
+    [{ iterations: '0' }, /Input 'iterations': "0"/],
+    [{ iterations: 'five' }, /Input 'iterations'/],
+    [{ warmup: '-1' }, /Input 'warmup'/],
+    [{ 'max-regression': 'abc' }, /Input 'max-regression': "abc" is not valid\. Expected a percentage/],
+    [{ 'max-regression': '0' }, /Input 'max-regression'/],
+    [{ 'max-regression': '2000%' }, /Input 'max-regression'/],
+    [{ 'result-cache': 'maybe' }, /Input 'result-cache'/],
+    [{ 'scan-stats': 'sometimes' }, /Input 'scan-stats'/],
+    [{ 'query-timeout-seconds': '0' }, /Input 'query-timeout-seconds'/],
+    [{ 'query-group': "x'; DROP TABLE customer; --" }, /Input 'query-group'/],
+    [{ 'cluster-identifier': 'Poc_1' }, /Input 'cluster-identifier'/],
+    [{ 'cluster-identifier': '' }, /Input 'cluster-identifier'.*workgroup-name/],
+    [{ 'workgroup-name': 'wg-1' }, /Input 'workgroup-name'/],
+    [{ database: '' }, /Input 'database'.*required/],
+    [{ database: 'dev; drop' }, /Input 'database'/],
+    [
+      { 'db-user': 'admin', 'secret-arn': 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x' },
+      /Input 'db-user'/,
+    ],
+    [{ queries: '' }, /Input 'queries'.*required/],
+    [{ queries: 'none/*.sql' }, /no \.sql file matched/],
+    [{ queries: 'q/*.txt' }, /no \.sql file matched/],
+    [{ queries: '/etc/*.sql' }, /Input 'queries': "\/etc\/\*\.sql"/],
+    [{ queries: 'q/../../*.sql' }, /Input 'queries'/],
+    [{ queries: 'two/*.sql' }, /one SQL query in each file; this one holds 2/],
+    [{ queries: 'dup/**/*.sql' }, /unique file names/],
+    [{ 'results-file': '../results.json' }, /Input 'results-file'/],
+  ])('rejects %j', (values, message) => {
+    expect(() => settings(values)).toThrow(InputError)
+    expect(() => settings(values)).toThrow(message)
+  })
+
+  it('hides the value of a malformed secret ARN', () => {
+    expect(() => settings({ 'secret-arn': 'arn:aws:secretsmanager:oops-secret-value' })).toThrow(
+      "Input 'secret-arn': (value hidden) is not valid",
+    )
+  })
+
+  it('refuses a query file that links outside the workspace', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'sb-outside-'))
+    writeFileSync(join(outside, 'secret.sql'), 'SELECT 1')
+    mkdirSync(join(ws, 'links'))
+    symlinkSync(join(outside, 'secret.sql'), join(ws, 'links', 'secret.sql'))
+    try {
+      expect(() => resolveQueries('links/*.sql', env)).toThrow(/links outside/)
+    } finally {
+      rmSync(outside, { recursive: true, force: true })
+    }
+  })
+
+  it('needs a region from the environment', () => {
+    expect(() =>
+      getSettings(
+        new Inputs(mapInputReader({ 'workgroup-name': 'wg-1', database: 'dev', queries: 'q/*.sql' })),
+        { GITHUB_WORKSPACE: ws },
+      ),
+    ).toThrow(/AWS_REGION/)
+  })
+})
+
+describe('parsePercent', () => {
+  it('accepts 10%, 12.5% and 10', () => {
+    expect(parsePercent('m', '10%')).toBeCloseTo(0.1)
+    expect(parsePercent('m', '12.5 %')).toBeCloseTo(0.125)
+    expect(parsePercent('m', '10')).toBeCloseTo(0.1)
+  })
+})

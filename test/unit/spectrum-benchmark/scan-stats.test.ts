@@ -1,0 +1,24 @@
+import { parseScanRows, scanStatsSql } from '../../../actions/spectrum-benchmark/src/scan-stats.js'
+
+describe('scan statistics', () => {
+  it('reads SVL_S3QUERY_SUMMARY on clusters and SYS_EXTERNAL_QUERY_DETAIL on serverless', () => {
+    expect(scanStatsSql(false, [11, 12])).toMatch(
+      /FROM svl_s3query_summary WHERE query IN \(11, 12\) GROUP BY query$/,
+    )
+    expect(scanStatsSql(true, [11])).toMatch(
+      /FROM sys_external_query_detail WHERE query_id IN \(11\) GROUP BY query_id$/,
+    )
+  })
+  it('keeps only whole numbers in the id list', () => {
+    expect(scanStatsSql(false, [1, 1.5, Number.NaN])).toContain('IN (1)')
+  })
+  it('maps rows by query id, numbers given as strings included', () => {
+    const stats = parseScanRows([
+      { query: 7, bytes_scanned: '2048', rows_scanned: 10, rows_returned: 4, files: 2, parallelism: null },
+      { query: null, bytes_scanned: 1 },
+    ])
+    expect([...stats]).toEqual([
+      [7, { bytesScanned: 2048, rowsScanned: 10, rowsReturned: 4, files: 2, parallelism: null }],
+    ])
+  })
+})
