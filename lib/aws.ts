@@ -58,9 +58,18 @@ export function errorMessage(error: unknown): string {
   return String(error)
 }
 
-/** `Code: message`, the form users see in AWS's console and CLI. */
+/** An error answered by an AWS service (the SDK's ServiceException), as opposed to our own. */
+export function isServiceError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error)
+}
+
+/**
+ * `Code: message` for AWS's errors, the form users see in AWS's console and CLI;
+ * the message alone for the toolkit's own errors.
+ */
 export function describeError(error: unknown): string {
   const code = errorCode(error)
   const message = errorMessage(error)
-  return message.startsWith(code) || code === 'Error' ? message : `${code}: ${message}`
+  if (!isServiceError(error) || message.startsWith(code) || code === 'Error') return message
+  return `${code}: ${message}`
 }

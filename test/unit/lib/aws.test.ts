@@ -27,9 +27,18 @@ describe('clientFactory', () => {
 
 describe('errors', () => {
   it('shows the AWS code before the message', () => {
-    const error = Object.assign(new Error('Stack does not exist'), { name: 'ValidationError' })
+    const error = Object.assign(new Error('Stack does not exist'), {
+      name: 'ValidationError',
+      $metadata: { httpStatusCode: 400 },
+    })
     expect(errorCode(error)).toBe('ValidationError')
     expect(describeError(error)).toBe('ValidationError: Stack does not exist')
     expect(describeError(new Error('plain'))).toBe('plain')
+    class RegionFailure extends Error {
+      override name = 'RegionFailure'
+    }
+    expect(describeError(new RegionFailure('timed out after 1 minute(s)'))).toBe(
+      'timed out after 1 minute(s)',
+    )
   })
 })
