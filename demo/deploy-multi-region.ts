@@ -1,26 +1,27 @@
-/** Demo step: the sample template deployed to three regions through the action's own run(). */
+/**
+ * Demo step: the multi-region API template deployed unchanged to three regions
+ * (a canary region first) through the deploy-multi-region action. moto creates
+ * the stacks from the change sets; the health endpoints the demo started stand
+ * in for the APIs they would serve.
+ */
 import { run } from '../actions/deploy-multi-region/src/main.js'
-import { runActionInProcess } from '../test/support/action-runner.js'
-import type { DemoEnvironment } from './environment.js'
-
-export const DEMO_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2']
+import { runActionStep } from './action-step.js'
+import { DEMO_REGIONS, type DemoEnvironment } from './environment.js'
 
 export async function deployMultiRegion(demo: DemoEnvironment): Promise<boolean> {
-  const result = await runActionInProcess(
+  const result = await runActionStep(demo, {
+    action: 'deploy-multi-region',
     run,
-    {
-      'stack-name': 'demo-orders',
-      template: 'templates/sample-queue.yaml',
+    inputs: {
+      'stack-name': 'demo-api',
+      template: 'templates/multi-region-api.yaml',
       regions: DEMO_REGIONS.join(','),
-      parameters: 'Environment=demo',
-      'canary-regions': 'us-east-1',
+      parameters: 'Status=ok,StageName=prod',
+      capabilities: 'CAPABILITY_IAM',
+      tags: 'project=multi-region-demo',
+      'canary-regions': DEMO_REGIONS[0]!,
     },
-    demo.env,
-    { echo: true },
-  )
-  const file = demo.writeOutput('deploy-multi-region.md', result.summary)
-  console.log(`\nJob summary written to ${file}`)
-  console.log(`results: ${result.outputs.results ?? '(none)'}`)
-  console.log(`stack-ids: ${result.outputs['stack-ids'] ?? '(none)'}`)
+    env: demo.envFor(demo.endpoints.cloudformation),
+  })
   return !result.failed
 }

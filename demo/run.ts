@@ -1,36 +1,96 @@
 /**
- * `npm run demo`: runs the toolkit's main job end to end against a local AWS
- * endpoint that it starts and stops itself. Each step is a function in its own
- * file under demo/ and reports whether it succeeded.
+ * `npm run demo`: the toolkit's story end to end against local endpoints that
+ * it starts and stops itself (moto_server, the Route 53, StackSet and EC2
+ * layers, health endpoints, a Redshift Data API). Each action's real run()
+ * does the work; what it prints is shown and its job summary is written to
+ * demo-output/<action>.md. Exits 0 only when every step succeeded.
  */
-import { deployMultiRegion } from './deploy-multi-region.js'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { markdownTable } from '../lib/summary.js'
 import { startDemoEnvironment, type DemoEnvironment } from './environment.js'
+import { runSteps, type StepResult } from './steps.js'
 
-interface DemoStep {
-  title: string
-  run: (demo: DemoEnvironment) => Promise<boolean>
+function resultTable(results: readonly StepResult[]): string {
+  const rows = results.map((r, i) => [
+    String(i + 1),
+    r.title,
+    r.ok ? 'ok' : r.skipped ? 'skipped' : 'FAILED',
+    r.seconds.toFixed(1),
+  ])
+  const headers = ['#', 'Step', 'Result', 'Seconds']
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)))
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, c) => (c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ')
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
 
-const STEPS: DemoStep[] = [{ title: 'Deploy the sample template to three regions', run: deployMultiRegion }]
+/** demo-output/README.md: the steps' results and a link to every job summary. */
+function writeIndex(demo: DemoEnvironment, results: readonly StepResult[], seconds: number): string {
+  const steps = markdownTable(
+    ['#', 'Step', 'Result', 'Seconds'],
+    results.map((r, i) => [
+      i + 1,
+      r.title,
+      r.ok
+        ? '✅ ok'
+        : r.skipped
+          ? '⏭️ not started (interrupted)'
+          : `❌ failed${r.error ? `: ${r.error}` : ''}`,
+      r.seconds.toFixed(1),
+    ]),
+  )
+  const summaries = [...new Set(demo.runs.map((r) => r.label))].map((label) => `- [${label}](${label}.md)`)
+  return demo.writeOutput(
+    'README.md',
+    `# Demo run
+
+${steps}
+
+Total ${seconds.toFixed(1)} s.
+
+## Job summaries
+
+- [route53-records](route53-records.md)
+${summaries.join('\n')}
+`,
+  )
+}
 
 async function main(): Promise<number> {
+  const started = performance.now()
+  // Each run starts from an empty output folder, so what is there belongs to this run.
+  rmSync(join(import.meta.dirname, '..', 'demo-output'), { recursive: true, force: true })
+  // Ctrl-C: the running action winds down (its own handler), no further step starts, and
+  // the local endpoints are still stopped below.
+  const interrupted = new AbortController()
+  const onSignal = () => interrupted.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   const demo = await startDemoEnvironment()
-  console.log(`moto_server listening on ${demo.moto.endpoint}`)
-  let failures = 0
+  console.log(`moto_server:            ${demo.moto.endpoint}`)
+  console.log(`Route 53 layer:         ${demo.endpoints.route53}`)
+  console.log(`StackSet layer:         ${demo.endpoints.stacksets}`)
+  console.log(`EC2 snapshot layer:     ${demo.endpoints.ec2}`)
+  console.log(`Redshift Data API:      ${demo.endpoints.redshiftData}`)
+  for (const [region, endpoint] of Object.entries(demo.health))
+    console.log(`health ${region.padEnd(16)} ${endpoint.url}`)
+  let results: StepResult[]
   try {
-    for (const [i, step] of STEPS.entries()) {
-      console.log(`\n=== Step ${i + 1}/${STEPS.length}: ${step.title} ===\n`)
-      const ok = await step.run(demo)
-      console.log(`\nStep ${i + 1} ${ok ? 'succeeded' : 'FAILED'}.`)
-      if (!ok) failures++
-    }
+    results = await runSteps(demo, undefined, interrupted.signal)
   } finally {
-    await demo.moto.stop()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await demo.stop()
   }
+  const failures = results.filter((r) => !r.ok).length
+  const total = (performance.now() - started) / 1000
+  console.log(`\n${resultTable(results)}\n`)
+  console.log(`Job summaries in ${demo.outputDir} (index: ${writeIndex(demo, results, total)})`)
   console.log(
     failures === 0
-      ? '\nDemo finished: every step succeeded.'
-      : `\nDemo finished: ${failures} step(s) failed.`,
+      ? `Demo finished in ${total.toFixed(1)} s: every step succeeded.`
+      : `Demo finished in ${total.toFixed(1)} s: ${failures} step(s) failed.`,
   )
   return failures === 0 ? 0 : 1
 }

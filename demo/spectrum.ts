@@ -6,26 +6,28 @@
  * default branch's results.
  */
 import { run } from '../actions/spectrum-benchmark/src/main.js'
-import { runActionInProcess } from '../test/support/action-runner.js'
-import { startRedshiftDataApi } from '../test/support/redshift-data-server.js'
+import { runActionStep } from './action-step.js'
 import type { DemoEnvironment } from './environment.js'
 
 export interface SpectrumDemoOptions {
   /** Extra server time (ms) for the named query in the second run, to show the regression gate fail. */
   slowdown?: { query: RegExp; extraMs: number }
   iterations?: number
-  /** The gate's limit (default 50%: see below). */
+  /** The gate's limit (default 200%: see below). */
   maxRegression?: string
+  /** More inputs for both runs (e.g. `secret-arn`). */
+  inputs?: Record<string, string>
 }
 
 export async function spectrumBenchmark(
   demo: DemoEnvironment,
   options: SpectrumDemoOptions = {},
 ): Promise<boolean> {
-  const api = await startRedshiftDataApi()
-  console.log(`local Redshift Data API listening on ${api.endpoint}`)
-  // Only the Data API goes to the local engine; every other service stays on the demo's endpoint.
-  const env = { ...demo.env, AWS_ENDPOINT_URL_REDSHIFT_DATA: api.endpoint }
+  // Only the Data API goes to the local engine; every other service stays on moto.
+  const env = {
+    ...demo.envFor(demo.endpoints.cloudformation),
+    AWS_ENDPOINT_URL_REDSHIFT_DATA: demo.endpoints.redshiftData,
+  }
   const inputs = {
     'workgroup-name': 'spectrum-poc',
     database: 'dev',
@@ -34,38 +36,41 @@ export async function spectrumBenchmark(
     iterations: options.iterations ?? 7,
     warmup: 1,
     'query-group': 'demo',
-    // Queries of a few milliseconds on an embedded engine, on a laptop or a shared CI
-    // machine, jitter by tens of percent; a cluster's suite would use the 10% default.
-    'max-regression': options.maxRegression ?? '50%',
+    // Queries of a few milliseconds on an embedded engine jitter by tens of percent, and
+    // on a busy laptop or shared CI machine a burst of other work can double them between
+    // the two runs; the gate here only catches a query three times slower. A cluster's
+    // suite, with queries of seconds, would use the 10% default.
+    'max-regression': options.maxRegression ?? '200%',
+    ...options.inputs,
   }
-  try {
-    const baseline = await runActionInProcess(
-      run,
-      { ...inputs, 'results-file': 'demo-output/spectrum-baseline.json' },
-      env,
-      {
-        echo: true,
-      },
-    )
-    if (baseline.failed) return false
-    if (options.slowdown)
-      api.engine.addSlowdown({ pattern: options.slowdown.query, extraMs: options.slowdown.extraMs })
-    const current = await runActionInProcess(
-      run,
-      {
-        ...inputs,
-        baseline: 'demo-output/spectrum-baseline.json',
-        'results-file': 'demo-output/spectrum-benchmark.json',
-      },
-      env,
-      { echo: true },
-    )
-    const file = demo.writeOutput('spectrum-benchmark.md', current.summary)
-    console.log(`\nJob summary written to ${file}`)
-    console.log(`results-file: ${current.outputs['results-file'] ?? '(none)'}`)
-    console.log(`regressions: ${current.outputs.regressions ?? '(none)'}`)
-    return !current.failed
-  } finally {
-    await api.close()
-  }
+  const baselineFile = relativeOutput(demo, 'spectrum-baseline.json')
+  const baseline = await runActionStep(demo, {
+    action: 'spectrum-benchmark',
+    label: 'spectrum-benchmark-baseline',
+    run,
+    inputs: { ...inputs, 'results-file': baselineFile },
+    env,
+  })
+  if (baseline.failed) return false
+  if (options.slowdown)
+    demo.dataApi.engine.addSlowdown({ pattern: options.slowdown.query, extraMs: options.slowdown.extraMs })
+  const current = await runActionStep(demo, {
+    action: 'spectrum-benchmark',
+    run,
+    inputs: {
+      ...inputs,
+      baseline: baselineFile,
+      'results-file': relativeOutput(demo, 'spectrum-benchmark.json'),
+    },
+    env,
+  })
+  return !current.failed
+}
+
+/** The action confines its files to the workspace: a path under the output folder, relative to it. */
+function relativeOutput(demo: DemoEnvironment, name: string): string {
+  const dir = demo.outputDir.startsWith(`${demo.workspace}/`)
+    ? demo.outputDir.slice(demo.workspace.length + 1)
+    : 'demo-output'
+  return `${dir}/${name}`
 }
