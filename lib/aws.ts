@@ -6,6 +6,8 @@
  * accounts, so retries use the adaptive mode (client-side rate limiting after
  * throttling) with more attempts than the SDK's 3.
  */
+import { nameFailedCalls } from './call-errors.js'
+
 export const DEFAULT_MAX_ATTEMPTS = 8
 export const DEFAULT_RETRY_MODE = 'adaptive'
 export const USER_AGENT = 'multi-region-actions/1'
@@ -32,16 +34,25 @@ type ClientConstructor<C> = new (config: AwsClientConfig) => C
  * connections and the adaptive rate limiter's state are shared by every call
  * made to that region.
  */
-export function clientFactory<C>(ctor: ClientConstructor<C>, env: NodeJS.ProcessEnv = process.env) {
+export function clientFactory<C>(
+  ctor: ClientConstructor<C>,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<AwsClientConfig> = {},
+) {
   const clients = new Map<string, C>()
   return (region: string): C => {
     let client = clients.get(region)
     if (client === undefined) {
-      client = new ctor(awsClientConfig(region, env))
+      client = new ctor({ ...awsClientConfig(region, env), ...overrides })
+      if (hasMiddleware(client)) nameFailedCalls(client)
       clients.set(region, client)
     }
     return client
   }
+}
+
+function hasMiddleware(client: unknown): client is Parameters<typeof nameFailedCalls>[0] {
+  return typeof client === 'object' && client !== null && 'middlewareStack' in client
 }
 
 /** The error's AWS code (`name`), e.g. `ValidationError` or `Throttling`. */
@@ -72,4 +83,44 @@ export function describeError(error: unknown): string {
   const message = errorMessage(error)
   if (!isServiceError(error) || message.startsWith(code) || code === 'Error') return message
   return `${code}: ${message}`
+}
+
+/** Throttling codes across services (the SDK retries them too, but may run out of attempts). */
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+])
+
+/** How a connection that broke without an answer shows up. */
+const BROKEN_CONNECTION =
+  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up|TimeoutError|RequestTimeout/i
+
+/**
+ * An error that says nothing about the request itself: throttling, a 5xx
+ * answer or a connection that broke. Repeating a read, or a write that carries
+ * an idempotency token, is safe after one; repeating any other write is not
+ * without first looking for its effect.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const e = error as {
+    $metadata?: { httpStatusCode?: number }
+    $retryable?: unknown
+    code?: string
+    message?: string
+  }
+  if (THROTTLING.has(errorCode(error))) return true
+  const status = e.$metadata?.httpStatusCode
+  if (status !== undefined && status >= 500) return true
+  if (e.$retryable) return true
+  if (BROKEN_CONNECTION.test(`${e.code ?? ''} ${errorCode(error)}`)) return true
+  // A connection closed without an answer surfaces without a status code.
+  return status === undefined && BROKEN_CONNECTION.test(e.message ?? '')
 }

@@ -87,6 +87,11 @@ export interface CopyResult {
 /** Errors after which the copy was certainly not made, and trying again later may work. */
 const NOT_MADE_RETRYABLE = new Set(['ResourceLimitExceeded', 'RequestLimitExceeded', 'Throttling'])
 
+/** A copy that may or may not have been made: it must not be tried again. */
+export class CopyOutcomeUnknownError extends Error {
+  override name = 'CopyOutcomeUnknown'
+}
+
 /** Looks in the DR region for a copy of `sourceSnapshotId` made by an earlier attempt. */
 export async function findCopy(
   clients: Clients,
@@ -153,7 +158,17 @@ export async function copyOnce(
         unclearFailures++
         for (const delay of looks) {
           if (delay > 0) await sleep(delay)
-          const found = await findCopy(clients, copy.region, copy.sourceSnapshotId)
+          let found: string | undefined
+          try {
+            found = await findCopy(clients, copy.region, copy.sourceSnapshotId)
+          } catch (lookError) {
+            // Without a look, a copy made by the unanswered call cannot be ruled out: never copy again blind.
+            throw new CopyOutcomeUnknownError(
+              `copy of ${copy.sourceSnapshotId} got no clear answer (${describeError(error)}) and the look ` +
+                `for it in ${copy.region} failed (${describeError(lookError)}); not repeated, so that no ` +
+                `second copy is made (a rerun finds the copy if it was made)`,
+            )
+          }
           if (found) return { copy, snapshotId: found, found: true }
         }
         options.log.info(
@@ -164,7 +179,8 @@ export async function copyOnce(
     },
     {
       retryable: (error) =>
-        NOT_MADE_RETRYABLE.has(errorCode(error)) || (isTransient(error) && unclearFailures < 4),
+        !(error instanceof CopyOutcomeUnknownError) &&
+        (NOT_MADE_RETRYABLE.has(errorCode(error)) || (isTransient(error) && unclearFailures < 4)),
       timeoutMs: options.limitTimeoutMs ?? 600_000,
       signal: options.signal,
       initialMs: options.retryDelayMs ?? 500,

@@ -9,7 +9,7 @@ import {
   type Field,
   type RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data'
-import { errorCode } from '../../../lib/aws.js'
+import { errorCode, isTransientError } from '../../../lib/aws.js'
 import { AbortedError, pollUntil, retryWhile, TimeoutError } from '../../../lib/poll.js'
 
 export interface Target {
@@ -54,27 +54,14 @@ export interface SessionOptions {
 /** Limits the Data API answers as exceptions that the SDK does not retry but that pass by themselves. */
 const PASSING = new Set(['ActiveStatementsExceededException', 'ActiveSessionsExceededException'])
 
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-])
-
 /**
  * Errors left after the SDK's own retries that are still safe to try again:
  * throttling, 5xx answers, dropped connections, and the limits above. Safe
  * because every call here is either read-only or carries a ClientToken.
  */
 export function isTransient(error: unknown): boolean {
-  const code = errorCode(error)
-  if (PASSING.has(code) || THROTTLING.has(code) || code === 'InternalServerException') return true
-  const e = error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string }
-  const status = e?.$metadata?.httpStatusCode
-  if (status !== undefined && status >= 500) return true
-  if (e?.$retryable) return true
-  return /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up|TimeoutError/i.test(
-    `${e?.code ?? ''} ${code} ${String(error)}`,
+  return (
+    PASSING.has(errorCode(error)) || errorCode(error) === 'InternalServerException' || isTransientError(error)
   )
 }
 

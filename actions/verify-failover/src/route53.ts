@@ -9,7 +9,7 @@ import {
   type Route53Client,
   type RRType,
 } from '@aws-sdk/client-route-53'
-import { errorCode } from '../../../lib/aws.js'
+import { errorCode, isTransientError } from '../../../lib/aws.js'
 import { retryWhile } from '../../../lib/poll.js'
 import { partitionOf } from '../../../lib/regions.js'
 import { chooseRecordType, normaliseName, toRoutedRecords, type RoutedRecord } from './plan.js'
@@ -25,31 +25,10 @@ export function route53ClientRegion(region: string | undefined): string {
 
 /**
  * Errors that are safe to repeat but may outlast the SDK's own attempts on a
- * busy account (Route 53 allows 5 requests a second, GetHealthCheckStatus 1).
+ * busy account (Route 53 allows 5 requests a second, GetHealthCheckStatus 1):
+ * every Route 53 call made here is a read or a version-guarded update.
  */
-const RETRYABLE = new Set([
-  'PriorRequestNotComplete',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-])
-const NETWORK = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'TimeoutError',
-  'RequestTimeout',
-])
-export function isRetryable(error: unknown): boolean {
-  const e = error as { $metadata?: { httpStatusCode?: number }; code?: string; message?: string }
-  const status = e?.$metadata?.httpStatusCode
-  if (RETRYABLE.has(errorCode(error)) || (status !== undefined && status >= 500)) return true
-  // A dropped connection: every Route 53 call made here is a read or a version-guarded update, so repeating is safe.
-  return (
-    NETWORK.has(errorCode(error)) || NETWORK.has(e?.code ?? '') || /socket hang up/i.test(e?.message ?? '')
-  )
-}
+export const isRetryable = isTransientError
 
 export function withRetries<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   return retryWhile(() => fn(), { retryable: isRetryable, timeoutMs: 60000, signal })

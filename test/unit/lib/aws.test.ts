@@ -1,4 +1,10 @@
-import { awsClientConfig, clientFactory, describeError, errorCode } from '../../../lib/aws.js'
+import {
+  awsClientConfig,
+  clientFactory,
+  describeError,
+  errorCode,
+  isTransientError,
+} from '../../../lib/aws.js'
 
 describe('awsClientConfig', () => {
   it('defaults to adaptive retries with more than 3 attempts', () => {
@@ -40,5 +46,32 @@ describe('errors', () => {
     expect(describeError(new RegionFailure('timed out after 1 minute(s)'))).toBe(
       'timed out after 1 minute(s)',
     )
+  })
+})
+
+describe('isTransientError', () => {
+  const awsError = (name: string, status?: number) =>
+    Object.assign(new Error(name), {
+      name,
+      $metadata: status === undefined ? {} : { httpStatusCode: status },
+    })
+  it('accepts throttling of every service, 5xx answers and broken connections', () => {
+    for (const code of [
+      'Throttling',
+      'ThrottlingException',
+      'RequestLimitExceeded',
+      'PriorRequestNotComplete',
+    ]) {
+      expect(isTransientError(awsError(code, 400))).toBe(true)
+    }
+    expect(isTransientError(awsError('InternalError', 500))).toBe(true)
+    expect(isTransientError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true)
+    expect(isTransientError(new Error('socket hang up'))).toBe(true)
+  })
+  it('refuses errors about the request itself', () => {
+    expect(isTransientError(awsError('ValidationError', 400))).toBe(false)
+    expect(isTransientError(awsError('HealthCheckVersionMismatch', 409))).toBe(false)
+    expect(isTransientError(awsError('ResourceLimitExceeded', 400))).toBe(false)
+    expect(isTransientError('Throttling')).toBe(false)
   })
 })

@@ -75,6 +75,17 @@ describe('copyOnce', () => {
     expect(f.ops()).toEqual(['CopySnapshot', 'DescribeSnapshots', 'DescribeSnapshots', 'CopySnapshot'])
   })
 
+  it('never copies again when the look for the first copy fails', async () => {
+    const f = fakeClients(
+      () => Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+      () => Promise.reject(awsError('InternalError', 500)),
+    )
+    await expect(copyOnce(f.clients, copy, options)).rejects.toThrow(
+      /copy of snap-source got no clear answer .* the look for it in us-east-1 failed \(InternalError.*not repeated/,
+    )
+    expect(f.ops().filter((op) => op === 'CopySnapshot')).toHaveLength(1)
+  })
+
   it('waits out ResourceLimitExceeded without looking for a copy', async () => {
     let n = 0
     const f = fakeClients(
