@@ -24,7 +24,16 @@ try {
     for (const [entry, dir] of entries) {
       execFileSync(
         ncc,
-        ['build', join('actions', name, 'src', entry), '-o', dir, '--license', 'licenses.txt', '--transpile-only', '--quiet'],
+        [
+          'build',
+          join('actions', name, 'src', entry),
+          '-o',
+          dir,
+          '--license',
+          'licenses.txt',
+          '--transpile-only',
+          '--quiet',
+        ],
         {
           stdio: 'inherit',
         },
