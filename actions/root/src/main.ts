@@ -1,21 +1,10 @@
 import * as core from '@actions/core'
-import { run as deployMultiRegion } from '../../deploy-multi-region/src/main.js'
-import { run as pruneSnapshots } from '../../prune-snapshots/src/main.js'
-import { run as spectrumBenchmark } from '../../spectrum-benchmark/src/main.js'
-import { run as stacksetRollout } from '../../stackset-rollout/src/main.js'
-import { run as verifyFailover } from '../../verify-failover/src/main.js'
-import { runPost as deployMultiRegionPost } from '../../deploy-multi-region/src/cleanup.js'
-import { runPost as verifyFailoverPost } from '../../verify-failover/src/post-main.js'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ACTION_INPUTS } from './catalog.js'
 import { InputError } from '../../../lib/inputs.js'
-
-const RUNNERS: Record<string, () => Promise<void>> = {
-  'deploy-multi-region': deployMultiRegion,
-  'stackset-rollout': stacksetRollout,
-  'verify-failover': verifyFailover,
-  'prune-snapshots': pruneSnapshots,
-  'spectrum-benchmark': spectrumBenchmark,
-}
 
 const STATE_KEY = 'multi-region-actions-action'
 
@@ -52,6 +41,39 @@ export function prepareInputs(env: NodeJS.ProcessEnv = process.env): string {
   return name
 }
 
+/**
+ * The chosen action's own bundle beside this one (dist/<name>/index.js, or its
+ * post step), so the root action adds no second copy of any action's code.
+ */
+export function bundlePath(
+  name: string,
+  step: 'main' | 'post',
+  distDir = dirname(fileURLToPath(import.meta.url)),
+) {
+  // The post bundle lives one folder deeper (dist/root/post/index.js).
+  const dist = step === 'post' ? join(distDir, '..', '..') : join(distDir, '..')
+  return step === 'post' ? join(dist, name, 'post', 'index.js') : join(dist, name, 'index.js')
+}
+
+/**
+ * Runs a bundle in a child Node.js process with this step's environment (the
+ * inputs, output, state and summary files), passing a cancellation on to it.
+ */
+function runBundle(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path], { stdio: 'inherit', env: process.env })
+    const forward = (signal: NodeJS.Signals) => child.kill(signal)
+    process.on('SIGINT', forward)
+    process.on('SIGTERM', forward)
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward)
+      process.off('SIGTERM', forward)
+      resolve(code ?? (signal ? 1 : 0))
+    })
+  })
+}
+
 export async function run(): Promise<void> {
   let name: string
   try {
@@ -61,15 +83,13 @@ export async function run(): Promise<void> {
     return
   }
   core.saveState(STATE_KEY, name)
-  await RUNNERS[name]!()
+  process.exitCode = await runBundle(bundlePath(name, 'main'))
 }
 
-/** Post steps of the actions that have one: a deploy's leftover change sets, a drill's restore. */
-const POST_RUNNERS: Record<string, () => Promise<void>> = {
-  'deploy-multi-region': deployMultiRegionPost,
-  'verify-failover': verifyFailoverPost,
-}
-
+/** The post step of the chosen action, when it has one (a deploy's leftover change sets, a drill's restore). */
 export async function runPost(): Promise<void> {
-  await POST_RUNNERS[core.getState(STATE_KEY)]?.()
+  const name = core.getState(STATE_KEY)
+  if (!(name in ACTION_INPUTS)) return
+  const path = bundlePath(name, 'post')
+  if (existsSync(path)) process.exitCode = await runBundle(path)
 }
