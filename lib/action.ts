@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { appendFileSync } from 'node:fs'
 import { describeError } from './aws.js'
 import { InputError } from './inputs.js'
 
@@ -41,4 +42,14 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
 
 export function setJsonOutput(name: string, value: unknown): void {
   core.setOutput(name, JSON.stringify(value))
+}
+
+/**
+ * Appends markdown to the job summary file. The file is taken from the
+ * environment at each call; core.summary keeps the first one it saw, which is
+ * wrong for a second run in the same process (tests, the demo).
+ */
+export function writeJobSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): void {
+  const file = env.GITHUB_STEP_SUMMARY
+  if (file) appendFileSync(file, markdown)
 }

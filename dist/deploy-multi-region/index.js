@@ -79280,6 +79280,8 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudformation/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(3805);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./lib/call-errors.ts
 /**
  * Two kinds of failure reach the caller without saying which call failed: an
@@ -79765,6 +79767,7 @@ function parseKeyValuePairs(name, raw) {
 
 
 
+
 /**
  * Runs an action body: cancellation signals become an AbortSignal, a thrown
  * error fails the step with one clear message (input errors first of all).
@@ -79802,6 +79805,16 @@ async function action_runAction(body) {
 }
 function setJsonOutput(name, value) {
     setOutput(name, JSON.stringify(value));
+}
+/**
+ * Appends markdown to the job summary file. The file is taken from the
+ * environment at each call; core.summary keeps the first one it saw, which is
+ * wrong for a second run in the same process (tests, the demo).
+ */
+function writeJobSummary(markdown, env = process.env) {
+    const file = env.GITHUB_STEP_SUMMARY;
+    if (file)
+        (0,external_node_fs_.appendFileSync)(file, markdown);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
@@ -80959,8 +80972,6 @@ class RegionDeployer {
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/files.ts
@@ -81228,7 +81239,6 @@ function mermaidBarChart(title, categories, yLabel, series) {
 ;// CONCATENATED MODULE: ./actions/deploy-multi-region/src/summary.ts
 /** The job summary: one row per region, the changes of a preview, and a gantt of the rollout. */
 
-
 function seconds(ms) {
     return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -81257,15 +81267,6 @@ function summaryMarkdown(settings, results, verdict) {
     if (bars.length > 0)
         parts.push('', mermaidGantt('Regions over time', bars));
     return `${parts.join('\n')}\n`;
-}
-/**
- * Appends to the step's summary file. The path is read on every call, not
- * cached, because each step (and each in-process test run) gets its own file.
- */
-function writeSummary(markdown, env = process.env) {
-    const file = env.GITHUB_STEP_SUMMARY;
-    if (file)
-        (0,external_node_fs_.appendFileSync)(file, markdown);
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
@@ -81439,7 +81440,7 @@ async function deploy({ signal }) {
     const ordered = settings.regions.map((r) => results.get(r) ?? skippedResult(r, signal.aborted ? 'cancelled before it started' : 'not started'));
     report(ordered);
     const verdict = verdictOf(settings.failureTolerance, ordered.map((r) => r.status), failed, canaryFailed, signal.aborted);
-    writeSummary(summaryMarkdown(settings, ordered, verdict.text));
+    writeJobSummary(summaryMarkdown(settings, ordered, verdict.text));
     if (verdict.fail)
         throw new Error(verdict.text);
     if (failed > 0)

@@ -68179,6 +68179,7 @@ function parseKeyValuePairs(name, raw) {
 
 
 
+
 /**
  * Runs an action body: cancellation signals become an AbortSignal, a thrown
  * error fails the step with one clear message (input errors first of all).
@@ -68216,6 +68217,16 @@ async function runAction(body) {
 }
 function setJsonOutput(name, value) {
     setOutput(name, JSON.stringify(value));
+}
+/**
+ * Appends markdown to the job summary file. The file is taken from the
+ * environment at each call; core.summary keeps the first one it saw, which is
+ * wrong for a second run in the same process (tests, the demo).
+ */
+function writeJobSummary(markdown, env = process.env) {
+    const file = env.GITHUB_STEP_SUMMARY;
+    if (file)
+        (0,external_node_fs_.appendFileSync)(file, markdown);
 }
 
 ;// CONCATENATED MODULE: ./lib/log.ts
@@ -75341,16 +75352,6 @@ async function run() {
         const client = clientFactory(dist_cjs/* RedshiftDataClient */.Jp)(settings.region);
         await benchmark(settings, context, { client, now: () => new Date() });
     });
-}
-/**
- * Appends to the job summary file named by the environment at the time of the
- * call (core.summary keeps the first file it saw, which a second run in the same
- * process would write to).
- */
-function writeJobSummary(markdown) {
-    const file = process.env.GITHUB_STEP_SUMMARY;
-    if (file)
-        (0,external_node_fs_.appendFileSync)(file, markdown);
 }
 async function collectScans(session, settings, queryIds, log) {
     const scans = new Map();

@@ -79278,6 +79278,8 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudformation/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(3805);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./lib/call-errors.ts
 /**
  * Two kinds of failure reach the caller without saying which call failed: an
@@ -79763,6 +79765,7 @@ function parseKeyValuePairs(name, raw) {
 
 
 
+
 /**
  * Runs an action body: cancellation signals become an AbortSignal, a thrown
  * error fails the step with one clear message (input errors first of all).
@@ -79800,6 +79803,16 @@ async function runAction(body) {
 }
 function setJsonOutput(name, value) {
     setOutput(name, JSON.stringify(value));
+}
+/**
+ * Appends markdown to the job summary file. The file is taken from the
+ * environment at each call; core.summary keeps the first one it saw, which is
+ * wrong for a second run in the same process (tests, the demo).
+ */
+function writeJobSummary(markdown, env = process.env) {
+    const file = env.GITHUB_STEP_SUMMARY;
+    if (file)
+        appendFileSync(file, markdown);
 }
 
 ;// CONCATENATED MODULE: ./lib/log.ts
@@ -79923,8 +79936,6 @@ async function retryWhile(fn, options) {
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/files.ts
@@ -80999,21 +81010,8 @@ class StackSetApi {
         try {
             const out = await this.client.send(new dist_cjs/* CreateStackSetCommand */.MmF({
                 StackSetName: s.stackSetName,
-                Description: s.description,
-                ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
-                Parameters: toParameters(s.parameters),
-                Capabilities: s.capabilities.length > 0 ? s.capabilities : undefined,
-                Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
+                ...this.definition(templateBody),
                 PermissionModel: s.permissionModel,
-                AdministrationRoleARN: s.administrationRoleArn,
-                ExecutionRoleName: s.executionRoleName,
-                AutoDeployment: s.autoDeployment
-                    ? {
-                        Enabled: s.autoDeployment.enabled,
-                        RetainStacksOnAccountRemoval: s.autoDeployment.retainStacksOnAccountRemoval,
-                    }
-                    : undefined,
-                ManagedExecution: { Active: s.managedExecution },
                 ClientRequestToken: `stackset-rollout-${(0,external_node_crypto_.randomUUID)()}`,
                 ...this.callAs,
             }));
@@ -81028,6 +81026,26 @@ class StackSetApi {
                 throw error;
             return existing.id;
         }
+    }
+    /** What CreateStackSet and UpdateStackSet both declare: the template and how it deploys. */
+    definition(templateBody) {
+        const s = this.settings;
+        return {
+            Description: s.description,
+            ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
+            Parameters: toParameters(s.parameters),
+            Capabilities: s.capabilities.length > 0 ? s.capabilities : undefined,
+            Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
+            AdministrationRoleARN: s.administrationRoleArn,
+            ExecutionRoleName: s.executionRoleName,
+            AutoDeployment: s.autoDeployment
+                ? {
+                    Enabled: s.autoDeployment.enabled,
+                    RetainStacksOnAccountRemoval: s.autoDeployment.retainStacksOnAccountRemoval,
+                }
+                : undefined,
+            ManagedExecution: { Active: s.managedExecution },
+        };
     }
     commandFor(kind, operationId, group, templateBody) {
         const s = this.settings;
@@ -81052,20 +81070,7 @@ class StackSetApi {
             case 'UpdateStackSet':
                 return new dist_cjs/* UpdateStackSetCommand */.fRn({
                     ...base,
-                    Description: s.description,
-                    ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
-                    Parameters: toParameters(s.parameters),
-                    Capabilities: s.capabilities.length > 0 ? s.capabilities : undefined,
-                    Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
-                    AdministrationRoleARN: s.administrationRoleArn,
-                    ExecutionRoleName: s.executionRoleName,
-                    AutoDeployment: s.autoDeployment
-                        ? {
-                            Enabled: s.autoDeployment.enabled,
-                            RetainStacksOnAccountRemoval: s.autoDeployment.retainStacksOnAccountRemoval,
-                        }
-                        : undefined,
-                    ManagedExecution: { Active: s.managedExecution },
+                    ...this.definition(templateBody),
                     OperationPreferences,
                 });
             case 'CreateStackInstances':

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as core from '@actions/core'
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
-import { runAction, setJsonOutput, type ActionContext } from '../../../lib/action.js'
+import { runAction, setJsonOutput, type ActionContext, writeJobSummary } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
 import { Inputs } from '../../../lib/inputs.js'
@@ -20,7 +20,7 @@ import {
   type RegionPlan,
 } from './plan.js'
 import { readStack, type StackSnapshot } from './stack.js'
-import { summaryMarkdown, writeSummary } from './summary.js'
+import { summaryMarkdown } from './summary.js'
 import { TemplateProvider } from './template.js'
 
 export async function run(): Promise<void> {
@@ -131,7 +131,7 @@ async function deploy({ signal }: ActionContext): Promise<void> {
     canaryFailed,
     signal.aborted,
   )
-  writeSummary(summaryMarkdown(settings, ordered, verdict.text))
+  writeJobSummary(summaryMarkdown(settings, ordered, verdict.text))
   if (verdict.fail) throw new Error(verdict.text)
   if (failed > 0) core.warning(verdict.text)
   else core.info(verdict.text)

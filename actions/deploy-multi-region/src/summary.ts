@@ -1,5 +1,4 @@
 /** The job summary: one row per region, the changes of a preview, and a gantt of the rollout. */
-import { appendFileSync } from 'node:fs'
 import { markdownTable, mermaidGantt, type GanttBar } from '../../../lib/summary.js'
 import type { RegionResult } from './deploy-region.js'
 import type { Settings } from './input-helper.js'
@@ -49,13 +48,4 @@ export function summaryMarkdown(
     }))
   if (bars.length > 0) parts.push('', mermaidGantt('Regions over time', bars))
   return `${parts.join('\n')}\n`
-}
-
-/**
- * Appends to the step's summary file. The path is read on every call, not
- * cached, because each step (and each in-process test run) gets its own file.
- */
-export function writeSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): void {
-  const file = env.GITHUB_STEP_SUMMARY
-  if (file) appendFileSync(file, markdown)
 }

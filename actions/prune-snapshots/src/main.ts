@@ -1,10 +1,10 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as core from '@actions/core'
 import { describeError } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
 import { workspaceRoot } from '../../../lib/files.js'
-import { runAction, setJsonOutput, type ActionContext } from '../../../lib/action.js'
+import { type ActionContext, runAction, setJsonOutput, writeJobSummary } from '../../../lib/action.js'
 import { RegionLog } from '../../../lib/log.js'
 import { deleteSnapshots, makeCopies, type CopyResult, type DeletionResult } from './apply.js'
 import { makeClients, type Clients } from './clients.js'
@@ -30,45 +30,11 @@ function writePlanFile(plan: Plan, settings: Settings): string {
   const dir = process.env.RUNNER_TEMP || workspaceRoot()
   mkdirSync(dir, { recursive: true })
   const path = join(dir, `prune-snapshots-plan-${process.env.GITHUB_RUN_ID ?? 'local'}-${Date.now()}.json`)
-  const {
-    regions,
-    filters,
-    volumeIds,
-    policy,
-    drRegion,
-    drPolicy,
-    protectTag,
-    includeArchived,
-    maxDelete,
-    dryRun,
-  } = settings
-  const body = {
-    settings: {
-      regions,
-      filters,
-      volumeIds,
-      policy,
-      drRegion,
-      drPolicy,
-      protectTag,
-      includeArchived,
-      maxDelete,
-      dryRun,
-    },
-    ...plan,
-  }
+  // The settings that decide the plan; the KMS key and the rate only shape how it is applied.
+  const { kmsKeyId: _kmsKeyId, maxRate: _maxRate, ...recorded } = settings
+  const body = { settings: recorded, ...plan }
   writeFileSync(path, JSON.stringify(body, null, 2))
   return path
-}
-
-/**
- * Appends to the job summary file named by the environment at the time of the
- * call (core.summary remembers the first file it saw, which breaks a second
- * run in the same process).
- */
-function writeJobSummary(markdown: string): void {
-  const file = process.env.GITHUB_STEP_SUMMARY
-  if (file) appendFileSync(file, markdown)
 }
 
 function printPlan(plan: Plan, logs: Map<string, RegionLog>): void {

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import * as core from '@actions/core'
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
-import { runAction, setJsonOutput, type ActionContext } from '../../../lib/action.js'
+import { type ActionContext, runAction, setJsonOutput, writeJobSummary } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { RegionLog } from '../../../lib/log.js'
 import { AbortedError } from '../../../lib/poll.js'
@@ -35,16 +35,6 @@ export async function run(): Promise<void> {
     const client = clientFactory(RedshiftDataClient)(settings.region)
     await benchmark(settings, context, { client, now: () => new Date() })
   })
-}
-
-/**
- * Appends to the job summary file named by the environment at the time of the
- * call (core.summary keeps the first file it saw, which a second run in the same
- * process would write to).
- */
-function writeJobSummary(markdown: string): void {
-  const file = process.env.GITHUB_STEP_SUMMARY
-  if (file) appendFileSync(file, markdown)
 }
 
 async function collectScans(

@@ -197,21 +197,8 @@ export class StackSetApi {
       const out = await this.client.send(
         new CreateStackSetCommand({
           StackSetName: s.stackSetName,
-          Description: s.description,
-          ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
-          Parameters: toParameters(s.parameters),
-          Capabilities: s.capabilities.length > 0 ? s.capabilities : undefined,
-          Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
+          ...this.definition(templateBody),
           PermissionModel: s.permissionModel,
-          AdministrationRoleARN: s.administrationRoleArn,
-          ExecutionRoleName: s.executionRoleName,
-          AutoDeployment: s.autoDeployment
-            ? {
-                Enabled: s.autoDeployment.enabled,
-                RetainStacksOnAccountRemoval: s.autoDeployment.retainStacksOnAccountRemoval,
-              }
-            : undefined,
-          ManagedExecution: { Active: s.managedExecution },
           ClientRequestToken: `stackset-rollout-${randomUUID()}`,
           ...this.callAs,
         }),
@@ -225,6 +212,27 @@ export class StackSetApi {
       const existing = await this.describeStackSet()
       if (!existing) throw error
       return existing.id
+    }
+  }
+
+  /** What CreateStackSet and UpdateStackSet both declare: the template and how it deploys. */
+  private definition(templateBody: string | undefined) {
+    const s = this.settings
+    return {
+      Description: s.description,
+      ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
+      Parameters: toParameters(s.parameters),
+      Capabilities: s.capabilities.length > 0 ? s.capabilities : undefined,
+      Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
+      AdministrationRoleARN: s.administrationRoleArn,
+      ExecutionRoleName: s.executionRoleName,
+      AutoDeployment: s.autoDeployment
+        ? {
+            Enabled: s.autoDeployment.enabled,
+            RetainStacksOnAccountRemoval: s.autoDeployment.retainStacksOnAccountRemoval,
+          }
+        : undefined,
+      ManagedExecution: { Active: s.managedExecution },
     }
   }
 
@@ -257,20 +265,7 @@ export class StackSetApi {
       case 'UpdateStackSet':
         return new UpdateStackSetCommand({
           ...base,
-          Description: s.description,
-          ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
-          Parameters: toParameters(s.parameters),
-          Capabilities: s.capabilities.length > 0 ? s.capabilities : undefined,
-          Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
-          AdministrationRoleARN: s.administrationRoleArn,
-          ExecutionRoleName: s.executionRoleName,
-          AutoDeployment: s.autoDeployment
-            ? {
-                Enabled: s.autoDeployment.enabled,
-                RetainStacksOnAccountRemoval: s.autoDeployment.retainStacksOnAccountRemoval,
-              }
-            : undefined,
-          ManagedExecution: { Active: s.managedExecution },
+          ...this.definition(templateBody),
           OperationPreferences,
         })
       case 'CreateStackInstances':

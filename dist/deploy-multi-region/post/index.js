@@ -70062,6 +70062,8 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudformation/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(3805);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./lib/call-errors.ts
 /**
  * Two kinds of failure reach the caller without saying which call failed: an
@@ -70547,6 +70549,7 @@ function parseKeyValuePairs(name, raw) {
 
 
 
+
 /**
  * Runs an action body: cancellation signals become an AbortSignal, a thrown
  * error fails the step with one clear message (input errors first of all).
@@ -70584,6 +70587,16 @@ async function runAction(body) {
 }
 function setJsonOutput(name, value) {
     core.setOutput(name, JSON.stringify(value));
+}
+/**
+ * Appends markdown to the job summary file. The file is taken from the
+ * environment at each call; core.summary keeps the first one it saw, which is
+ * wrong for a second run in the same process (tests, the demo).
+ */
+function writeJobSummary(markdown, env = process.env) {
+    const file = env.GITHUB_STEP_SUMMARY;
+    if (file)
+        appendFileSync(file, markdown);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js

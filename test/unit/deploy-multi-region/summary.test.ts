@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { RegionResult } from '../../../actions/deploy-multi-region/src/deploy-region.js'
 import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
-import { summaryMarkdown, writeSummary } from '../../../actions/deploy-multi-region/src/summary.js'
+import { summaryMarkdown } from '../../../actions/deploy-multi-region/src/summary.js'
 
 const settings = { stackName: 'orders', planOnly: false, canaryRegions: ['us-east-1'] } as unknown as Settings
 const results: RegionResult[] = [
@@ -52,15 +49,5 @@ describe('summaryMarkdown', () => {
     const md = summaryMarkdown({ ...settings, planOnly: true }, results, 'Planned.')
     expect(md).toContain('## Plan for stack `orders`')
     expect(md).toContain('| Modify | Queue | AWS::SQS::Queue | False |')
-  })
-})
-
-describe('writeSummary', () => {
-  it('appends to the file named by GITHUB_STEP_SUMMARY at the time of the call', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'dmr-summary-')), 'summary.md')
-    writeSummary('a\n', { GITHUB_STEP_SUMMARY: file })
-    writeSummary('b\n', { GITHUB_STEP_SUMMARY: file })
-    expect(readFileSync(file, 'utf8')).toBe('a\nb\n')
-    expect(() => writeSummary('c', {})).not.toThrow()
   })
 })
