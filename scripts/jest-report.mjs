@@ -1,7 +1,7 @@
 // Runs jest and ends with one plain line, "N passed, N failed", that any CI log
 // reader understands, whatever jest prints before it.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -22,4 +22,7 @@ try {
   failed = Math.max(failed, 1)
 }
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`)
+// A caller running several suites (.ci/run) adds the counts up.
+if (process.env.TEST_COUNTS_FILE)
+  appendFileSync(process.env.TEST_COUNTS_FILE, `${passed} ${failed} ${skipped}\n`)
 process.exit(result.status === 0 && failed === 0 && passed > 0 ? 0 : 1)
