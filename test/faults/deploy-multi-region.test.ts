@@ -21,7 +21,7 @@ import {
 import { run } from '../../actions/deploy-multi-region/src/main.js'
 import { runActionInProcess, type ActionRun } from '../support/action-runner.js'
 import { startFaultProxy } from '../support/fault-proxy.js'
-import { startMoto, type MotoServer } from '../support/moto.js'
+import { startMoto, type MotoServer, directClientConfig } from '../support/moto.js'
 import { FAULT_RATE, FaultReport, faultEnv, faultSeeds, seedMoto } from './fault-report.js'
 
 const WORKSPACE = resolve(import.meta.dirname, '../..')
@@ -47,13 +47,7 @@ describe('deploy-multi-region with 20% of calls faulted', () => {
     await moto.stop()
   })
 
-  const cfn = (region: string) =>
-    new CloudFormationClient({
-      region,
-      endpoint: moto.endpoint,
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' },
-    })
+  const cfn = (region: string) => new CloudFormationClient(directClientConfig(moto.endpoint, region))
 
   /** Every stack of that name in the region that is not deleted (moto lists deleted ones too). */
   async function stacksNamed(region: string, name: string): Promise<Stack[]> {

@@ -24,7 +24,7 @@ import { runActionInProcess } from '../support/action-runner.js'
 import { snapshotExtrasHandler, snapshotExtrasState } from '../support/ec2-snapshot-extras.js'
 import { startFaultProxy } from '../support/fault-proxy.js'
 import { startLoopbackProxy, type LoopbackProxy, type ProxyHandler } from '../support/loopback-proxy.js'
-import { startMoto, type MotoServer } from '../support/moto.js'
+import { startMoto, type MotoServer, directClientConfig } from '../support/moto.js'
 import { FAULT_RATE, FaultReport, faultEnv, faultSeeds, seedMoto } from './fault-report.js'
 
 const SOURCE = 'eu-west-1'
@@ -50,13 +50,7 @@ describe('prune-snapshots with 20% of calls faulted', () => {
     await moto.stop()
   })
 
-  const ec2 = (region: string) =>
-    new EC2Client({
-      region,
-      endpoint: moto.endpoint,
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' },
-    })
+  const ec2 = (region: string) => new EC2Client(directClientConfig(moto.endpoint, region))
   const snapshots = async (region: string): Promise<Snapshot[]> =>
     (await ec2(region).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots ?? []
   const sourceOf = (s: Snapshot) => s.Tags?.find((t) => t.Key === SOURCE_SNAPSHOT_TAG)?.Value

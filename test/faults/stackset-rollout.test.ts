@@ -19,7 +19,7 @@ import {
 import { run } from '../../actions/stackset-rollout/src/main.js'
 import { runActionInProcess } from '../support/action-runner.js'
 import { startFaultProxy } from '../support/fault-proxy.js'
-import { startMoto, type MotoServer } from '../support/moto.js'
+import { startMoto, type MotoServer, directClientConfig } from '../support/moto.js'
 import { mutatingCalls, startStackSetLoopback, type StackSetLoopback } from '../support/stackset-loopback.js'
 import { FAULT_RATE, FaultReport, faultEnv, faultSeeds, seedMoto } from './fault-report.js'
 
@@ -58,13 +58,7 @@ describe('stackset-rollout with 20% of calls faulted', () => {
     'region-concurrency': 'parallel',
   }
 
-  const cfn = () =>
-    new CloudFormationClient({
-      region: 'us-east-1',
-      endpoint: moto.endpoint,
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' },
-    })
+  const cfn = () => new CloudFormationClient(directClientConfig(moto.endpoint))
 
   /** What AWS (moto) holds: the stack set's existence and its instances as account/region. */
   async function endState(): Promise<{ exists: boolean; instances: string[] }> {

@@ -18,7 +18,7 @@ import {
 import { parseCommandFile } from '../support/action-runner.js'
 import { startDelayProxy } from '../support/delay-proxy.js'
 import type { LoopbackProxy } from '../support/loopback-proxy.js'
-import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
+import { localAwsEnv, startMoto, type MotoServer, directClientConfig } from '../support/moto.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2']
@@ -48,13 +48,7 @@ describe('deploy-multi-region cancelled by a real signal', () => {
     await moto.stop()
   })
 
-  const cfn = (region: string) =>
-    new CloudFormationClient({
-      region,
-      endpoint: moto.endpoint,
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' },
-    })
+  const cfn = (region: string) => new CloudFormationClient(directClientConfig(moto.endpoint, region))
 
   async function changeSets(region: string, stackName: string): Promise<ChangeSetSummary[]> {
     try {

@@ -9,24 +9,13 @@ import {
 } from '@aws-sdk/client-ec2'
 import { run } from '../../actions/prune-snapshots/src/main.js'
 import { runActionInProcess } from '../support/action-runner.js'
-import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
+import { localAwsEnv, startMoto, type MotoServer, directClientConfig } from '../support/moto.js'
 import { startLoopbackProxy, type LoopbackProxy, type ProxyHandler } from '../support/loopback-proxy.js'
 import { ec2ErrorReply, snapshotExtrasHandler, snapshotExtrasState } from '../support/ec2-snapshot-extras.js'
+import { mulberry32 } from '../support/random.js'
 
 const SOURCE = 'eu-west-1'
 const DR = 'us-east-1'
-
-/** A small seeded generator (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * Faults a share of EC2 calls the way a busy account does: RequestLimitExceeded
@@ -34,7 +23,7 @@ function random(seed: number): () => number {
  * a lost reply (the call is made, the answer never arrives).
  */
 function faults(seed: number, share: number, inner: ProxyHandler, counts: Map<string, number>): ProxyHandler {
-  const next = random(seed)
+  const next = mulberry32(seed)
   return async (req, forward) => {
     if (req.service !== 'ec2' || next() >= share) return inner(req, forward)
     const kind = ['throttle', 'error', 'drop', 'lost'][Math.floor(next() * 4)]!
@@ -52,13 +41,7 @@ describe('prune-snapshots with 20% of EC2 calls faulted', () => {
   let proxy: LoopbackProxy
   let handler: ProxyHandler
   const runnerTemp = mkdtempSync(join(tmpdir(), 'prune-faults-'))
-  const ec2 = (region: string) =>
-    new EC2Client({
-      region,
-      endpoint: moto.endpoint,
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-    })
+  const ec2 = (region: string) => new EC2Client(directClientConfig(moto.endpoint, region))
 
   beforeAll(async () => {
     moto = await startMoto()

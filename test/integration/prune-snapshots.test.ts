@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { run } from '../../actions/prune-snapshots/src/main.js'
 import { runActionInProcess, type ActionRun } from '../support/action-runner.js'
-import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
+import { localAwsEnv, startMoto, type MotoServer, directClientConfig } from '../support/moto.js'
 import { startLoopbackProxy, type LoopbackProxy, type ProxyRequest } from '../support/loopback-proxy.js'
 import {
   snapshotExtrasHandler,
@@ -33,12 +33,7 @@ describe('prune-snapshots against moto', () => {
   const ec2 = (region: string) => {
     let client = direct.get(region)
     if (!client) {
-      client = new EC2Client({
-        region,
-        endpoint: moto.endpoint,
-        maxAttempts: 1,
-        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      })
+      client = new EC2Client(directClientConfig(moto.endpoint, region))
       direct.set(region, client)
     }
     return client

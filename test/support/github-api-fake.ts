@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { listenOnLoopback } from './loopback-server.js'
 
 /**
  * A loopback stand-in for the part of GitHub's REST API that issue (and pull request)
@@ -149,10 +150,7 @@ export async function startGitHubApiFake(options: { token: string }): Promise<Gi
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')))
   })
-  server.keepAliveTimeout = 1000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
+  const { port, close } = await listenOnLoopback(server)
   url = `http://127.0.0.1:${port}`
   return {
     url,
@@ -164,10 +162,6 @@ export async function startGitHubApiFake(options: { token: string }): Promise<Gi
       store = []
       requests.length = 0
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close,
   }
 }

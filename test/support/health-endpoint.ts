@@ -4,6 +4,7 @@ import { createServer, type Server, type IncomingMessage, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { listenOnLoopback } from './loopback-server.js'
 
 /**
  * A regional deep health endpoint for tests: a real HTTP server on 127.0.0.1
@@ -76,10 +77,7 @@ export async function startHealthEndpoint(
     else answer()
   }
   const server: Server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler)
-  server.keepAliveTimeout = 500
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
+  const { port, close } = await listenOnLoopback(server, 500)
   return Object.assign(endpoint, {
     port,
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`,
@@ -92,10 +90,6 @@ export async function startHealthEndpoint(
     setDelayMs: (ms: number) => {
       current = { ...current, delayMs: ms }
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close,
   })
 }

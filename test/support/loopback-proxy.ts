@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
+import { listenOnLoopback } from './loopback-server.js'
 
 /**
  * A loopback HTTP layer in front of moto (or any local endpoint). Every request
@@ -127,24 +128,16 @@ export async function startLoopbackProxy(target: string, handler?: ProxyHandler)
         })
     })
   })
-  // Keep-alive sockets from the SDK must not hold the server open after close().
-  server.keepAliveTimeout = 1000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
+  const listening = await listenOnLoopback(server)
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${listening.port}`,
     stats,
     resetStats: () => {
       stats.total = 0
       stats.peakInFlight = stats.inFlight
       stats.byOperation.clear()
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: listening.close,
   }
 }
 

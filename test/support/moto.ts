@@ -96,3 +96,17 @@ export function localAwsEnv(endpoint: string): Record<string, string> {
     AWS_RETRY_MODE: 'standard',
   }
 }
+
+/**
+ * SDK client settings for a test's own calls straight to a local endpoint
+ * (setting up and checking state): dummy credentials, and one attempt so a
+ * surprise shows at once instead of being retried.
+ */
+export function directClientConfig(endpoint: string, region = 'us-east-1') {
+  return {
+    region,
+    endpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'local-test-secret' },
+  }
+}

@@ -6,6 +6,7 @@ import {
   type ResultField,
   type StatementRecord,
 } from './redshift-data-engine.js'
+import { listenOnLoopback } from './loopback-server.js'
 
 /**
  * A loopback endpoint that speaks the Amazon Redshift Data API's wire protocol
@@ -266,19 +267,14 @@ export async function startRedshiftDataApi(
       res.end(body)
     })
   })
-  server.keepAliveTimeout = 1000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
+  const listening = await listenOnLoopback(server)
+  const port = listening.port
   return {
     endpoint: `http://127.0.0.1:${port}`,
     engine,
     stats,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+      await listening.close()
       if (!options.engine) await engine.close()
     },
   }

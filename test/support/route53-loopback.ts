@@ -18,6 +18,7 @@ import {
   type ProxyReply,
   type ProxyRequest,
 } from './loopback-proxy.js'
+import { directClientConfig } from './moto.js'
 
 /**
  * A Route 53 layer in front of moto. moto stores health checks but never
@@ -219,12 +220,7 @@ export async function startRoute53Loopback(
   const roundMs = options.roundMs ?? 100
   const perRegion = options.checkersPerRegion ?? 2
   let unreachable = options.unreachableCheckers ?? 0
-  const moto = new Route53Client({
-    endpoint: motoEndpoint,
-    region: 'us-east-1',
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'loopback' },
-  })
+  const moto = new Route53Client(directClientConfig(motoEndpoint))
   const states = new Map<string, CheckState>()
   const versions = new Map<string, number>()
   const locks = new Map<string, Promise<unknown>>()

@@ -7,6 +7,7 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53'
 import { randomUUID } from 'node:crypto'
+import { directClientConfig } from './moto.js'
 
 /**
  * Builds the multi-region API pattern in a (moto) Route 53: one routed record
@@ -29,12 +30,7 @@ export interface Topology {
 }
 
 export function route53Client(endpoint: string): Route53Client {
-  return new Route53Client({
-    endpoint,
-    region: 'us-east-1',
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' },
-  })
+  return new Route53Client(directClientConfig(endpoint))
 }
 
 export async function createTopology(

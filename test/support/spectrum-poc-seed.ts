@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite'
+import { mulberry32 } from './random.js'
 
 /**
  * A small, deterministic copy of the Redshift Spectrum proof of concept's data:
@@ -33,18 +34,6 @@ export const POC_CUSTOMERS_WITH_VISITS = 6
 export const POC_MONTHS: readonly number[] = [1997, 1998].flatMap((y) =>
   Array.from({ length: 12 }, (_, m) => y * 100 + m + 1),
 )
-
-/** mulberry32: a tiny seeded PRNG, good enough for reproducible test data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const SEGMENTS = ['AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY']
 const NATIONS: ReadonlyArray<[string, string]> = [

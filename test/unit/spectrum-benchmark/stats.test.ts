@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { compareRuns, mannWhitneyGreater, summarize } from '../../../actions/spectrum-benchmark/src/stats.js'
-import { mulberry32 } from '../../support/spectrum-poc-seed.js'
+import { mulberry32 } from '../../support/random.js'
 
 /** Runs around `center` with a relative noise of up to +-`noise`. */
 function runs(random: () => number, center: number, noise: number, n = 5): number[] {
