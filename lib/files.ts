@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { InputError } from './inputs.js'
 
@@ -24,6 +24,8 @@ export function workspaceFile(input: string, value: string, env: NodeJS.ProcessE
   if (value.includes('\0') || outsideOf(root, full)) throw new InputError(input, value, accepted)
   if (!existsSync(full)) throw new InputError(input, value, `${accepted} (no such file)`)
   if (outsideOf(realpathSync(root), realpathSync(full))) throw new InputError(input, value, accepted)
+  if (!statSync(full).isFile())
+    throw new InputError(input, value, `${accepted} (it is a directory, not a file)`)
   return full
 }
 
@@ -32,5 +34,11 @@ export function readWorkspaceFile(
   value: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  return readFileSync(workspaceFile(input, value, env), 'utf8')
+  const full = workspaceFile(input, value, env)
+  try {
+    return readFileSync(full, 'utf8')
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw new InputError(input, value, `a readable file inside the workspace (reading it failed: ${reason})`)
+  }
 }

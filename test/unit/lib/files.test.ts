@@ -26,4 +26,10 @@ describe('workspaceFile', () => {
     expect(() => workspaceFile('template', 'link.txt', env)).toThrow(/inside the workspace/)
     expect(() => workspaceFile('template', 'templates/missing.yaml', env)).toThrow(/no such file/)
   })
+  it('refuses a directory, naming the input, before anything reads it', () => {
+    expect(() => workspaceFile('template', 'templates', env)).toThrow(
+      /Input 'template'.*"templates".*it is a directory, not a file/,
+    )
+    expect(() => readWorkspaceFile('template', '.', env)).toThrow(/Input 'template'.*directory/)
+  })
 })
