@@ -249,4 +249,100 @@ describe('local Redshift Data API endpoint', () => {
       ),
     ).toEqual([[{ longValue: 3 }, { longValue: 144 }]])
   })
+
+  // The columns of the Amazon Redshift Database Developer Guide's "Table columns" sections, in order.
+  const DOCUMENTED = {
+    svl_s3query_summary: [
+      'userid',
+      'query',
+      'xid',
+      'pid',
+      'segment',
+      'step',
+      'starttime',
+      'endtime',
+      'elapsed',
+      'aborted',
+      'external_table_name',
+      'file_format',
+      'is_partitioned',
+      'is_rrscan',
+      'is_nested',
+      's3_scanned_rows',
+      's3_scanned_bytes',
+      's3query_returned_rows',
+      's3query_returned_bytes',
+      'files',
+      'files_max',
+      'files_avg',
+      'splits',
+      'splits_max',
+      'splits_avg',
+      'total_split_size',
+      'max_split_size',
+      'avg_split_size',
+      'total_retries',
+      'max_retries',
+      'max_request_duration',
+      'avg_request_duration',
+      'max_request_parallelism',
+      'avg_request_parallelism',
+      'total_slowdown_count',
+      'max_slowdown_count',
+    ],
+    sys_external_query_detail: [
+      'user_id',
+      'query_id',
+      'transaction_id',
+      'child_query_sequence',
+      'segment_id',
+      'source_type',
+      'start_time',
+      'end_time',
+      'duration',
+      'total_partitions',
+      'qualified_partitions',
+      'scanned_files',
+      'returned_rows',
+      'returned_bytes',
+      'file_format',
+      'file_location',
+      'external_query_text',
+      'warning_message',
+      'table_name',
+      'is_recursive',
+      'is_nested',
+      's3list_time',
+      'get_partition_time',
+      'query_uuid',
+    ],
+  }
+
+  it.each(Object.entries(DOCUMENTED))('has exactly the documented columns in %s', async (view, columns) => {
+    const s = await client.send(
+      new ExecuteStatementCommand({
+        ...target,
+        Sql: `SELECT column_name FROM information_schema.columns WHERE table_name = '${view}' ORDER BY ordinal_position`,
+      }),
+    )
+    await finish(s.Id!)
+    const names: Array<string | undefined> = []
+    let token: string | undefined
+    do {
+      const page = await client.send(new GetStatementResultCommand({ Id: s.Id, NextToken: token }))
+      names.push(...(page.Records ?? []).map((r) => r[0]!.stringValue))
+      token = page.NextToken
+    } while (token)
+    expect(names).toEqual(columns)
+  })
+
+  it('has no scanned_bytes or scanned_rows in SYS_EXTERNAL_QUERY_DETAIL, as in Redshift', async () => {
+    const s = await client.send(
+      new ExecuteStatementCommand({ ...target, Sql: 'SELECT scanned_bytes FROM sys_external_query_detail' }),
+    )
+    expect(await finish(s.Id!)).toMatchObject({
+      Status: 'FAILED',
+      Error: expect.stringMatching(/column "scanned_bytes" does not exist/),
+    })
+  })
 })

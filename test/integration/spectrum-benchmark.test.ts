@@ -104,6 +104,9 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     expect(scan.get('02-revenue-partition-customer')?.files).toBe(72)
     expect(scan.get(Q3)?.files).toBe(9)
     expect(scan.get(Q3)!.bytesScanned).toBeLessThan(scan.get('01-revenue-flat-surrogate-keys')!.bytesScanned)
+    // A workgroup's SYS_EXTERNAL_QUERY_DETAIL has no rows-returned count and no request parallelism.
+    expect(scan.get(Q3)).toMatchObject({ rowsScanned: 3 * 3 * 160, rowsReturned: null, parallelism: null })
+    expect(result.warnings.filter((w) => w.includes('scan statistics'))).toEqual([])
 
     const ran = api.engine.executed.slice(before)
     const measured = ran.filter((s) => s.sql.includes('spectrum.uservisits'))
@@ -119,6 +122,27 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     expect(result.summary).toContain('| Query | Runs | Median | p95 |')
     expect(result.summary).toContain('```mermaid')
     expect(result.summary).toContain('### Spectrum scans')
+  })
+
+  it('reads scan statistics of a provisioned cluster from SVL_S3QUERY_SUMMARY', async () => {
+    const result = await runActionInProcess(
+      run,
+      inputs({
+        'workgroup-name': '',
+        'cluster-identifier': 'poc-cluster',
+        'db-user': 'bench',
+        iterations: 1,
+        warmup: 0,
+        'results-file': 'out/cluster.json',
+      }),
+      env,
+    )
+    expect(result.failed).toBe(false)
+    expect(result.warnings.filter((w) => w.includes('scan statistics'))).toEqual([])
+    const saved = parseResults(readFileSync(join(workspace, 'out/cluster.json'), 'utf8'))
+    const q3 = saved.queries.find((q) => q.name === Q3)!.scan
+    expect(q3).toMatchObject({ files: 9, rowsScanned: 3 * 3 * 160, parallelism: 9 })
+    expect(q3!.rowsReturned).toBeGreaterThan(0)
   })
 
   it('is answered from the result cache when result-cache is on, which is why it is off by default', async () => {

@@ -226,11 +226,31 @@ export function bindParameters(
 }
 
 /**
- * The Spectrum system views, answered from the engine's own scan log:
- * SVL_S3QUERY_SUMMARY (provisioned clusters) and SYS_EXTERNAL_QUERY_DETAIL
- * (serverless), with the columns of the Redshift documentation that the
- * benchmark reads. The log is written after each statement that read the
- * `spectrum` schema, from PostgreSQL's per-table read counters.
+ * The Spectrum system views, answered from the engine's own scan log, with
+ * exactly the columns the Amazon Redshift Database Developer Guide lists (and
+ * no others), so a query naming a column that Redshift does not have fails here
+ * as it would there:
+ *
+ * - SVL_S3QUERY_SUMMARY (provisioned clusters): "Use the SVL_S3QUERY_SUMMARY
+ *   view to get a summary of all Amazon Redshift Spectrum queries (S3 queries)
+ *   that have been run on the system. SVL_S3QUERY_SUMMARY aggregates detail from
+ *   SVL_S3QUERY at the segment level." Its own columns: `s3_scanned_rows`,
+ *   `s3_scanned_bytes` ("scanned from Amazon S3 and sent to the Redshift
+ *   Spectrum layer"), `s3query_returned_rows`, `s3query_returned_bytes`
+ *   ("returned from the Redshift Spectrum layer to the cluster"), `files`, ...
+ * - SYS_EXTERNAL_QUERY_DETAIL (serverless and provisioned): "Each row represents
+ *   a segment from a particular WLM query". It has no `scanned_bytes` or
+ *   `scanned_rows`: `returned_rows` is "The number of scanned rows for an Amazon
+ *   S3 query, or the number of returned rows for a federated query",
+ *   `returned_bytes` likewise, `scanned_files` "The number of Amazon S3 files
+ *   scanned", `qualified_partitions` "The number of partitions an Amazon S3
+ *   query scanned".
+ *
+ * Simpler than Redshift: one row per table read (one segment each), one slice,
+ * no retries or slow-downs, request durations 0, and a table's "files" are the
+ * leaf tables read (one per partition). The log is written after each
+ * statement that read the `spectrum` schema, from PostgreSQL's per-table read
+ * counters.
  */
 async function createSystemViews(db: PGlite): Promise<void> {
   await db.exec(`
@@ -249,19 +269,30 @@ async function createSystemViews(db: PGlite): Promise<void> {
       starttime timestamp NOT NULL DEFAULT now()
     );
     CREATE VIEW public.svl_s3query_summary AS
-      SELECT 100 AS userid, query, segment, 0 AS step, starttime, starttime AS endtime,
-        CASE WHEN is_partitioned THEN 't' ELSE 'f' END::char(1) AS is_partitioned,
-        external_table_name, 'Parquet'::char(16) AS file_format,
+      SELECT 100 AS userid, query, (query + 1000000)::bigint AS xid, 1073741824 AS pid, segment, 0 AS step,
+        starttime, starttime AS endtime, 0 AS elapsed, 0 AS aborted,
+        external_table_name::char(136) AS external_table_name, 'PARQUET'::char(16) AS file_format,
+        (CASE WHEN is_partitioned THEN 't' ELSE 'f' END)::char(1) AS is_partitioned,
+        'f'::char(1) AS is_rrscan, 'f'::char(1) AS is_nested,
         s3_scanned_rows, s3_scanned_bytes, s3query_returned_rows, s3query_returned_bytes,
-        files, files AS files_max, files AS files_avg, files AS splits,
+        files, files AS files_max, files AS files_avg, files AS splits, 1 AS splits_max, 1 AS splits_avg,
+        s3_scanned_bytes AS total_split_size, (s3_scanned_bytes / greatest(files, 1))::bigint AS max_split_size,
+        (s3_scanned_bytes / greatest(files, 1))::bigint AS avg_split_size,
+        0 AS total_retries, 0 AS max_retries, 0 AS max_request_duration, 0::double precision AS avg_request_duration,
         LEAST(files, 10) AS max_request_parallelism, LEAST(files, 10)::double precision AS avg_request_parallelism,
-        0 AS total_retries
+        0::bigint AS total_slowdown_count, 0 AS max_slowdown_count
       FROM redshift_local.scan_log;
     CREATE VIEW public.sys_external_query_detail AS
-      SELECT 100 AS user_id, query::bigint AS query_id, segment AS segment_id, 'S3'::char(32) AS source_type,
-        starttime AS start_time, starttime AS end_time, s3_scanned_rows AS scanned_rows, s3_scanned_bytes AS scanned_bytes,
-        s3query_returned_rows AS returned_rows, s3query_returned_bytes AS returned_bytes, 'Parquet'::char(16) AS file_format,
-        external_table_name AS table_name, total_partitions, files AS qualified_partitions, files AS scanned_files
+      SELECT 100 AS user_id, query::bigint AS query_id, (query + 1000000)::bigint AS transaction_id,
+        0 AS child_query_sequence, segment AS segment_id, 'S3'::char(32) AS source_type,
+        starttime AS start_time, starttime AS end_time, 0::bigint AS duration,
+        total_partitions, (CASE WHEN is_partitioned THEN files ELSE 0 END) AS qualified_partitions,
+        files::bigint AS scanned_files, s3_scanned_rows AS returned_rows, s3_scanned_bytes AS returned_bytes,
+        'PARQUET'::text AS file_format, ('s3://spectrum-poc/' || external_table_name || '/')::text AS file_location,
+        ''::text AS external_query_text, ''::char(4000) AS warning_message,
+        external_table_name::char(136) AS table_name, 'f'::char(1) AS is_recursive, 'f'::char(1) AS is_nested,
+        0::bigint AS s3list_time, 0::bigint AS get_partition_time,
+        md5(query::text)::uuid::text::char(36) AS query_uuid
       FROM redshift_local.scan_log;
   `)
 }

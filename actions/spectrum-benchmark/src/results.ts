@@ -11,10 +11,10 @@ export interface ScanStats {
   /** Bytes read from S3 by Spectrum. */
   bytesScanned: number
   rowsScanned: number
-  /** Rows Spectrum returned to the cluster. */
-  rowsReturned: number
+  /** Rows Spectrum returned to the cluster; null where the view has no such count (serverless). */
+  rowsReturned: number | null
   files: number
-  /** Peak S3 request parallelism (provisioned) or qualified partitions (serverless). */
+  /** Peak S3 request parallelism per slice; null where the view has none (serverless). */
   parallelism: number | null
 }
 

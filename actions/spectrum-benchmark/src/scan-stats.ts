@@ -2,15 +2,24 @@ import type { ScanStats } from './results.js'
 
 /**
  * Spectrum scan statistics of the measured queries, by Redshift query id, from
- * the engine's system views: SVL_S3QUERY_SUMMARY on provisioned clusters and
- * SYS_EXTERNAL_QUERY_DETAIL on serverless workgroups (where the SVL views do not
- * exist). Both keep one row per query segment, so the statistics are summed per
- * query (parallelism: the largest).
+ * the engine's system views. Both keep one row per query segment, so the
+ * statistics are summed per query (parallelism: the largest).
+ *
+ * - Provisioned clusters: SVL_S3QUERY_SUMMARY (`query`, `s3_scanned_bytes`,
+ *   `s3_scanned_rows`, `s3query_returned_rows`, `files`,
+ *   `max_request_parallelism`).
+ * - Serverless workgroups: SYS_EXTERNAL_QUERY_DETAIL, where the SVL views do not
+ *   exist. Its columns differ: `returned_bytes` and `returned_rows` are "the
+ *   number of scanned bytes [rows] for an Amazon S3 query", `scanned_files` the
+ *   files, and rows of `source_type` `PG` are federated queries, not Spectrum.
+ *   The view has no count of rows handed back to the cluster and no request
+ *   parallelism, so those stay null rather than being filled with another
+ *   column's meaning.
  */
 export function scanStatsSql(serverless: boolean, queryIds: readonly number[]): string {
   const ids = queryIds.filter((id) => Number.isSafeInteger(id)).join(', ')
   if (serverless) {
-    return `SELECT query_id AS query, SUM(scanned_bytes) AS bytes_scanned, SUM(scanned_rows) AS rows_scanned, SUM(returned_rows) AS rows_returned, SUM(scanned_files) AS files, MAX(qualified_partitions) AS parallelism FROM sys_external_query_detail WHERE query_id IN (${ids}) GROUP BY query_id`
+    return `SELECT query_id AS query, SUM(returned_bytes) AS bytes_scanned, SUM(returned_rows) AS rows_scanned, SUM(scanned_files) AS files FROM sys_external_query_detail WHERE TRIM(source_type) = 'S3' AND query_id IN (${ids}) GROUP BY query_id`
   }
   return `SELECT query, SUM(s3_scanned_bytes) AS bytes_scanned, SUM(s3_scanned_rows) AS rows_scanned, SUM(s3query_returned_rows) AS rows_returned, SUM(files) AS files, MAX(max_request_parallelism) AS parallelism FROM svl_s3query_summary WHERE query IN (${ids}) GROUP BY query`
 }
@@ -30,7 +39,7 @@ export function parseScanRows(rows: ReadonlyArray<Record<string, unknown>>): Map
     out.set(query, {
       bytesScanned: toNumber(row.bytes_scanned) ?? 0,
       rowsScanned: toNumber(row.rows_scanned) ?? 0,
-      rowsReturned: toNumber(row.rows_returned) ?? 0,
+      rowsReturned: toNumber(row.rows_returned),
       files: toNumber(row.files) ?? 0,
       parallelism: toNumber(row.parallelism),
     })

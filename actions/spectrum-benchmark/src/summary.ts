@@ -46,7 +46,7 @@ function scanCell(scan: ScanStats | null, base: ScanStats | null): string[] {
   return [
     `${bytes(scan.bytesScanned)}${change}`,
     String(scan.rowsScanned),
-    String(scan.rowsReturned),
+    scan.rowsReturned === null ? '-' : String(scan.rowsReturned),
     String(scan.files),
     scan.parallelism === null ? '-' : String(scan.parallelism),
   ]

@@ -6,8 +6,15 @@ describe('scan statistics', () => {
       /FROM svl_s3query_summary WHERE query IN \(11, 12\) GROUP BY query$/,
     )
     expect(scanStatsSql(true, [11])).toMatch(
-      /FROM sys_external_query_detail WHERE query_id IN \(11\) GROUP BY query_id$/,
+      /FROM sys_external_query_detail WHERE TRIM\(source_type\) = 'S3' AND query_id IN \(11\) GROUP BY query_id$/,
     )
+  })
+  it('names only columns SYS_EXTERNAL_QUERY_DETAIL has: returned_bytes and returned_rows are the scanned ones', () => {
+    const sql = scanStatsSql(true, [11])
+    expect(sql).toContain('SUM(returned_bytes) AS bytes_scanned')
+    expect(sql).toContain('SUM(returned_rows) AS rows_scanned')
+    expect(sql).toContain('SUM(scanned_files) AS files')
+    expect(sql).not.toMatch(/scanned_bytes|scanned_rows|rows_returned|parallelism/)
   })
   it('keeps only whole numbers in the id list', () => {
     expect(scanStatsSql(false, [1, 1.5, Number.NaN])).toContain('IN (1)')
