@@ -8,6 +8,7 @@ import {
   RedshiftDataClient,
   type DescribeStatementResponse,
 } from '@aws-sdk/client-redshift-data'
+import { PLAN_NOISE } from '../support/redshift-data-engine.js'
 import { startRedshiftDataApi, type RedshiftDataApi } from '../support/redshift-data-server.js'
 
 /** The local Redshift Data API endpoint, driven by the real SDK v3 client. */
@@ -209,6 +210,28 @@ describe('local Redshift Data API endpoint', () => {
     ).rejects.toMatchObject({
       name: 'ValidationException',
     })
+  })
+
+  it('derives Duration from the plan with seeded noise: steady runs, more work takes longer', async () => {
+    const durationOf = async (sql: string) => {
+      const s = await client.send(new ExecuteStatementCommand({ ...target, Sql: sql }))
+      return (await finish(s.Id!)).Duration! / 1e6
+    }
+    const pruned =
+      'SELECT SUM(adrevenue) FROM spectrum.uservisits_partitioned WHERE customer = 2 AND visityearmonth = 199801'
+    const all = 'SELECT SUM(adrevenue) FROM spectrum.uservisits_partitioned'
+    const prunedRuns: number[] = []
+    const allRuns: number[] = []
+    // A comment makes each run a new text, which the result cache does not answer.
+    for (let i = 0; i < 5; i++) {
+      prunedRuns.push(await durationOf(`/* run ${i} */ ${pruned}`))
+      allRuns.push(await durationOf(`/* run ${i} */ ${all}`))
+    }
+    for (const runs of [prunedRuns, allRuns]) {
+      expect(Math.max(...runs) / Math.min(...runs)).toBeLessThan(1 + 2 * PLAN_NOISE + 1e-9)
+      expect(new Set(runs).size).toBeGreaterThan(1)
+    }
+    expect(Math.min(...allRuns)).toBeGreaterThan(10 * Math.max(...prunedRuns))
   })
 
   it('adds injected server time to matching statements only, inside Duration', async () => {

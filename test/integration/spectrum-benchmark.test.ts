@@ -170,7 +170,7 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
       inputs({
         iterations: 5,
         baseline: 'out/base.json',
-        'max-regression': '300%',
+        'max-regression': '10%',
         'results-file': 'out/same.json',
       }),
       env,
@@ -186,7 +186,7 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
       inputs({
         iterations: 5,
         baseline: 'out/base.json',
-        'max-regression': '300%',
+        'max-regression': '10%',
         'results-file': 'out/slow.json',
       }),
       env,
@@ -201,6 +201,30 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     // The run that failed still leaves a results file that the next run can use as its baseline.
     const next = parseResults(readFileSync(join(workspace, 'out/slow.json'), 'utf8'))
     expect(next.queries.find((q) => q.name === Q3)!.stats.median).toBeGreaterThan(600)
+
+    // Against the slow run, the query is faster again: improved, with the p-value of a speed-up.
+    api.engine.clearSlowdowns()
+    const fixed = await runActionInProcess(
+      run,
+      inputs({
+        iterations: 5,
+        baseline: 'out/slow.json',
+        'max-regression': '10%',
+        'results-file': 'out/fixed.json',
+      }),
+      env,
+    )
+    expect(fixed.failed).toBe(false)
+    const fixedReport = JSON.parse(fixed.outputs.report!) as {
+      improvements: string[]
+      queries: Array<{ name: string; verdict: string; pValue: number; change: number }>
+    }
+    expect(fixedReport.improvements).toEqual([Q3])
+    expect(fixedReport.queries.find((q) => q.name === Q3)).toMatchObject({
+      verdict: 'improved',
+      pValue: 0.00397,
+    })
+    expect(fixedReport.queries.find((q) => q.name === Q3)!.change).toBeLessThan(-0.5)
   }, 240_000)
 
   it('fails the step with the query name and the database error', async () => {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { mulberry32 } from './random.js'
 import { seedSpectrumPoc, type SeedOptions } from './spectrum-poc-seed.js'
 
 /**
@@ -22,11 +23,17 @@ import { seedSpectrumPoc, type SeedOptions } from './spectrum-poc-seed.js'
  *   TRANSACTION, the default): a failing statement rolls the batch back, is
  *   FAILED, and the statements after it are ABORTED. Sub-statement Ids are the
  *   batch Id with the suffix `:1`, `:2`, ...
- * - Duration is in nanoseconds and measured by the engine around the
- *   statement's own execution (not the HTTP exchange, not the queue wait). By
- *   default it is the CPU time PGlite spent on the statement (plus any injected
- *   server time): on a busy test machine wall time swings by 2x from one run to
- *   the next, CPU time much less (`timing: 'wall'` gives wall time).
+ * - Duration is in nanoseconds and covers the statement's own execution (not
+ *   the HTTP exchange, not the queue wait). By default (`timing: 'plan'`) it is
+ *   derived, not measured: the work of the statement's plan (PostgreSQL's
+ *   EXPLAIN total cost, so a query that reads more partitions or rows takes
+ *   longer, the way it would on Redshift) at MS_PER_PLAN_COST, times a seeded
+ *   noise of at most +-PLAN_NOISE, plus any injected server time. The same
+ *   statement so takes the same time give or take a couple of percent on any
+ *   machine, however busy, and a 10% regression gate can be tested end to end;
+ *   measured times of queries of a few milliseconds on an embedded engine swing
+ *   by 2x on a shared machine. Statements without a plan (SET, DDL) take
+ *   NO_PLAN_MS. `timing: 'cpu'` gives the CPU time PGlite spent, `'wall'` wall time.
  * - The same ClientToken with the same request answers with the statement made
  *   by the first request (idempotency); with a different request it is refused.
  * - SessionKeepAliveSeconds opens a session that keeps its database connection
@@ -137,9 +144,21 @@ export interface ScanLogRow {
 export interface EngineOptions {
   seed?: boolean | SeedOptions
   pageSize?: number
-  /** What Duration measures: the engine's CPU time (default, steady on shared machines) or wall time. */
-  timing?: 'cpu' | 'wall'
+  /**
+   * What Duration is: derived from the statement's plan with seeded noise
+   * (default, the same on any machine), or measured: the engine's CPU time or wall time.
+   */
+  timing?: 'plan' | 'cpu' | 'wall'
+  /** Seed of the timing noise (`timing: 'plan'`), so a run replays exactly. */
+  noiseSeed?: number
 }
+
+/** Milliseconds per unit of PostgreSQL plan cost: the PoC queries take 10 to 50 ms. */
+export const MS_PER_PLAN_COST = 0.05
+/** Largest relative noise on a plan-derived duration (2%). */
+export const PLAN_NOISE = 0.02
+/** Duration of a statement without a plan (SET, DDL), in milliseconds. */
+export const NO_PLAN_MS = 0.5
 
 export interface ConnectionParams {
   ClusterIdentifier?: string
@@ -157,6 +176,8 @@ const REDSHIFT_SET =
   /^\s*(set|reset)\s+(enable_result_cache_for_session|query_group)\b(?:\s*(?:to|=)\s*(.*?))?\s*;?\s*$/is
 const READ_ONLY = /^\s*(\(\s*)*(select|with|values|show|explain)\b/i
 const EXTERNAL_SCHEMA = /\bspectrum\s*\./i
+/** Statements PostgreSQL's EXPLAIN takes. */
+const PLANNABLE = /^\s*(\(\s*)*(select|with|values|insert|update|delete)\b/i
 
 /** Read through a call: a CancelStatement request may change the status while a statement awaits. */
 function aborted(record: StatementRecord): boolean {
@@ -364,7 +385,8 @@ export class RedshiftDataEngine {
   /** Every statement the engine ran, in order (the tests' view of the server). */
   readonly executed: StatementRecord[] = []
   readonly pageSize: number
-  readonly timing: 'cpu' | 'wall'
+  readonly timing: 'plan' | 'cpu' | 'wall'
+  private readonly noise: () => number
   private readonly tokens = new Map<string, { fingerprint: string; id: string }>()
   private readonly resultCache = new Map<string, { fields: ResultField[]; rows: unknown[][] }>()
   private readonly bytesPerRow = new Map<string, number>()
@@ -377,7 +399,8 @@ export class RedshiftDataEngine {
     options: EngineOptions,
   ) {
     this.pageSize = options.pageSize ?? 1000
-    this.timing = options.timing ?? 'cpu'
+    this.timing = options.timing ?? 'plan'
+    this.noise = mulberry32(options.noiseSeed ?? 12)
   }
 
   static async create(options: EngineOptions = {}): Promise<RedshiftDataEngine> {
@@ -703,16 +726,20 @@ export class RedshiftDataEngine {
       const fields = result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }))
       const rows = result.rows as unknown as unknown[][]
       const executionMs =
-        this.timing === 'cpu' ? (cpu.user + cpu.system) / 1000 : Number(process.hrtime.bigint() - t0) / 1e6
+        this.timing === 'plan'
+          ? await this.planMs(bound)
+          : this.timing === 'cpu'
+            ? (cpu.user + cpu.system) / 1000
+            : Number(process.hrtime.bigint() - t0) / 1e6
       let extraMs = 0
       for (const s of this.matchingSlowdowns(record.sql))
         extraMs += (s.extraMs ?? 0) + executionMs * ((s.factor ?? 1) - 1)
       if (extraMs > 0 && !aborted(record)) await this.pause(record.id, extraMs)
       const answer = fields.length > 0 ? { fields, rows } : undefined
       const duration =
-        this.timing === 'cpu'
-          ? BigInt(Math.round((executionMs + extraMs) * 1e6))
-          : process.hrtime.bigint() - started
+        this.timing === 'wall'
+          ? process.hrtime.bigint() - started
+          : BigInt(Math.round((executionMs + extraMs) * 1e6))
       if (before) await this.logScan(record, before, rows.length)
       if (answer && readOnly) this.resultCache.set(cacheKey, answer)
       return this.finish(record, started, answer, duration)
@@ -720,6 +747,28 @@ export class RedshiftDataEngine {
       const message = error instanceof Error ? error.message : String(error)
       return this.fail(record, started, `ERROR: ${message}`)
     }
+  }
+
+  /**
+   * The plan-derived duration of a statement: its EXPLAIN total cost at
+   * MS_PER_PLAN_COST, times 1 +- PLAN_NOISE from the seeded generator (the
+   * difference of two uniform draws: most runs within 1%).
+   */
+  private async planMs(bound: { text: string; values: string[] }): Promise<number> {
+    const noise = 1 + PLAN_NOISE * (this.noise() - this.noise())
+    let cost: number | undefined
+    if (PLANNABLE.test(statementHead(bound.text))) {
+      try {
+        const explained = await this.db.query<{ 'QUERY PLAN': Array<{ Plan: { 'Total Cost': number } }> }>(
+          `EXPLAIN (FORMAT JSON) ${bound.text}`,
+          bound.values,
+        )
+        cost = explained.rows[0]?.['QUERY PLAN'][0]?.Plan['Total Cost']
+      } catch {
+        cost = undefined
+      }
+    }
+    return (cost === undefined ? NO_PLAN_MS : Math.max(cost * MS_PER_PLAN_COST, NO_PLAN_MS)) * noise
   }
 
   private pause(id: string, ms: number): Promise<void> {

@@ -111,10 +111,22 @@ export interface Comparison {
 export const SIGNIFICANCE = 0.05
 
 /**
+ * The speed-up that mirrors a slowdown limit: slower by more than `maxRegression`
+ * means a median above (1 + maxRegression) times the baseline's, so faster means
+ * a median below 1 / (1 + maxRegression) times it (10%: 9.1% faster; 300%: four
+ * times as fast). Unlike -maxRegression it is reachable for every limit.
+ */
+export function improvementLimit(maxRegression: number): number {
+  return 1 / (1 + maxRegression) - 1
+}
+
+/**
  * A query regresses only when its median is slower than the baseline's by more
  * than `maxRegression` (a fraction) AND the runs differ significantly; a large
  * change on runs that overlap, or a significant change of a few percent, is
- * noise for a merge gate. Improvements are judged the same way.
+ * noise for a merge gate. Improvements are judged the same way, against the
+ * mirrored limit (improvementLimit). The p-value is always the one-sided one in
+ * the direction the median moved, so a clear speed-up shows a small p too.
  */
 export function compareRuns(
   current: readonly number[],
@@ -126,13 +138,13 @@ export function compareRuns(
   const cur = median([...current])
   const base = median([...baseline])
   const change = base > 0 ? cur / base - 1 : cur > 0 ? Infinity : 0
-  if (change > maxRegression) {
-    const pValue = mannWhitneyGreater(current, baseline)
-    return { verdict: pValue < alpha ? 'regressed' : 'unchanged', change, pValue, baselineMedian: base }
-  }
-  if (change < -maxRegression) {
-    const pValue = mannWhitneyGreater(baseline, current)
-    return { verdict: pValue < alpha ? 'improved' : 'unchanged', change, pValue, baselineMedian: base }
-  }
-  return { verdict: 'unchanged', change, pValue: mannWhitneyGreater(current, baseline), baselineMedian: base }
+  const pValue = change < 0 ? mannWhitneyGreater(baseline, current) : mannWhitneyGreater(current, baseline)
+  const significant = pValue < alpha
+  const verdict =
+    change > maxRegression && significant
+      ? 'regressed'
+      : change < improvementLimit(maxRegression) && significant
+        ? 'improved'
+        : 'unchanged'
+  return { verdict, change, pValue, baselineMedian: base }
 }

@@ -1,5 +1,10 @@
 import fc from 'fast-check'
-import { compareRuns, mannWhitneyGreater, summarize } from '../../../actions/spectrum-benchmark/src/stats.js'
+import {
+  compareRuns,
+  improvementLimit,
+  mannWhitneyGreater,
+  summarize,
+} from '../../../actions/spectrum-benchmark/src/stats.js'
 import { mulberry32 } from '../../support/random.js'
 
 /** Runs around `center` with a relative noise of up to +-`noise`. */
@@ -94,6 +99,41 @@ describe('compareRuns', () => {
   it('reports improvements and queries without a baseline', () => {
     expect(compareRuns([50, 51, 52, 50, 49], [100, 101, 99, 100, 102], 0.1).verdict).toBe('improved')
     expect(compareRuns([50, 51], undefined, 0.1)).toEqual({ verdict: 'new' })
+  })
+
+  it('gives the p-value of the direction the median moved: a 32% speed-up does not show p = 1', () => {
+    const base = [100, 101, 102, 103, 104]
+    const faster = base.map((d) => d * 0.68)
+    const result = compareRuns(faster, base, 3)
+    expect(result.change).toBeCloseTo(-0.32, 5)
+    expect(result.pValue).toBeCloseTo(1 / 252, 6)
+    expect(result.verdict).toBe('unchanged')
+    expect(compareRuns(faster, base, 0.1)).toMatchObject({ verdict: 'improved', pValue: 1 / 252 })
+  })
+
+  it.each([0.1, 0.5, 1, 3, 10])('can report an improvement whatever max-regression is (%s)', (limit) => {
+    const base = [100, 101, 102, 103, 104]
+    const ratio = (1 / (1 + limit)) * 0.9
+    expect(improvementLimit(limit)).toBeGreaterThan(-1)
+    expect(
+      compareRuns(
+        base.map((d) => d * ratio),
+        base,
+        limit,
+      ).verdict,
+    ).toBe('improved')
+    expect(
+      compareRuns(
+        base.map((d) => d * (1 + limit) * 1.1),
+        base,
+        limit,
+      ).verdict,
+    ).toBe('regressed')
+  })
+
+  it('mirrors the slowdown limit for speed-ups: 10% slower, or about 9.1% faster', () => {
+    expect(improvementLimit(0.1)).toBeCloseTo(-0.0909, 4)
+    expect(improvementLimit(3)).toBe(-0.75)
   })
 
   it('cannot reach significance with fewer than 3 runs a side', () => {
