@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { InputError } from './inputs.js'
 
 /** The job's workspace: GITHUB_WORKSPACE on a runner, the current directory elsewhere. */
@@ -41,4 +41,61 @@ export function readWorkspaceFile(
     const reason = (error as NodeJS.ErrnoException).code ?? String(error)
     throw new InputError(input, value, `a readable file inside the workspace (reading it failed: ${reason})`)
   }
+}
+
+function linkExists(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Where a path leads once every symbolic link in it is followed, whether or not the file exists yet. */
+function resolvedTarget(full: string): string {
+  let existing = full
+  while (!linkExists(existing)) existing = dirname(existing)
+  // realpathSync throws on a link to nothing: writing through it would create its target, wherever it is.
+  return join(realpathSync(existing), relative(existing, full))
+}
+
+/**
+ * Resolves a path an action writes to, given in an input, and refuses one that
+ * leaves the workspace: `../`, an absolute path elsewhere, or a symbolic link
+ * anywhere along it (the file itself included) that leads out, so an input cannot
+ * make the action overwrite the runner's other files. A directory, the
+ * workspace itself, a link to nothing, or a path under a file is refused too.
+ * Returns the absolute path inside the workspace.
+ */
+export function workspaceOutputFile(
+  input: string,
+  value: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const root = workspaceRoot(env)
+  const full = resolve(root, value)
+  const accepted = 'a file path inside the workspace'
+  if (value.trim() === '' || value.includes('\0') || outsideOf(root, full) || full === root)
+    throw new InputError(input, value, accepted)
+  let target: string
+  try {
+    target = resolvedTarget(full)
+  } catch {
+    throw new InputError(input, value, `${accepted} (it is a symbolic link to nothing)`)
+  }
+  if (outsideOf(realpathSync(root), target))
+    throw new InputError(input, value, `${accepted} (a symbolic link leads outside it)`)
+  if (existsSync(target) && statSync(target).isDirectory())
+    throw new InputError(input, value, `${accepted} (it is a directory, not a file)`)
+  // mkdir -p would fail on a file where a folder is meant: say which.
+  let parent = dirname(target)
+  while (!existsSync(parent)) parent = dirname(parent)
+  if (!statSync(parent).isDirectory())
+    throw new InputError(
+      input,
+      value,
+      `${accepted} (${relative(realpathSync(root), parent)} is a file, not a folder)`,
+    )
+  return full
 }

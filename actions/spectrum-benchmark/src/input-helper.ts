@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, realpathSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
 import { globSync } from 'tinyglobby'
-import { workspaceFile, workspaceRoot } from '../../../lib/files.js'
+import { readWorkspaceFile, workspaceOutputFile, workspaceRoot } from '../../../lib/files.js'
 import { Inputs, InputError } from '../../../lib/inputs.js'
 import { parseResults, ResultsFormatError, type ResultsFile } from './results.js'
 import { splitStatements } from './sql.js'
@@ -45,10 +45,29 @@ export interface Settings {
 
 const CLUSTER = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
 const WORKGROUP = /^[a-z0-9-]{3,64}$/
-const DATABASE = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/
+/**
+ * A standard identifier, as Redshift's "Names and identifiers" has it: "Begin with
+ * an ASCII single-byte alphabetic character or underscore character, or a UTF-8
+ * multibyte character two to four bytes long. Subsequent characters can be ASCII
+ * single-byte alphanumeric characters, underscores, or dollar signs, or UTF-8
+ * multibyte characters two to four bytes long. Be between 1 and 127 bytes in
+ * length [...] Contain no quotation marks and no spaces", and "Identifiers must
+ * consist of only UTF-8 printable characters" (so no control, format or
+ * unassigned characters, and no space separators, among the multibyte ones).
+ * Reserved words are left to the database.
+ */
+const DATABASE = /^(?:[A-Za-z_]|(?![\p{C}\p{Z}])[^\0-\x7f])(?:[A-Za-z0-9_$]|(?![\p{C}\p{Z}])[^\0-\x7f])*$/u
+const IDENTIFIER_MAX_BYTES = 127
 const DB_USER = /^[A-Za-z_][A-Za-z0-9_$.@+-]{0,127}$/
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/
 const QUERY_GROUP = /^[A-Za-z0-9_.:/ -]{1,100}$/
+
+/**
+ * The Data API's limit on one statement: "The maximum query statement size is
+ * 100 KB" (Amazon Redshift Management Guide, Considerations when calling the
+ * Amazon Redshift Data API). A larger query file could only fail at its first run.
+ */
+export const MAX_STATEMENT_BYTES = 100 * 1024
 
 function outside(root: string, path: string): boolean {
   const rel = relative(root, path)
@@ -100,6 +119,13 @@ export function resolveQueries(raw: string, env: NodeJS.ProcessEnv = process.env
         `${accepted}, with unique file names; ${other} and ${file} are both '${queryName}'`,
       )
     seen.set(queryName, file)
+    const size = statSync(path).size
+    if (size > MAX_STATEMENT_BYTES)
+      throw new InputError(
+        name,
+        file,
+        `query files of at most 100 KB (the Data API's statement size limit); this one is ${Math.ceil(size / 1024)} KB`,
+      )
     const text = readFileSync(path, 'utf8')
     const statements = splitStatements(text)
     if (statements.length !== 1) {
@@ -111,12 +137,16 @@ export function resolveQueries(raw: string, env: NodeJS.ProcessEnv = process.env
   return queries
 }
 
+/** A `setup-sql` value that names a .sql file rather than holding SQL. */
+function isSqlFilePath(raw: string): boolean {
+  return /\.sql$/i.test(raw) && !/[\s;]/.test(raw)
+}
+
 /** Inline SQL, or the path of a .sql file in the workspace. */
 function readSetupSql(inputs: Inputs, env: NodeJS.ProcessEnv): string[] {
   const raw = inputs.raw('setup-sql')
   if (raw === '') return []
-  const looksLikeFile = /\.sql$/i.test(raw) && !/[\s;]/.test(raw)
-  const text = looksLikeFile ? readFileSync(workspaceFile('setup-sql', raw, env), 'utf8') : raw
+  const text = isSqlFilePath(raw) ? readWorkspaceFile('setup-sql', raw, env) : raw
   const statements = splitStatements(text)
   if (statements.length === 0)
     throw new InputError('setup-sql', raw, 'SQL statements, or the path of a .sql file in the workspace')
@@ -136,9 +166,9 @@ function readBaseline(
   const full = resolve(root, raw)
   if (raw.includes('\0') || outside(root, full)) throw new InputError('baseline', raw, accepted)
   if (!existsSync(full)) return { baselineMissing: raw }
-  const path = workspaceFile('baseline', raw, env)
+  const text = readWorkspaceFile('baseline', raw, env)
   try {
-    return { baseline: { path: raw, results: parseResults(readFileSync(path, 'utf8')) } }
+    return { baseline: { path: raw, results: parseResults(text) } }
   } catch (error) {
     if (error instanceof ResultsFormatError)
       throw new InputError('baseline', raw, `${accepted} (${error.message})`)
@@ -146,18 +176,35 @@ function readBaseline(
   }
 }
 
-function resultsPath(inputs: Inputs, env: NodeJS.ProcessEnv): { full: string; relative: string } {
+/** The same file: one path, or two names (a link, a hard link) of one file. */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true
+  if (!existsSync(a) || !existsSync(b)) return false
+  const sa = statSync(a)
+  const sb = statSync(b)
+  return sa.dev === sb.dev && sa.ino === sb.ino
+}
+
+/**
+ * Where the results go: a file inside the workspace (links followed), and none of
+ * the files this run reads, which it would otherwise overwrite.
+ */
+function resultsPath(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  reads: ReadonlyArray<{ input: string; path: string }>,
+): { full: string; relative: string } {
   const raw = inputs.string('results-file', { default: 'spectrum-benchmark.json' })
-  const root = workspaceRoot(env)
-  const full = resolve(root, raw)
-  if (raw.includes('\0') || outside(root, full) || full === root) {
+  const full = workspaceOutputFile('results-file', raw, env)
+  const read = reads.find((r) => sameFile(full, r.path))
+  if (read) {
     throw new InputError(
       'results-file',
       raw,
-      'a file path inside the workspace, such as spectrum-benchmark.json',
+      `a file path inside the workspace other than the files the run reads (it is the ${read.input} file ${relative(workspaceRoot(env), read.path)})`,
     )
   }
-  return { full, relative: relative(root, full).split(sep).join('/') }
+  return { full, relative: relative(workspaceRoot(env), full).split(sep).join('/') }
 }
 
 /**
@@ -192,14 +239,15 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   if (clusterIdentifier && clusterIdentifier.length > 63) {
     throw new InputError('cluster-identifier', clusterIdentifier, 'at most 63 characters')
   }
-  const database = inputs.matching(
-    'database',
-    DATABASE,
-    'a database name: letters, digits, _ and $, starting with a letter or _',
-    {
-      required: true,
-    },
-  )!
+  const databaseRule =
+    'a database name of at most 127 bytes: ASCII letters, digits, _ and $ or printable UTF-8 multibyte characters, starting with a letter, _ or a multibyte character'
+  const database = inputs.matching('database', DATABASE, databaseRule, { required: true })!
+  if (Buffer.byteLength(database, 'utf8') > IDENTIFIER_MAX_BYTES)
+    throw new InputError(
+      'database',
+      database,
+      `${databaseRule} (this one is ${Buffer.byteLength(database, 'utf8')} bytes)`,
+    )
   const dbUser = inputs.matching('db-user', DB_USER, 'a database user name')
   const secretArn = inputs.matching(
     'secret-arn',
@@ -224,7 +272,17 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   const queries = resolveQueries(inputs.string('queries', { required: true }), env)
   const setupSql = readSetupSql(inputs, env)
   const baseline = readBaseline(inputs, env)
-  const results = resultsPath(inputs, env)
+  const root = workspaceRoot(env)
+  const rawSetup = inputs.raw('setup-sql')
+  const reads = [
+    ...queries.map((q) => ({ input: 'queries', path: resolve(root, q.file) })),
+    ...(baseline.baseline ? [{ input: 'baseline', path: resolve(root, baseline.baseline.path) }] : []),
+    ...(baseline.baselineMissing
+      ? [{ input: 'baseline', path: resolve(root, baseline.baselineMissing) }]
+      : []),
+    ...(isSqlFilePath(rawSetup) ? [{ input: 'setup-sql', path: resolve(root, rawSetup) }] : []),
+  ]
+  const results = resultsPath(inputs, env, reads)
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION
   if (!region) {
     throw new Error(

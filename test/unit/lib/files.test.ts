@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readWorkspaceFile, workspaceFile } from '../../../lib/files.js'
+import { readWorkspaceFile, workspaceFile, workspaceOutputFile } from '../../../lib/files.js'
 
 describe('workspaceFile', () => {
   const root = mkdtempSync(join(tmpdir(), 'ws-'))
@@ -31,5 +31,38 @@ describe('workspaceFile', () => {
       /Input 'template'.*"templates".*it is a directory, not a file/,
     )
     expect(() => readWorkspaceFile('template', '.', env)).toThrow(/Input 'template'.*directory/)
+  })
+})
+
+describe('workspaceOutputFile', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ws-out-'))
+  const outside = mkdtempSync(join(tmpdir(), 'out-'))
+  mkdirSync(join(root, 'results'))
+  writeFileSync(join(root, 'results', 'old.json'), '{}')
+  symlinkSync(outside, join(root, 'elsewhere'))
+  symlinkSync(join(outside, 'target.json'), join(root, 'dangling.json'))
+  symlinkSync(join(root, 'results', 'old.json'), join(root, 'inside-link.json'))
+  const env = { GITHUB_WORKSPACE: root }
+
+  it('accepts new and existing files inside the workspace, links that stay inside included', () => {
+    expect(workspaceOutputFile('out', 'results/new/deep.json', env)).toBe(
+      join(root, 'results', 'new', 'deep.json'),
+    )
+    expect(workspaceOutputFile('out', 'results/old.json', env)).toBe(join(root, 'results', 'old.json'))
+    expect(workspaceOutputFile('out', 'inside-link.json', env)).toBe(join(root, 'inside-link.json'))
+  })
+  it.each([
+    [
+      '../escape.json',
+      /Input 'out': "\.\.\/escape\.json" is not valid\. Expected a file path inside the workspace/,
+    ],
+    ['elsewhere/r.json', /a symbolic link leads outside it/],
+    ['elsewhere/new/r.json', /a symbolic link leads outside it/],
+    ['dangling.json', /a symbolic link to nothing/],
+    ['results', /it is a directory, not a file/],
+    ['results/old.json/x.json', /results\/old\.json is a file, not a folder/],
+    ['', /Input 'out'/],
+  ])('refuses %j', (value, message) => {
+    expect(() => workspaceOutputFile('out', value, env)).toThrow(message)
   })
 })

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -117,6 +117,90 @@ describe('spectrum-benchmark inputs', () => {
     } finally {
       rmSync(outside, { recursive: true, force: true })
     }
+  })
+
+  it('accepts database names with UTF-8 multibyte characters, as Redshift identifiers may hold', () => {
+    for (const name of ['données', 'ventes_2024', 'продажи', '売上$q1', '_tmp', 'é']) {
+      expect(settings({ database: name }).database).toBe(name)
+    }
+  })
+
+  it.each([
+    ['a leading digit', '1sales'],
+    ['a space', 'my db'],
+    ['a no-break space', 'my\u00a0db'],
+    ['a quotation mark', 'db"x'],
+    ['a control character', 'db\u0085x'],
+    ['a zero-width joiner', 'db\u200dx'],
+    ['128 bytes', 'é'.repeat(64)],
+  ])('refuses a database name with %s', (_label, name) => {
+    expect(() => settings({ database: name })).toThrow(/Input 'database'.*127 bytes/)
+  })
+
+  describe('results-file', () => {
+    let outside: string
+    beforeAll(() => {
+      outside = mkdtempSync(join(tmpdir(), 'sb-out-'))
+      mkdirSync(join(ws, 'out'), { recursive: true })
+      symlinkSync(outside, join(ws, 'out-link'))
+      symlinkSync(join(outside, 'r.json'), join(ws, 'out', 'dangling.json'))
+      writeFileSync(join(ws, 'old.json'), '{}')
+      linkSync(join(ws, 'q', 'a.sql'), join(ws, 'hard-a.json'))
+      symlinkSync(join(ws, 'q', 'a.sql'), join(ws, 'soft-a.json'))
+    })
+    afterAll(() => rmSync(outside, { recursive: true, force: true }))
+
+    it('accepts a new file in a new folder inside the workspace', () => {
+      expect(settings({ 'results-file': 'out/new/r.json' })).toMatchObject({
+        resultsFile: join(ws, 'out', 'new', 'r.json'),
+        resultsFileRelative: 'out/new/r.json',
+      })
+    })
+
+    it.each([
+      ['a folder linked outside', 'out-link/r.json', /a symbolic link leads outside it/],
+      ['a link to nothing', 'out/dangling.json', /a symbolic link to nothing/],
+      ['a directory', 'out', /it is a directory, not a file/],
+      ['the workspace', '.', /Input 'results-file': "\."/],
+      ['a path under a file', 'setup.sql/r.json', /setup\.sql is a file, not a folder/],
+      ['a query file', 'q/a.sql', /it is the queries file q\/a\.sql/],
+      ['a link to a query file', 'soft-a.json', /it is the queries file q\/a\.sql/],
+      ['a hard link of a query file', 'hard-a.json', /it is the queries file q\/a\.sql/],
+      ['the setup-sql file', 'setup.sql', /it is the setup-sql file setup\.sql/],
+    ])('refuses %s', (_label, path, message) => {
+      const values = { 'results-file': path, 'setup-sql': 'setup.sql' }
+      expect(() => settings(values)).toThrow(InputError)
+      expect(() => settings(values)).toThrow(message)
+    })
+
+    it('refuses the baseline file, present or not yet', () => {
+      writeFileSync(
+        join(ws, 'base.json'),
+        JSON.stringify({ format: 'spectrum-benchmark/v1', queries: [{ name: 'a', durationsMs: [1] }] }),
+      )
+      expect(() => settings({ baseline: 'base.json', 'results-file': './base.json' })).toThrow(
+        /Input 'results-file'.*it is the baseline file base\.json/,
+      )
+      expect(() => settings({ baseline: 'none-yet.json', 'results-file': 'none-yet.json' })).toThrow(
+        /Input 'results-file'.*baseline/,
+      )
+    })
+  })
+
+  it('refuses a directory given as baseline, naming the input', () => {
+    mkdirSync(join(ws, 'base-dir'), { recursive: true })
+    expect(() => settings({ baseline: 'base-dir' })).toThrow(InputError)
+    expect(() => settings({ baseline: 'base-dir' })).toThrow(/Input 'baseline'.*directory/)
+  })
+
+  it('refuses a query file over the Data API statement limit of 100 KB, naming it', () => {
+    mkdirSync(join(ws, 'big'))
+    writeFileSync(join(ws, 'big', 'ok.sql'), `SELECT 1 -- ${'x'.repeat(100 * 1024 - 20)}`)
+    expect(settings({ queries: 'big/ok.sql' }).queries).toHaveLength(1)
+    writeFileSync(join(ws, 'big', 'huge.sql'), `SELECT 1 -- ${'x'.repeat(100 * 1024)}`)
+    expect(() => settings({ queries: 'big/*.sql' })).toThrow(
+      /Input 'queries': "big\/huge\.sql" is not valid.*at most 100 KB.*this one is 101 KB/,
+    )
   })
 
   it('needs a region from the environment', () => {
