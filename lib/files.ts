@@ -13,14 +13,13 @@ function outsideOf(root: string, path: string): boolean {
 }
 
 /**
- * Resolves a path given in an input against the workspace and refuses one that
- * leaves it (`../`, an absolute path elsewhere, a symlink out), so an input cannot
- * make the action read the runner's other files.
+ * Resolves a path given in an input against `root` and refuses one that leaves
+ * it (`../`, an absolute path elsewhere, a symlink out), that does not exist, or
+ * that is not a regular file (a directory), all as input errors naming the input.
  */
-export function workspaceFile(input: string, value: string, env: NodeJS.ProcessEnv = process.env): string {
-  const root = workspaceRoot(env)
+function fileInside(root: string, place: string, input: string, value: string): string {
   const full = resolve(root, value)
-  const accepted = 'a path to an existing file inside the workspace'
+  const accepted = `a path to an existing file inside ${place}`
   if (value.includes('\0') || outsideOf(root, full)) throw new InputError(input, value, accepted)
   if (!existsSync(full)) throw new InputError(input, value, `${accepted} (no such file)`)
   if (outsideOf(realpathSync(root), realpathSync(full))) throw new InputError(input, value, accepted)
@@ -29,18 +28,36 @@ export function workspaceFile(input: string, value: string, env: NodeJS.ProcessE
   return full
 }
 
+function readFileInside(root: string, place: string, input: string, value: string): string {
+  const full = fileInside(root, place, input, value)
+  try {
+    return readFileSync(full, 'utf8')
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw new InputError(input, value, `a readable file inside ${place} (reading it failed: ${reason})`)
+  }
+}
+
+/**
+ * Resolves a path given in an input against the workspace and refuses one that
+ * leaves it (`../`, an absolute path elsewhere, a symlink out), so an input cannot
+ * make the action read the runner's other files; a directory is refused too.
+ */
+export function workspaceFile(input: string, value: string, env: NodeJS.ProcessEnv = process.env): string {
+  return fileInside(workspaceRoot(env), 'the workspace', input, value)
+}
+
 export function readWorkspaceFile(
   input: string,
   value: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  const full = workspaceFile(input, value, env)
-  try {
-    return readFileSync(full, 'utf8')
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error)
-    throw new InputError(input, value, `a readable file inside the workspace (reading it failed: ${reason})`)
-  }
+  return readFileInside(workspaceRoot(env), 'the workspace', input, value)
+}
+
+/** Reads a file inside the runner's temporary directory (RUNNER_TEMP), with the same rules. */
+export function readRunnerTempFile(input: string, value: string, runnerTemp: string): string {
+  return readFileInside(resolve(runnerTemp), "the runner's temporary directory", input, value)
 }
 
 function linkExists(path: string): boolean {

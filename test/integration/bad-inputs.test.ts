@@ -4,7 +4,11 @@
  * endpoint is a counting loopback server that refuses everything, so a case
  * that slipped through validation would show up as a request.
  */
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { run as deployMultiRegion } from '../../actions/deploy-multi-region/src/main.js'
+import { run as prComment } from '../../actions/pr-comment/src/main.js'
 import { run as pruneSnapshots } from '../../actions/prune-snapshots/src/main.js'
 import { run as spectrumBenchmark } from '../../actions/spectrum-benchmark/src/main.js'
 import { run as stacksetRollout } from '../../actions/stackset-rollout/src/main.js'
@@ -272,5 +276,86 @@ describe('bad-input campaign', () => {
 
   afterAll(() => {
     console.log(`bad-input campaign: ${rejected} of ${CASES.length} cases rejected before any request`)
+  })
+})
+
+/**
+ * Every path input of every action given a directory: an input error naming the
+ * input, before any request (reading a directory would otherwise fail with
+ * EISDIR, or a write would land inside it). The directories carry the names a
+ * file would have (`params.json`, `setup.sql`), so each input takes them for paths.
+ */
+describe('path inputs that name a directory', () => {
+  let endpoint: LoopbackProxy
+  let workspace: string
+  let runnerTemp: string
+  const saved = { ...process.env }
+  beforeAll(async () => {
+    endpoint = await startLoopbackProxy('http://127.0.0.1:9', async () => ({
+      status: 403,
+      headers: { 'content-type': 'application/json' },
+      body: '{"message":"refused by the test endpoint"}',
+    }))
+    workspace = mkdtempSync(join(tmpdir(), 'dir-inputs-'))
+    runnerTemp = mkdtempSync(join(tmpdir(), 'dir-inputs-temp-'))
+    cpSync(resolve('templates'), join(workspace, 'templates'), { recursive: true })
+    cpSync(resolve('queries'), join(workspace, 'queries'), { recursive: true })
+    for (const dir of ['params.json', 'regions.yaml', 'setup.sql', 'baseline.json', 'out', 'body.md'])
+      mkdirSync(join(workspace, dir))
+    mkdirSync(join(runnerTemp, 'comment.md'))
+    Object.assign(process.env, localAwsEnv(endpoint.endpoint), {
+      AWS_MAX_ATTEMPTS: '1',
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_API_URL: endpoint.endpoint,
+    })
+  })
+  afterAll(async () => {
+    process.env = saved
+    await endpoint.close()
+    rmSync(workspace, { recursive: true, force: true })
+    rmSync(runnerTemp, { recursive: true, force: true })
+  })
+
+  const ALL: Record<string, { run: () => Promise<void>; base: Inputs }> = {
+    ...ACTIONS,
+    'pr-comment': { run: prComment, base: { kind: 'plan', 'github-token': 'ghs_example', body: 'hello' } },
+  }
+
+  /** [action, path input, value naming a directory] */
+  const DIRECTORIES: Array<[string, string, string | (() => string)]> = [
+    ['deploy-multi-region', 'template', 'templates'],
+    ['deploy-multi-region', 'parameters', 'params.json'],
+    ['deploy-multi-region', 'region-parameters', 'regions.yaml'],
+    ['stackset-rollout', 'template', 'templates'],
+    ['stackset-rollout', 'parameters', 'params.json'],
+    ['stackset-rollout', 'instance-parameters', 'regions.yaml'],
+    ['spectrum-benchmark', 'queries', 'queries/spectrum-poc'],
+    ['spectrum-benchmark', 'setup-sql', 'setup.sql'],
+    ['spectrum-benchmark', 'baseline', 'baseline.json'],
+    ['spectrum-benchmark', 'results-file', 'out'],
+    ['pr-comment', 'body-file', 'body.md'],
+    ['pr-comment', 'body-file', () => join(runnerTemp, 'comment.md')],
+  ]
+
+  it('covers every action that takes a path input', () => {
+    expect(new Set(DIRECTORIES.map(([action]) => action))).toEqual(
+      new Set(['deploy-multi-region', 'stackset-rollout', 'spectrum-benchmark', 'pr-comment']),
+    )
+  })
+
+  it.each(DIRECTORIES)('%s: %s given a directory', async (name, input, value) => {
+    const action = ALL[name]!
+    const path = typeof value === 'function' ? value() : value
+    const inputs: Inputs = { ...action.base, [input]: path }
+    if (input === 'body-file') delete inputs.body
+    endpoint.resetStats()
+    const result = await runActionInProcess(action.run, inputs)
+    expect(result.failed).toBe(true)
+    const errors = result.errors.join('\n')
+    expect(errors).toContain(`Input '${input}'`)
+    expect(errors).not.toMatch(/EISDIR/)
+    expect(errors).toMatch(/directory/)
+    expect(endpoint.stats.total).toBe(0)
   })
 })

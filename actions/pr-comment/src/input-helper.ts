@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { InputError, Inputs } from '../../../lib/inputs.js'
-import { readWorkspaceFile } from '../../../lib/files.js'
+import { readRunnerTempFile, readWorkspaceFile } from '../../../lib/files.js'
 import { KIND_PATTERN, MAX_COMMENT_LENGTH } from './sticky-comment.js'
 
 export interface PullRequestRef {
@@ -35,10 +35,8 @@ function readBodyFile(value: string, env: NodeJS.ProcessEnv): string {
   const temp = env.RUNNER_TEMP ? resolve(env.RUNNER_TEMP) : undefined
   if (temp && isAbsolute(value)) {
     const rel = relative(temp, resolve(value))
-    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !value.includes('\0')) {
-      if (!existsSync(value)) throw new InputError('body-file', value, 'an existing file (no such file)')
-      return readFileSync(value, 'utf8')
-    }
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !value.includes('\0'))
+      return readRunnerTempFile('body-file', value, temp)
   }
   return readWorkspaceFile('body-file', value, env)
 }

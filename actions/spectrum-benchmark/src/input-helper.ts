@@ -98,6 +98,16 @@ export function resolveQueries(raw: string, env: NodeJS.ProcessEnv = process.env
     if (pattern.includes('\0') || isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..')) {
       throw new InputError(name, pattern, accepted)
     }
+    // The glob library would quietly take a directory for all the files in it.
+    const named = resolve(root, pattern)
+    if (existsSync(named) && statSync(named).isDirectory()) {
+      const files = `${pattern.replace(/[\\/]+$/, '')}/*.sql`
+      throw new InputError(
+        name,
+        pattern,
+        `${accepted}; it is a directory, not a file (for its queries: ${files})`,
+      )
+    }
   }
   const realRoot = realpathSync(root)
   const matches = globSync(patterns, { cwd: root, absolute: true, onlyFiles: true })

@@ -1,7 +1,12 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readWorkspaceFile, workspaceFile, workspaceOutputFile } from '../../../lib/files.js'
+import {
+  readRunnerTempFile,
+  readWorkspaceFile,
+  workspaceFile,
+  workspaceOutputFile,
+} from '../../../lib/files.js'
 
 describe('workspaceFile', () => {
   const root = mkdtempSync(join(tmpdir(), 'ws-'))
@@ -64,5 +69,18 @@ describe('workspaceOutputFile', () => {
     ['', /Input 'out'/],
   ])('refuses %j', (value, message) => {
     expect(() => workspaceOutputFile('out', value, env)).toThrow(message)
+  })
+})
+
+describe('readRunnerTempFile', () => {
+  const temp = mkdtempSync(join(tmpdir(), 'runner-temp-'))
+  writeFileSync(join(temp, 'body.md'), 'hello')
+  mkdirSync(join(temp, 'folder.md'))
+  it('reads a file inside the runner temp directory and refuses a directory, naming the input', () => {
+    expect(readRunnerTempFile('body-file', join(temp, 'body.md'), temp)).toBe('hello')
+    expect(() => readRunnerTempFile('body-file', join(temp, 'folder.md'), temp)).toThrow(
+      /Input 'body-file'.*inside the runner's temporary directory \(it is a directory, not a file\)/,
+    )
+    expect(() => readRunnerTempFile('body-file', join(temp, 'none.md'), temp)).toThrow(/no such file/)
   })
 })

@@ -94,6 +94,10 @@ describe('spectrum-benchmark inputs', () => {
     [{ queries: '/etc/*.sql' }, /Input 'queries': "\/etc\/\*\.sql"/],
     [{ queries: 'q/../../*.sql' }, /Input 'queries'/],
     [{ queries: 'two/*.sql' }, /one SQL query in each file; this one holds 2/],
+    [
+      { queries: 'q/sub/' },
+      /Input 'queries': "q\/sub\/".*it is a directory, not a file \(for its queries: q\/sub\/\*\.sql\)/,
+    ],
     [{ queries: 'dup/**/*.sql' }, /unique file names/],
     [{ 'results-file': '../results.json' }, /Input 'results-file'/],
   ])('rejects %j', (values, message) => {
