@@ -173,6 +173,19 @@ describe('stackset-rollout against moto', () => {
       await rollout({ parameters: 'Environment=prod' })
     })
 
+    it('leaves the stack set tags as they are when tags is empty, never sending Tags=', async () => {
+      const rerun = await rollout({ tags: '', parameters: 'Environment=prod' })
+      expect(rerun.errors).toEqual([])
+      expect(calls('UpdateStackSet')).toHaveLength(0)
+      const changed = await rollout({ tags: '', parameters: 'Environment=qa' })
+      expect(changed.errors).toEqual([])
+      const [update] = calls('UpdateStackSet')
+      expect([...update!.params.keys()].filter((k) => k.startsWith('Tags'))).toEqual([])
+      const { StackSet } = await cfn().send(new DescribeStackSetCommand({ StackSetName: 'baseline' }))
+      expect(StackSet?.Tags).toEqual(expect.arrayContaining([{ Key: 'team', Value: 'platform' }]))
+      await rollout({ parameters: 'Environment=prod' })
+    })
+
     it('adds only the missing pairs when a region is added', async () => {
       const regions = [...REGIONS, 'us-west-2'].join(',')
       const result = await rollout({ parameters: 'Environment=prod', regions })
