@@ -186,6 +186,15 @@ describe('stackset-rollout against moto', () => {
       await rollout({ parameters: 'Environment=prod' })
     })
 
+    it('writes every instance to the file named by instances-file, under RUNNER_TEMP', async () => {
+      const temp = mkdtempSync(join(tmpdir(), 'stackset-temp-'))
+      const result = await rollout({ parameters: 'Environment=prod' }, { RUNNER_TEMP: temp })
+      const file = result.outputs['instances-file'] ?? ''
+      expect(file.startsWith(temp)).toBe(true)
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(instancesOf(result))
+      expect(instancesOf(result)).toHaveLength(6)
+    })
+
     it('adds only the missing pairs when a region is added', async () => {
       const regions = [...REGIONS, 'us-west-2'].join(',')
       const result = await rollout({ parameters: 'Environment=prod', regions })

@@ -256,11 +256,12 @@ export class StackSetApi {
     const s = this.settings
     const serviceManaged = s.permissionModel === 'SERVICE_MANAGED'
     const base = { StackSetName: s.stackSetName, OperationId: operationId, ...this.callAs }
-    const targets: { Regions?: string[]; Accounts?: string[]; DeploymentTargets?: DeploymentTargets } = group
-      ? serviceManaged
-        ? { DeploymentTargets: this.deploymentTargets(kind, group), Regions: group.regions }
-        : { Accounts: group.targets, Regions: group.regions }
-      : {}
+    // UpdateStackSet carries no targets (it updates every instance); the instance operations always have a group.
+    const { regions = [], targets: groupTargets = [] } = group ?? {}
+    const targets: { Regions: string[]; Accounts?: string[]; DeploymentTargets?: DeploymentTargets } =
+      serviceManaged && group
+        ? { DeploymentTargets: this.deploymentTargets(kind, group), Regions: regions }
+        : { Accounts: groupTargets, Regions: regions }
     const OperationPreferences = operationPreferences(s.preferences, group?.regions ?? s.regions)
     const overrides =
       group?.overrides !== undefined ? { ParameterOverrides: toParameters(group.overrides) } : {}
