@@ -415,6 +415,19 @@ describe('stackset-rollout against moto', () => {
     expect(members(create!, 'Regions')).toEqual(REGIONS)
   })
 
+  it('refuses account-filter-type union before any call: CreateStackInstances does not support it', async () => {
+    await fresh()
+    const result = await rollout({
+      accounts: '333333333333',
+      'permission-model': 'service-managed',
+      'organizational-units': 'ou-ab12-cd34ef56',
+      'account-filter-type': 'union',
+    })
+    expect(result.failed).toBe(true)
+    expect(result.errors.join('\n')).toMatch(/Input 'account-filter-type': "union"/)
+    expect(layer.stats.total).toBe(0)
+  })
+
   describe('rejects bad input before any call', () => {
     const cases: Array<[string, Record<string, string>, RegExp]> = [
       ['an 11-digit account', { accounts: `${A},12345678901` }, /Input 'accounts': "12345678901".*12 digits/],
