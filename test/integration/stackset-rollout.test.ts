@@ -173,6 +173,28 @@ describe('stackset-rollout against moto', () => {
       await rollout({ parameters: 'Environment=prod' })
     })
 
+    it('leaves the stack set tags as they are when tags is empty, never sending Tags=', async () => {
+      const rerun = await rollout({ tags: '', parameters: 'Environment=prod' })
+      expect(rerun.errors).toEqual([])
+      expect(calls('UpdateStackSet')).toHaveLength(0)
+      const changed = await rollout({ tags: '', parameters: 'Environment=qa' })
+      expect(changed.errors).toEqual([])
+      const [update] = calls('UpdateStackSet')
+      expect([...update!.params.keys()].filter((k) => k.startsWith('Tags'))).toEqual([])
+      const { StackSet } = await cfn().send(new DescribeStackSetCommand({ StackSetName: 'baseline' }))
+      expect(StackSet?.Tags).toEqual(expect.arrayContaining([{ Key: 'team', Value: 'platform' }]))
+      await rollout({ parameters: 'Environment=prod' })
+    })
+
+    it('writes every instance to the file named by instances-file, under RUNNER_TEMP', async () => {
+      const temp = mkdtempSync(join(tmpdir(), 'stackset-temp-'))
+      const result = await rollout({ parameters: 'Environment=prod' }, { RUNNER_TEMP: temp })
+      const file = result.outputs['instances-file'] ?? ''
+      expect(file.startsWith(temp)).toBe(true)
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(instancesOf(result))
+      expect(instancesOf(result)).toHaveLength(6)
+    })
+
     it('adds only the missing pairs when a region is added', async () => {
       const regions = [...REGIONS, 'us-west-2'].join(',')
       const result = await rollout({ parameters: 'Environment=prod', regions })
@@ -391,6 +413,19 @@ describe('stackset-rollout against moto', () => {
     const [create] = calls('CreateStackInstances')
     expect(members(create!, 'DeploymentTargets.OrganizationalUnitIds')).toEqual(['ou-ab12-cd34ef56'])
     expect(members(create!, 'Regions')).toEqual(REGIONS)
+  })
+
+  it('refuses account-filter-type union before any call: CreateStackInstances does not support it', async () => {
+    await fresh()
+    const result = await rollout({
+      accounts: '333333333333',
+      'permission-model': 'service-managed',
+      'organizational-units': 'ou-ab12-cd34ef56',
+      'account-filter-type': 'union',
+    })
+    expect(result.failed).toBe(true)
+    expect(result.errors.join('\n')).toMatch(/Input 'account-filter-type': "union"/)
+    expect(layer.stats.total).toBe(0)
   })
 
   describe('rejects bad input before any call', () => {

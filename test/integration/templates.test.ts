@@ -21,6 +21,7 @@ import {
   ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53'
+import { expandNoValueLists } from '../support/cfn-novalue.js'
 import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
 
 const TEMPLATES = join(process.cwd(), 'templates')
@@ -60,7 +61,8 @@ async function deploy(
   await cfn.send(
     new CreateStackCommand({
       StackName: stackName,
-      TemplateBody: readFileSync(join(TEMPLATES, template), 'utf8'),
+      // moto keeps a list element whose Fn::If gives AWS::NoValue (as null); CloudFormation drops it.
+      TemplateBody: expandNoValueLists(readFileSync(join(TEMPLATES, template), 'utf8')),
       Parameters: params(parameters),
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
     }),
@@ -164,7 +166,7 @@ describe('templates deployed to moto', () => {
       GitHubOrganization: 'octo-org',
       RepositoryName: 'service',
       Subject1: 'ref:refs/heads/main',
-      Subject2: 'pull_request',
+      Subject2: 'environment:production',
       RoleName: 'octo-deploy',
       EnableDeployMultiRegion: 'true',
       EnableStackSetRollout: 'true',
@@ -177,7 +179,8 @@ describe('templates deployed to moto', () => {
     expect(stack.outputs.RoleArn).toBe('arn:aws:iam::123456789012:role/octo-deploy')
     const role = decodeURIComponent(await iam('GetRole', { RoleName: 'octo-deploy' }))
     expect(role).toContain('repo:octo-org/service:ref:refs/heads/main')
-    expect(role).toContain('repo:octo-org/service:pull_request')
+    expect(role).toContain('repo:octo-org/service:environment:production')
+    expect(role).not.toContain('pull_request')
     expect(role).toContain('sts.amazonaws.com')
     const attached = await iam('ListAttachedRolePolicies', { RoleName: 'octo-deploy' })
     const names = [...attached.matchAll(/<PolicyName>([^<]+)<\/PolicyName>/g)].map((m) =>
@@ -189,5 +192,180 @@ describe('templates deployed to moto', () => {
       'StackSetRolloutPolicy',
       'VerifyFailoverPolicy',
     ])
+  })
+
+  describe('github-oidc-role.yaml grants each action its documented least policy', () => {
+    // The README of each action documents the least IAM policy it needs. Each statement is
+    // checked against the policies attached to the role, evaluated as IAM does: "If
+    // policies that apply to a request include an Allow statement and a Deny statement,
+    // the Deny statement trumps the Allow statement" (IAM User Guide, the difference
+    // between explicit and implicit denies). Conditions are taken as met; the README's
+    // example account ids stand for the role's account. Simpler than IAM: a README action
+    // with a wildcard (kms:ReEncrypt*) counts as granted when the role allows an action it
+    // matches, and the README's own wildcards in resources are read as literal text that
+    // the role's wildcards must cover.
+    const ACCOUNT = '123456789012'
+    type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] }
+    const list = (v: string | string[]) => (Array.isArray(v) ? v : [v])
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+        'i',
+      )
+    const covers = (pattern: string, value: string) =>
+      glob(pattern).test(value) || (value.includes('*') && glob(value).test(pattern))
+    const actionMatches = (pattern: string, action: string) =>
+      action.includes('*') ? covers(pattern, action) : glob(pattern).test(action)
+    const resourceMatches = (pattern: string, resource: string) => glob(pattern).test(resource)
+    const decide = (statements: Statement[], action: string, resource: string) => {
+      const applies = (s: Statement) =>
+        list(s.Action).some((a) => actionMatches(a, action)) &&
+        list(s.Resource).some((r) => resourceMatches(r, resource))
+      if (statements.some((s) => s.Effect === 'Deny' && applies(s))) return 'explicit deny'
+      return statements.some((s) => s.Effect === 'Allow' && applies(s)) ? 'allow' : 'implicit deny'
+    }
+    /** The README's statements, with its example accounts (and a * account) made the role's own. */
+    function documentedPolicy(action: string): Statement[] {
+      const readme = readFileSync(join(process.cwd(), 'actions', action, 'README.md'), 'utf8')
+      const section = readme.slice(readme.search(/^## .*IAM policy/m))
+      const json = /```json\n([\s\S]*?)```/.exec(section)![1]!
+      return (JSON.parse(json) as { Statement: Statement[] }).Statement.map((s) => ({
+        ...s,
+        Resource: list(s.Resource).map((r) =>
+          r.replace(
+            /^(arn:aws:(?:cloudformation|iam|kms|secretsmanager|redshift|redshift-serverless|ec2):[^:]*:)(\d{12}|\*)(?=:)/,
+            `$1${ACCOUNT}`,
+          ),
+        ),
+      }))
+    }
+    async function attachedStatements(roleName: string): Promise<Statement[]> {
+      const attached = await iam('ListAttachedRolePolicies', { RoleName: roleName })
+      const arns = [...attached.matchAll(/<PolicyArn>([^<]+)<\/PolicyArn>/g)].map((m) => m[1]!)
+      const statements: Statement[] = []
+      for (const PolicyArn of arns) {
+        const policy = await iam('GetPolicy', { PolicyArn })
+        const VersionId = /<DefaultVersionId>([^<]+)</.exec(policy)![1]!
+        const version = await iam('GetPolicyVersion', { PolicyArn, VersionId })
+        const document = /<Document>([\s\S]*?)<\/Document>/.exec(version)![1]!
+        const text = decodeURIComponent(document.replace(/&quot;/g, '"').replace(/&amp;/g, '&'))
+        statements.push(...(JSON.parse(text) as { Statement: Statement[] }).Statement)
+      }
+      return statements
+    }
+    const refused = (statements: Statement[], documented: Statement[], skip: string[] = []) =>
+      documented
+        .filter((d) => d.Effect === 'Allow' && !skip.includes(d.Sid ?? ''))
+        .flatMap((d) => list(d.Action).flatMap((a) => list(d.Resource).map((r) => [d.Sid, a, r] as const)))
+        .map(([sid, a, r]) => [sid, a, r, decide(statements, a, r)] as const)
+        .filter(([, , , decision]) => decision !== 'allow')
+        .map(([sid, a, r, decision]) => `${sid}: ${a} on ${r} -> ${decision}`)
+    const common = {
+      CreateOidcProvider: 'false',
+      ExistingOidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+      GitHubOrganization: 'octo-org',
+      RepositoryName: 'service',
+    }
+
+    it('with every option set: all five actions, no Deny anywhere', async () => {
+      await deploy('us-east-1', 'oidc-everything', 'github-oidc-role.yaml', {
+        ...common,
+        RoleName: 'octo-everything',
+        PullRequestGateRoleName: 'octo-everything-gate',
+        CloudFormationExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/cfn-orders`,
+        TemplateBucketName: '*',
+        StackSetAdministrationRoleArn: `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetAdministrationRole`,
+        SnapshotKmsKeyArn: `arn:aws:kms:*:${ACCOUNT}:key/*`,
+        BenchmarkSecretArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:spectrum-poc-*`,
+        EnableStackSetRollout: 'true',
+        EnableFailoverDrill: 'true',
+        EnablePruneSnapshots: 'true',
+        EnableSpectrumBenchmark: 'true',
+      })
+      const statements = await attachedStatements('octo-everything')
+      expect(statements.filter((s) => s.Effect === 'Deny')).toEqual([])
+      const temporaryCredentials = ['ServerlessCredentials', 'ClusterCredentials'] // secret-arn given instead
+      for (const action of ['deploy-multi-region', 'stackset-rollout', 'verify-failover', 'prune-snapshots'])
+        expect(refused(statements, documentedPolicy(action))).toEqual([])
+      expect(refused(statements, documentedPolicy('spectrum-benchmark'), temporaryCredentials)).toEqual([])
+      // Templates with a Transform: CreateChangeSet on the transform as well.
+      expect(
+        decide(
+          statements,
+          'cloudformation:CreateChangeSet',
+          'arn:aws:cloudformation:us-east-1:aws:transform/Serverless-2016-10-31',
+        ),
+      ).toBe('allow')
+    })
+
+    it('one action without its optional resource never blocks another action (no Deny fallback)', async () => {
+      await deploy('us-east-1', 'oidc-partial', 'github-oidc-role.yaml', {
+        ...common,
+        RoleName: 'octo-partial',
+        EnablePullRequestGate: 'false',
+        // deploy-multi-region without an execution role, prune-snapshots without a KMS key:
+        StackSetAdministrationRoleArn: `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetAdministrationRole`,
+        EnableStackSetRollout: 'true',
+        EnablePruneSnapshots: 'true',
+        EnableSpectrumBenchmark: 'true',
+      })
+      const statements = await attachedStatements('octo-partial')
+      expect(statements.filter((s) => s.Effect === 'Deny')).toEqual([])
+      expect(refused(statements, documentedPolicy('stackset-rollout'), ['ReadTemplateFromS3'])).toEqual([])
+      expect(refused(statements, documentedPolicy('spectrum-benchmark'), ['SecretCredentials'])).toEqual([])
+      expect(decide(statements, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/cfn-orders`)).toBe(
+        'implicit deny',
+      )
+    })
+
+    it('the pull request gate role trusts only pull_request and can plan, check and benchmark, nothing more', async () => {
+      const stack = await deploy('us-east-1', 'oidc-gate', 'github-oidc-role.yaml', {
+        ...common,
+        RoleName: 'octo-deploy-2',
+        PullRequestGateRoleName: 'octo-gate',
+        EnableSpectrumBenchmark: 'true',
+        EnablePruneSnapshots: 'true',
+        EnableFailoverDrill: 'true',
+        EnableStackSetRollout: 'true',
+      })
+      expect(stack.outputs.PullRequestGateRoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/octo-gate`)
+      const trust = decodeURIComponent(await iam('GetRole', { RoleName: 'octo-gate' }))
+      expect([...trust.matchAll(/repo:[^"&<]+/g)].map((m) => m[0])).toEqual([
+        'repo:octo-org/service:pull_request',
+      ])
+      const deployTrust = decodeURIComponent(await iam('GetRole', { RoleName: 'octo-deploy-2' }))
+      expect(deployTrust).not.toContain('pull_request')
+      const statements = await attachedStatements('octo-gate')
+      expect(statements.filter((s) => s.Effect === 'Deny')).toEqual([])
+      const plan = documentedPolicy('deploy-multi-region').map((s) => ({
+        ...s,
+        Action: list(s.Action).filter(
+          (a) =>
+            ![
+              'cloudformation:ExecuteChangeSet',
+              'cloudformation:CancelUpdateStack',
+              'cloudformation:UpdateTerminationProtection',
+            ].includes(a),
+        ),
+      }))
+      expect(refused(statements, plan, ['PassTheServiceRole', 'LargeTemplates'])).toEqual([])
+      expect(refused(statements, documentedPolicy('verify-failover'), ['DrillOnly'])).toEqual([])
+      expect(refused(statements, documentedPolicy('spectrum-benchmark'), ['SecretCredentials'])).toEqual([])
+      const stack1 = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/orders/1`
+      for (const [action, resource] of [
+        [
+          'cloudformation:ExecuteChangeSet',
+          `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/deploy-1/1`,
+        ],
+        ['cloudformation:UpdateTerminationProtection', stack1],
+        ['cloudformation:UpdateStackSet', `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stackset/baseline:1`],
+        ['route53:UpdateHealthCheck', 'arn:aws:route53:::healthcheck/1'],
+        ['ec2:DeleteSnapshot', 'arn:aws:ec2:us-east-1::snapshot/snap-1'],
+      ])
+        expect([action, decide(statements, action!, resource!)]).toEqual([action, 'implicit deny'])
+    })
   })
 })

@@ -27,6 +27,16 @@ import {
  *   (409) (moto creates a second stack set with the same name).
  * - DescribeStackSet reports the Capabilities and ManagedExecution last set
  *   (moto drops both).
+ * - UpdateStackSet with an empty Tags list (the SDK sends `Tags=`) removes the
+ *   stack set's tags. API Reference, UpdateStackSet, Tags: "If you specify an
+ *   empty value, CloudFormation removes all currently associated tags." (and
+ *   from every stack instance, which this layer does not model); moto ignores
+ *   the empty list and keeps them.
+ * - CreateStackInstances with DeploymentTargets.AccountFilterType UNION is
+ *   refused with a ValidationError. API Reference, DeploymentTargets,
+ *   AccountFilterType: "Note that UNION is not supported for
+ *   CreateStackInstances operations." (moto accepts it; the exact AWS message
+ *   is not documented, so this one is ours.)
  * - Optional: the first N operation-starting calls answer
  *   OperationInProgressException (409, "Another Operation on StackSet ... is in
  *   progress"), which AWS returns while another operation runs on the stack set
@@ -107,6 +117,7 @@ export async function startStackSetLoopback(
   const names = new Set<string>()
   const capabilities = new Map<string, string[]>()
   const managed = new Map<string, boolean>()
+  const tagsRemoved = new Set<string>()
   const answered = { operationInProgress: 0, operationIdRepeats: 0, tokenReplays: 0, lostReplies: 0 }
   let lost = [...(options.loseReplies ?? [])]
 
@@ -121,6 +132,14 @@ export async function startStackSetLoopback(
     const p = req.params
     const op = req.operation
     const name = p.get('StackSetName') ?? ''
+
+    if (op === 'CreateStackInstances' && p.get('DeploymentTargets.AccountFilterType') === 'UNION') {
+      return queryErrorReply(
+        400,
+        'ValidationError',
+        'AccountFilterType UNION is not supported for CreateStackInstances operations.',
+      )
+    }
 
     if (OPERATION_STARTERS.includes(op)) {
       const requested = p.get('OperationId')
@@ -168,6 +187,8 @@ export async function startStackSetLoopback(
       else for (const [a, r] of pairs) failedPairs.delete(`${a}/${r}`)
       operations.set(mine, state)
       if (op === 'UpdateStackSet') {
+        if (p.get('Tags') === '') tagsRemoved.add(name)
+        else if (p.has('Tags.member.1')) tagsRemoved.delete(name)
         capabilities.set(name, members(p, 'Capabilities'))
         if (p.has('ManagedExecution.Active')) managed.set(name, p.get('ManagedExecution.Active') === 'true')
       }
@@ -203,6 +224,7 @@ export async function startStackSetLoopback(
       if (reply.status !== 200) return reply
       let body = text(reply)
       const stackSetName = /<StackSetName>([^<]+)<\/StackSetName>/.exec(body)?.[1] ?? name
+      if (tagsRemoved.has(stackSetName)) body = body.replace(/<Tags>[\s\S]*?<\/Tags>/, '<Tags/>')
       const caps = capabilities.get(stackSetName) ?? []
       if (caps.length > 0) {
         body = body.replace(
@@ -307,6 +329,7 @@ export async function startStackSetLoopback(
       names.clear()
       capabilities.clear()
       managed.clear()
+      tagsRemoved.clear()
       lost = [...(options.loseReplies ?? [])]
       for (const key of Object.keys(answered) as Array<keyof typeof answered>) answered[key] = 0
     },

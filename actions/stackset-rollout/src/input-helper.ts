@@ -133,11 +133,20 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
         'NONE',
       ] as const)
     }
+    if (accountFilterType === 'UNION') {
+      // DeploymentTargets: "Note that UNION is not supported for CreateStackInstances operations."
+      throw new InputError(
+        'account-filter-type',
+        inputs.raw('account-filter-type'),
+        'intersection or difference (CloudFormation does not support union for CreateStackInstances; ' +
+          "list the extra accounts' organizational units in organizational-units instead)",
+      )
+    }
     if (accounts.length > 0 && (accountFilterType === undefined || accountFilterType === 'NONE')) {
       throw new InputError(
         'account-filter-type',
         inputs.raw('account-filter-type'),
-        'intersection, difference or union when accounts are listed with permission-model service-managed',
+        'intersection or difference when accounts are listed with permission-model service-managed',
       )
     }
     if (accounts.length === 0 && accountFilterType !== undefined && accountFilterType !== 'NONE') {

@@ -1,7 +1,10 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import * as core from '@actions/core'
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { runAction, setJsonOutput } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
+import { workspaceRoot } from '../../../lib/files.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { RegionLog } from '../../../lib/log.js'
 import { AbortedError } from '../../../lib/poll.js'
@@ -18,7 +21,7 @@ import {
   type CurrentInstance,
 } from './plan.js'
 import { OperationStillRunningError, StackSetApi, type OperationRecord } from './stackset-api.js'
-import { buildSummary, instancesOutput } from './summary.js'
+import { buildSummary, fitInstancesOutput, instancesOutput, type InstanceOutput } from './summary.js'
 import { templateBodyForComparison } from './template.js'
 
 export async function run(): Promise<void> {
@@ -131,7 +134,17 @@ export async function run(): Promise<void> {
       }
     }
     setJsonOutput('operation-ids', [...records.map((r) => r.operationId), ...(runningId ? [runningId] : [])])
-    setJsonOutput('instances', instancesOutput(finalInstances))
+    const instanceEntries = instancesOutput(finalInstances)
+    const instancesFile = writeInstancesFile(settings.stackSetName, instanceEntries)
+    const fitted = fitInstancesOutput(instanceEntries)
+    core.setOutput('instances', fitted.json)
+    core.setOutput('instances-file', instancesFile)
+    if (fitted.kept < instanceEntries.length) {
+      log.warning(
+        `The instances output lists ${fitted.kept} of ${instanceEntries.length} stack instances (GitHub limits a job's outputs to 1 MB); ` +
+          `every instance is in ${instancesFile}`,
+      )
+    }
     core.setOutput('stack-set-id', stackSetId)
     const outcome = failure
       ? `❌ ${cancelled ? 'Cancelled' : 'Failed'}: ${failure}`
@@ -150,11 +163,24 @@ export async function run(): Promise<void> {
           accounts: serviceManaged ? [] : settings.accounts,
           regions: settings.regions,
           outcome,
+          instancesFile,
         }),
       )
       .write()
     if (failure) throw new Error(failure)
   })
+}
+
+/** Every stack instance as JSON, in the runner's temp directory (else the workspace); returns its path. */
+function writeInstancesFile(stackSetName: string, entries: readonly InstanceOutput[]): string {
+  const dir = process.env.RUNNER_TEMP || workspaceRoot()
+  mkdirSync(dir, { recursive: true })
+  const path = join(
+    dir,
+    `stackset-rollout-instances-${stackSetName}-${process.env.GITHUB_RUN_ID ?? 'local'}-${Date.now()}.json`,
+  )
+  writeFileSync(path, JSON.stringify(entries, null, 2))
+  return path
 }
 
 /** Masks the values given to the template's NoEcho parameters before anything is printed. */

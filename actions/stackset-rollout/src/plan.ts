@@ -159,7 +159,8 @@ export function diffStackSet(
     else if (now !== value) changedParameters.push(key)
   }
   if (changedParameters.length > 0) changes.push(`parameters (${changedParameters.join(', ')})`)
-  if (!sameRecord(desired.tags, current.tags)) changes.push('tags')
+  // No tags declared leaves the stack set's tags as they are, so they are not compared.
+  if (Object.keys(desired.tags).length > 0 && !sameRecord(desired.tags, current.tags)) changes.push('tags')
   if (desired.description !== undefined && desired.description !== (current.description ?? ''))
     changes.push('description')
   const wanted = [...new Set(desired.capabilities)].sort().join(',')

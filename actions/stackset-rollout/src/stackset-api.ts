@@ -78,6 +78,16 @@ const toParameters = (values: Record<string, string>): Parameter[] =>
   Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }))
 
 /**
+ * A list to send, or undefined when it is empty. The SDK serializes an empty
+ * list as an empty member (`Tags=`), and CloudFormation acts on it: for
+ * UpdateStackSet Tags, "If you specify an empty value, CloudFormation removes
+ * all currently associated tags." A list the inputs leave empty is left out.
+ */
+export function listOrOmit<T>(items: readonly T[]): T[] | undefined {
+  return items.length > 0 ? [...items] : undefined
+}
+
+/**
  * The stack set's side of the rollout: reads state once, starts operations with
  * a fresh operation id each (reused by every retry of that same operation, so a
  * retry after a lost reply cannot start a second one), waits them out and
@@ -221,9 +231,10 @@ export class StackSetApi {
     return {
       Description: s.description,
       ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
-      Parameters: toParameters(s.parameters),
-      Capabilities: s.capabilities.length > 0 ? s.capabilities : undefined,
-      Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
+      Parameters: listOrOmit(toParameters(s.parameters)),
+      Capabilities: listOrOmit(s.capabilities),
+      // No tags declared: the stack set's tags are left as they are (an empty list would remove them all).
+      Tags: listOrOmit(Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value }))),
       AdministrationRoleARN: s.administrationRoleArn,
       ExecutionRoleName: s.executionRoleName,
       AutoDeployment: s.autoDeployment
@@ -245,19 +256,12 @@ export class StackSetApi {
     const s = this.settings
     const serviceManaged = s.permissionModel === 'SERVICE_MANAGED'
     const base = { StackSetName: s.stackSetName, OperationId: operationId, ...this.callAs }
-    const targets: { Regions: string[]; Accounts?: string[]; DeploymentTargets?: DeploymentTargets } = group
-      ? serviceManaged
-        ? {
-            DeploymentTargets: {
-              OrganizationalUnitIds: group.targets,
-              ...(s.accounts.length > 0 && s.accountFilterType
-                ? { Accounts: s.accounts, AccountFilterType: s.accountFilterType }
-                : {}),
-            },
-            Regions: group.regions,
-          }
-        : { Accounts: group.targets, Regions: group.regions }
-      : { Regions: [] }
+    // UpdateStackSet carries no targets (it updates every instance); the instance operations always have a group.
+    const { regions = [], targets: groupTargets = [] } = group ?? {}
+    const targets: { Regions: string[]; Accounts?: string[]; DeploymentTargets?: DeploymentTargets } =
+      serviceManaged && group
+        ? { DeploymentTargets: this.deploymentTargets(kind, group), Regions: regions }
+        : { Accounts: groupTargets, Regions: regions }
     const OperationPreferences = operationPreferences(s.preferences, group?.regions ?? s.regions)
     const overrides =
       group?.overrides !== undefined ? { ParameterOverrides: toParameters(group.overrides) } : {}
@@ -279,6 +283,22 @@ export class StackSetApi {
           RetainStacks: s.retainStacks,
           OperationPreferences,
         })
+    }
+  }
+
+  /**
+   * The organizational units of one operation. Creates and updates narrow them
+   * with the declared accounts and account-filter-type; a delete names only the
+   * organizational units to remove, since they are no longer declared: with the
+   * declared accounts, UNION would also delete the still-wanted accounts' stacks
+   * and INTERSECTION would delete nothing (the accounts are not in the removed OUs).
+   */
+  private deploymentTargets(kind: OperationKind, group: InstanceGroup): DeploymentTargets {
+    const s = this.settings
+    const narrowed = kind !== 'DeleteStackInstances' && s.accounts.length > 0 && s.accountFilterType
+    return {
+      OrganizationalUnitIds: group.targets,
+      ...(narrowed ? { Accounts: s.accounts, AccountFilterType: s.accountFilterType } : {}),
     }
   }
 

@@ -25,6 +25,45 @@ export function instancesOutput(instances: readonly CurrentInstance[]): Instance
     }))
 }
 
+/**
+ * GitHub's limits: "Outputs can be a maximum of 1 MB per job ... Size is
+ * approximated based on UTF-16 encoding", and a step summary over 1024k is not
+ * uploaded. The `instances` output takes at most 200,000 characters (400 KB in
+ * UTF-16, leaving room for the job's other outputs) and the summary at most
+ * 900 KiB; beyond that they are cut, with a note, and the full list is in the
+ * file named by `instances-file`.
+ */
+export const INSTANCES_OUTPUT_MAX_CHARS = 200_000
+export const SUMMARY_MAX_BYTES = 900 * 1024
+
+/** The `instances` output as JSON: every entry that fits in maxChars, in order. */
+export function fitInstancesOutput(
+  entries: readonly InstanceOutput[],
+  maxChars = INSTANCES_OUTPUT_MAX_CHARS,
+): { json: string; kept: number } {
+  let length = 2
+  let kept = 0
+  for (const entry of entries) {
+    const next = length + JSON.stringify(entry).length + (kept > 0 ? 1 : 0)
+    if (next > maxChars) break
+    length = next
+    kept++
+  }
+  return { json: JSON.stringify(entries.slice(0, kept)), kept }
+}
+
+/** Rows whose lines fit in maxBytes (UTF-8), in order. */
+function rowsThatFit(rows: ReadonlyArray<readonly unknown[]>, maxBytes: number): number {
+  let bytes = 0
+  let kept = 0
+  for (const row of rows) {
+    bytes += Buffer.byteLength(markdownTable([], [row]).split('\n').pop()!, 'utf8') + 1
+    if (bytes > maxBytes) break
+    kept++
+  }
+  return kept
+}
+
 const ICONS: Record<string, string> = { CURRENT: '✅', OUTDATED: '⚠️', INOPERABLE: '❌' }
 
 export function statusCell(instance: CurrentInstance | undefined): string {
@@ -42,6 +81,7 @@ export function instanceGrid(
   instances: readonly CurrentInstance[],
   declaredAccounts: readonly string[],
   declaredRegions: readonly string[],
+  limit?: { maxBytes: number; note: (omitted: number) => string },
 ): string {
   const accounts = [...new Set([...declaredAccounts, ...instances.map((i) => i.account)])].sort()
   const regions = [...new Set([...declaredRegions, ...instances.map((i) => i.region)])]
@@ -51,7 +91,17 @@ export function instanceGrid(
     account,
     ...regions.map((region) => statusCell(byPair.get(`${account}/${region}`))),
   ])
-  return markdownTable(['Account', ...regions], rows)
+  return cappedTable(['Account', ...regions], rows, limit)
+}
+
+function cappedTable(
+  headers: readonly string[],
+  rows: ReadonlyArray<readonly unknown[]>,
+  limit: { maxBytes: number; note: (omitted: number) => string } | undefined,
+): string {
+  const kept = limit ? rowsThatFit(rows, limit.maxBytes) : rows.length
+  const table = markdownTable(headers, rows.slice(0, kept))
+  return kept < rows.length ? `${table}\n\n${limit!.note(rows.length - kept)}` : table
 }
 
 export function operationsTable(operations: readonly OperationRecord[]): string {
@@ -74,14 +124,17 @@ export function operationsTable(operations: readonly OperationRecord[]): string 
   )
 }
 
-export function failuresTable(operations: readonly OperationRecord[]): string | undefined {
+export function failuresTable(
+  operations: readonly OperationRecord[],
+  limit?: { maxBytes: number; note: (omitted: number) => string },
+): string | undefined {
   const rows = operations.flatMap((op) =>
     op.results
       .filter((r) => r.status !== 'SUCCEEDED')
       .map((r) => [op.kind, r.account ?? '', r.region ?? '', r.status ?? '', r.reason ?? '']),
   )
   return rows.length > 0
-    ? markdownTable(['Operation', 'Account', 'Region', 'Status', 'Reason'], rows)
+    ? cappedTable(['Operation', 'Account', 'Region', 'Status', 'Reason'], rows, limit)
     : undefined
 }
 
@@ -95,18 +148,43 @@ export function buildSummary(args: {
   accounts: readonly string[]
   regions: readonly string[]
   outcome: string
+  /** Where every instance is listed, named when a table is cut to keep the summary under maxBytes. */
+  instancesFile?: string
+  maxBytes?: number
 }): string {
+  const full = summaryParts(args)
+  const maxBytes = args.maxBytes ?? SUMMARY_MAX_BYTES
+  if (Buffer.byteLength(full, 'utf8') <= maxBytes) return full
+  // Too large for GitHub: the two tables that grow with the instances share what the rest leaves.
+  const fixed = Buffer.byteLength(summaryParts({ ...args, instances: [], operations: [] }), 'utf8')
+  const where = args.instancesFile ? `; every instance is listed in \`${args.instancesFile}\`` : ''
+  const share = Math.max(0, Math.floor((maxBytes - fixed - 2048) / 2))
+  const limit = (noun: string) => ({
+    maxBytes: share,
+    note: (omitted: number) =>
+      `_${omitted} more ${noun} not shown to keep the summary within GitHub's limit${where}._`,
+  })
+  return summaryParts(args, { grid: limit('account row(s)'), failures: limit('failed result(s)') })
+}
+
+function summaryParts(
+  args: Parameters<typeof buildSummary>[0],
+  limits: {
+    grid?: { maxBytes: number; note: (omitted: number) => string }
+    failures?: { maxBytes: number; note: (omitted: number) => string }
+  } = {},
+): string {
   const parts = [
     `## Stack set ${args.stackSetName}`,
     `${args.outcome} · \`${args.stackSetId || 'not created'}\` administered from ${args.homeRegion}`,
     '### Plan',
     args.planLines.map((l) => `- ${l}`).join('\n'),
     '### Stack instances',
-    instanceGrid(args.instances, args.accounts, args.regions),
+    instanceGrid(args.instances, args.accounts, args.regions, limits.grid),
     '### Operations',
     operationsTable(args.operations),
   ]
-  const failures = failuresTable(args.operations)
+  const failures = failuresTable(args.operations, limits.failures)
   if (failures) parts.push('### Instances that did not succeed', failures)
   if (args.operations.length > 1) {
     parts.push(

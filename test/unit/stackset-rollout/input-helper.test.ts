@@ -194,6 +194,16 @@ describe('getSettings', () => {
       },
       /Input 'retain-stacks-on-account-removal'/,
     ],
+    [
+      'union, which CreateStackInstances does not support',
+      {
+        'permission-model': 'service-managed',
+        'organizational-units': 'r-ab12',
+        accounts: '333333333333',
+        'account-filter-type': 'union',
+      },
+      /Input 'account-filter-type': "union".*intersection or difference.*CreateStackInstances/,
+    ],
     ['an unknown permission model', { 'permission-model': 'org' }, /Input 'permission-model'/],
     ['a bad parameter name', { parameters: 'my-param=1' }, /Input 'parameters': "my-param"/],
     [

@@ -130,13 +130,19 @@ describe('diffStackSet', () => {
     expect(diffStackSet(same, current)).toEqual({ changes: [], unverifiable: [] })
     expect(diffStackSet({ ...same, description: undefined }, current).changes).toEqual([])
   })
+  it('leaves the tags alone when none are declared (an empty Tags list would remove them all)', () => {
+    expect(diffStackSet({ ...same, tags: {} }, current).changes).toEqual([])
+    expect(diffStackSet({ ...same, tags: { team: 'platform', cost: 'x' } }, current).changes).toEqual([
+      'tags',
+    ])
+  })
   it('names each difference', () => {
     expect(
       diffStackSet(
         {
           templateBody: 'Resources: {a: 1}',
           parameters: { Environment: 'prod', New: 'x' },
-          tags: {},
+          tags: { team: 'data' },
           description: 'other',
           capabilities: [],
         },

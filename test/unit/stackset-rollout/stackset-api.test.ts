@@ -203,6 +203,83 @@ describe('StackSetApi.runOperation', () => {
   })
 })
 
+describe('StackSetApi requests for service-managed targets', () => {
+  const serviceManaged = (filter: string) =>
+    getSettings(
+      new Inputs(
+        mapInputReader({
+          'stack-set-name': 'baseline',
+          template: 'https://bucket.s3.us-east-1.amazonaws.com/t.yaml',
+          'permission-model': 'service-managed',
+          'organizational-units': 'ou-ab12-cd34ef56',
+          accounts: '111111111111',
+          'account-filter-type': filter,
+          regions: 'us-east-1',
+        }),
+      ),
+      { AWS_REGION: 'us-east-1' },
+    )
+  const answer = (call: Call) =>
+    call.command === 'DescribeStackSetOperation'
+      ? { StackSetOperation: { Status: 'SUCCEEDED' } }
+      : call.command.endsWith('StackInstances')
+        ? { OperationId: call.input.OperationId }
+        : { Summaries: [] }
+
+  it.each(['intersection', 'difference'])(
+    'deletes a removed organizational unit by itself, without the declared accounts (%s)',
+    async (filter) => {
+      const { client, calls } = fakeClient(answer)
+      const api = new StackSetApi(client, serviceManaged(filter), quiet(), new AbortController().signal)
+      await api.runOperation(
+        'DeleteStackInstances',
+        'remove',
+        { targets: ['ou-ab12-00000000'], regions: ['us-east-1'] },
+        undefined,
+      )
+      expect(calls[0]!.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: ['ou-ab12-00000000'] })
+      expect(calls[0]!.input).not.toHaveProperty('Accounts')
+    },
+  )
+
+  it('narrows creates and updates with the declared accounts and filter', async () => {
+    const { client, calls } = fakeClient(answer)
+    const api = new StackSetApi(client, serviceManaged('intersection'), quiet(), new AbortController().signal)
+    const ous = { targets: ['ou-ab12-cd34ef56'], regions: ['us-east-1'] }
+    await api.runOperation('CreateStackInstances', 'add', ous, undefined)
+    await api.runOperation('UpdateStackInstances', 'update', ous, undefined)
+    for (const command of ['CreateStackInstances', 'UpdateStackInstances'])
+      expect(calls.find((c) => c.command === command)!.input.DeploymentTargets).toEqual({
+        OrganizationalUnitIds: ['ou-ab12-cd34ef56'],
+        Accounts: ['111111111111'],
+        AccountFilterType: 'INTERSECTION',
+      })
+  })
+})
+
+describe('StackSetApi lists the SDK would send empty', () => {
+  it('leaves out Tags, Parameters, Capabilities and Regions that the inputs leave empty', async () => {
+    const { client, calls } = fakeClient((call) =>
+      call.command === 'UpdateStackSet'
+        ? { OperationId: call.input.OperationId }
+        : call.command === 'DescribeStackSetOperation'
+          ? { StackSetOperation: { Status: 'SUCCEEDED' } }
+          : call.command === 'CreateStackSet'
+            ? { StackSetId: 'baseline:1' }
+            : { Summaries: [] },
+    )
+    const api = new StackSetApi(client, settings, quiet(), new AbortController().signal, Date.now(), fast)
+    await api.createStackSet(undefined)
+    await api.runOperation('UpdateStackSet', 'update', undefined, undefined)
+    for (const call of calls.filter(
+      (c) => c.command === 'CreateStackSet' || c.command === 'UpdateStackSet',
+    )) {
+      for (const list of ['Tags', 'Parameters', 'Capabilities', 'Regions', 'Accounts'])
+        expect(call.input[list]).toBeUndefined()
+    }
+  })
+})
+
 describe('StackSetApi.createStackSet', () => {
   it('sends a client request token and settles NameAlreadyExists by reading the stack set', async () => {
     const { client, calls } = fakeClient((call) =>

@@ -1,6 +1,7 @@
 import {
   buildSummary,
   failuresTable,
+  fitInstancesOutput,
   instanceGrid,
   instancesOutput,
   operationsTable,
@@ -94,5 +95,61 @@ describe('operation tables', () => {
     expect(md).toContain('- CreateStackInstances: add')
     expect(md).toContain('### Instances that did not succeed')
     expect(md).toContain('```mermaid\ngantt')
+  })
+})
+
+describe('GitHub size limits with 2,000 instances', () => {
+  // 100 accounts x 20 regions, every one failed with a long reason (StatusReason can be long).
+  const regions = Array.from({ length: 20 }, (_, i) => `xx-test-${i + 1}`)
+  const accounts = Array.from({ length: 100 }, (_, i) => String(100000000000 + i))
+  const reason = `Resource handler returned message: "${'Access denied for the execution role. '.repeat(15)}"`
+  const many: CurrentInstance[] = accounts.flatMap((account) =>
+    regions.map((region) => ({ account, region, status: 'OUTDATED', detailedStatus: 'FAILED', reason })),
+  )
+  const failedOp: OperationRecord = {
+    ...op,
+    results: many.map((i) => ({ account: i.account, region: i.region, status: 'FAILED', reason })),
+  }
+
+  it('keeps the instances output under 1 MB (UTF-16) as a JSON array, cut in order', () => {
+    const entries = instancesOutput(many)
+    expect(JSON.stringify(entries).length * 2).toBeGreaterThan(1024 * 1024)
+    const { json, kept } = fitInstancesOutput(entries)
+    expect(json.length * 2).toBeLessThan(1000 * 1000)
+    const parsed = JSON.parse(json) as unknown[]
+    expect(parsed).toHaveLength(kept)
+    expect(kept).toBeGreaterThan(100)
+    expect(kept).toBeLessThan(2000)
+    expect(parsed).toEqual(entries.slice(0, kept))
+    expect(fitInstancesOutput(entries.slice(0, 10))).toEqual({
+      json: JSON.stringify(entries.slice(0, 10)),
+      kept: 10,
+    })
+  })
+
+  it('keeps the job summary under 1 MiB, saying what was cut and where the full list is', () => {
+    const args = {
+      stackSetName: 'baseline',
+      stackSetId: 'baseline:1',
+      homeRegion: 'us-east-1',
+      planLines: ['UpdateStackSet: update the stack set and all its instances: template'],
+      operations: [failedOp],
+      instances: many,
+      accounts,
+      regions,
+      outcome: '❌ Failed',
+      instancesFile: '/runner/temp/stackset-rollout-instances.json',
+    }
+    const markdown = buildSummary(args)
+    expect(Buffer.byteLength(markdown, 'utf8')).toBeLessThan(1024 * 1024)
+    expect(markdown).toMatch(
+      /_\d+ more failed result\(s\) not shown to keep the summary within GitHub's limit; every instance is listed in `\/runner\/temp\/stackset-rollout-instances.json`\._/,
+    )
+    expect(markdown).toContain('### Stack instances')
+    expect(markdown).toContain(`| ${accounts[0]} |`)
+    // A small summary is not cut.
+    expect(
+      buildSummary({ ...args, operations: [op], instances, accounts: [A, B], regions: ['us-east-1'] }),
+    ).not.toContain('not shown')
   })
 })
