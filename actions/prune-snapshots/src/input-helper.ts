@@ -31,11 +31,11 @@ const KMS_KEY = new RegExp(
 )
 const COUNT_LIMIT = 100_000
 /** The longest keep-within that means something: 100 years (EBS itself is not 20 years old). */
-const MAX_DURATION_DAYS = 100 * 366
+const MAX_DURATION_YEARS = 100
 
-/** A duration's length in days, counting a month as 31 days and a year as 366 (an upper bound). */
-function durationDays(parts: Record<'y' | 'm' | 'w' | 'd' | 'h', number>): number {
-  return parts.y * 366 + parts.m * 31 + parts.w * 7 + parts.d + parts.h / 24
+/** A duration's length in (average Gregorian) years. */
+function durationYears(parts: Record<'y' | 'm' | 'w' | 'd' | 'h', number>): number {
+  return parts.y + parts.m / 12 + (parts.w * 7 + parts.d + parts.h / 24) / 365.2425
 }
 
 function duration(inputs: Inputs, name: string): string | undefined {
@@ -45,7 +45,7 @@ function duration(inputs: Inputs, name: string): string | undefined {
   const parts = parseDuration(value)
   if (parts === undefined) throw new InputError(name, value, accepted)
   // Past this the UTC calendar arithmetic leaves the Date range (NaN) and the rule would keep nothing.
-  if (!(durationDays(parts) <= MAX_DURATION_DAYS)) throw new InputError(name, value, accepted)
+  if (!(durationYears(parts) <= MAX_DURATION_YEARS)) throw new InputError(name, value, accepted)
   return value
 }
 
