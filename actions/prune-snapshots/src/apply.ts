@@ -42,7 +42,12 @@ export function isLockedRefusal(error: unknown): boolean {
   const code = errorCode(error)
   if (code === 'SnapshotLocked' || code === 'InvalidSnapshot.Locked') return true
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
-  return status !== undefined && status >= 400 && status < 500 && /\block(ed)?\b/i.test(`${code} ${errorMessage(error)}`)
+  return (
+    status !== undefined &&
+    status >= 400 &&
+    status < 500 &&
+    /\block(ed)?\b/i.test(`${code} ${errorMessage(error)}`)
+  )
 }
 
 /** How a snapshot AWS refused to delete because of its lock is reported. */
@@ -85,7 +90,9 @@ export async function deleteSnapshots(
           } else if (isLockedRefusal(error)) {
             // Not a failure: AWS keeps a locked snapshot whatever is asked, as the plan would have.
             result.refused.push({ snapshotId, reason: `${KEPT_LOCKED} (${describeError(error)})` })
-            options.log.info(`${snapshotId} ${KEPT_LOCKED}: AWS refused the deletion (${describeError(error)})`)
+            options.log.info(
+              `${snapshotId} ${KEPT_LOCKED}: AWS refused the deletion (${describeError(error)})`,
+            )
           } else if (code === IN_USE) {
             result.refused.push({ snapshotId, reason: describeError(error) })
             options.log.warning(`${snapshotId} kept: ${describeError(error)}`)
@@ -338,7 +345,10 @@ export async function makeCopies(
     } catch (error) {
       if (options.signal?.aborted) continue
       for (const copy of queue.splice(0)) {
-        results.push({ copy, error: `not started: counting the copies pending in ${region} failed (${describeError(error)})` })
+        results.push({
+          copy,
+          error: `not started: counting the copies pending in ${region} failed (${describeError(error)})`,
+        })
       }
       break
     }

@@ -1,11 +1,5 @@
 import { InputError, Inputs, parseKeyValuePairs, validateRegions } from '../../../lib/inputs.js'
-import {
-  DURATION_SHAPE,
-  parseDuration,
-  type PlanSettings,
-  type RetentionPolicy,
-  type TagFilter,
-} from './plan.js'
+import { parseDuration, type PlanSettings, type RetentionPolicy, type TagFilter } from './plan.js'
 
 export interface Settings extends PlanSettings {
   /** The user said every volume's snapshots in the regions are meant (no filters, no volume ids). */
@@ -117,7 +111,11 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
     validateRegions('dr-region', drRegion, [...regions, drRegion])
     // A region pruned as a source and as the DR region would copy its snapshots onto itself.
     if (regions.includes(drRegion))
-      throw new InputError('dr-region', drRegion, `a region that is not one of regions (${regions.join(', ')})`)
+      throw new InputError(
+        'dr-region',
+        drRegion,
+        `a region that is not one of regions (${regions.join(', ')})`,
+      )
   }
   const drOnly = [
     'dr-keep-last',
@@ -148,7 +146,11 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
     throw new InputError('protect-tag', protectTag, 'a tag key of at most 128 characters')
   const allVolumes = inputs.boolean('all-volumes', false)
   if (allVolumes && (filters.length > 0 || volumeIds.length > 0)) {
-    throw new InputError('all-volumes', inputs.raw('all-volumes'), 'false (or empty) when filters or volume-ids narrow the scope')
+    throw new InputError(
+      'all-volumes',
+      inputs.raw('all-volumes'),
+      'false (or empty) when filters or volume-ids narrow the scope',
+    )
   }
   if (!allVolumes && filters.length === 0 && volumeIds.length === 0) {
     // Regions alone would prune every volume's snapshots in them: the scope must be said.

@@ -527,7 +527,10 @@ export function buildPlan(
 }
 
 /** Copies already running into the DR region (this action's, from earlier runs): they use copy slots. */
-export function pendingCopyCount(facts: readonly RegionFacts[], settings: Pick<PlanSettings, 'drRegion'>): number {
+export function pendingCopyCount(
+  facts: readonly RegionFacts[],
+  settings: Pick<PlanSettings, 'drRegion'>,
+): number {
   const drFacts = facts.find((f) => f.region === settings.drRegion)
   return (drFacts?.snapshots ?? []).filter((s) => isDrCopy(s) && s.state === 'pending').length
 }

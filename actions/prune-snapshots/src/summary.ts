@@ -105,7 +105,10 @@ export function renderSummary(report: RunReport): string {
       r.reason.startsWith(KEPT_LOCKED),
     )
     if (locked.length > 0)
-      lines.push('', `${locked.length} snapshot(s) ${KEPT_LOCKED}: AWS refused to delete them (${locked.map((r) => r.snapshotId).join(', ')}).`)
+      lines.push(
+        '',
+        `${locked.length} snapshot(s) ${KEPT_LOCKED}: AWS refused to delete them (${locked.map((r) => r.snapshotId).join(', ')}).`,
+      )
     const rules = report.recycleBin.get(region) ?? []
     if (rules.length > 0) {
       lines.push(
