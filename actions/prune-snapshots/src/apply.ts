@@ -341,7 +341,15 @@ export async function makeCopies(
     }
     try {
       const othersHoldSlots = usable < COPY_SLOTS || pending < COPY_SLOTS
-      pending = await waitForSlot(clients, region!, pending, othersHoldSlots, delays, options.signal)
+      pending = await waitForSlot(
+        clients,
+        region!,
+        pending,
+        othersHoldSlots,
+        delays,
+        waitingSince + slotTimeoutMs,
+        options.signal,
+      )
     } catch (error) {
       if (options.signal?.aborted) continue
       for (const copy of queue.splice(0)) {
@@ -370,11 +378,12 @@ async function waitForSlot(
   pending: number,
   othersHoldSlots: boolean,
   delays: Generator<number>,
+  deadline: number,
   signal?: AbortSignal,
 ): Promise<number> {
   for (;;) {
     await sleep(delays.next().value as number, signal)
     const now = await countPendingCopies(clients, region)
-    if (now < pending || othersHoldSlots) return now
+    if (now < pending || othersHoldSlots || Date.now() > deadline) return now
   }
 }
