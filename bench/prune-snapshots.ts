@@ -117,7 +117,14 @@ try {
   Object.assign(process.env, env, { RUNNER_TEMP: process.env.RUNNER_TEMP ?? '/tmp' })
   delete process.env.GITHUB_STEP_SUMMARY
   const settings = getSettings(
-    new Inputs(mapInputReader({ regions: regions.join(','), 'keep-last': keepLast, 'max-delete': total })),
+    new Inputs(
+      mapInputReader({
+        regions: regions.join(','),
+        'all-volumes': true,
+        'keep-last': keepLast,
+        'max-delete': total,
+      }),
+    ),
   )
   proxy.resetStats()
   const started = Date.now()

@@ -77,7 +77,13 @@ describe('prune-snapshots with 20% of calls faulted', () => {
     }
     const proxy = await startFaultProxy(extrasProxy.endpoint, { seed, rate: FAULT_RATE })
     const env = { ...faultEnv(proxy.endpoint), RUNNER_TEMP: runnerTemp }
-    const inputs = { regions: SOURCE, 'dr-region': DR, 'keep-last': 2, 'dr-keep-last': 1 }
+    const inputs = {
+      regions: SOURCE,
+      'all-volumes': true,
+      'dr-region': DR,
+      'keep-last': 2,
+      'dr-keep-last': 1,
+    }
     const problems: string[] = []
     try {
       proxy.setEnabled(false)

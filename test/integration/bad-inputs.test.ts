@@ -37,7 +37,10 @@ const ACTIONS: Record<string, { run: () => Promise<void>; base: Inputs }> = {
     run: verifyFailover,
     base: { 'hosted-zone-id': 'Z0123456789ABCDEFGHIJ', 'record-name': 'api.example.com' },
   },
-  'prune-snapshots': { run: pruneSnapshots, base: { regions: 'us-east-1, eu-west-1' } },
+  'prune-snapshots': {
+    run: pruneSnapshots,
+    base: { regions: 'us-east-1, eu-west-1', filters: 'Backup=nightly' },
+  },
   'spectrum-benchmark': {
     run: spectrumBenchmark,
     base: { 'workgroup-name': 'poc', database: 'dev', queries: 'queries/spectrum-poc/*.sql' },
@@ -196,6 +199,20 @@ const CASES: Case[] = [
   ['prune-snapshots', 'max-rate as a word', { 'max-rate': 'fast' }, 'max-rate'],
   ['prune-snapshots', 'dry-run not a boolean', { 'dry-run': 'perhaps' }, 'dry-run'],
   ['prune-snapshots', 'keep-daily as a word', { 'keep-daily': 'seven' }, 'keep-daily'],
+  ['prune-snapshots', 'regions alone, no filters or volume ids', { filters: '' }, 'filters'],
+  ['prune-snapshots', 'all-volumes alongside filters', { 'all-volumes': 'true' }, 'all-volumes'],
+  ['prune-snapshots', 'keep-last 0 and no other keep rule', { 'keep-last': '0' }, 'keep-last'],
+  ['prune-snapshots', 'keep-within past the date range', { 'keep-within': '1000000y' }, 'keep-within'],
+  ['prune-snapshots', 'dr-region that is also pruned', { 'dr-region': 'eu-west-1' }, 'dr-region'],
+  [
+    'prune-snapshots',
+    'kms-key-id ARN in another region than dr-region',
+    {
+      'dr-region': 'eu-central-1',
+      'kms-key-id': 'arn:aws:kms:us-east-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+    },
+    'kms-key-id',
+  ],
   // spectrum-benchmark
   ['spectrum-benchmark', 'zero iterations', { iterations: '0' }, 'iterations'],
   ['spectrum-benchmark', 'a million iterations', { iterations: '1000000' }, 'iterations'],

@@ -65,7 +65,13 @@ describe('prune-snapshots with 20% of EC2 calls faulted', () => {
       for (let s = 0; s < 4; s++) await client.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId }))
     }
     const env = { ...localAwsEnv(proxy.endpoint), RUNNER_TEMP: runnerTemp }
-    const inputs = { regions: SOURCE, 'dr-region': DR, 'keep-last': 2, 'dr-keep-last': 1 }
+    const inputs = {
+      regions: SOURCE,
+      'all-volumes': true,
+      'dr-region': DR,
+      'keep-last': 2,
+      'dr-keep-last': 1,
+    }
     const extras = snapshotExtrasState()
     handler = snapshotExtrasHandler(extras)
     const dry = await runActionInProcess(run, { ...inputs, 'dry-run': true }, env)

@@ -294,7 +294,12 @@ describe('secret scan', () => {
         accounts: DEMO_ACCOUNTS.join(','),
         regions: 'us-east-1,eu-west-1',
       },
-      'prune-snapshots': { regions: 'eu-west-1', 'dr-region': 'eu-central-1', 'keep-last': '3' },
+      'prune-snapshots': {
+        regions: 'eu-west-1',
+        filters: 'Backup=nightly',
+        'dr-region': 'eu-central-1',
+        'keep-last': '3',
+      },
       'spectrum-benchmark': {
         'workgroup-name': 'spectrum-poc',
         database: 'dev',

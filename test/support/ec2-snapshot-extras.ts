@@ -11,9 +11,25 @@ import type { ProxyHandler, ProxyReply, ProxyRequest } from './loopback-proxy.js
  *   `{"Rules": [{Identifier, Description, RetentionPeriod, LockState, RuleArn}]}`.
  * - DeleteSnapshot of a locked snapshot: AWS refuses it (a client error); moto
  *   would delete it.
- * - CopySnapshot's limit of 20 concurrent copies per destination region, as
- *   AWS's `ResourceLimitExceeded` (400, not retried by the SDK): moto copies
- *   instantly and has no limit, so `copyLimitRejections` rejects that many calls.
+ * - DeleteSnapshot of a locked snapshot is refused with `lockedDeleteCode`
+ *   (`SnapshotLocked` unless a test says otherwise): "While a snapshot is
+ *   locked, it can't be deleted by any user, regardless of their IAM
+ *   permissions" (EBS User Guide, "Amazon EBS snapshot lock"). The EC2 API
+ *   reference does not list the code; the message names the lock.
+ * - CopySnapshot's limit, as the EBS User Guide ("Copy an Amazon EBS snapshot")
+ *   states it: "There is a limit of 20 concurrent snapshot copy requests per
+ *   destination Region. If you exceed this quota, you receive a
+ *   ResourceLimitExceeded error." (400, not retried by the SDK). moto copies
+ *   instantly; with `copyPendingMs` set, a copy made through this layer stays
+ *   `pending` that long (DescribeSnapshots answers State `pending`, and its
+ *   `status` filter sees it so) and holds one of its destination's 20 slots
+ *   until then, as AWS's copies do for minutes to hours. Simpler than AWS: the
+ *   pending time is fixed or drawn by the test, progress is not reported, and
+ *   only copies made through this layer are counted. `copyLimitRejections`
+ *   rejects that many calls outright (a full destination the test cannot see).
+ * - Snapshot states moto never shows: `states` overrides a snapshot's State in
+ *   DescribeSnapshots (e.g. `error`, one of AWS's "pending | completed | error |
+ *   recoverable | recovering").
  * - Lost replies: `loseReplies[operation]` calls are carried out by moto but
  *   their answer never arrives (the connection is dropped), so whoever repeats
  *   the call meets the first call's effect.
@@ -23,14 +39,28 @@ export interface SnapshotExtrasState {
   locks: Map<string, Array<{ snapshotId: string; lockState: string; ownerId?: string }>>
   /** region -> Recycle Bin rules for EBS snapshots */
   recycleBinRules: Map<string, Array<{ identifier: string; retentionDays: number }>>
-  /** How DescribeLockedSnapshots answers: normally, AccessDenied (UnauthorizedOperation), or as an unknown action. */
-  lockApi: 'ok' | 'denied' | 'unavailable'
+  /** How DescribeLockedSnapshots answers: normally, UnauthorizedOperation (403), as an unknown action, or 503 Unavailable. */
+  lockApi: 'ok' | 'denied' | 'unavailable' | 'server-error'
   copyLimitRejections: number
   loseReplies: Map<string, number>
   /** Every CopySnapshot that reached moto. */
   copiesMade: number
   /** Let Recycle Bin calls through to moto, which does not implement them. */
   recycleBinPassthrough: boolean
+  /** The code DeleteSnapshot of a locked snapshot answers. */
+  lockedDeleteCode: string
+  /** How long a copy made through the layer stays pending (0: completed at once, as in moto). */
+  copyPendingMs: number | (() => number)
+  /** Copies made through the layer: id -> destination region and when it completes. */
+  copies: Map<string, { region: string; readyAt: number }>
+  /** The most copies pending at once, per destination region. */
+  peakPendingCopies: Map<string, number>
+  /** CopySnapshot calls refused with ResourceLimitExceeded because 20 copies were pending. */
+  copiesRefusedAtLimit: number
+  /** Snapshot id -> the State DescribeSnapshots answers for it. */
+  states: Map<string, string>
+  /** CopySnapshot calls on their way to moto, per destination region (they hold a slot too). */
+  copiesStarting: Map<string, number>
 }
 
 export function snapshotExtrasState(): SnapshotExtrasState {
@@ -42,7 +72,101 @@ export function snapshotExtrasState(): SnapshotExtrasState {
     loseReplies: new Map(),
     copiesMade: 0,
     recycleBinPassthrough: false,
+    lockedDeleteCode: 'SnapshotLocked',
+    copyPendingMs: 0,
+    copies: new Map(),
+    peakPendingCopies: new Map(),
+    copiesRefusedAtLimit: 0,
+    states: new Map(),
+    copiesStarting: new Map(),
   }
+}
+
+/** AWS's limit of concurrent (pending) snapshot copies per destination region. */
+export const COPY_LIMIT_PER_REGION = 20
+
+export function pendingCopies(state: SnapshotExtrasState, region: string, now = Date.now()): number {
+  let n = 0
+  for (const c of state.copies.values()) if (c.region === region && c.readyAt > now) n++
+  return n
+}
+
+/** The State a snapshot has as far as the layer knows, or undefined to keep moto's. */
+function stateOf(state: SnapshotExtrasState, id: string, now: number): string | undefined {
+  const forced = state.states.get(id)
+  if (forced) return forced
+  const copy = state.copies.get(id)
+  return copy && copy.readyAt > now ? 'pending' : undefined
+}
+
+/**
+ * Takes a `status` filter out of a DescribeSnapshots request (moto would apply
+ * it to its own states) and returns its values, renumbering the other filters.
+ */
+function takeStatusFilter(req: ProxyRequest): string[] | undefined {
+  const filters: Array<{ name: string; values: string[] }> = []
+  for (let n = 1; req.params.has(`Filter.${n}.Name`); n++) {
+    const values: string[] = []
+    for (let m = 1; req.params.has(`Filter.${n}.Value.${m}`); m++)
+      values.push(req.params.get(`Filter.${n}.Value.${m}`)!)
+    filters.push({ name: req.params.get(`Filter.${n}.Name`)!, values })
+  }
+  const status = filters.find((f) => f.name === 'status')
+  if (!status) return undefined
+  const params = new URLSearchParams()
+  for (const [k, v] of req.params) if (!k.startsWith('Filter.')) params.append(k, v)
+  filters
+    .filter((f) => f !== status)
+    .forEach((f, i) => {
+      params.append(`Filter.${i + 1}.Name`, f.name)
+      f.values.forEach((v, j) => params.append(`Filter.${i + 1}.Value.${j + 1}`, v))
+    })
+  req.params = params
+  req.body = Buffer.from(params.toString())
+  return status.values
+}
+
+/** Splits the top-level `<item>`s of `<snapshotSet>` (each holds nested tagSet items). */
+function mapSnapshotItems(xml: string, each: (item: string) => string): string {
+  const open = xml.indexOf('<snapshotSet>')
+  const close = xml.lastIndexOf('</snapshotSet>')
+  if (open < 0 || close < 0) return xml
+  const start = open + '<snapshotSet>'.length
+  const inner = xml.slice(start, close)
+  const out: string[] = []
+  let depth = 0
+  let itemStart = -1
+  const tag = /<(\/?)item>/g
+  for (let m = tag.exec(inner); m; m = tag.exec(inner)) {
+    if (m[1] === '') {
+      if (depth === 0) itemStart = m.index
+      depth++
+    } else if (--depth === 0) {
+      out.push(each(inner.slice(itemStart, m.index + m[0].length)))
+    }
+  }
+  return xml.slice(0, start) + out.join('') + xml.slice(close)
+}
+
+/** Rewrites the State of the snapshots the layer knows better about, and applies a taken `status` filter. */
+function rewriteSnapshots(
+  state: SnapshotExtrasState,
+  reply: ProxyReply,
+  statusFilter?: string[],
+): ProxyReply {
+  if (reply.status !== 200 || reply.body === undefined) return reply
+  const now = Date.now()
+  const body = mapSnapshotItems(reply.body.toString(), (item) => {
+    const id = /<snapshotId>([^<]+)<\/snapshotId>/.exec(item)?.[1] ?? ''
+    const forced = stateOf(state, id, now)
+    const rewritten = forced ? item.replace(/<status>[^<]*<\/status>/, `<status>${forced}</status>`) : item
+    if (statusFilter) {
+      const current = /<status>([^<]*)<\/status>/.exec(rewritten)?.[1]
+      if (current === undefined || !statusFilter.includes(current)) return ''
+    }
+    return rewritten
+  })
+  return { ...reply, body }
 }
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
@@ -101,6 +225,11 @@ export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHa
     }
     if (req.service !== 'ec2') return pass()
     switch (req.operation) {
+      case 'DescribeSnapshots': {
+        const statusFilter = takeStatusFilter(req)
+        const reply = await pass()
+        return reply === 'drop' ? reply : rewriteSnapshots(state, reply, statusFilter)
+      }
       case 'DescribeLockedSnapshots':
         if (state.lockApi === 'denied') {
           return ec2ErrorReply(
@@ -108,6 +237,9 @@ export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHa
             'UnauthorizedOperation',
             'You are not authorized to perform this operation.',
           )
+        }
+        if (state.lockApi === 'server-error') {
+          return ec2ErrorReply(503, 'Unavailable', 'The service is unavailable. Please try again shortly.')
         }
         if (state.lockApi === 'unavailable') {
           return ec2ErrorReply(
@@ -123,27 +255,54 @@ export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHa
           (l) => l.snapshotId === id && l.lockState !== 'expired',
         )
         if (lock)
-          return ec2ErrorReply(400, 'SnapshotLocked', `The snapshot '${id}' is locked and can't be deleted.`)
+          return ec2ErrorReply(
+            400,
+            state.lockedDeleteCode,
+            `The snapshot '${id}' is locked and can't be deleted.`,
+          )
         break
       }
-      case 'CopySnapshot':
-        if (state.copyLimitRejections > 0) {
-          state.copyLimitRejections--
-          return ec2ErrorReply(
+      case 'CopySnapshot': {
+        const limitReply = () =>
+          ec2ErrorReply(
             400,
             'ResourceLimitExceeded',
             'You have reached the limit of 20 concurrent snapshot copies in this region.',
           )
+        if (state.copyLimitRejections > 0) {
+          state.copyLimitRejections--
+          return limitReply()
         }
-        break
+        // A copy holds its slot from the moment it is asked for.
+        const starting = state.copiesStarting.get(req.region) ?? 0
+        if (pendingCopies(state, req.region) + starting >= COPY_LIMIT_PER_REGION) {
+          state.copiesRefusedAtLimit++
+          return limitReply()
+        }
+        state.copiesStarting.set(req.region, starting + 1)
+        try {
+          return await finish()
+        } finally {
+          state.copiesStarting.set(req.region, (state.copiesStarting.get(req.region) ?? 1) - 1)
+        }
+      }
     }
-    if (takeOne(state.loseReplies, req.operation)) {
+    return finish()
+
+    async function finish(): Promise<ProxyReply | 'drop'> {
+      const lose = takeOne(state.loseReplies, req.operation)
       const reply = await pass()
-      if (req.operation === 'CopySnapshot' && reply !== 'drop' && reply.status === 200) state.copiesMade++
-      return 'drop'
+      if (req.operation === 'CopySnapshot' && reply !== 'drop' && reply.status === 200) {
+        state.copiesMade++
+        const id = /<snapshotId>([^<]+)<\/snapshotId>/.exec(String(reply.body))?.[1]
+        const ms = typeof state.copyPendingMs === 'function' ? state.copyPendingMs() : state.copyPendingMs
+        if (id && ms > 0) {
+          state.copies.set(id, { region: req.region, readyAt: Date.now() + ms })
+          const now = pendingCopies(state, req.region)
+          state.peakPendingCopies.set(req.region, Math.max(state.peakPendingCopies.get(req.region) ?? 0, now))
+        }
+      }
+      return lose ? 'drop' : reply
     }
-    const reply = await pass()
-    if (req.operation === 'CopySnapshot' && reply !== 'drop' && reply.status === 200) state.copiesMade++
-    return reply
   }
 }

@@ -1,7 +1,9 @@
 import { InputError, Inputs, parseKeyValuePairs, validateRegions } from '../../../lib/inputs.js'
-import { DURATION_SHAPE, type PlanSettings, type RetentionPolicy, type TagFilter } from './plan.js'
+import { parseDuration, type PlanSettings, type RetentionPolicy, type TagFilter } from './plan.js'
 
 export interface Settings extends PlanSettings {
+  /** The user said every volume's snapshots in the regions are meant (no filters, no volume ids). */
+  allVolumes: boolean
   kmsKeyId?: string
   maxDelete: number
   dryRun: boolean
@@ -10,16 +12,57 @@ export interface Settings extends PlanSettings {
 }
 
 const VOLUME_ID = /^vol-[0-9a-f]{8}([0-9a-f]{9})?$/
-const KMS_KEY =
-  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[0-9a-f-]{36}|alias\/[A-Za-z0-9/_-]+)|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+)$/
+/**
+ * A KMS key id, a Multi-Region key id (`mrk-` and 32 hex digits, as KMS
+ * documents: "Key ID: mrk-1234abcd12ab34cd56ef1234567890ab"), either as a key
+ * ARN (`arn:aws:kms:us-east-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab`),
+ * an alias name or an alias ARN.
+ */
+const KEY_ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}'
+const ALIAS = 'alias\\/[A-Za-z0-9/_-]+'
+const KMS_KEY = new RegExp(
+  `^(arn:aws[a-z-]*:kms:([a-z0-9-]+):\\d{12}:(key\\/(${KEY_ID})|${ALIAS})|${KEY_ID}|${ALIAS})$`,
+)
 const COUNT_LIMIT = 100_000
+/** The longest keep-within that means something: 100 years (EBS itself is not 20 years old). */
+const MAX_DURATION_YEARS = 100
+
+/** A duration's length in (average Gregorian) years. */
+function durationYears(parts: Record<'y' | 'm' | 'w' | 'd' | 'h', number>): number {
+  return parts.y + parts.m / 12 + (parts.w * 7 + parts.d + parts.h / 24) / 365.2425
+}
 
 function duration(inputs: Inputs, name: string): string | undefined {
   const value = inputs.optional(name)
-  if (value !== undefined && !DURATION_SHAPE.test(value)) {
-    throw new InputError(name, value, 'a duration such as 14d, 36h, 2w or 1y6m (y, m, w, d, h)')
-  }
+  if (value === undefined) return undefined
+  const accepted = 'a duration such as 14d, 36h, 2w or 1y6m (y, m, w, d, h) of at most 100 years'
+  const parts = parseDuration(value)
+  if (parts === undefined) throw new InputError(name, value, accepted)
+  // Past this the UTC calendar arithmetic leaves the Date range (NaN) and the rule would keep nothing.
+  if (!(durationYears(parts) <= MAX_DURATION_YEARS)) throw new InputError(name, value, accepted)
   return value
+}
+
+/** Whether a policy keeps anything beyond the newest snapshot of each group. */
+function keepsSomething(p: RetentionPolicy): boolean {
+  return (
+    (p.keepLast ?? 0) > 0 ||
+    p.keepWithin !== undefined ||
+    (p.keepDaily ?? 0) > 0 ||
+    (p.keepWeekly ?? 0) > 0 ||
+    (p.keepMonthly ?? 0) > 0
+  )
+}
+
+/** keep-last 0 and no other rule: every snapshot but the newest of each volume would go. */
+function refuseEmptyPolicy(inputs: Inputs, prefix: string, p: RetentionPolicy): void {
+  if (keepsSomething(p)) return
+  const name = `${prefix}keep-last`
+  throw new InputError(
+    name,
+    inputs.raw(name) || String(p.keepLast ?? ''),
+    `a keep-last of 1 or more, or another keep rule (${prefix}keep-within, ${prefix}keep-daily, ${prefix}keep-weekly or ${prefix}keep-monthly); with none, every snapshot but the newest of each volume would be deleted`,
+  )
 }
 
 function policy(inputs: Inputs, prefix: string, fallback?: RetentionPolicy): RetentionPolicy {
@@ -62,8 +105,18 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
   }
   const main = policy(inputs, '')
   main.keepLast ??= 7
+  refuseEmptyPolicy(inputs, '', main)
   const drRegion = inputs.region('dr-region')
-  if (drRegion !== undefined) validateRegions('dr-region', drRegion, [...regions, drRegion])
+  if (drRegion !== undefined) {
+    validateRegions('dr-region', drRegion, [...regions, drRegion])
+    // A region pruned as a source and as the DR region would copy its snapshots onto itself.
+    if (regions.includes(drRegion))
+      throw new InputError(
+        'dr-region',
+        drRegion,
+        `a region that is not one of regions (${regions.join(', ')})`,
+      )
+  }
   const drOnly = [
     'dr-keep-last',
     'dr-keep-within',
@@ -79,18 +132,39 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
     }
   }
   const drPolicy = policy(inputs, 'dr-', main)
-  const kmsKeyId = inputs.matching(
-    'kms-key-id',
-    KMS_KEY,
-    'a KMS key id, key ARN, alias (alias/name) or alias ARN in the DR region',
-  )
+  if (drRegion !== undefined) refuseEmptyPolicy(inputs, 'dr-', drPolicy)
+  const kmsAccepted =
+    'a KMS key id (or Multi-Region key id mrk-...), key ARN, alias (alias/name) or alias ARN in the DR region'
+  const kmsKeyId = inputs.matching('kms-key-id', KMS_KEY, kmsAccepted)
+  const kmsRegion = kmsKeyId === undefined ? undefined : KMS_KEY.exec(kmsKeyId)?.[2]
+  if (kmsRegion !== undefined && kmsRegion !== drRegion) {
+    // CopySnapshot encrypts with a key in the destination region; a Multi-Region key's replica there has its own ARN.
+    throw new InputError('kms-key-id', kmsKeyId!, `${kmsAccepted} (${drRegion}, not ${kmsRegion})`)
+  }
   const protectTag = inputs.string('protect-tag', { default: 'DoNotDelete' })
   if (protectTag.length > 128)
     throw new InputError('protect-tag', protectTag, 'a tag key of at most 128 characters')
+  const allVolumes = inputs.boolean('all-volumes', false)
+  if (allVolumes && (filters.length > 0 || volumeIds.length > 0)) {
+    throw new InputError(
+      'all-volumes',
+      inputs.raw('all-volumes'),
+      'false (or empty) when filters or volume-ids narrow the scope',
+    )
+  }
+  if (!allVolumes && filters.length === 0 && volumeIds.length === 0) {
+    // Regions alone would prune every volume's snapshots in them: the scope must be said.
+    throw new InputError(
+      'filters',
+      '',
+      "a scope: tag filters in 'filters', volume ids in 'volume-ids', or 'all-volumes: true' to prune the snapshots of every volume in the regions (neither filters nor volume-ids is set)",
+    )
+  }
   return {
     regions,
     filters,
     volumeIds,
+    allVolumes,
     policy: main,
     drRegion,
     drPolicy,

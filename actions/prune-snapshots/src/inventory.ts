@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { ListRulesCommand } from '@aws-sdk/client-rbin'
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
-import { errorCode } from '../../../lib/aws.js'
+import { describeError, errorCode } from '../../../lib/aws.js'
 import { retryTransient, type Clients } from './clients.js'
 import {
   SOURCE_SNAPSHOT_TAG,
@@ -128,8 +128,6 @@ const LOCKED_STATES = new Set(['governance', 'compliance', 'compliance-cooloff']
 /**
  * Error codes that mean the endpoint does not offer snapshot locks at all (a
  * partition or endpoint without the feature): no snapshot there can be locked.
- * Anything else (access denied, throttling that outlasted the retries, a
- * server error) leaves the lock state unknown, and the region is not pruned.
  */
 const LOCKS_UNAVAILABLE = new Set([
   'InvalidAction',
@@ -138,39 +136,66 @@ const LOCKS_UNAVAILABLE = new Set([
   'UnknownOperationException',
 ])
 
-export class LockStateUnknownError extends Error {
-  constructor(region: string, cause: unknown) {
-    super(
-      `Could not read snapshot locks in ${region} (${errorCode(cause)}); nothing is deleted in a region whose lock state is unknown. Allow ec2:DescribeLockedSnapshots.`,
-    )
-    this.name = 'LockStateUnknownError'
+/** What DescribeLockedSnapshots answered instead of the locks: its HTTP status and error code. */
+export interface LocksUnread {
+  /** The endpoint has no snapshot locks (InvalidAction, 501, ...): nothing can be locked there. */
+  unavailable: boolean
+  /** e.g. `HTTP 403 UnauthorizedOperation: You are not authorized...` */
+  answer: string
+  denied: boolean
+}
+
+function lockAnswer(error: unknown): LocksUnread {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+  const code = errorCode(error)
+  const shown = describeError(error)
+  const answer = `${status === undefined ? 'no HTTP answer' : `HTTP ${status}`} ${shown.startsWith(code) ? shown : `${code}: ${shown}`}`
+  return {
+    unavailable: LOCKS_UNAVAILABLE.has(code) || status === 501,
+    denied: status === 403 || /UnauthorizedOperation|AccessDenied/.test(code),
+    answer: answer.length > 300 ? `${answer.slice(0, 300)}...` : answer,
   }
 }
 
+/**
+ * The region's locked snapshots. When DescribeLockedSnapshots cannot be read
+ * (the endpoint lacks it, access is denied, or a server error outlasted the
+ * SDK's retries) the region is still pruned: AWS itself refuses DeleteSnapshot
+ * on a locked snapshot ("While a snapshot is locked, it can't be deleted by any
+ * user, regardless of their IAM permissions"), and apply.ts records that
+ * refusal as "kept: locked". What was answered is returned for the warning.
+ */
 export async function listLockedSnapshotIds(
   clients: Clients,
   region: string,
-): Promise<{ ids: Set<string>; unavailable?: string }> {
+): Promise<{ ids: Set<string>; unread?: LocksUnread }> {
   const ec2 = clients.ec2(region)
   const ids = new Set<string>()
   let NextToken: string | undefined
   try {
     do {
-      const page = await retryTransient(() =>
-        ec2.send(new DescribeLockedSnapshotsCommand({ MaxResults: 1000, NextToken })),
-      )
+      // The SDK's own retries only: an unreadable lock state costs a warning, not the region.
+      const page = await ec2.send(new DescribeLockedSnapshotsCommand({ MaxResults: 1000, NextToken }))
       for (const s of page.Snapshots ?? []) {
         if (s.SnapshotId && LOCKED_STATES.has(String(s.LockState))) ids.add(s.SnapshotId)
       }
       NextToken = page.NextToken
     } while (NextToken)
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
-    if (LOCKS_UNAVAILABLE.has(errorCode(error)) || status === 501)
-      return { ids, unavailable: errorCode(error) }
-    throw new LockStateUnknownError(region, error)
+    return { ids, unread: lockAnswer(error) }
   }
   return { ids }
+}
+
+/** The warning for a region whose locks could not be read. */
+export function locksUnreadWarning(unread: LocksUnread): string {
+  if (unread.unavailable)
+    return `snapshot locks are not offered here (${unread.answer}); no snapshot can be locked`
+  return (
+    `could not read snapshot locks (DescribeLockedSnapshots answered ${unread.answer}); pruning all the same, ` +
+    `since AWS refuses to delete a locked snapshot: such refusals are reported as "kept: locked"` +
+    (unread.denied ? '. Allow ec2:DescribeLockedSnapshots to plan locked snapshots as kept.' : '.')
+  )
 }
 
 export interface RecycleBinRule {
@@ -210,7 +235,7 @@ export async function accountId(clients: Clients, region: string): Promise<strin
 
 export interface RegionInventory extends RegionFacts {
   recycleBin: RecycleBinRule[] | { error: string }
-  locksUnavailable?: string
+  locksUnread?: LocksUnread
 }
 
 /** Everything one region needs for the plan: snapshots, AMIs, locks (and Recycle Bin rules to report). */
@@ -231,6 +256,6 @@ export async function readRegion(
     amiSnapshotIds,
     lockedSnapshotIds: locks.ids,
     recycleBin,
-    locksUnavailable: locks.unavailable,
+    locksUnread: locks.unread,
   }
 }

@@ -9,8 +9,14 @@ import { RegionLog } from '../../../lib/log.js'
 import { deleteSnapshots, makeCopies, type CopyResult, type DeletionResult } from './apply.js'
 import { makeClients, type Clients } from './clients.js'
 import { getSettings, type Settings } from './input-helper.js'
-import { accountId, readRegion, type RecycleBinRule, type RegionInventory } from './inventory.js'
-import { buildPlan, countDeletions, deletionsByRegion, type Plan } from './plan.js'
+import {
+  accountId,
+  locksUnreadWarning,
+  readRegion,
+  type RecycleBinRule,
+  type RegionInventory,
+} from './inventory.js'
+import { buildPlan, countDeletions, deletionsByRegion, pendingCopyCount, type Plan } from './plan.js'
 import { renderSummary, type Outcome } from './summary.js'
 
 export interface Dependencies {
@@ -81,11 +87,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
       continue
     }
     facts.push(r.value)
-    if (r.value.locksUnavailable) {
-      log(r.item).warning(
-        `snapshot locks are not offered here (${r.value.locksUnavailable}); no snapshot can be locked`,
-      )
-    }
+    if (r.value.locksUnread) log(r.item).warning(locksUnreadWarning(r.value.locksUnread))
     if ('error' in r.value.recycleBin) recycleBinUnread.push(`${r.item} (${r.value.recycleBin.error})`)
     else {
       recycleBin.set(r.item, r.value.recycleBin)
@@ -113,6 +115,11 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
   )
   const planPath = writePlanFile(plan, settings)
   printPlan(plan, logs)
+  for (const failed of plan.failedCopies ?? []) {
+    log(failed.region).warning(
+      `copy ${failed.snapshotId} of ${failed.sourceSnapshotId} is in state error: it is deleted and the source copied again`,
+    )
+  }
 
   const deletions = new Map<string, DeletionResult>()
   let copies: CopyResult[] = []
@@ -138,6 +145,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
       plan.copies.length > 0
         ? makeCopies(clients, plan.copies, {
             kmsKeyId: settings.kmsKeyId,
+            pendingCopies: pendingCopyCount(facts, settings),
             signal: context.signal,
             log: log(settings.drRegion!),
           })

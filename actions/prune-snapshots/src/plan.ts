@@ -97,11 +97,20 @@ export interface PlannedCopy {
   tags: Record<string, string>
 }
 
+/** A DR copy of this action's that AWS left in state `error`: deleted and made again. */
+export interface FailedCopy {
+  region: string
+  snapshotId: string
+  sourceSnapshotId: string
+}
+
 export interface Plan {
   accountId: string
   now: string
   snapshots: PlannedSnapshot[]
   copies: PlannedCopy[]
+  /** Copies of this action's in state error, deleted and made again (also listed in snapshots). */
+  failedCopies?: FailedCopy[]
 }
 
 // ---------------------------------------------------------------- durations
@@ -132,7 +141,10 @@ export function subtractDuration(now: number, duration: string): number {
     date.getUTCMonth() - parts.m,
     date.getUTCDate() - parts.d - 7 * parts.w,
   )
-  return date.getTime() - parts.h * 3600_000
+  const since = date.getTime() - parts.h * 3600_000
+  // Outside the Date range the comparison with every StartTime is false and the rule would keep nothing.
+  if (Number.isNaN(since)) throw new Error(`Duration ${duration} reaches outside the calendar`)
+  return since
 }
 
 // ---------------------------------------------------------------- buckets
@@ -234,6 +246,17 @@ export function isDrCopy(s: Snapshot): boolean {
 }
 
 /**
+ * A copy of this action's that failed: DescribeSnapshots' State `error` ("pending |
+ * completed | error | recoverable | recovering"). It holds no data, is no copy
+ * of its source, and is ours by its tag, so it is deleted and the source copied again.
+ */
+export function isFailedCopy(s: Snapshot): boolean {
+  return isDrCopy(s) && s.state === 'error'
+}
+
+export const FAILED_COPY_REASON = 'copy in state error (made by this action): deleted and copied again'
+
+/**
  * Why a snapshot may never be deleted, whatever the retention rules say;
  * empty when it may be.
  */
@@ -245,7 +268,7 @@ export function neverDeleteReasons(
 ): string[] {
   const reasons: string[] = []
   if (s.ownerId !== accountId) reasons.push(`owned by another account (${s.ownerId ?? 'unknown'})`)
-  if (s.state !== 'completed') reasons.push(`state is ${s.state}`)
+  if (s.state !== 'completed' && !isFailedCopy(s)) reasons.push(`state is ${s.state}`)
   if (s.storageTier === 'archive' && !settings.includeArchived)
     reasons.push('archive tier (include-archived is off)')
   if (facts.amiSnapshotIds.has(s.id)) reasons.push('backs a registered AMI')
@@ -327,6 +350,10 @@ export function planGroup(
   const kept = applyRetention(candidates, policy, now)
   const decided = new Map<string, { decision: Decision; reasons: string[] }>()
   for (const m of members) {
+    if (isFailedCopy(m.snapshot) && m.protections.length === 0) {
+      decided.set(m.snapshot.id, { decision: 'delete', reasons: [FAILED_COPY_REASON] })
+      continue
+    }
     const reasons = [...m.protections, ...(kept.get(m.snapshot.id) ?? [])]
     if (!m.counts && m.protections.length === 0) reasons.push('outside the retention scope')
     decided.set(
@@ -347,7 +374,7 @@ export function planGroup(
     })
   }
   for (const d of decided.values()) {
-    if (d.decision === 'delete') d.reasons.push('not kept by any retention rule')
+    if (d.decision === 'delete' && d.reasons.length === 0) d.reasons.push('not kept by any retention rule')
   }
   return members.map((m) => {
     const d = decided.get(m.snapshot.id)!
@@ -432,8 +459,10 @@ export function planCopies(
   const dr = settings.drRegion
   if (!dr) return []
   const drFacts = facts.find((f) => f.region === dr)
+  // A copy in state error is no copy: its source is copied again.
   const alreadyCopied = new Set(
     (drFacts?.snapshots ?? [])
+      .filter((s) => !isFailedCopy(s))
       .map((s) => s.tags[SOURCE_SNAPSHOT_TAG])
       .filter((id): id is string => id !== undefined),
   )
@@ -490,7 +519,20 @@ export function buildPlan(
     const extra = f.region === settings.drRegion ? copies.map((c) => plannedCopySnapshot(c, accountId)) : []
     snapshots.push(...planRegion(f, accountId, settings, now, extra))
   }
-  return { accountId, now: new Date(now).toISOString(), snapshots, copies }
+  const drFacts = facts.find((f) => f.region === settings.drRegion)
+  const failedCopies = (drFacts?.snapshots ?? [])
+    .filter((s) => isFailedCopy(s) && matchesScope(s, settings))
+    .map((s) => ({ region: s.region, snapshotId: s.id, sourceSnapshotId: s.tags[SOURCE_SNAPSHOT_TAG]! }))
+  return { accountId, now: new Date(now).toISOString(), snapshots, copies, failedCopies }
+}
+
+/** Copies already running into the DR region (this action's, from earlier runs): they use copy slots. */
+export function pendingCopyCount(
+  facts: readonly RegionFacts[],
+  settings: Pick<PlanSettings, 'drRegion'>,
+): number {
+  const drFacts = facts.find((f) => f.region === settings.drRegion)
+  return (drFacts?.snapshots ?? []).filter((s) => isDrCopy(s) && s.state === 'pending').length
 }
 
 /** `{region: [snapshotId]}` of the planned deletions. */

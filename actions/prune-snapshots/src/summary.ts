@@ -1,5 +1,5 @@
 import { markdownTable, mermaidBarChart } from '../../../lib/summary.js'
-import type { CopyResult, DeletionResult } from './apply.js'
+import { KEPT_LOCKED, type CopyResult, type DeletionResult } from './apply.js'
 import type { RecycleBinRule } from './inventory.js'
 import type { Plan, PlannedSnapshot } from './plan.js'
 
@@ -101,6 +101,14 @@ export function renderSummary(report: RunReport): string {
       reasonCategory,
     )
     const lines = [`### ${region}`, '', markdownTable(['Kept because', 'Snapshots'], reasons)]
+    const locked = (report.deletions.get(region)?.refused ?? []).filter((r) =>
+      r.reason.startsWith(KEPT_LOCKED),
+    )
+    if (locked.length > 0)
+      lines.push(
+        '',
+        `${locked.length} snapshot(s) ${KEPT_LOCKED}: AWS refused to delete them (${locked.map((r) => r.snapshotId).join(', ')}).`,
+      )
     const rules = report.recycleBin.get(region) ?? []
     if (rules.length > 0) {
       lines.push(

@@ -65,6 +65,7 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     regions: '',
     filters: '',
     'volume-ids': '',
+    'all-volumes': 'false',
     'keep-last': '7',
     'keep-within': '',
     'keep-daily': '',

@@ -3,6 +3,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2'
 import {
   copyOnce,
   deleteSnapshots,
+  isLockedRefusal,
   makeCopies,
   type CopyOptions,
 } from '../../../actions/prune-snapshots/src/apply.js'
@@ -86,17 +87,13 @@ describe('copyOnce', () => {
     expect(f.ops().filter((op) => op === 'CopySnapshot')).toHaveLength(1)
   })
 
-  it('waits out ResourceLimitExceeded without looking for a copy', async () => {
-    let n = 0
+  it('hands ResourceLimitExceeded back at once, without looking for a copy (makeCopies waits for a slot)', async () => {
     const f = fakeClients(
-      () =>
-        n++ < 2
-          ? Promise.reject(awsError('ResourceLimitExceeded', 400))
-          : Promise.resolve({ SnapshotId: 'snap-copy' }),
+      () => Promise.reject(awsError('ResourceLimitExceeded', 400)),
       () => Promise.reject(new Error('not expected')),
     )
-    await expect(copyOnce(f.clients, copy, options)).resolves.toMatchObject({ snapshotId: 'snap-copy' })
-    expect(f.ops()).toEqual(['CopySnapshot', 'CopySnapshot', 'CopySnapshot'])
+    await expect(copyOnce(f.clients, copy, options)).rejects.toThrow('ResourceLimitExceeded')
+    expect(f.ops()).toEqual(['CopySnapshot'])
   })
 
   it('gives up at once on a client error', async () => {
@@ -141,7 +138,94 @@ describe('copyOnce', () => {
   })
 })
 
+describe('makeCopies', () => {
+  const copies = (n: number): PlannedCopy[] =>
+    Array.from({ length: n }, (_, i) => ({ ...copy, sourceSnapshotId: `snap-source-${i}` }))
+  const fast = { ...options, slotPollMs: { initialMs: 1, maxMs: 2 } }
+
+  it('starts only as many copies as slots are free, and more as pending copies complete', async () => {
+    /** Our copies pending in the destination; each look at it sees one more complete. */
+    let pending = 18
+    let peak = pending
+    let made = 0
+    const f = fakeClients(
+      () => {
+        if (pending >= 20) return Promise.reject(awsError('ResourceLimitExceeded', 400))
+        pending++
+        peak = Math.max(peak, pending)
+        return Promise.resolve({ SnapshotId: `snap-copy-${made++}` })
+      },
+      () => {
+        pending = Math.max(0, pending - 1)
+        return Promise.resolve({ Snapshots: Array.from({ length: pending }, () => ({ State: 'pending' })) })
+      },
+    )
+    const result = await makeCopies(f.clients, copies(6), { ...fast, pendingCopies: 18 })
+    expect(result.results.filter((r) => r.snapshotId)).toHaveLength(6)
+    expect(result.results.filter((r) => r.error)).toEqual([])
+    expect(peak).toBe(20)
+    // Never a call the destination had to refuse: the slots were counted.
+    expect(f.ops().filter((op) => op === 'CopySnapshot')).toHaveLength(6)
+    expect(f.calls.find((c) => c.op === 'DescribeSnapshots')!.input).toMatchObject({
+      Filters: [
+        { Name: 'status', Values: ['pending'] },
+        { Name: 'tag-key', Values: ['prune-snapshots:source-snapshot-id'] },
+      ],
+    })
+  })
+
+  it('waits out slots held by copies it cannot see, trying again after each look', async () => {
+    let refusals = 3
+    const f = fakeClients(
+      () =>
+        refusals-- > 0
+          ? Promise.reject(awsError('ResourceLimitExceeded', 400))
+          : Promise.resolve({ SnapshotId: 'snap-copy' }),
+      () => Promise.resolve({ Snapshots: [] }),
+    )
+    const result = await makeCopies(f.clients, copies(1), fast)
+    expect(result.results).toMatchObject([{ snapshotId: 'snap-copy' }])
+    expect(f.ops()).toEqual([
+      'CopySnapshot',
+      'DescribeSnapshots',
+      'CopySnapshot',
+      'DescribeSnapshots',
+      'CopySnapshot',
+      'DescribeSnapshots',
+      'CopySnapshot',
+    ])
+  })
+
+  it('gives up the copies not started when no slot frees up in time', async () => {
+    const f = fakeClients(
+      () => Promise.reject(awsError('ResourceLimitExceeded', 400)),
+      () => Promise.resolve({ Snapshots: [] }),
+    )
+    const result = await makeCopies(f.clients, copies(2), { ...fast, slotTimeoutMs: 20 })
+    expect(result.results.map((r) => r.error)).toEqual([
+      expect.stringMatching(/no copy slot in us-east-1 freed up/),
+      expect.stringMatching(/no copy slot in us-east-1 freed up/),
+    ])
+  })
+})
+
 describe('deleteSnapshots', () => {
+  it.each([
+    ['SnapshotLocked', "The snapshot 'snap-locked' is locked and can't be deleted."],
+    ['OperationNotPermitted', 'The snapshot snap-locked is locked in compliance mode.'],
+  ])('records a %s refusal as kept: locked, not a failure', async (code, message) => {
+    const f = fakeClients(
+      () => Promise.resolve({}),
+      () => Promise.reject(Object.assign(awsError(code, 400), { message })),
+    )
+    const result = await deleteSnapshots(f.clients, 'eu-west-1', ['snap-locked'], { log })
+    expect(result.failed).toEqual([])
+    expect(result.refused).toEqual([
+      { snapshotId: 'snap-locked', reason: expect.stringMatching(/^kept: locked \(/) },
+    ])
+    expect(isLockedRefusal(awsError('InvalidParameterValue', 400))).toBe(false)
+  })
+
   it('counts not-found as deleted, keeps refused ones and records failures', async () => {
     const f = fakeClients(
       () => Promise.resolve({}),

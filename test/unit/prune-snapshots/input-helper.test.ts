@@ -5,10 +5,11 @@ const settings = (values: Record<string, string>) => getSettings(new Inputs(mapI
 
 describe('getSettings', () => {
   it('applies the documented defaults', () => {
-    expect(settings({ regions: 'eu-west-1, us-east-1' })).toEqual({
+    expect(settings({ regions: 'eu-west-1, us-east-1', 'all-volumes': 'true' })).toEqual({
       regions: ['eu-west-1', 'us-east-1'],
       filters: [],
       volumeIds: [],
+      allVolumes: true,
       policy: { keepLast: 7 },
       drRegion: undefined,
       drPolicy: { keepLast: 7 },
@@ -60,6 +61,68 @@ describe('getSettings', () => {
     expect(s).toMatchObject({ maxRate: 2.5, includeArchived: true, protectTag: 'Keep' })
   })
 
+  it('needs a scope: filters, volume-ids or all-volumes', () => {
+    expect(() => settings({ regions: 'eu-west-1' })).toThrow(
+      /Input 'filters'.*tag filters in 'filters', volume ids in 'volume-ids', or 'all-volumes: true'/,
+    )
+    expect(settings({ regions: 'eu-west-1', filters: 'Backup=*' }).allVolumes).toBe(false)
+    expect(settings({ regions: 'eu-west-1', 'volume-ids': 'vol-12345678' }).allVolumes).toBe(false)
+    expect(() =>
+      settings({ regions: 'eu-west-1', 'volume-ids': 'vol-12345678', 'all-volumes': 'true' }),
+    ).toThrow(/Input 'all-volumes'/)
+  })
+
+  it('accepts keep-last 0 beside another keep rule, and durations up to 100 years', () => {
+    const base = { regions: 'eu-west-1', 'all-volumes': 'true' }
+    expect(settings({ ...base, 'keep-last': '0', 'keep-within': '30d' }).policy).toEqual({
+      keepLast: 0,
+      keepWithin: '30d',
+    })
+    expect(settings({ ...base, 'keep-within': '100y' }).policy.keepWithin).toBe('100y')
+    expect(settings({ ...base, 'keep-within': '99y12m' }).policy.keepWithin).toBe('99y12m')
+  })
+
+  it('accepts Multi-Region KMS keys by id and by ARN in the DR region', () => {
+    const base = { regions: 'eu-west-1', 'all-volumes': 'true', 'dr-region': 'us-east-2' }
+    for (const key of [
+      'mrk-1234abcd12ab34cd56ef1234567890ab',
+      'arn:aws:kms:us-east-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+      'arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws:kms:us-east-2:111122223333:alias/dr',
+    ])
+      expect(settings({ ...base, 'kms-key-id': key }).kmsKeyId).toBe(key)
+  })
+
+  it.each([
+    [{ regions: 'eu-west-1', 'keep-last': '0' }, /Input 'keep-last': "0".*another keep rule/],
+    [{ regions: 'eu-west-1', 'keep-last': '0', 'keep-monthly': '0' }, /Input 'keep-last'/],
+    [
+      { regions: 'eu-west-1', 'keep-within': '1000000y' },
+      /Input 'keep-within': "1000000y".*at most 100 years/,
+    ],
+    [{ regions: 'eu-west-1', 'keep-within': '101y' }, /Input 'keep-within'/],
+    [{ regions: 'eu-west-1', 'keep-within': '6000w' }, /Input 'keep-within'/],
+    [
+      { regions: 'eu-west-1', 'dr-region': 'eu-west-1' },
+      /Input 'dr-region': "eu-west-1".*not one of regions/,
+    ],
+    [
+      { regions: 'eu-west-1', 'dr-region': 'us-east-1', 'dr-keep-last': '0', 'keep-last': '3' },
+      /Input 'dr-keep-last': "0"/,
+    ],
+    [
+      {
+        regions: 'eu-west-1',
+        'dr-region': 'us-east-1',
+        'kms-key-id': 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+      },
+      /Input 'kms-key-id'.*\(us-east-1, not eu-west-1\)/,
+    ],
+    [{ regions: 'eu-west-1', 'dr-region': 'us-east-1', 'kms-key-id': 'mrk-1234' }, /Input 'kms-key-id'/],
+  ])('refuses %j, which cannot mean what it says', (values, message) => {
+    expect(() => settings({ 'all-volumes': 'true', ...values })).toThrow(message)
+  })
+
   it.each([
     [{ regions: '' }, /Input 'regions'/],
     [{ regions: 'eu-west-1,eu-west-1' }, /Input 'regions'.*listed twice/],
@@ -85,7 +148,9 @@ describe('getSettings', () => {
     [{ regions: 'eu-west-1', 'dry-run': 'maybe' }, /Input 'dry-run'.*true or false/],
     [{ regions: 'eu-west-1', 'include-archived': '2' }, /Input 'include-archived'/],
   ])('rejects %j', (values, message) => {
-    expect(() => settings(values as Record<string, string>)).toThrow(InputError)
-    expect(() => settings(values as Record<string, string>)).toThrow(message)
+    const all = { 'all-volumes': 'true', ...values } as Record<string, string>
+    if (all.filters || all['volume-ids']) delete all['all-volumes']
+    expect(() => settings(all)).toThrow(InputError)
+    expect(() => settings(all)).toThrow(message)
   })
 })

@@ -1,4 +1,10 @@
-import { snapshotFilters, toSnapshot } from '../../../actions/prune-snapshots/src/inventory.js'
+import type { Clients } from '../../../actions/prune-snapshots/src/clients.js'
+import {
+  listLockedSnapshotIds,
+  locksUnreadWarning,
+  snapshotFilters,
+  toSnapshot,
+} from '../../../actions/prune-snapshots/src/inventory.js'
 
 describe('snapshotFilters', () => {
   const base = { filters: [], volumeIds: [], source: true, dr: false }
@@ -52,5 +58,53 @@ describe('toSnapshot', () => {
       encrypted: undefined,
       tags: { a: 'b' },
     })
+  })
+})
+
+describe('listLockedSnapshotIds', () => {
+  const clientsAnswering = (answer: () => Promise<unknown>) =>
+    ({ ec2: () => ({ send: answer }) }) as unknown as Clients
+  const awsError = (name: string, status: number, message: string) =>
+    Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } })
+
+  it.each([
+    [
+      awsError('UnauthorizedOperation', 403, 'You are not authorized to perform this operation.'),
+      /answered HTTP 403 UnauthorizedOperation: You are not authorized.*Allow ec2:DescribeLockedSnapshots/,
+    ],
+    [
+      awsError('InternalError', 500, 'An internal error has occurred.'),
+      /answered HTTP 500 InternalError: An internal error.*"kept: locked"\.$/,
+    ],
+    [
+      awsError('InvalidAction', 400, 'The action DescribeLockedSnapshots is not valid'),
+      /snapshot locks are not offered here \(HTTP 400 InvalidAction/,
+    ],
+  ])(
+    'does not fail the region when the locks cannot be read, and says what was answered',
+    async (error, warning) => {
+      const result = await listLockedSnapshotIds(
+        clientsAnswering(() => Promise.reject(error)),
+        'eu-west-1',
+      )
+      expect(result.ids.size).toBe(0)
+      expect(locksUnreadWarning(result.unread!)).toMatch(warning)
+    },
+  )
+
+  it('reads the locks that prevent deletion', async () => {
+    const result = await listLockedSnapshotIds(
+      clientsAnswering(() =>
+        Promise.resolve({
+          Snapshots: [
+            { SnapshotId: 'snap-1', LockState: 'governance' },
+            { SnapshotId: 'snap-2', LockState: 'expired' },
+          ],
+        }),
+      ),
+      'eu-west-1',
+    )
+    expect([...result.ids]).toEqual(['snap-1'])
+    expect(result.unread).toBeUndefined()
   })
 })

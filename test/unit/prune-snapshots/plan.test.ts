@@ -8,7 +8,9 @@ import {
   parseDuration,
   planCopies,
   planRegion,
+  pendingCopyCount,
   subtractDuration,
+  FAILED_COPY_REASON,
   weekBucket,
   SOURCE_REGION_TAG,
   SOURCE_SNAPSHOT_TAG,
@@ -70,6 +72,10 @@ describe('durations', () => {
     expect(parseDuration('d14')).toBeUndefined()
     expect(parseDuration('-1d')).toBeUndefined()
   })
+  it('refuses a duration that leaves the calendar instead of keeping nothing', () => {
+    expect(() => subtractDuration(NOW, '1000000y')).toThrow(/outside the calendar/)
+  })
+
   it('subtracts on the UTC calendar', () => {
     expect(new Date(subtractDuration(NOW, '36h')).toISOString()).toBe('2026-11-25T00:00:00.000Z')
     expect(new Date(subtractDuration(NOW, '1m')).toISOString()).toBe('2026-10-26T12:00:00.000Z')
@@ -318,6 +324,33 @@ describe('DR copies', () => {
     expect(drEntries[0]!.group).toBe('copy of eu-west-1/vol-11111111')
     // The copy's own StartTime is ignored: its source's time decides its age.
     expect(drEntries[1]!.snapshotId).toBe(oldCopies[1]!.id)
+  })
+
+  it('deletes a copy of ours in state error and copies its source again; counts our pending copies', () => {
+    const source = [snap({ ageHours: 1 })]
+    const failed: Snapshot = {
+      ...snap({ region: dr, volumeId: 'vol-ffffffff', state: 'error', ageHours: 0 }),
+      tags: copyTags(source[0]!),
+    }
+    const pending: Snapshot = {
+      ...snap({ region: dr, volumeId: 'vol-ffffffff', state: 'pending', ageHours: 0 }),
+      tags: copyTags(snap({ volumeId: 'vol-22222222' })),
+    }
+    const drFacts = { ...facts([failed, pending]), region: dr }
+    const plan = buildPlan([facts(source), drFacts], ACCOUNT, drSettings, NOW)
+    expect(plan.copies.map((c) => c.sourceSnapshotId)).toEqual([source[0]!.id])
+    const entry = plan.snapshots.find((p) => p.snapshotId === failed.id)!
+    expect(entry).toMatchObject({ decision: 'delete', reasons: [FAILED_COPY_REASON] })
+    expect(plan.failedCopies).toEqual([
+      { region: dr, snapshotId: failed.id, sourceSnapshotId: source[0]!.id },
+    ])
+    // A pending copy is a copy: kept, not copied again, and it holds a copy slot.
+    expect(plan.snapshots.find((p) => p.snapshotId === pending.id)!.decision).toBe('keep')
+    expect(pendingCopyCount([facts(source), drFacts], drSettings)).toBe(1)
+    // A failed copy that is protected stays.
+    const tagged = { ...failed, tags: { ...failed.tags, DoNotDelete: '' } }
+    const kept = buildPlan([facts(source), { ...facts([tagged]), region: dr }], ACCOUNT, drSettings, NOW)
+    expect(kept.snapshots.find((p) => p.snapshotId === failed.id)!.decision).toBe('keep')
   })
 
   it('leaves DR copies alone in a region that is not the DR region', () => {
