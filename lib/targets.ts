@@ -38,7 +38,11 @@ export function readAccountSettings(inputs: Inputs): AccountSettings {
   const accounts = inputs.list('accounts')
   for (const account of accounts) {
     if (!ACCOUNT_ID.test(account)) {
-      throw new InputError('accounts', account, 'AWS account ids of 12 digits, separated by commas or newlines')
+      throw new InputError(
+        'accounts',
+        account,
+        'AWS account ids of 12 digits, separated by commas or newlines',
+      )
     }
   }
   const roleName = readRoleName(inputs)
@@ -172,7 +176,11 @@ export function parseCanaryTargets(
     const slash = entry.indexOf('/')
     const region = slash === -1 ? entry : entry.slice(slash + 1)
     if (!regions.includes(region)) {
-      throw new InputError(name, entry, "regions (or account/region pairs) whose region is listed in 'regions'")
+      throw new InputError(
+        name,
+        entry,
+        "regions (or account/region pairs) whose region is listed in 'regions'",
+      )
     }
     if (slash === -1) {
       if (accounts.length === 0) add({ region }, entry)
@@ -181,7 +189,11 @@ export function parseCanaryTargets(
     }
     const account = entry.slice(0, slash)
     if (accounts.length === 0) {
-      throw new InputError(name, entry, "region names; an account/region pair needs the account in 'accounts'")
+      throw new InputError(
+        name,
+        entry,
+        "region names; an account/region pair needs the account in 'accounts'",
+      )
     }
     if (!accounts.includes(account)) {
       throw new InputError(name, entry, "account/region pairs whose account is listed in 'accounts'")

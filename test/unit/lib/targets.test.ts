@@ -169,7 +169,12 @@ describe('parseCanaryTargets', () => {
   it.each([
     ['a region not in regions', 'ap-south-1', accounts, "listed in 'regions'"],
     ['an account not in accounts', '333333333333/us-east-1', accounts, "listed in 'accounts'"],
-    ['an account/region pair without accounts', '111111111111/us-east-1', [], "needs the account in 'accounts'"],
+    [
+      'an account/region pair without accounts',
+      '111111111111/us-east-1',
+      [],
+      "needs the account in 'accounts'",
+    ],
     ['a target twice', 'us-east-1, 111111111111/us-east-1', accounts, 'named twice'],
   ])('refuses %s', (_what, raw, accs, accepted) => {
     const error = inputError(() => parseCanaryTargets('canary-regions', raw, accs, regions))
