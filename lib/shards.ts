@@ -96,13 +96,27 @@ export function splitTargets(
   }))
 }
 
+/**
+ * The `canary-regions` entries that name targets of a slice: a region listed in
+ * the slice, or an `account/region` pair of its accounts and regions. A canary
+ * goes first within its own slice; slices do not wait for each other's canaries.
+ */
+export function sliceCanaries(slice: Slice, canaries: readonly string[]): string[] {
+  return canaries.filter((entry) => {
+    const slash = entry.indexOf('/')
+    if (slash === -1) return slice.regions.includes(entry)
+    return slice.accounts.includes(entry.slice(0, slash)) && slice.regions.includes(entry.slice(slash + 1))
+  })
+}
+
 /** The matrix the plan job hands to the slice jobs: `include` entries with the inputs as strings. */
-export function sliceMatrix(slices: readonly Slice[]) {
+export function sliceMatrix(slices: readonly Slice[], canaries: readonly string[] = []) {
   return {
     include: slices.map((s) => ({
       shard: s.shard,
       accounts: s.accounts.join(','),
       regions: s.regions.join(','),
+      'canary-regions': sliceCanaries(s, canaries).join(','),
       targets: s.targets,
     })),
   }

@@ -6,10 +6,12 @@
  * lib/shards.ts and lib/summary.ts, which import nothing. Inputs come from the
  * environment (never from `${{ }}` inside a script):
  *
- *   node scripts/shards.mjs split   ACCOUNTS, REGIONS, SHARD_SIZE
+ *   node scripts/shards.mjs split   ACCOUNTS, REGIONS, SHARD_SIZE (empty: one shard),
+ *       CANARY_REGIONS
  *       -> GITHUB_OUTPUT: matrix (JSON {include: [...]}), count
  *   node scripts/shards.mjs merge   SHARD_MATRIX (the split's matrix), RESULTS_DIR
- *       (one <dir>/results-<shard>/results.json per slice job), FAILURE_TOLERANCE
+ *       (one <dir>/<ARTIFACT_PREFIX><shard>/results.json per slice job, the layout
+ *       actions/download-artifact gives), FAILURE_TOLERANCE
  *       -> GITHUB_OUTPUT: results (and outputs, stack-ids for deploy results);
  *          GITHUB_STEP_SUMMARY: one summary grouped by account; exit 1 when more
  *          targets failed than FAILURE_TOLERANCE
@@ -41,12 +43,13 @@ function setOutput(name, value) {
 }
 
 function split() {
+  const size = (env.SHARD_SIZE ?? '').trim()
   const slices = splitTargets(
     splitList(env.ACCOUNTS ?? ''),
     splitList(env.REGIONS ?? ''),
-    Number((env.SHARD_SIZE ?? '').trim() || 'NaN'),
+    size === '' ? Number.MAX_SAFE_INTEGER : Number(size),
   )
-  setOutput('matrix', sliceMatrix(slices))
+  setOutput('matrix', sliceMatrix(slices, splitList(env.CANARY_REGIONS ?? '')))
   setOutput('count', String(slices.length))
   for (const s of slices) {
     const where = s.accounts.length ? `${s.accounts.length} account(s)` : "the job's own account"
@@ -63,9 +66,10 @@ function merge() {
     targets: Number(m.targets),
   }))
   const dir = env.RESULTS_DIR ?? 'shard-results'
+  const prefix = env.ARTIFACT_PREFIX ?? 'results-'
   const outputs = new Map()
   for (const s of slices) {
-    const file = join(dir, `results-${s.shard}`, 'results.json')
+    const file = join(dir, `${prefix}${s.shard}`, 'results.json')
     if (!existsSync(file)) continue
     const text = readFileSync(file, 'utf8').trim()
     if (text !== '') outputs.set(s.shard, JSON.parse(text))

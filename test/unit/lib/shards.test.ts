@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, Inputs, mapInputReader } from '../../../lib/inputs.js'
-import { keyedBy, mergeShards, sliceMatrix, splitTargets, type Slice } from '../../../lib/shards.js'
+import {
+  keyedBy,
+  mergeShards,
+  sliceCanaries,
+  sliceMatrix,
+  splitTargets,
+  type Slice,
+} from '../../../lib/shards.js'
 import { readAccountSettings, spansAccounts, targetKey, targetsOf } from '../../../lib/targets.js'
 
 const account = (n: number) => String(n).padStart(12, '0')
@@ -70,6 +77,19 @@ describe('splitTargets', () => {
         readAccountSettings(new Inputs(mapInputReader({ accounts: bad, 'role-name': 'r' }))),
       ).toThrow(InputError)
     }
+  })
+})
+
+describe('sliceCanaries', () => {
+  it('gives each slice the canary entries that name its targets', () => {
+    const [first, second] = splitTargets(accounts(2), ['us-east-1', 'eu-west-1'], 2)
+    const canaries = ['eu-west-1', `${account(2)}/us-east-1`]
+    expect(sliceCanaries(first!, canaries)).toEqual(['eu-west-1'])
+    expect(sliceCanaries(second!, canaries)).toEqual(['eu-west-1', `${account(2)}/us-east-1`])
+    expect(sliceMatrix([first!, second!], canaries).include.map((m) => m['canary-regions'])).toEqual([
+      'eu-west-1',
+      `eu-west-1,${account(2)}/us-east-1`,
+    ])
   })
 })
 
@@ -170,20 +190,23 @@ describe('scripts/shards.mjs', () => {
       ACCOUNTS: accounts(3).join('\n'),
       REGIONS: 'us-east-1, eu-west-1',
       SHARD_SIZE: '2',
+      CANARY_REGIONS: 'eu-west-1',
       GITHUB_OUTPUT: outputFile,
     })
     expect(planned.status).toBe(0)
     const plan = readOutput(outputFile)
     expect(plan.count).toBe('3')
     const matrix = JSON.parse(plan.matrix!) as { include: Array<{ shard: number; accounts: string }> }
-    expect(matrix).toEqual(sliceMatrix(splitTargets(accounts(3), ['us-east-1', 'eu-west-1'], 2)))
+    expect(matrix).toEqual(
+      sliceMatrix(splitTargets(accounts(3), ['us-east-1', 'eu-west-1'], 2), ['eu-west-1']),
+    )
 
     // Slices 1 and 3 uploaded their results; slice 2's job failed before reporting.
     for (const shard of [1, 3]) {
       const accountOf = matrix.include[shard - 1]!.accounts
-      mkdirSync(join(dir, 'artifacts', `results-${shard}`), { recursive: true })
+      mkdirSync(join(dir, 'artifacts', `deploy-results-api-${shard}`), { recursive: true })
       writeFileSync(
-        join(dir, 'artifacts', `results-${shard}`, 'results.json'),
+        join(dir, 'artifacts', `deploy-results-api-${shard}`, 'results.json'),
         JSON.stringify([
           { region: 'us-east-1', status: 'created', stackId: `arn-${accountOf}-1`, outputs: { Url: 'u' } },
           { region: 'eu-west-1', status: 'unchanged', stackId: `arn-${accountOf}-2`, outputs: {} },
@@ -196,6 +219,7 @@ describe('scripts/shards.mjs', () => {
     const merged = run('merge', {
       SHARD_MATRIX: plan.matrix!,
       RESULTS_DIR: join(dir, 'artifacts'),
+      ARTIFACT_PREFIX: 'deploy-results-api-',
       FAILURE_TOLERANCE: '1',
       GITHUB_OUTPUT: mergedOutput,
       GITHUB_STEP_SUMMARY: summary,
@@ -223,6 +247,19 @@ describe('scripts/shards.mjs', () => {
     expect(markdown).toContain('Shards without results: 2.')
     expect(markdown).toContain(`### ${account(2)}`)
     expect(markdown).toContain('| us-east-1 | failed | shard 2 left no results')
+  })
+
+  it('makes one shard when shard-size is empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shards-'))
+    const outputFile = join(dir, 'output')
+    writeFileSync(outputFile, '')
+    const planned = run('split', {
+      ACCOUNTS: accounts(30).join(','),
+      REGIONS: 'us-east-1',
+      GITHUB_OUTPUT: outputFile,
+    })
+    expect(planned.status).toBe(0)
+    expect(readOutput(outputFile).count).toBe('1')
   })
 
   it('fails the plan job on a bad account, naming the input', () => {
