@@ -12,7 +12,9 @@
  *   node scripts/shards.mjs merge   SHARD_MATRIX (the split's matrix), RESULTS_DIR
  *       (one <dir>/<ARTIFACT_PREFIX><shard>/results.json per slice job, the layout
  *       actions/download-artifact gives), FAILURE_TOLERANCE
- *       -> GITHUB_OUTPUT: results (and outputs, stack-ids for deploy results);
+ *       -> GITHUB_OUTPUT: results, and the maps the actions output today when the
+ *          results carry their parts (outputs and stack-ids of deploy-multi-region;
+ *          deleted, copied and kept of prune-snapshots);
  *          GITHUB_STEP_SUMMARY: one summary grouped by account; exit 1 when more
  *          targets failed than FAILURE_TOLERANCE
  */
@@ -76,6 +78,7 @@ function merge() {
   }
   const merged = mergeShards(slices, outputs)
   setOutput('results', merged.results)
+  // The maps the actions output today, rebuilt over every shard's targets.
   if (merged.results.some((r) => r.stackId)) {
     setOutput(
       'outputs',
@@ -84,6 +87,20 @@ function merge() {
     setOutput(
       'stack-ids',
       keyedBy(merged.results, (r) => r.stackId ?? undefined),
+    )
+  }
+  if (merged.results.some((r) => Array.isArray(r.deleted))) {
+    setOutput(
+      'deleted',
+      keyedBy(merged.results, (r) => (Array.isArray(r.deleted) ? r.deleted : undefined)),
+    )
+    setOutput(
+      'copied',
+      merged.results.flatMap((r) => (Array.isArray(r.copied) ? r.copied : [])),
+    )
+    setOutput(
+      'kept',
+      String(merged.results.reduce((n, r) => n + (typeof r.kept === 'number' ? r.kept : 0), 0)),
     )
   }
   const parts = summaryParts(merged)

@@ -249,6 +249,41 @@ describe('scripts/shards.mjs', () => {
     expect(markdown).toContain('| us-east-1 | failed | shard 2 left no results')
   })
 
+  it('rebuilds prune-snapshots’ deleted, copied and kept over every shard', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shards-'))
+    const slices = splitTargets(accounts(2), ['eu-west-1'], 1)
+    for (const s of slices) {
+      mkdirSync(join(dir, `results-${s.shard}`), { recursive: true })
+      writeFileSync(
+        join(dir, `results-${s.shard}`, 'results.json'),
+        JSON.stringify([
+          {
+            region: 'eu-west-1',
+            status: 'pruned',
+            deleted: [`snap-${s.shard}`],
+            copied: [{ region: 'eu-west-2', snapshotId: `snap-dr-${s.shard}` }],
+            kept: 3,
+          },
+        ]),
+      )
+    }
+    const outputFile = join(dir, 'output')
+    writeFileSync(outputFile, '')
+    const merged = run('merge', {
+      SHARD_MATRIX: JSON.stringify(sliceMatrix(slices)),
+      RESULTS_DIR: dir,
+      GITHUB_OUTPUT: outputFile,
+    })
+    expect(merged.status).toBe(0)
+    const out = readOutput(outputFile)
+    expect(JSON.parse(out.deleted!)).toEqual({
+      [`${account(1)}/eu-west-1`]: ['snap-1'],
+      [`${account(2)}/eu-west-1`]: ['snap-2'],
+    })
+    expect(JSON.parse(out.copied!)).toHaveLength(2)
+    expect(out.kept).toBe('6')
+  })
+
   it('makes one shard when shard-size is empty', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shards-'))
     const outputFile = join(dir, 'output')
