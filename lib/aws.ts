@@ -17,6 +17,25 @@ export interface AwsClientConfig {
   maxAttempts?: number
   retryMode?: string
   customUserAgent: string
+  /** Unset: the SDK's default credential chain (the job's own credentials). */
+  credentials?: CredentialProvider
+}
+
+/** The SDK's AwsCredentialIdentity: with an expiration, the SDK asks again shortly before it. */
+export interface CredentialIdentity {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+  expiration?: Date
+}
+
+/** The SDK's AwsCredentialIdentityProvider. */
+export type CredentialProvider = () => Promise<CredentialIdentity>
+
+/** The credentials that act in one account (a role assumed there; lib/assume-role.ts). */
+export interface AccountCredentials {
+  account: string
+  credentials: CredentialProvider
 }
 
 export function awsClientConfig(region: string, env: NodeJS.ProcessEnv = process.env): AwsClientConfig {
@@ -30,9 +49,10 @@ export function awsClientConfig(region: string, env: NodeJS.ProcessEnv = process
 type ClientConstructor<C> = new (config: AwsClientConfig) => C
 
 /**
- * Returns one client per service and region for the lifetime of a run, so
- * connections and the adaptive rate limiter's state are shared by every call
- * made to that region.
+ * Returns one client per service and region (and account, when the caller gives
+ * an account's credentials) for the lifetime of a run, so connections and the
+ * adaptive rate limiter's state are shared by every call made to that region of
+ * that account. Without `access` the client uses the job's own credentials.
  */
 export function clientFactory<C>(
   ctor: ClientConstructor<C>,
@@ -40,12 +60,15 @@ export function clientFactory<C>(
   overrides: Partial<AwsClientConfig> = {},
 ) {
   const clients = new Map<string, C>()
-  return (region: string): C => {
-    let client = clients.get(region)
+  return (region: string, access?: AccountCredentials): C => {
+    const key = access ? `${access.account}/${region}` : region
+    let client = clients.get(key)
     if (client === undefined) {
-      client = new ctor({ ...awsClientConfig(region, env), ...overrides })
+      const config = { ...awsClientConfig(region, env), ...overrides }
+      if (access) config.credentials = access.credentials
+      client = new ctor(config)
       if (hasMiddleware(client)) nameFailedCalls(client)
-      clients.set(region, client)
+      clients.set(key, client)
     }
     return client
   }

@@ -29,6 +29,21 @@ describe('clientFactory', () => {
     expect(get('us-east-1')).not.toBe(get('us-west-2'))
     expect(get('us-west-2').config.region).toBe('us-west-2')
   })
+  it('makes one client per account and region with that account’s credentials', () => {
+    class FakeClient {
+      constructor(readonly config: { region: string; credentials?: unknown }) {}
+    }
+    const get = clientFactory(FakeClient, {})
+    const provider = (key: string) => () => Promise.resolve({ accessKeyId: key, secretAccessKey: 's' })
+    const a = { account: '111111111111', credentials: provider('A') }
+    const b = { account: '222222222222', credentials: provider('B') }
+    expect(get('us-east-1', a)).toBe(get('us-east-1', a))
+    expect(get('us-east-1', a)).not.toBe(get('us-east-1', b))
+    expect(get('us-east-1', a)).not.toBe(get('us-east-1'))
+    expect(get('us-east-1', b).config.credentials).toBe(b.credentials)
+    // Without an account the SDK's own chain applies, as before.
+    expect(get('us-east-1').config.credentials).toBeUndefined()
+  })
 })
 
 describe('errors', () => {

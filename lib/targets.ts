@@ -1,0 +1,204 @@
+/**
+ * Targets are (account, region) pairs. The inputs that name the accounts and the
+ * role assumed in each are shared by the actions that work across accounts, with
+ * the same names and meaning in each: `accounts`, `role-name`, `role-external-id`,
+ * `role-session-duration` and `max-parallel-per-account`.
+ */
+import { Inputs, InputError, splitList } from './inputs.js'
+import { partitionOf } from './regions.js'
+
+export interface Target {
+  /** undefined: the account of the job's own credentials (no role is assumed). */
+  account?: string
+  region: string
+}
+
+export interface AccountSettings {
+  /** Empty: the job's own account, as before accounts existed. */
+  accounts: string[]
+  /** Set exactly when `accounts` is. */
+  roleName?: string
+  roleExternalId?: string
+  /** DurationSeconds of AssumeRole; undefined leaves AWS's default (3600). */
+  roleSessionDurationSeconds?: number
+  /** How many targets of one account run at once; undefined: no cap beyond max-parallel. */
+  maxParallelPerAccount?: number
+}
+
+const ACCOUNT_ID = /^\d{12}$/
+/** IAM: role names are 1-64 of upper and lower case letters, digits and _+=,.@- */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
+/** IAM: an external ID has 2-1224 letters, digits and +=,.@:/- , no spaces. */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/
+/** AssumeRole DurationSeconds: from 900 s up to the role's maximum session duration, at most 43200 s. */
+export const MIN_SESSION_SECONDS = 900
+export const MAX_SESSION_SECONDS = 43_200
+
+export function readAccountSettings(inputs: Inputs): AccountSettings {
+  const accounts = inputs.list('accounts')
+  for (const account of accounts) {
+    if (!ACCOUNT_ID.test(account)) {
+      throw new InputError(
+        'accounts',
+        account,
+        'AWS account ids of 12 digits, separated by commas or newlines',
+      )
+    }
+  }
+  const roleName = readRoleName(inputs)
+  if (accounts.length > 0 && roleName === undefined) {
+    throw new InputError(
+      'role-name',
+      '',
+      `the name of the role to assume in each of the ${accounts.length} account(s) listed in 'accounts'`,
+    )
+  }
+  if (accounts.length === 0 && roleName !== undefined) {
+    throw new InputError(
+      'role-name',
+      roleName,
+      "no value unless 'accounts' lists the accounts to assume it in (the job's own credentials are used as they are)",
+    )
+  }
+  const roleExternalId = inputs.optional('role-external-id')
+  if (roleExternalId !== undefined) {
+    if (roleName === undefined) {
+      throw new InputError('role-external-id', roleExternalId, "no value unless 'role-name' is set", {
+        secret: true,
+      })
+    }
+    if (!EXTERNAL_ID.test(roleExternalId)) {
+      throw new InputError(
+        'role-external-id',
+        roleExternalId,
+        '2 to 1224 letters, digits and any of +=,.@:/-_ (no spaces)',
+        { secret: true },
+      )
+    }
+  }
+  const roleSessionDurationSeconds = inputs.optionalInteger('role-session-duration', {
+    min: MIN_SESSION_SECONDS,
+    max: MAX_SESSION_SECONDS,
+  })
+  if (roleSessionDurationSeconds !== undefined && roleName === undefined) {
+    throw new InputError(
+      'role-session-duration',
+      String(roleSessionDurationSeconds),
+      "no value unless 'role-name' is set",
+    )
+  }
+  const maxParallelPerAccount = inputs.optionalInteger('max-parallel-per-account', { min: 1, max: 1000 })
+  return { accounts, roleName, roleExternalId, roleSessionDurationSeconds, maxParallelPerAccount }
+}
+
+function readRoleName(inputs: Inputs): string | undefined {
+  const value = inputs.optional('role-name')
+  if (value === undefined) return undefined
+  if (value.startsWith('arn:')) {
+    throw new InputError(
+      'role-name',
+      value,
+      "a role name such as multi-region-actions-target, not an ARN (the ARN is built for each account in 'accounts')",
+    )
+  }
+  if (value.includes('/')) {
+    throw new InputError(
+      'role-name',
+      value,
+      'a role name without a path, such as multi-region-actions-target (the role must have the path /)',
+    )
+  }
+  if (!ROLE_NAME.test(value)) {
+    throw new InputError('role-name', value, 'a role name: 1 to 64 letters, digits and any of _+=,.@-')
+  }
+  return value
+}
+
+/** The partition of a list of regions (validated to be one partition by `Inputs.regions`). */
+export function partitionOfRegions(regions: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  const partition = regions.length > 0 ? partitionOf(regions[0]!, env) : undefined
+  if (partition === undefined) throw new Error(`No AWS partition is known for region '${regions[0]}'.`)
+  return partition
+}
+
+/** `arn:<partition>:iam::<account>:role/<role-name>`: IAM is global within a partition. */
+export function roleArn(partition: string, account: string, roleName: string): string {
+  return `arn:${partition}:iam::${account}:role/${roleName}`
+}
+
+/** Every (account, region) pair, account by account in the order given. */
+export function targetsOf(accounts: readonly string[], regions: readonly string[]): Target[] {
+  if (accounts.length === 0) return regions.map((region) => ({ region }))
+  return accounts.flatMap((account) => regions.map((region) => ({ account, region })))
+}
+
+/**
+ * True when the targets span more than one account. A run in one account keys
+ * its outputs by region, as before accounts existed, so workflows that read
+ * `outputs['us-east-1']` keep working.
+ */
+export function spansAccounts(targets: readonly Target[]): boolean {
+  return new Set(targets.map((t) => t.account ?? '')).size > 1
+}
+
+/** The key of a target in the actions' JSON outputs: `"<account>/<region>"`, or the region in a one-account run. */
+export function targetKey(target: Target, multiAccount: boolean): string {
+  return multiAccount && target.account !== undefined ? `${target.account}/${target.region}` : target.region
+}
+
+/** `"<account>/<region>"`, or the region alone for the job's own account: for logs and messages. */
+export function targetLabel(target: Target): string {
+  return target.account === undefined ? target.region : `${target.account}/${target.region}`
+}
+
+export function sameTarget(a: Target, b: Target): boolean {
+  return a.account === b.account && a.region === b.region
+}
+
+/**
+ * `canary-regions`: each entry is a region (that region in every account) or
+ * `account/region` (that one target). Every entry names targets of the run.
+ */
+export function parseCanaryTargets(
+  name: string,
+  raw: string,
+  accounts: readonly string[],
+  regions: readonly string[],
+): Target[] {
+  const canaries: Target[] = []
+  const add = (target: Target, entry: string) => {
+    if (canaries.some((c) => sameTarget(c, target))) {
+      throw new InputError(name, entry, `each canary target once; ${targetLabel(target)} is named twice`)
+    }
+    canaries.push(target)
+  }
+  for (const entry of splitList(raw)) {
+    const slash = entry.indexOf('/')
+    const region = slash === -1 ? entry : entry.slice(slash + 1)
+    if (!regions.includes(region)) {
+      throw new InputError(
+        name,
+        entry,
+        "regions (or account/region pairs) whose region is listed in 'regions'",
+      )
+    }
+    if (slash === -1) {
+      if (accounts.length === 0) add({ region }, entry)
+      for (const account of accounts) add({ account, region }, entry)
+      continue
+    }
+    const account = entry.slice(0, slash)
+    if (accounts.length === 0) {
+      throw new InputError(
+        name,
+        entry,
+        "region names; an account/region pair needs the account in 'accounts'",
+      )
+    }
+    if (!accounts.includes(account)) {
+      throw new InputError(name, entry, "account/region pairs whose account is listed in 'accounts'")
+    }
+    add({ account, region }, entry)
+  }
+  return canaries
+}
