@@ -306,6 +306,23 @@ describe('verify-failover against moto with the Route 53 layer', () => {
       expect(r53.stats.total).toBe(0)
     })
 
+    it('names min-healthy when it asks for more regions than the records route to', async () => {
+      const t = await createTopology(client(), specs())
+      r53.resetStats()
+      const result = await runAction({
+        'hosted-zone-id': t.zoneId,
+        'record-name': t.recordName,
+        'min-healthy': 5,
+        'drill-region': 'us-east-1',
+      })
+      expect(result.failed).toBe(true)
+      expect(result.errors.join('\n')).toMatch(
+        /Input 'min-healthy': "5" is not valid\. Expected `all` or at most the 3 region\(s\) the records route to/,
+      )
+      expect(result.outputs.report).toBeUndefined()
+      expect([...r53.stats.byOperation.keys()].filter((op) => op.startsWith('POST'))).toEqual([])
+    })
+
     it('rejects a drill region the records do not route to before changing anything', async () => {
       const t = await createTopology(client(), specs())
       r53.resetStats()

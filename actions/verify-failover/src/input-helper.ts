@@ -116,6 +116,21 @@ export function checkDrillRegion(drillRegion: string | undefined, regions: reado
   }
 }
 
+/**
+ * A number in `min-healthy` must not exceed the regions the records route to:
+ * no answer could meet it, so it cannot mean what it says. Known only once the
+ * records are read; checked before anything is changed.
+ */
+export function checkMinHealthy(minHealthy: number | 'all', regions: readonly string[]): void {
+  if (minHealthy !== 'all' && minHealthy > regions.length) {
+    throw new InputError(
+      'min-healthy',
+      String(minHealthy),
+      `\`all\` or at most the ${regions.length} region(s) the records route to (${regions.join(', ') || 'none'})`,
+    )
+  }
+}
+
 /** The record type must be one the name has. */
 export function checkRecordType(recordName: string, recordType: string, types: readonly string[]): void {
   if (types.length === 0) throw new Error(`No records named ${recordName} in this hosted zone`)

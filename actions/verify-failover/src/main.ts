@@ -6,7 +6,13 @@ import { Inputs } from '../../../lib/inputs.js'
 import { RegionLog } from '../../../lib/log.js'
 import { runDrill, type DrillInput, type DrillResult } from './drill.js'
 import { RESTORED_KEY, STATE_KEY } from './health-check-update.js'
-import { checkDrillRegion, checkRecordType, getSettings, type Settings } from './input-helper.js'
+import {
+  checkDrillRegion,
+  checkMinHealthy,
+  checkRecordType,
+  getSettings,
+  type Settings,
+} from './input-helper.js'
 import {
   configurationChecks,
   distinctRegions,
@@ -46,6 +52,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const { records, healthChecks, statuses, recordType } = state
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
+  checkMinHealthy(settings.minHealthy, regions)
   const logs = new Map(regions.map((r) => [r, new RegionLog(r)]))
   const logOf = (region: string) => logs.get(region)!
 

@@ -1,6 +1,7 @@
 import { Inputs, InputError, mapInputReader } from '../../../lib/inputs.js'
 import {
   checkDrillRegion,
+  checkMinHealthy,
   checkRecordType,
   getSettings,
   normaliseRecordName,
@@ -120,6 +121,14 @@ describe('checks against what was read', () => {
     expect(() => checkDrillRegion('us-east-1', ['us-east-1', 'eu-west-1'])).not.toThrow()
     expect(() => checkDrillRegion('eu-central-1', ['us-east-1', 'eu-west-1'])).toThrow(
       /^Input 'drill-region': "eu-central-1" is not valid\. Expected one of the regions the records route to \(us-east-1, eu-west-1\)/,
+    )
+  })
+  it('names min-healthy when it asks for more regions than the records route to', () => {
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2']
+    expect(() => checkMinHealthy('all', regions)).not.toThrow()
+    expect(() => checkMinHealthy(3, regions)).not.toThrow()
+    expect(() => checkMinHealthy(4, regions)).toThrow(
+      /^Input 'min-healthy': "4" is not valid\. Expected `all` or at most the 3 region\(s\) the records route to \(us-east-1, eu-west-1, ap-southeast-2\)/,
     )
   })
   it('needs records, and the record type among theirs', () => {
