@@ -52,8 +52,13 @@ describe('verify-failover against moto with the Route 53 layer', () => {
       ...overrides[region],
     }))
 
+  // The health endpoints listen on 127.0.0.1, so the probes need allow-private-targets.
   const runAction = (inputs: Record<string, string | number | boolean>) =>
-    runActionInProcess(run, inputs, { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' })
+    runActionInProcess(
+      run,
+      { 'allow-private-targets': true, ...inputs },
+      { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' },
+    )
 
   const failedRows = (report: Report) =>
     report.checks.filter((c) => !c.passed).map((c) => `${c.name} [${c.subject}]`)
@@ -81,6 +86,25 @@ describe('verify-failover against moto with the Route 53 layer', () => {
     expect(result.outputs['failover-seconds']).toBeUndefined()
     expect(result.summary).toContain('| Area | Check | Subject | Result | Detail |')
     expect(result.stdout).toMatch(/\[eu-west-1\] Probe passed: http:\/\/127\.0\.0\.1:\d+\/health/)
+  })
+
+  it("does not probe targets on the runner's own network unless allow-private-targets is true", async () => {
+    const t = await createTopology(client(), specs())
+    const result = await runAction({
+      'hosted-zone-id': t.zoneId,
+      'record-name': t.recordName,
+      'allow-private-targets': false,
+    })
+    const report = JSON.parse(result.outputs.report!) as Report
+    expect(failedRows(report)).toEqual([])
+    const probes = report.checks.filter((c) => c.category === 'probe')
+    expect(probes).toHaveLength(3)
+    for (const p of probes) expect(p.detail).toMatch(/not probed: 127\.0\.0\.1 is a loopback address/)
+    expect(report.notProbed?.map((n) => n.region)).toEqual(REGIONS)
+    expect(result.summary).toMatch(
+      /Not probed from the runner \(`allow-private-targets` is false\): us-east-1 http:\/\/127\.0\.0\.1:\d+\/health \(127\.0\.0\.1 is a loopback address\)/,
+    )
+    expect(result.stdout).toMatch(/\[eu-west-1\] Probe skipped: /)
   })
 
   it('fails when one region answers "fail", in Route 53 and from the runner', async () => {
@@ -219,7 +243,12 @@ describe('verify-failover against moto with the Route 53 layer', () => {
     try {
       const result = await runActionInProcess(
         run,
-        { 'hosted-zone-id': t.zoneId, 'record-name': t.recordName, 'drill-region': 'us-east-1' },
+        {
+          'hosted-zone-id': t.zoneId,
+          'record-name': t.recordName,
+          'drill-region': 'us-east-1',
+          'allow-private-targets': true,
+        },
         { ...localAwsEnv(lossy.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' },
       )
       const report = JSON.parse(result.outputs.report!) as Report

@@ -26,6 +26,8 @@ export interface Settings {
   recordName: string
   recordType?: RecordType
   probe: boolean
+  /** Probe targets on the runner's own network (loopback, link-local, unspecified) too. */
+  allowPrivateTargets: boolean
   /** How many regions must be healthy; `all` means every routed region. */
   minHealthy: number | 'all'
   maxTtl: number
@@ -74,6 +76,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
   const recordName = normaliseRecordName('record-name', inputs.string('record-name', { required: true }))
   const recordType = inputs.raw('record-type') === '' ? undefined : inputs.choice('record-type', RECORD_TYPES)
   const probe = inputs.boolean('probe', true)
+  const allowPrivateTargets = inputs.boolean('allow-private-targets', false)
   const rawMin = inputs.raw('min-healthy')
   let minHealthy: number | 'all' = 'all'
   if (rawMin !== '' && rawMin.toLowerCase() !== 'all') {
@@ -92,6 +95,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
     recordName,
     recordType,
     probe,
+    allowPrivateTargets,
     minHealthy,
     maxTtl,
     maxDetectionSeconds,

@@ -28,7 +28,7 @@ import {
   simulationChecks,
   type Check,
 } from './plan.js'
-import { probeChecks, probeLine, probeRecords } from './probes.js'
+import { notProbed, probeChecks, probeLine, probeRecords, type ProbeOutcome } from './probes.js'
 import { readCurrentState, readHealthStatus, route53ClientRegion, testDnsAnswer } from './route53.js'
 import { buildReport, renderSummary } from './summary.js'
 
@@ -64,12 +64,17 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     logOf(c.subject).info(`Route 53: ${c.detail}`)
 
   const probeFailed = new Set<string>()
+  const probed: ProbeOutcome[] = []
   const probeAndLog = async (selected: typeof records) => {
-    const outcomes = await probeRecords(selected, healthChecks, signal)
+    const outcomes = await probeRecords(selected, healthChecks, signal, {
+      allowPrivateTargets: settings.allowPrivateTargets,
+    })
     for (const o of outcomes) {
-      logOf(o.record.region).info(`Probe ${o.result.ok ? 'passed' : 'failed'}: ${probeLine(o)}`)
-      if (!o.result.ok) probeFailed.add(o.record.region)
+      const verdict = o.result.skipped ? 'skipped' : o.result.ok ? 'passed' : 'failed'
+      logOf(o.record.region).info(`Probe ${verdict}: ${probeLine(o)}`)
+      if (!o.result.ok && !o.result.skipped) probeFailed.add(o.record.region)
     }
+    probed.push(...outcomes)
     return probeChecks(outcomes)
   }
   if (settings.probe) checks.push(...(await probeAndLog(records)))
@@ -135,6 +140,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
       checkers: checkers.map(({ region: r, successes, total }) => ({ region: r, successes, total })),
       checks,
       simulation,
+      notProbed: notProbed(probed),
     },
     drill,
   )

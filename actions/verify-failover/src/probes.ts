@@ -14,6 +14,7 @@ export async function probeRecords(
   records: readonly RoutedRecord[],
   healthChecks: HealthChecks,
   signal?: AbortSignal,
+  options: { allowPrivateTargets?: boolean } = {},
 ): Promise<ProbeOutcome[]> {
   const targets = records.flatMap((record) => {
     const config = record.healthCheckId
@@ -22,22 +23,39 @@ export async function probeRecords(
     const target = config ? probeTarget(config) : undefined
     return target ? [{ record, target }] : []
   })
-  const results = await fanOut(targets, ({ target }) => probe(target, { signal }), {
-    shouldStart: () => !signal?.aborted,
-  })
+  const results = await fanOut(
+    targets,
+    ({ target }) => probe(target, { signal, allowPrivateTargets: options.allowPrivateTargets }),
+    {
+      shouldStart: () => !signal?.aborted,
+    },
+  )
   return results.flatMap((r) => (r.state === 'fulfilled' ? [{ ...r.item, result: r.value }] : []))
 }
 
 export function probeLine(outcome: ProbeOutcome): string {
+  if (outcome.result.skipped) return `${describeTarget(outcome.target)}: ${outcome.result.detail}`
   return `${describeTarget(outcome.target)}: ${outcome.result.detail} in ${outcome.result.ms} ms`
 }
 
+/** A skipped probe is no verdict on the endpoint: its row passes and says why it was skipped. */
 export function probeChecks(outcomes: readonly ProbeOutcome[]): Check[] {
   return outcomes.map((o) => ({
     category: 'probe',
     name: 'Runner probe',
     subject: o.record.region,
-    passed: o.result.ok,
+    passed: o.result.ok || o.result.skipped !== undefined,
     detail: probeLine(o),
   }))
+}
+
+/** The targets that were not probed, and why, for the report and the summary. */
+export function notProbed(
+  outcomes: readonly ProbeOutcome[],
+): Array<{ region: string; target: string; reason: string }> {
+  return outcomes.flatMap((o) =>
+    o.result.skipped
+      ? [{ region: o.record.region, target: describeTarget(o.target), reason: o.result.skipped }]
+      : [],
+  )
 }

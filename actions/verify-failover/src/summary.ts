@@ -13,6 +13,8 @@ export interface Report {
   checkers: Array<{ region: string; successes: number; total: number }>
   checks: Check[]
   simulation: SimulationCase[]
+  /** Probe targets on the runner's own network that were not requested, and why. */
+  notProbed?: Array<{ region: string; target: string; reason: string }>
   drill?: {
     region: string
     failoverSeconds?: number
@@ -70,6 +72,14 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
       ]),
     ),
   ]
+  if (report.notProbed && report.notProbed.length > 0) {
+    lines.push(
+      '',
+      `Not probed from the runner (\`allow-private-targets\` is false): ` +
+        report.notProbed.map((n) => `${n.region} ${n.target} (${n.reason})`).join('; ') +
+        '.',
+    )
+  }
   if (report.checkers.length > 0) {
     lines.push(
       '',

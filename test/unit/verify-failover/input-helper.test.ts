@@ -27,6 +27,7 @@ describe('getSettings', () => {
       recordName: 'api.example.com.',
       recordType: undefined,
       probe: true,
+      allowPrivateTargets: false,
       minHealthy: 'all',
       maxTtl: 60,
       maxDetectionSeconds: 120,
