@@ -152,6 +152,70 @@ describe('verify-failover against moto with the Route 53 layer', () => {
     })
   })
 
+  it('judges a CALCULATED health check from its children, and drills it', async () => {
+    const t = await createTopology(
+      client(),
+      specs({
+        'us-east-1': {
+          calculated: { ports: [endpoints['us-east-1']!.port, endpoints['eu-west-1']!.port], threshold: 2 },
+        },
+      }),
+    )
+    r53.resetStats()
+    const result = await runAction({
+      'hosted-zone-id': t.zoneId,
+      'record-name': t.recordName,
+      'drill-region': 'us-east-1',
+      'drill-timeout-minutes': 1,
+    })
+    const report = JSON.parse(result.outputs.report!) as Report
+    expect(failedRows(report)).toEqual([])
+    expect(result.failed).toBe(false)
+    expect(report.checks.find((c) => c.name === 'Route 53 status' && c.subject === 'us-east-1')!.detail).toBe(
+      'calculated health check: 2 of 2 child checks healthy, 2 required (HealthThreshold)',
+    )
+    expect(JSON.parse(result.outputs['healthy-regions']!)).toEqual(REGIONS)
+    expect(report.drill).toMatchObject({
+      baseline: ['10.0.0.1'],
+      duringFailover: ['10.0.1.1'],
+      restore: 'changed',
+    })
+    // GetHealthCheckStatus is never asked about the calculated check itself.
+    const calc = t.healthCheckIds['us-east-1']!
+    expect(r53.stats.byOperation.get(`GET /2013-04-01/healthcheck/${calc}/status`)).toBeUndefined()
+    expect(await healthCheckConfig(client(), calc)).toMatchObject({
+      Inverted: false,
+      HealthThreshold: 2,
+      ChildHealthChecks: t.childHealthCheckIds['us-east-1'],
+    })
+  })
+
+  it('fails a CALCULATED check whose children fall below HealthThreshold', async () => {
+    endpoints['eu-west-1']!.setBody('fail')
+    const t = await createTopology(
+      client(),
+      specs({
+        'us-east-1': {
+          calculated: { ports: [endpoints['us-east-1']!.port, endpoints['eu-west-1']!.port], threshold: 2 },
+        },
+      }),
+    )
+    await r53.rounds(2)
+    const result = await runAction({
+      'hosted-zone-id': t.zoneId,
+      'record-name': t.recordName,
+      'min-healthy': 1,
+    })
+    const report = JSON.parse(result.outputs.report!) as Report
+    expect(
+      report.checks.find((c) => c.name === 'Route 53 status' && c.subject === 'us-east-1'),
+    ).toMatchObject({
+      passed: false,
+      detail: 'calculated health check: 1 of 2 child checks healthy, 2 required (HealthThreshold)',
+    })
+    expect(JSON.parse(result.outputs['healthy-regions']!)).toEqual(['ap-southeast-2'])
+  })
+
   it('fails a TTL above max-ttl', async () => {
     const t = await createTopology(client(), specs({ 'ap-southeast-2': { ttl: 300 } }))
     const result = await runAction({ 'hosted-zone-id': t.zoneId, 'record-name': t.recordName, 'max-ttl': 60 })

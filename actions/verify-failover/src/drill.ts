@@ -1,14 +1,15 @@
-import type { HealthCheckObservation, Route53Client } from '@aws-sdk/client-route-53'
+import type { Route53Client } from '@aws-sdk/client-route-53'
 import { describeError } from '../../../lib/aws.js'
 import type { RegionLog } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { GanttBar } from '../../../lib/summary.js'
 import { restoreHealthCheck, setInverted, type DrillState, type SetOutcome } from './health-check-update.js'
-import { route53View, type Check, type RoutedRecord } from './plan.js'
+import type { Check, RoutedRecord } from './plan.js'
 
 /** The Route 53 reads the drill needs; injected so the flow can be unit tested. */
 export interface DrillApi {
-  status(healthCheckId: string, signal?: AbortSignal): Promise<HealthCheckObservation[]>
+  /** Whether Route 53 considers the check healthy now (endpoint or CALCULATED). */
+  healthy(healthCheckId: string, signal?: AbortSignal): Promise<boolean>
   answer(signal?: AbortSignal): Promise<string[]>
 }
 
@@ -98,8 +99,7 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
     let last: string[] = []
     await pollUntil(
       async () => {
-        const view = route53View(await api.status(input.healthCheckId, input.signal))
-        if (view.healthy) return undefined
+        if (await api.healthy(input.healthCheckId, input.signal)) return undefined
         last = await api.answer(input.signal)
         return answers(last) ? undefined : true
       },
@@ -165,8 +165,7 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
   try {
     await pollUntil(
       async () => {
-        const view = route53View(await api.status(input.healthCheckId, input.signal))
-        if (!view.healthy) return undefined
+        if (!(await api.healthy(input.healthCheckId, input.signal))) return undefined
         if (!baselineHad) return true
         return answers(await api.answer(input.signal)) ? true : undefined
       },

@@ -23,13 +23,12 @@ import {
   minHealthyCheck,
   planLines,
   route53Checks,
-  route53View,
   simulate,
   simulationChecks,
   type Check,
 } from './plan.js'
 import { notProbed, probeChecks, probeLine, probeRecords, type ProbeOutcome } from './probes.js'
-import { readCurrentState, readHealthStatus, route53ClientRegion, testDnsAnswer } from './route53.js'
+import { readCurrentState, readHealth, route53ClientRegion, testDnsAnswer } from './route53.js'
 import { buildReport, renderSummary } from './summary.js'
 
 export async function run(): Promise<void> {
@@ -49,7 +48,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     signal,
   )
   checkRecordType(settings.recordName, state.recordType, state.types)
-  const { records, healthChecks, statuses, recordType } = state
+  const { records, healthChecks, health, recordType } = state
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
   checkMinHealthy(settings.minHealthy, regions)
@@ -58,7 +57,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
 
   const checks: Check[] = [
     ...configurationChecks(records, healthChecks, settings),
-    ...route53Checks(records, statuses),
+    ...route53Checks(records, health),
   ]
   for (const c of checks.filter((c) => c.category === 'route53'))
     logOf(c.subject).info(`Route 53: ${c.detail}`)
@@ -79,9 +78,9 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   }
   if (settings.probe) checks.push(...(await probeAndLog(records)))
 
-  const healthyRegions = healthyRegionsOf(records, statuses, probeFailed)
+  const healthyRegions = healthyRegionsOf(records, health, probeFailed)
   checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length))
-  const simulation = simulate(records, healthyInRoute53(statuses), settings.simulateDepth)
+  const simulation = simulate(records, healthyInRoute53(health), settings.simulateDepth)
   checks.push(...simulationChecks(simulation))
 
   // The plan is complete: print it before anything is changed.
@@ -105,7 +104,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
       const result = await runDrillSafely({
         client,
         api: {
-          status: (id, s) => readHealthStatus(client, id, s),
+          healthy: async (id, s) => (await readHealth(client, id, healthChecks, s))?.healthy === true,
           answer: (s) => testDnsAnswer(client, settings.hostedZoneId, settings.recordName, recordType, s),
         },
         region,
@@ -126,9 +125,10 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     }
   }
 
+  // The checkers' share per region; calculated checks have no checkers of their own.
   const checkers = records.flatMap((r) => {
-    const observations = r.healthCheckId ? statuses.get(r.healthCheckId) : undefined
-    return observations ? [{ region: r.region, ...route53View(observations) }] : []
+    const view = r.healthCheckId ? health.get(r.healthCheckId) : undefined
+    return view && !view.calculated ? [{ region: r.region, ...view }] : []
   })
   const report = buildReport(
     {

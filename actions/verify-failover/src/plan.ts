@@ -381,29 +381,121 @@ export function drillBlocker(
 
 export type Statuses = ReadonlyMap<string, readonly HealthCheckObservation[]>
 
+/** Route 53's verdict on one health check, and how it was reached. */
+export interface HealthView extends Route53View {
+  detail: string
+  /** Judged from its child checks (a CALCULATED check); successes/total then count child checks. */
+  calculated?: boolean
+}
+export type Health = ReadonlyMap<string, HealthView>
+
+/** The verdict on an endpoint (or alarm) check from its checkers' reports. */
+export function endpointHealth(observations: readonly HealthCheckObservation[]): HealthView {
+  const view = route53View(observations)
+  return {
+    ...view,
+    detail:
+      view.total === 0
+        ? 'no checker has reported yet'
+        : `${view.successes} of ${view.total} checkers report healthy (healthy when more than 18%)`,
+  }
+}
+
+/**
+ * Route 53's verdict on a health check. GetHealthCheckStatus answers only for
+ * checks that have checkers (API Reference, GetHealthCheckStatus: "You can't use
+ * GetHealthCheckStatus to get the status of a calculated health check"), so a
+ * CALCULATED check is judged from its children as Route 53 does (HealthCheckConfig,
+ * HealthThreshold: "The number of child health checks that are associated with a
+ * CALCULATED health check that Amazon Route 53 must consider healthy for the
+ * CALCULATED health check to be considered healthy ... If you specify a number
+ * greater than the number of child health checks, Route 53 always considers this
+ * health check to be unhealthy. If you specify 0, Route 53 always considers this
+ * health check to be healthy."). A disabled check is healthy (Disabled: "Route 53
+ * considers the status of the health check to always be healthy"); Inverted turns
+ * the calculated verdict round. A child that does not exist or has no verdict
+ * counts as not healthy. Undefined when the check itself is unknown.
+ */
+export function judgeHealth(
+  id: string,
+  healthChecks: ReadonlyMap<string, HealthCheck | undefined>,
+  statuses: Statuses,
+  depth = 0,
+): HealthView | undefined {
+  const config = healthChecks.get(id)?.HealthCheckConfig
+  if (!config) return undefined
+  if (config.Type !== 'CALCULATED') {
+    const observations = statuses.get(id)
+    return observations ? endpointHealth(observations) : undefined
+  }
+  const children = config.ChildHealthChecks ?? []
+  if (config.Disabled) {
+    return {
+      healthy: true,
+      successes: 0,
+      total: children.length,
+      calculated: true,
+      detail: 'calculated health check, disabled: Route 53 considers it healthy',
+    }
+  }
+  const threshold = config.HealthThreshold ?? children.length
+  const missing: string[] = []
+  const healthyChildren = children.filter((child) => {
+    const childConfig = healthChecks.get(child)?.HealthCheckConfig
+    if (!childConfig) {
+      missing.push(child)
+      return false
+    }
+    if (childConfig.Disabled) return true
+    return depth < 2 && judgeHealth(child, healthChecks, statuses, depth + 1)?.healthy === true
+  }).length
+  const met = healthyChildren >= threshold
+  const healthy = config.Inverted ? !met : met
+  return {
+    healthy,
+    successes: healthyChildren,
+    total: children.length,
+    calculated: true,
+    detail:
+      `calculated health check: ${healthyChildren} of ${children.length} child checks healthy, ` +
+      `${threshold} required (HealthThreshold)` +
+      (config.Inverted ? `, inverted: ${healthy ? 'healthy' : 'unhealthy'}` : '') +
+      (missing.length > 0 ? `; child check(s) not found: ${missing.join(', ')}` : ''),
+  }
+}
+
+/** The verdict on every distinct health check of the records. */
+export function judgeRecordsHealth(
+  records: readonly RoutedRecord[],
+  healthChecks: ReadonlyMap<string, HealthCheck | undefined>,
+  statuses: Statuses,
+): Map<string, HealthView> {
+  const health = new Map<string, HealthView>()
+  for (const id of new Set(records.map((r) => r.healthCheckId).filter((i): i is string => i !== undefined))) {
+    const view = judgeHealth(id, healthChecks, statuses)
+    if (view) health.set(id, view)
+  }
+  return health
+}
+
 /** Whether Route 53 reports the record's health check healthy (records without one: no). */
-export function healthyInRoute53(statuses: Statuses) {
+export function healthyInRoute53(health: Health) {
   return (record: RoutedRecord): boolean =>
-    record.healthCheckId !== undefined && route53View(statuses.get(record.healthCheckId) ?? []).healthy
+    record.healthCheckId !== undefined && health.get(record.healthCheckId)?.healthy === true
 }
 
 /** One row per record with a health check that exists: Route 53's own verdict. */
-export function route53Checks(records: readonly RoutedRecord[], statuses: Statuses): Check[] {
+export function route53Checks(records: readonly RoutedRecord[], health: Health): Check[] {
   return records.flatMap((record) => {
-    const observations = record.healthCheckId ? statuses.get(record.healthCheckId) : undefined
-    if (!observations) return []
-    const view = route53View(observations)
-    const detail =
-      view.total === 0
-        ? 'no checker has reported yet'
-        : `${view.successes} of ${view.total} checkers report healthy (healthy when more than 18%)`
+    const view = record.healthCheckId ? health.get(record.healthCheckId) : undefined
+    if (!view) return []
     return [
       {
         category: 'route53' as const,
         name: 'Route 53 status',
         subject: record.region,
         passed: view.healthy,
-        detail,
+        detail: view.detail,
       },
     ]
   })
@@ -415,10 +507,10 @@ export function route53Checks(records: readonly RoutedRecord[], statuses: Status
  */
 export function healthyRegionsOf(
   records: readonly RoutedRecord[],
-  statuses: Statuses,
+  health: Health,
   probeFailed: ReadonlySet<string>,
 ): string[] {
-  const healthy = healthyInRoute53(statuses)
+  const healthy = healthyInRoute53(health)
   return distinctRegions(records).filter(
     (region) => records.filter((r) => r.region === region).every(healthy) && !probeFailed.has(region),
   )

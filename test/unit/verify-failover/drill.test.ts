@@ -51,9 +51,7 @@ function world(options: { failUpdatesFrom?: number; neverUnhealthy?: boolean } =
   } as unknown as Route53Client
   const unhealthy = () => check.inverted && !options.neverUnhealthy
   const api = {
-    status: async () => [
-      { StatusReport: { Status: unhealthy() ? 'Failure: inverted' : 'Success: HTTP 200' } },
-    ],
+    healthy: async () => !unhealthy(),
     answer: async () => (unhealthy() ? ['10.0.1.1'] : ['10.0.0.1']),
   }
   return { client, api, events, check }
