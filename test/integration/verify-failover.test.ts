@@ -216,6 +216,92 @@ describe('verify-failover against moto with the Route 53 layer', () => {
     expect(JSON.parse(result.outputs['healthy-regions']!)).toEqual(['ap-southeast-2'])
   })
 
+  describe('an alias record that evaluates target health', () => {
+    const aliasSpecs = () =>
+      specs({
+        'ap-southeast-2': {
+          port: undefined,
+          aliasTarget: { dnsName: 'localhost.', evaluateTargetHealth: true },
+        },
+      })
+    const runWithAliasPort = (inputs: Record<string, string | number | boolean>, port: number) =>
+      runActionInProcess(
+        run,
+        { 'allow-private-targets': true, ...inputs },
+        {
+          ...localAwsEnv(r53.endpoint),
+          VERIFY_FAILOVER_POLL_MAX_MS: '100',
+          VERIFY_FAILOVER_ALIAS_PROBE_PORT: String(port),
+        },
+      )
+
+    it('is not unhealthy for want of a health check: unknown without a probe, and not counted', async () => {
+      const t = await createTopology(client(), aliasSpecs())
+      const result = await runAction({
+        'hosted-zone-id': t.zoneId,
+        'record-name': t.recordName,
+        probe: false,
+      })
+      const report = JSON.parse(result.outputs.report!) as Report
+      expect(failedRows(report)).toEqual([])
+      expect(result.failed).toBe(false)
+      expect(report.checks.find((c) => c.name === 'Alias target health')).toMatchObject({
+        subject: 'ap-southeast-2',
+        passed: true,
+        detail:
+          'alias target health of localhost: not known (probe is off); Route 53 evaluates it itself; not counted in min-healthy',
+      })
+      expect(report.checks.find((c) => c.name === 'Minimum healthy regions')!.detail).toBe(
+        '2 healthy (us-east-1, eu-west-1), 2 required; not counted, health not known: ap-southeast-2',
+      )
+      expect(JSON.parse(result.outputs['healthy-regions']!)).toEqual(['us-east-1', 'eu-west-1'])
+      expect(report.unknownHealth).toEqual(['ap-southeast-2'])
+      expect(result.summary).toContain('Alias target health not known for ap-southeast-2')
+      // Failing its region takes it out of the answer, like any monitored record.
+      const failed = report.simulation.find((c) => c.failed.join() === 'ap-southeast-2')!
+      expect(failed.answers.find((a) => a.resolver === 'ap-southeast-2')!.serving).not.toContain(
+        'ap-southeast-2',
+      )
+      expect(failed.passed).toBe(true)
+    })
+
+    it('counts it when the probe of its target answers, and fails it when the probe fails', async () => {
+      const t = await createTopology(client(), aliasSpecs())
+      const up = await runWithAliasPort(
+        { 'hosted-zone-id': t.zoneId, 'record-name': t.recordName },
+        endpoints['ap-southeast-2']!.port,
+      )
+      let report = JSON.parse(up.outputs.report!) as Report
+      expect(failedRows(report)).toEqual([])
+      expect(report.checks.find((c) => c.name === 'Alias target probe')).toMatchObject({
+        subject: 'ap-southeast-2',
+        passed: true,
+      })
+      expect(JSON.parse(up.outputs['healthy-regions']!)).toEqual(REGIONS)
+
+      const closed = await startHealthEndpoint('ok')
+      const closedPort = closed.port
+      await closed.close()
+      const down = await runWithAliasPort(
+        { 'hosted-zone-id': t.zoneId, 'record-name': t.recordName },
+        closedPort,
+      )
+      report = JSON.parse(down.outputs.report!) as Report
+      expect(down.failed).toBe(true)
+      expect(failedRows(report)).toEqual([
+        'Alias target probe [ap-southeast-2]',
+        'Alias target health [ap-southeast-2]',
+        'Minimum healthy regions [group]',
+      ])
+      expect(JSON.parse(down.outputs['healthy-regions']!)).toEqual(['us-east-1', 'eu-west-1'])
+      // Known unhealthy now: the simulation does not count on it.
+      const none = report.simulation.find((c) => c.failed.length === 0)!
+      expect(none.answers.find((a) => a.resolver === 'ap-southeast-2')!.serving).not.toContain(
+        'ap-southeast-2',
+      )
+    })
+  })
+
   it('fails a TTL above max-ttl', async () => {
     const t = await createTopology(client(), specs({ 'ap-southeast-2': { ttl: 300 } }))
     const result = await runAction({ 'hosted-zone-id': t.zoneId, 'record-name': t.recordName, 'max-ttl': 60 })

@@ -18,7 +18,9 @@ import {
   distinctRegions,
   drillBlocker,
   drillNotStarted,
-  healthyInRoute53,
+  aliasTargetChecks,
+  healthyNow,
+  unknownHealthRegions,
   healthyRegionsOf,
   minHealthyCheck,
   planLines,
@@ -27,7 +29,15 @@ import {
   simulationChecks,
   type Check,
 } from './plan.js'
-import { notProbed, probeChecks, probeLine, probeRecords, type ProbeOutcome } from './probes.js'
+import {
+  aliasHealthOf,
+  aliasProbePort,
+  notProbed,
+  probeChecks,
+  probeLine,
+  probeRecords,
+  type ProbeOutcome,
+} from './probes.js'
 import { readCurrentState, readHealth, route53ClientRegion, testDnsAnswer } from './route53.js'
 import { buildReport, renderSummary } from './summary.js'
 
@@ -67,6 +77,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const probeAndLog = async (selected: typeof records) => {
     const outcomes = await probeRecords(selected, healthChecks, signal, {
       allowPrivateTargets: settings.allowPrivateTargets,
+      aliasPort: aliasProbePort(),
     })
     for (const o of outcomes) {
       const verdict = o.result.skipped ? 'skipped' : o.result.ok ? 'passed' : 'failed'
@@ -78,9 +89,12 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   }
   if (settings.probe) checks.push(...(await probeAndLog(records)))
 
-  const healthyRegions = healthyRegionsOf(records, health, probeFailed)
-  checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length))
-  const simulation = simulate(records, healthyInRoute53(health), settings.simulateDepth)
+  const aliasHealth = aliasHealthOf(probed)
+  checks.push(...aliasTargetChecks(records, aliasHealth, settings.probe))
+  const healthyRegions = healthyRegionsOf(records, health, probeFailed, aliasHealth)
+  const unknownRegions = unknownHealthRegions(records, aliasHealth)
+  checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length, unknownRegions))
+  const simulation = simulate(records, healthyNow(health, aliasHealth), settings.simulateDepth)
   checks.push(...simulationChecks(simulation))
 
   // The plan is complete: print it before anything is changed.
@@ -141,6 +155,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
       checks,
       simulation,
       notProbed: notProbed(probed),
+      unknownHealth: unknownRegions,
     },
     drill,
   )

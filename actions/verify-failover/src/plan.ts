@@ -116,6 +116,21 @@ export function isMonitored(record: RoutedRecord): boolean {
   return record.healthCheckId !== undefined || record.alias?.evaluateTargetHealth === true
 }
 
+/**
+ * An alias record guarded only by its target's health (AliasTarget,
+ * EvaluateTargetHealth: "When EvaluateTargetHealth is true, an alias resource
+ * record set inherits the health of the referenced AWS resource, such as an ELB
+ * load balancer or another resource record set in the hosted zone"). Route 53
+ * publishes no status for that health, so it is known only from the runner's
+ * probe of the target.
+ */
+export function hasAliasTargetHealth(record: RoutedRecord): boolean {
+  return record.healthCheckId === undefined && record.alias?.evaluateTargetHealth === true
+}
+
+/** What the runner's probes said of alias targets, by set identifier; absent: not known. */
+export type AliasHealth = ReadonlyMap<string, boolean>
+
 const STRING_MATCH = ['HTTP_STR_MATCH', 'HTTPS_STR_MATCH']
 
 /** The configuration rows (1 in the issue): everything decided from the records and health checks alone. */
@@ -484,6 +499,46 @@ export function healthyInRoute53(health: Health) {
     record.healthCheckId !== undefined && health.get(record.healthCheckId)?.healthy === true
 }
 
+/**
+ * Whether a record serves now, for the simulation: its health check's verdict;
+ * for an alias that evaluates target health, the probe of its target, and when
+ * that is not known, healthy (Route 53 judges the target itself, and nothing
+ * says it failed), so failing its region takes it out like any monitored record.
+ */
+export function healthyNow(health: Health, aliasHealth: AliasHealth) {
+  const checked = healthyInRoute53(health)
+  return (record: RoutedRecord): boolean =>
+    hasAliasTargetHealth(record) ? aliasHealth.get(record.setIdentifier) !== false : checked(record)
+}
+
+/** Regions with an alias record whose target's health is not known: not counted either way. */
+export function unknownHealthRegions(records: readonly RoutedRecord[], aliasHealth: AliasHealth): string[] {
+  return distinctRegions(records.filter((r) => hasAliasTargetHealth(r) && !aliasHealth.has(r.setIdentifier)))
+}
+
+/** One row per alias record that evaluates target health: what is known of it. */
+export function aliasTargetChecks(
+  records: readonly RoutedRecord[],
+  aliasHealth: AliasHealth,
+  probing: boolean,
+): Check[] {
+  return records.filter(hasAliasTargetHealth).map((record) => {
+    const known = aliasHealth.get(record.setIdentifier)
+    const target = record.alias!.dnsName.replace(/\.$/, '')
+    const detail =
+      known === undefined
+        ? `alias target health of ${target}: not known (${probing ? 'its probe was skipped' : 'probe is off'}); Route 53 evaluates it itself; not counted in min-healthy`
+        : `alias target health of ${target}: ${known ? 'answered' : 'failed'} the runner's probe`
+    return {
+      category: 'route53' as const,
+      name: 'Alias target health',
+      subject: record.region,
+      passed: known !== false,
+      detail,
+    }
+  })
+}
+
 /** One row per record with a health check that exists: Route 53's own verdict. */
 export function route53Checks(records: readonly RoutedRecord[], health: Health): Check[] {
   return records.flatMap((record) => {
@@ -503,31 +558,46 @@ export function route53Checks(records: readonly RoutedRecord[], health: Health):
 
 /**
  * The regions whose every record has a health check Route 53 reports healthy
- * and whose endpoints, when probed, answered the runner.
+ * (or, for an alias that evaluates target health, a target that answered the
+ * runner's probe) and whose endpoints, when probed, answered the runner.
  */
 export function healthyRegionsOf(
   records: readonly RoutedRecord[],
   health: Health,
   probeFailed: ReadonlySet<string>,
+  aliasHealth: AliasHealth = new Map(),
 ): string[] {
-  const healthy = healthyInRoute53(health)
+  const checked = healthyInRoute53(health)
+  const healthy = (r: RoutedRecord) =>
+    hasAliasTargetHealth(r) ? aliasHealth.get(r.setIdentifier) === true : checked(r)
   return distinctRegions(records).filter(
     (region) => records.filter((r) => r.region === region).every(healthy) && !probeFailed.has(region),
   )
 }
 
+/**
+ * At least `min-healthy` healthy regions. Regions whose health is not known
+ * (alias target health without a probe) are not counted: `all` means every
+ * region whose health is known.
+ */
 export function minHealthyCheck(
   healthyRegions: readonly string[],
   minHealthy: number | 'all',
   regionCount: number,
+  unknownRegions: readonly string[] = [],
 ): Check {
-  const required = requiredHealthy(minHealthy, regionCount)
+  const required = requiredHealthy(
+    minHealthy,
+    regionCount - (minHealthy === 'all' ? unknownRegions.length : 0),
+  )
+  const unknown =
+    unknownRegions.length > 0 ? `; not counted, health not known: ${unknownRegions.join(', ')}` : ''
   return {
     category: 'route53',
     name: 'Minimum healthy regions',
     subject: 'group',
     passed: healthyRegions.length >= required,
-    detail: `${healthyRegions.length} healthy (${healthyRegions.join(', ') || 'none'}), ${required} required`,
+    detail: `${healthyRegions.length} healthy (${healthyRegions.join(', ') || 'none'}), ${required} required${unknown}`,
   }
 }
 

@@ -15,6 +15,8 @@ export interface Report {
   simulation: SimulationCase[]
   /** Probe targets on the runner's own network that were not requested, and why. */
   notProbed?: Array<{ region: string; target: string; reason: string }>
+  /** Regions with an alias record whose target's health is not known: not counted in min-healthy. */
+  unknownHealth?: string[]
   drill?: {
     region: string
     failoverSeconds?: number
@@ -72,6 +74,13 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
       ]),
     ),
   ]
+  if (report.unknownHealth && report.unknownHealth.length > 0) {
+    lines.push(
+      '',
+      `Alias target health not known for ${report.unknownHealth.join(', ')}: Route 53 evaluates those targets itself; ` +
+        'they are not counted in `min-healthy`.',
+    )
+  }
   if (report.notProbed && report.notProbed.length > 0) {
     lines.push(
       '',

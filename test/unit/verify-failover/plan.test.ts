@@ -1,6 +1,9 @@
 import fc from 'fast-check'
 import type { HealthCheck, HealthCheckObservation, ResourceRecordSet } from '@aws-sdk/client-route-53'
 import {
+  aliasTargetChecks,
+  healthyNow,
+  unknownHealthRegions,
   endpointHealth,
   judgeHealth,
   chooseRecordType,
@@ -444,5 +447,56 @@ describe('judgeHealth', () => {
       successes: 16,
     })
     expect(judgeHealth('x', new Map(), statuses)).toBeUndefined()
+  })
+})
+
+describe('alias records that evaluate target health', () => {
+  const alias = latency('ap-southeast-2', {
+    healthCheckId: undefined,
+    values: [],
+    alias: { dnsName: 'lb.ap-southeast-2.elb.amazonaws.com.', evaluateTargetHealth: true },
+  })
+  const records = [latency('us-east-1'), latency('eu-west-1'), alias]
+  const health = new Map([
+    ['hc-us-east-1', endpointHealth(observations(16, 16))],
+    ['hc-eu-west-1', endpointHealth(observations(16, 16))],
+  ])
+
+  it('are counted only when the probe of their target is known', () => {
+    expect(healthyRegionsOf(records, health, new Set())).toEqual(['us-east-1', 'eu-west-1'])
+    expect(unknownHealthRegions(records, new Map())).toEqual(['ap-southeast-2'])
+    expect(minHealthyCheck(['us-east-1', 'eu-west-1'], 'all', 3, ['ap-southeast-2'])).toMatchObject({
+      passed: true,
+      detail: '2 healthy (us-east-1, eu-west-1), 2 required; not counted, health not known: ap-southeast-2',
+    })
+    const probed = new Map([['ap-southeast-2', true]])
+    expect(healthyRegionsOf(records, health, new Set(), probed)).toEqual([
+      'us-east-1',
+      'eu-west-1',
+      'ap-southeast-2',
+    ])
+    expect(unknownHealthRegions(records, probed)).toEqual([])
+    expect(aliasTargetChecks(records, new Map([['ap-southeast-2', false]]), true)).toEqual([
+      {
+        category: 'route53',
+        name: 'Alias target health',
+        subject: 'ap-southeast-2',
+        passed: false,
+        detail: "alias target health of lb.ap-southeast-2.elb.amazonaws.com: failed the runner's probe",
+      },
+    ])
+  })
+
+  it('are simulated like monitored records: serving unless known down, taken out when their region fails', () => {
+    const cases = simulate(records, healthyNow(health, new Map()), 1)
+    const none = cases.find((c) => c.failed.length === 0)!
+    expect(none.answers.find((a) => a.resolver === 'ap-southeast-2')!.serving).toEqual(['ap-southeast-2'])
+    const down = cases.find((c) => c.failed.join() === 'ap-southeast-2')!
+    expect(down.passed).toBe(true)
+    expect(down.answers.find((a) => a.resolver === 'ap-southeast-2')!.serving).not.toContain('ap-southeast-2')
+    const known = simulate(records, healthyNow(health, new Map([['ap-southeast-2', false]])), 0)
+    expect(known[0]!.answers.find((a) => a.resolver === 'ap-southeast-2')!.answer).not.toContain(
+      'ap-southeast-2',
+    )
   })
 })
