@@ -502,6 +502,38 @@ describe('verify-failover against moto with the Route 53 layer', () => {
       expect([...r53.stats.byOperation.keys()].filter((op) => op.startsWith('POST'))).toEqual([])
     })
 
+    it('refuses a drill timeout that cannot end, restore included, before the credentials expire or the job times out', async () => {
+      const t = await createTopology(client(), specs())
+      const inputs = {
+        'hosted-zone-id': t.zoneId,
+        'record-name': t.recordName,
+        'drill-region': 'us-east-1',
+        'drill-timeout-minutes': 10,
+        'allow-private-targets': true,
+      }
+      const base = { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' }
+      const inMinutes = (m: number) => new Date(Date.now() + m * 60000).toISOString()
+      r53.resetStats()
+      // The SDK's environment credentials carry their expiry in AWS_CREDENTIAL_EXPIRATION.
+      const expiring = await runActionInProcess(run, inputs, {
+        ...base,
+        AWS_CREDENTIAL_EXPIRATION: inMinutes(8),
+      })
+      expect(expiring.failed).toBe(true)
+      expect(expiring.errors.join('\n')).toMatch(
+        /Input 'drill-timeout-minutes': "10" is not valid\. Expected at most [56]: the AWS credentials expire at .*, in [78] min, and the restore needs 2 min after the failover wait/,
+      )
+      const late = await runActionInProcess(run, inputs, {
+        ...base,
+        AWS_CREDENTIAL_EXPIRATION: inMinutes(60),
+        VERIFY_FAILOVER_JOB_DEADLINE: inMinutes(11),
+      })
+      expect(late.errors.join('\n')).toMatch(/Input 'drill-timeout-minutes'.*the job times out at/)
+      expect(r53.stats.total).toBe(0)
+      for (const id of Object.values(t.healthCheckIds))
+        expect((await healthCheckConfig(client(), id)).version).toBe(1)
+    })
+
     it('rejects a drill region the records do not route to before changing anything', async () => {
       const t = await createTopology(client(), specs())
       r53.resetStats()

@@ -5,6 +5,7 @@ import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { GanttBar } from '../../../lib/summary.js'
 import { restoreHealthCheck, setInverted, type DrillState, type SetOutcome } from './health-check-update.js'
 import type { Check, RoutedRecord } from './plan.js'
+import { RESTORE_RESERVE_MS, waitWithin, type Limit } from './time-budget.js'
 
 /** The Route 53 reads the drill needs; injected so the flow can be unit tested. */
 export interface DrillApi {
@@ -21,6 +22,8 @@ export interface DrillInput {
   clientRegion: string
   records: readonly RoutedRecord[]
   timeoutMs: number
+  /** The credentials' expiry or the job's deadline, whichever comes first: the waits end in time to restore. */
+  limit?: Limit
   pollMaxMs: number
   log: RegionLog
   signal: AbortSignal
@@ -93,6 +96,12 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
   const result: DrillResult = { checks, bars, baseline, duringFailover: [] }
   const invertedAt = Date.now()
   let restoreDone = false
+  // When time is short, stop waiting early so the restore still runs before the limit.
+  const failoverWaitMs = waitWithin(input.timeoutMs, input.limit, RESTORE_RESERVE_MS)
+  if (failoverWaitMs < input.timeoutMs)
+    log.warning(
+      `Waiting at most ${Math.round(failoverWaitMs / 1000)} s for failover: ${input.limit!.what} at ${input.limit!.at.toISOString()} and the restore comes first`,
+    )
   try {
     await setInverted(input.client, input.healthCheckId, true, (m) => log.warning(m))
     log.info(`Inverted health check ${input.healthCheckId}; waiting for Route 53 to fail over`)
@@ -106,7 +115,7 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
       {
         ...poll,
         what: `Route 53 to stop answering with ${region}`,
-        timeoutMs: input.timeoutMs,
+        timeoutMs: failoverWaitMs,
         signal: input.signal,
       },
     )
@@ -139,7 +148,14 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
     checks.push(...probes.map((c) => ({ ...c, category: 'drill' as const, name: 'Takeover probe' })))
   } catch (error) {
     if (error instanceof AbortedError) add('Failover', false, 'cancelled before Route 53 failed over')
-    else if (error instanceof TimeoutError) add('Failover', false, error.message)
+    else if (error instanceof TimeoutError)
+      add(
+        'Failover',
+        false,
+        failoverWaitMs < input.timeoutMs
+          ? `${error.message}, cut short to restore before ${input.limit!.what} at ${input.limit!.at.toISOString()}`
+          : error.message,
+      )
     else add('Failover', false, describeError(error))
   } finally {
     try {
@@ -162,6 +178,12 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
   if (!restoreDone || input.signal.aborted) return result
 
   const restoredAt = Date.now()
+  // The recovery wait only measures: it ends before the limit, leaving the post step a moment.
+  const recoveryWaitMs = waitWithin(input.timeoutMs, input.limit, RESTORE_RESERVE_MS / 4)
+  if (recoveryWaitMs === 0) {
+    add('Recovery', false, `not measured: ${input.limit!.what} at ${input.limit!.at.toISOString()}`)
+    return result
+  }
   try {
     await pollUntil(
       async () => {
@@ -172,7 +194,7 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
       {
         ...poll,
         what: `Route 53 to answer with ${region} again`,
-        timeoutMs: input.timeoutMs,
+        timeoutMs: recoveryWaitMs,
         signal: input.signal,
       },
     )

@@ -1,4 +1,5 @@
 import { InputError, Inputs } from '../../../lib/inputs.js'
+import { jobDeadline } from './time-budget.js'
 
 export const RECORD_TYPES = [
   'A',
@@ -36,6 +37,8 @@ export interface Settings {
   drillRegion?: string
   drillTimeoutMs: number
   pollMaxMs: number
+  /** When the job times out, where the workflow says (VERIFY_FAILOVER_JOB_DEADLINE). */
+  jobDeadline?: Date
 }
 
 /**
@@ -103,6 +106,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
     drillRegion,
     drillTimeoutMs: drillTimeoutMinutes * 60000,
     pollMaxMs: pollMaxMs(env),
+    jobDeadline: jobDeadline(env),
   }
 }
 

@@ -40,6 +40,7 @@ import {
 } from './probes.js'
 import { readCurrentState, readHealth, route53ClientRegion, testDnsAnswer } from './route53.js'
 import { buildReport, renderSummary } from './summary.js'
+import { checkDrillTimeout, credentialsExpiry, earliestLimit } from './time-budget.js'
 
 export async function run(): Promise<void> {
   await runAction((context) => verify(getSettings(new Inputs()), context))
@@ -48,6 +49,12 @@ export async function run(): Promise<void> {
 async function verify(settings: Settings, { signal }: ActionContext): Promise<void> {
   const clientRegion = route53ClientRegion(settings.drillRegion ?? process.env.AWS_REGION)
   const client = clientFactory(Route53Client)(clientRegion)
+
+  // A drill must end, restore included, before the credentials expire and the job times out.
+  const limit = settings.drillRegion
+    ? earliestLimit(await credentialsExpiry(client), settings.jobDeadline)
+    : undefined
+  checkDrillTimeout(settings.drillTimeoutMs, limit)
 
   // Read the current state once; every later step works from this copy.
   const state = await readCurrentState(
@@ -126,6 +133,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
         clientRegion,
         records,
         timeoutMs: settings.drillTimeoutMs,
+        limit,
         pollMaxMs: settings.pollMaxMs,
         log: logOf(region),
         signal,
