@@ -46,7 +46,7 @@ import { directClientConfig } from './moto.js'
  *   verdict. Disabled: Route 53 stops calling the endpoint and considers the
  *   check healthy. Changes to a check take effect at the next round.
  * - CALCULATED checks have no checkers: one is healthy when at least
- *   HealthThreshold of its ChildHealthChecks are (HealthConfig, HealthThreshold:
+ *   HealthThreshold of its ChildHealthChecks are (HealthCheckConfig, HealthThreshold:
  *   "If you specify a number greater than the number of child health checks,
  *   Route 53 always considers this health check to be unhealthy. If you specify
  *   0, Route 53 always considers this health check to be healthy."), Inverted

@@ -37,6 +37,8 @@ export interface Settings {
   drillRegion?: string
   drillTimeoutMs: number
   pollMaxMs: number
+  /** The port alias targets are probed on. */
+  aliasProbePort: number
   /** When the job times out, where the workflow says (VERIFY_FAILOVER_JOB_DEADLINE). */
   jobDeadline?: Date
 }
@@ -61,6 +63,24 @@ export function normaliseRecordName(input: string, value: string): string {
   })
   if (labels.length < 2) throw new InputError(input, value, accepted)
   return `${name}.`
+}
+
+/**
+ * Environment knob for the port an alias target is probed on. Real runs keep
+ * 443, the HTTPS listener of load balancers, API Gateway and CloudFront; tests
+ * point it at a local listener.
+ */
+export const ALIAS_PORT_ENV = 'VERIFY_FAILOVER_ALIAS_PROBE_PORT'
+export const DEFAULT_ALIAS_PORT = 443
+
+export function aliasProbePort(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[ALIAS_PORT_ENV]
+  if (raw === undefined || raw === '') return DEFAULT_ALIAS_PORT
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
+    throw new InputError(ALIAS_PORT_ENV, raw, 'a TCP port from 1 to 65535')
+  }
+  return n
 }
 
 export function pollMaxMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -106,6 +126,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
     drillRegion,
     drillTimeoutMs: drillTimeoutMinutes * 60000,
     pollMaxMs: pollMaxMs(env),
+    aliasProbePort: aliasProbePort(env),
     jobDeadline: jobDeadline(env),
   }
 }

@@ -31,7 +31,6 @@ import {
 } from './plan.js'
 import {
   aliasHealthOf,
-  aliasProbePort,
   notProbed,
   probeChecks,
   probeLine,
@@ -84,7 +83,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const probeAndLog = async (selected: typeof records) => {
     const outcomes = await probeRecords(selected, healthChecks, signal, {
       allowPrivateTargets: settings.allowPrivateTargets,
-      aliasPort: aliasProbePort(),
+      aliasPort: settings.aliasProbePort,
     })
     for (const o of outcomes) {
       const verdict = o.result.skipped ? 'skipped' : o.result.ok ? 'passed' : 'failed'
@@ -97,7 +96,9 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   if (settings.probe) checks.push(...(await probeAndLog(records)))
 
   const aliasHealth = aliasHealthOf(probed)
-  checks.push(...aliasTargetChecks(records, aliasHealth, settings.probe))
+  const aliasRows = aliasTargetChecks(records, aliasHealth, settings.probe)
+  for (const c of aliasRows) logOf(c.subject).info(`Route 53: ${c.detail}`)
+  checks.push(...aliasRows)
   const healthyRegions = healthyRegionsOf(records, health, probeFailed, aliasHealth)
   const unknownRegions = unknownHealthRegions(records, aliasHealth)
   checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length, unknownRegions))

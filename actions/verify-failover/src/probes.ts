@@ -11,16 +11,6 @@ export interface ProbeOutcome {
   aliasTarget?: boolean
 }
 
-/**
- * The port an alias target is probed on: the HTTPS listener that load
- * balancers, API Gateway and CloudFront serve. Environment knob for tests.
- */
-export const ALIAS_PORT_ENV = 'VERIFY_FAILOVER_ALIAS_PROBE_PORT'
-export function aliasProbePort(env: NodeJS.ProcessEnv = process.env): number {
-  const port = Number(env[ALIAS_PORT_ENV] || 443)
-  return Number.isInteger(port) && port > 0 && port < 65536 ? port : 443
-}
-
 /** An alias target is probed by a TCP connection to its name: all that is known of its listener. */
 export function aliasProbeTarget(record: RoutedRecord, port: number): ProbeTarget {
   return { protocol: 'tcp', host: record.alias!.dnsName.replace(/\.$/, ''), port, path: '/', sni: false }

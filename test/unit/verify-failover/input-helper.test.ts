@@ -1,5 +1,6 @@
 import { Inputs, InputError, mapInputReader } from '../../../lib/inputs.js'
 import {
+  aliasProbePort,
   checkDrillRegion,
   checkMinHealthy,
   checkRecordType,
@@ -35,6 +36,7 @@ describe('getSettings', () => {
       drillRegion: undefined,
       drillTimeoutMs: 600000,
       pollMaxMs: 10000,
+      aliasProbePort: 443,
     })
   })
 
@@ -109,6 +111,13 @@ describe('normaliseRecordName', () => {
 })
 
 describe('pollMaxMs', () => {
+  it('probes alias targets on 443 unless a test points them elsewhere', () => {
+    expect(aliasProbePort({})).toBe(443)
+    expect(aliasProbePort({ VERIFY_FAILOVER_ALIAS_PROBE_PORT: '8443' })).toBe(8443)
+    expect(() => aliasProbePort({ VERIFY_FAILOVER_ALIAS_PROBE_PORT: '70000' })).toThrow(
+      /VERIFY_FAILOVER_ALIAS_PROBE_PORT.*a TCP port from 1 to 65535/,
+    )
+  })
   it('defaults to 10 s and accepts a shorter pause for tests', () => {
     expect(pollMaxMs({})).toBe(10000)
     expect(pollMaxMs({ VERIFY_FAILOVER_POLL_MAX_MS: '100' })).toBe(100)
