@@ -24,6 +24,8 @@ export async function verifyFailover(demo: DemoEnvironment): Promise<boolean> {
       'max-ttl': 60,
       'drill-region': DRILL_REGION,
       'drill-timeout-minutes': 1,
+      // The demo's health endpoints listen on 127.0.0.1.
+      'allow-private-targets': true,
     },
     // The action's polls wait at most 100 ms here, in step with the layer's fast rounds.
     env: { ...demo.envFor(demo.endpoints.route53), VERIFY_FAILOVER_POLL_MAX_MS: '100' },

@@ -63,6 +63,8 @@ describe('verify-failover drill with 20% of calls faulted', () => {
           'record-name': t.recordName,
           'drill-region': DRILL,
           'drill-timeout-minutes': 1,
+          // The health endpoints listen on 127.0.0.1.
+          'allow-private-targets': true,
         },
         { ...faultEnv(proxy.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' },
       )

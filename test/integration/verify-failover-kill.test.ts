@@ -95,6 +95,7 @@ describe('verify-failover drill interrupted', () => {
       'INPUT_RECORD-NAME': t.recordName,
       'INPUT_DRILL-REGION': 'us-east-1',
       'INPUT_DRILL-TIMEOUT-MINUTES': '2',
+      'INPUT_ALLOW-PRIVATE-TARGETS': 'true',
     })
     await main.waitFor(/Inverted health check/)
     const id = t.healthCheckIds['us-east-1']!

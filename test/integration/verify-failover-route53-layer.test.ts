@@ -215,4 +215,26 @@ describe('Route 53 loopback layer', () => {
       name: 'NoSuchHealthCheck',
     })
   })
+
+  it('judges a CALCULATED check from its children and refuses GetHealthCheckStatus for it with InvalidInput', async () => {
+    const t = await createTopology(client(), [
+      { region: 'us-east-1', value: '10.0.0.1', calculated: { ports: [use1.port, euw1.port], threshold: 2 } },
+      { region: 'eu-west-1', port: euw1.port, value: '10.0.1.1' },
+    ])
+    const calc = t.healthCheckIds['us-east-1']!
+    await r53.rounds(2)
+    expect(r53.health(calc)).toEqual({ healthy: true, successes: 2, total: 2 })
+    await expect(
+      client().send(new GetHealthCheckStatusCommand({ HealthCheckId: calc })),
+    ).rejects.toMatchObject({
+      name: 'InvalidInput',
+      $metadata: { httpStatusCode: 400 },
+    })
+    // Its children answer as endpoint checks do.
+    expect(await status(t.childHealthCheckIds['us-east-1']![0]!)).toHaveLength(16)
+    use1.setBody('fail')
+    await r53.rounds(5)
+    expect(r53.health(calc)).toEqual({ healthy: false, successes: 1, total: 2 })
+    expect(await answer(t.zoneId, t.recordName)).toEqual(['10.0.1.1'])
+  })
 })

@@ -52,8 +52,13 @@ describe('verify-failover against moto with the Route 53 layer', () => {
       ...overrides[region],
     }))
 
+  // The health endpoints listen on 127.0.0.1, so the probes need allow-private-targets.
   const runAction = (inputs: Record<string, string | number | boolean>) =>
-    runActionInProcess(run, inputs, { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' })
+    runActionInProcess(
+      run,
+      { 'allow-private-targets': true, ...inputs },
+      { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' },
+    )
 
   const failedRows = (report: Report) =>
     report.checks.filter((c) => !c.passed).map((c) => `${c.name} [${c.subject}]`)
@@ -81,6 +86,25 @@ describe('verify-failover against moto with the Route 53 layer', () => {
     expect(result.outputs['failover-seconds']).toBeUndefined()
     expect(result.summary).toContain('| Area | Check | Subject | Result | Detail |')
     expect(result.stdout).toMatch(/\[eu-west-1\] Probe passed: http:\/\/127\.0\.0\.1:\d+\/health/)
+  })
+
+  it("does not probe targets on the runner's own network unless allow-private-targets is true", async () => {
+    const t = await createTopology(client(), specs())
+    const result = await runAction({
+      'hosted-zone-id': t.zoneId,
+      'record-name': t.recordName,
+      'allow-private-targets': false,
+    })
+    const report = JSON.parse(result.outputs.report!) as Report
+    expect(failedRows(report)).toEqual([])
+    const probes = report.checks.filter((c) => c.category === 'probe')
+    expect(probes).toHaveLength(3)
+    for (const p of probes) expect(p.detail).toMatch(/not probed: 127\.0\.0\.1 is a loopback address/)
+    expect(report.notProbed?.map((n) => n.region)).toEqual(REGIONS)
+    expect(result.summary).toMatch(
+      /Not probed from the runner \(`allow-private-targets` is false\): us-east-1 http:\/\/127\.0\.0\.1:\d+\/health \(127\.0\.0\.1 is a loopback address\)/,
+    )
+    expect(result.stdout).toMatch(/\[eu-west-1\] Probe skipped: /)
   })
 
   it('fails when one region answers "fail", in Route 53 and from the runner', async () => {
@@ -125,6 +149,156 @@ describe('verify-failover against moto with the Route 53 layer', () => {
       resolver: 'eu-west-1',
       answer: ['eu-west-1'],
       serving: [],
+    })
+  })
+
+  it('judges a CALCULATED health check from its children, and drills it', async () => {
+    const t = await createTopology(
+      client(),
+      specs({
+        'us-east-1': {
+          calculated: { ports: [endpoints['us-east-1']!.port, endpoints['eu-west-1']!.port], threshold: 2 },
+        },
+      }),
+    )
+    r53.resetStats()
+    const result = await runAction({
+      'hosted-zone-id': t.zoneId,
+      'record-name': t.recordName,
+      'drill-region': 'us-east-1',
+      'drill-timeout-minutes': 1,
+    })
+    const report = JSON.parse(result.outputs.report!) as Report
+    expect(failedRows(report)).toEqual([])
+    expect(result.failed).toBe(false)
+    expect(report.checks.find((c) => c.name === 'Route 53 status' && c.subject === 'us-east-1')!.detail).toBe(
+      'calculated health check: 2 of 2 child checks healthy, 2 required (HealthThreshold)',
+    )
+    expect(JSON.parse(result.outputs['healthy-regions']!)).toEqual(REGIONS)
+    expect(report.drill).toMatchObject({
+      baseline: ['10.0.0.1'],
+      duringFailover: ['10.0.1.1'],
+      restore: 'changed',
+    })
+    // GetHealthCheckStatus is never asked about the calculated check itself.
+    const calc = t.healthCheckIds['us-east-1']!
+    expect(r53.stats.byOperation.get(`GET /2013-04-01/healthcheck/${calc}/status`)).toBeUndefined()
+    expect(await healthCheckConfig(client(), calc)).toMatchObject({
+      Inverted: false,
+      HealthThreshold: 2,
+      ChildHealthChecks: t.childHealthCheckIds['us-east-1'],
+    })
+  })
+
+  it('fails a CALCULATED check whose children fall below HealthThreshold', async () => {
+    endpoints['eu-west-1']!.setBody('fail')
+    const t = await createTopology(
+      client(),
+      specs({
+        'us-east-1': {
+          calculated: { ports: [endpoints['us-east-1']!.port, endpoints['eu-west-1']!.port], threshold: 2 },
+        },
+      }),
+    )
+    await r53.rounds(2)
+    const result = await runAction({
+      'hosted-zone-id': t.zoneId,
+      'record-name': t.recordName,
+      'min-healthy': 1,
+    })
+    const report = JSON.parse(result.outputs.report!) as Report
+    expect(
+      report.checks.find((c) => c.name === 'Route 53 status' && c.subject === 'us-east-1'),
+    ).toMatchObject({
+      passed: false,
+      detail: 'calculated health check: 1 of 2 child checks healthy, 2 required (HealthThreshold)',
+    })
+    expect(JSON.parse(result.outputs['healthy-regions']!)).toEqual(['ap-southeast-2'])
+  })
+
+  describe('an alias record that evaluates target health', () => {
+    const aliasSpecs = () =>
+      specs({
+        'ap-southeast-2': {
+          port: undefined,
+          aliasTarget: { dnsName: 'localhost.', evaluateTargetHealth: true },
+        },
+      })
+    const runWithAliasPort = (inputs: Record<string, string | number | boolean>, port: number) =>
+      runActionInProcess(
+        run,
+        { 'allow-private-targets': true, ...inputs },
+        {
+          ...localAwsEnv(r53.endpoint),
+          VERIFY_FAILOVER_POLL_MAX_MS: '100',
+          VERIFY_FAILOVER_ALIAS_PROBE_PORT: String(port),
+        },
+      )
+
+    it('is not unhealthy for want of a health check: unknown without a probe, and not counted', async () => {
+      const t = await createTopology(client(), aliasSpecs())
+      const result = await runAction({
+        'hosted-zone-id': t.zoneId,
+        'record-name': t.recordName,
+        probe: false,
+      })
+      const report = JSON.parse(result.outputs.report!) as Report
+      expect(failedRows(report)).toEqual([])
+      expect(result.failed).toBe(false)
+      expect(report.checks.find((c) => c.name === 'Alias target health')).toMatchObject({
+        subject: 'ap-southeast-2',
+        passed: true,
+        detail:
+          'alias target health of localhost: not known (probe is off); Route 53 evaluates it itself; not counted in min-healthy',
+      })
+      expect(report.checks.find((c) => c.name === 'Minimum healthy regions')!.detail).toBe(
+        '2 healthy (us-east-1, eu-west-1), 2 required; not counted, health not known: ap-southeast-2',
+      )
+      expect(JSON.parse(result.outputs['healthy-regions']!)).toEqual(['us-east-1', 'eu-west-1'])
+      expect(report.unknownHealth).toEqual(['ap-southeast-2'])
+      expect(result.summary).toContain('Alias target health not known for ap-southeast-2')
+      // Failing its region takes it out of the answer, like any monitored record.
+      const failed = report.simulation.find((c) => c.failed.join() === 'ap-southeast-2')!
+      expect(failed.answers.find((a) => a.resolver === 'ap-southeast-2')!.serving).not.toContain(
+        'ap-southeast-2',
+      )
+      expect(failed.passed).toBe(true)
+    })
+
+    it('counts it when the probe of its target answers, and fails it when the probe fails', async () => {
+      const t = await createTopology(client(), aliasSpecs())
+      const up = await runWithAliasPort(
+        { 'hosted-zone-id': t.zoneId, 'record-name': t.recordName },
+        endpoints['ap-southeast-2']!.port,
+      )
+      let report = JSON.parse(up.outputs.report!) as Report
+      expect(failedRows(report)).toEqual([])
+      expect(report.checks.find((c) => c.name === 'Alias target probe')).toMatchObject({
+        subject: 'ap-southeast-2',
+        passed: true,
+      })
+      expect(JSON.parse(up.outputs['healthy-regions']!)).toEqual(REGIONS)
+
+      const closed = await startHealthEndpoint('ok')
+      const closedPort = closed.port
+      await closed.close()
+      const down = await runWithAliasPort(
+        { 'hosted-zone-id': t.zoneId, 'record-name': t.recordName },
+        closedPort,
+      )
+      report = JSON.parse(down.outputs.report!) as Report
+      expect(down.failed).toBe(true)
+      expect(failedRows(report)).toEqual([
+        'Alias target probe [ap-southeast-2]',
+        'Alias target health [ap-southeast-2]',
+        'Minimum healthy regions [group]',
+      ])
+      expect(JSON.parse(down.outputs['healthy-regions']!)).toEqual(['us-east-1', 'eu-west-1'])
+      // Known unhealthy now: the simulation does not count on it.
+      const none = report.simulation.find((c) => c.failed.length === 0)!
+      expect(none.answers.find((a) => a.resolver === 'ap-southeast-2')!.serving).not.toContain(
+        'ap-southeast-2',
+      )
     })
   })
 
@@ -219,7 +393,12 @@ describe('verify-failover against moto with the Route 53 layer', () => {
     try {
       const result = await runActionInProcess(
         run,
-        { 'hosted-zone-id': t.zoneId, 'record-name': t.recordName, 'drill-region': 'us-east-1' },
+        {
+          'hosted-zone-id': t.zoneId,
+          'record-name': t.recordName,
+          'drill-region': 'us-east-1',
+          'allow-private-targets': true,
+        },
         { ...localAwsEnv(lossy.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' },
       )
       const report = JSON.parse(result.outputs.report!) as Report
@@ -304,6 +483,55 @@ describe('verify-failover against moto with the Route 53 layer', () => {
       expect(result.failed).toBe(true)
       expect(result.errors.join('\n')).toMatch(message)
       expect(r53.stats.total).toBe(0)
+    })
+
+    it('names min-healthy when it asks for more regions than the records route to', async () => {
+      const t = await createTopology(client(), specs())
+      r53.resetStats()
+      const result = await runAction({
+        'hosted-zone-id': t.zoneId,
+        'record-name': t.recordName,
+        'min-healthy': 5,
+        'drill-region': 'us-east-1',
+      })
+      expect(result.failed).toBe(true)
+      expect(result.errors.join('\n')).toMatch(
+        /Input 'min-healthy': "5" is not valid\. Expected `all` or at most the 3 region\(s\) the records route to/,
+      )
+      expect(result.outputs.report).toBeUndefined()
+      expect([...r53.stats.byOperation.keys()].filter((op) => op.startsWith('POST'))).toEqual([])
+    })
+
+    it('refuses a drill timeout that cannot end, restore included, before the credentials expire or the job times out', async () => {
+      const t = await createTopology(client(), specs())
+      const inputs = {
+        'hosted-zone-id': t.zoneId,
+        'record-name': t.recordName,
+        'drill-region': 'us-east-1',
+        'drill-timeout-minutes': 10,
+        'allow-private-targets': true,
+      }
+      const base = { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' }
+      const inMinutes = (m: number) => new Date(Date.now() + m * 60000).toISOString()
+      r53.resetStats()
+      // The SDK's environment credentials carry their expiry in AWS_CREDENTIAL_EXPIRATION.
+      const expiring = await runActionInProcess(run, inputs, {
+        ...base,
+        AWS_CREDENTIAL_EXPIRATION: inMinutes(8),
+      })
+      expect(expiring.failed).toBe(true)
+      expect(expiring.errors.join('\n')).toMatch(
+        /Input 'drill-timeout-minutes': "10" is not valid\. Expected at most [56]: the AWS credentials expire at .*, in [78] min, and the restore needs 2 min after the failover wait/,
+      )
+      const late = await runActionInProcess(run, inputs, {
+        ...base,
+        AWS_CREDENTIAL_EXPIRATION: inMinutes(60),
+        VERIFY_FAILOVER_JOB_DEADLINE: inMinutes(11),
+      })
+      expect(late.errors.join('\n')).toMatch(/Input 'drill-timeout-minutes'.*the job times out at/)
+      expect(r53.stats.total).toBe(0)
+      for (const id of Object.values(t.healthCheckIds))
+        expect((await healthCheckConfig(client(), id)).version).toBe(1)
     })
 
     it('rejects a drill region the records do not route to before changing anything', async () => {

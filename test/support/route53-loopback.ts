@@ -45,10 +45,24 @@ import { directClientConfig } from './moto.js'
  *   healthy and the other way round; the checkers' reports carry the inverted
  *   verdict. Disabled: Route 53 stops calling the endpoint and considers the
  *   check healthy. Changes to a check take effect at the next round.
+ * - CALCULATED checks have no checkers: one is healthy when at least
+ *   HealthThreshold of its ChildHealthChecks are (HealthCheckConfig, HealthThreshold:
+ *   "If you specify a number greater than the number of child health checks,
+ *   Route 53 always considers this health check to be unhealthy. If you specify
+ *   0, Route 53 always considers this health check to be healthy."), Inverted
+ *   and Disabled applying as above. GetHealthCheckStatus refuses them (API
+ *   Reference, GetHealthCheckStatus: "You can't use GetHealthCheckStatus to get
+ *   the status of a calculated health check") with 400 InvalidInput, one of the
+ *   errors that page lists; the message text is this layer's own. Simpler than
+ *   AWS: the calculated verdict follows its children at once, with no delay of
+ *   its own.
  *
  * UpdateHealthCheck (API Reference): every successful update increments
  * HealthCheckVersion; an update that names another HealthCheckVersion fails with
- * 409 HealthCheckVersionMismatch and changes nothing.
+ * 409 HealthCheckVersionMismatch and changes nothing. An element the update
+ * leaves out keeps its value; moto instead drops a CALCULATED check's
+ * ChildHealthChecks (and HealthThreshold) when an update omits them, so the
+ * layer copies the current ones into such an update before moto sees it.
  *
  * TestDNSAnswer (API Reference; "How Amazon Route 53 chooses records when
  * health checking is configured"): answers from the zone's records and the
@@ -295,10 +309,23 @@ export async function startRoute53Loopback(
     })
   }
 
-  function view(state: CheckState): CheckerView {
+  function view(state: CheckState, depth = 0): CheckerView {
+    if (state.config.Type === 'CALCULATED') return calculatedView(state.config, depth)
     const obs = observations(state)
     const successes = obs.filter((o) => o.ok).length
     return { healthy: obs.length > 0 && successes / obs.length > 0.18, successes, total: obs.length }
+  }
+
+  /** successes/total count the child checks here. */
+  function calculatedView(config: HealthCheckConfig, depth: number): CheckerView {
+    const children = config.ChildHealthChecks ?? []
+    const healthyChildren = children.filter((id) => {
+      const child = states.get(id)
+      return child !== undefined && depth < 3 && view(child, depth + 1).healthy
+    }).length
+    if (config.Disabled) return { healthy: true, successes: healthyChildren, total: children.length }
+    const met = healthyChildren >= (config.HealthThreshold ?? children.length)
+    return { healthy: config.Inverted ? !met : met, successes: healthyChildren, total: children.length }
   }
 
   async function listHealthChecks(): Promise<HealthCheck[]> {
@@ -345,6 +372,28 @@ export async function startRoute53Loopback(
         `<HealthCheckVersion>${versions.get(id)}</HealthCheckVersion>`,
       )
     })
+  }
+
+  /** Copies a CALCULATED check's children into an update that leaves them out (see the header). */
+  async function keepChildren(id: string, req: ProxyRequest): Promise<void> {
+    const body = req.body.toString()
+    if (/<ChildHealthChecks>|<HealthThreshold>/.test(body)) return
+    let config: HealthCheckConfig | undefined
+    try {
+      config = (await moto.send(new GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck
+        ?.HealthCheckConfig
+    } catch {
+      return
+    }
+    if (config?.Type !== 'CALCULATED') return
+    const kept =
+      (config.HealthThreshold !== undefined
+        ? `<HealthThreshold>${config.HealthThreshold}</HealthThreshold>`
+        : '') +
+      `<ChildHealthChecks>${(config.ChildHealthChecks ?? []).map((c) => `<ChildHealthCheck>${escapeXml(c)}</ChildHealthCheck>`).join('')}</ChildHealthChecks>`
+    ;(req as { body: Buffer }).body = Buffer.from(
+      body.replace('</UpdateHealthCheckRequest>', `${kept}</UpdateHealthCheckRequest>`),
+    )
   }
 
   function withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -476,6 +525,12 @@ export async function startRoute53Loopback(
     const state = await ensure(id)
     if (!state)
       return route53ErrorReply(404, 'NoSuchHealthCheck', `A health check with id ${id} does not exist.`)
+    if (state.config.Type === 'CALCULATED')
+      return route53ErrorReply(
+        400,
+        'InvalidInput',
+        `Health check ${id} is a calculated health check: GetHealthCheckStatus does not report the status of calculated health checks.`,
+      )
     const items = observations(state)
       .map(
         ({ c, status }) =>
@@ -508,6 +563,7 @@ export async function startRoute53Loopback(
             `The value of HealthCheckVersion in the request (${asked}) does not match the current version (${current}).`,
           )
         }
+        await keepChildren(id, req)
         const reply = await forward()
         if (reply.status !== 200) return reply
         versions.set(id, current + 1)

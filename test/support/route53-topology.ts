@@ -21,12 +21,21 @@ export interface RegionSpec {
   value: string
   ttl?: number
   failover?: 'PRIMARY' | 'SECONDARY'
+  /**
+   * Guard the record with a CALCULATED check instead: one endpoint check per
+   * port as its children, healthy when `threshold` of them are (`port` unused).
+   */
+  calculated?: { ports: number[]; threshold: number }
+  /** An alias to this DNS name (a load balancer's, say) instead of `value`; no health check. */
+  aliasTarget?: { dnsName: string; evaluateTargetHealth: boolean }
 }
 
 export interface Topology {
   zoneId: string
   recordName: string
   healthCheckIds: Record<string, string>
+  /** The child checks of each CALCULATED check, by region. */
+  childHealthCheckIds: Record<string, string[]>
 }
 
 export function route53Client(endpoint: string): Route53Client {
@@ -45,34 +54,60 @@ export async function createTopology(
   )
   const zoneId = created.HostedZone!.Id!.replace('/hostedzone/', '')
   const healthCheckIds: Record<string, string> = {}
+  const childHealthCheckIds: Record<string, string[]> = {}
   const changes: ResourceRecordSet[] = []
+  const endpointCheck = async (port: number) => {
+    const hc = await client.send(
+      new CreateHealthCheckCommand({
+        CallerReference: randomUUID(),
+        HealthCheckConfig: {
+          Type: 'HTTP_STR_MATCH',
+          IPAddress: '127.0.0.1',
+          Port: port,
+          ResourcePath: '/health',
+          SearchString: 'ok',
+          RequestInterval: options.requestInterval ?? 10,
+          FailureThreshold: options.failureThreshold ?? 3,
+        },
+      }),
+    )
+    return hc.HealthCheck!.Id!
+  }
   for (const spec of specs) {
     let healthCheckId: string | undefined
-    if (spec.port !== undefined) {
+    if (spec.calculated) {
+      const children: string[] = []
+      for (const port of spec.calculated.ports) children.push(await endpointCheck(port))
       const hc = await client.send(
         new CreateHealthCheckCommand({
           CallerReference: randomUUID(),
           HealthCheckConfig: {
-            Type: 'HTTP_STR_MATCH',
-            IPAddress: '127.0.0.1',
-            Port: spec.port,
-            ResourcePath: '/health',
-            SearchString: 'ok',
-            RequestInterval: options.requestInterval ?? 10,
-            FailureThreshold: options.failureThreshold ?? 3,
+            Type: 'CALCULATED',
+            ChildHealthChecks: children,
+            HealthThreshold: spec.calculated.threshold,
           },
         }),
       )
       healthCheckId = hc.HealthCheck!.Id!
-      healthCheckIds[spec.region] = healthCheckId
+      childHealthCheckIds[spec.region] = children
+    } else if (spec.port !== undefined) {
+      healthCheckId = await endpointCheck(spec.port)
     }
+    if (healthCheckId) healthCheckIds[spec.region] = healthCheckId
     changes.push({
       Name: recordName,
       Type: 'A',
       SetIdentifier: spec.failover ? `${spec.failover.toLowerCase()}-${spec.region}` : spec.region,
       ...(spec.failover ? { Failover: spec.failover } : { Region: spec.region as never }),
-      TTL: spec.ttl ?? 60,
-      ResourceRecords: [{ Value: spec.value }],
+      ...(spec.aliasTarget
+        ? {
+            AliasTarget: {
+              DNSName: spec.aliasTarget.dnsName,
+              EvaluateTargetHealth: spec.aliasTarget.evaluateTargetHealth,
+              HostedZoneId: 'Z35SXDOTRQ7X7K',
+            },
+          }
+        : { TTL: spec.ttl ?? 60, ResourceRecords: [{ Value: spec.value }] }),
       HealthCheckId: healthCheckId,
     })
   }
@@ -82,7 +117,7 @@ export async function createTopology(
       ChangeBatch: { Changes: changes.map((set) => ({ Action: 'CREATE', ResourceRecordSet: set })) },
     }),
   )
-  return { zoneId, recordName, healthCheckIds }
+  return { zoneId, recordName, healthCheckIds, childHealthCheckIds }
 }
 
 export async function healthCheckConfig(client: Route53Client, id: string) {

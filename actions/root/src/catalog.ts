@@ -54,6 +54,7 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'record-name': '',
     'record-type': '',
     probe: 'true',
+    'allow-private-targets': 'false',
     'min-healthy': 'all',
     'max-ttl': '60',
     'max-detection-seconds': '120',

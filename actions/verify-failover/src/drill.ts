@@ -1,14 +1,16 @@
-import type { HealthCheckObservation, Route53Client } from '@aws-sdk/client-route-53'
+import type { Route53Client } from '@aws-sdk/client-route-53'
 import { describeError } from '../../../lib/aws.js'
 import type { RegionLog } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { GanttBar } from '../../../lib/summary.js'
 import { restoreHealthCheck, setInverted, type DrillState, type SetOutcome } from './health-check-update.js'
-import { route53View, type Check, type RoutedRecord } from './plan.js'
+import type { Check, RoutedRecord } from './plan.js'
+import { RESTORE_RESERVE_MS, waitWithin, type Limit } from './time-budget.js'
 
 /** The Route 53 reads the drill needs; injected so the flow can be unit tested. */
 export interface DrillApi {
-  status(healthCheckId: string, signal?: AbortSignal): Promise<HealthCheckObservation[]>
+  /** Whether Route 53 considers the check healthy now (endpoint or CALCULATED). */
+  healthy(healthCheckId: string, signal?: AbortSignal): Promise<boolean>
   answer(signal?: AbortSignal): Promise<string[]>
 }
 
@@ -20,6 +22,8 @@ export interface DrillInput {
   clientRegion: string
   records: readonly RoutedRecord[]
   timeoutMs: number
+  /** The credentials' expiry or the job's deadline, whichever comes first: the waits end in time to restore. */
+  limit?: Limit
   pollMaxMs: number
   log: RegionLog
   signal: AbortSignal
@@ -92,21 +96,26 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
   const result: DrillResult = { checks, bars, baseline, duringFailover: [] }
   const invertedAt = Date.now()
   let restoreDone = false
+  // When time is short, stop waiting early so the restore still runs before the limit.
+  const failoverWaitMs = waitWithin(input.timeoutMs, input.limit, RESTORE_RESERVE_MS)
+  if (failoverWaitMs < input.timeoutMs)
+    log.warning(
+      `Waiting at most ${Math.round(failoverWaitMs / 1000)} s for failover: ${input.limit!.what} at ${input.limit!.at.toISOString()} and the restore comes first`,
+    )
   try {
     await setInverted(input.client, input.healthCheckId, true, (m) => log.warning(m))
     log.info(`Inverted health check ${input.healthCheckId}; waiting for Route 53 to fail over`)
     let last: string[] = []
     await pollUntil(
       async () => {
-        const view = route53View(await api.status(input.healthCheckId, input.signal))
-        if (view.healthy) return undefined
+        if (await api.healthy(input.healthCheckId, input.signal)) return undefined
         last = await api.answer(input.signal)
         return answers(last) ? undefined : true
       },
       {
         ...poll,
         what: `Route 53 to stop answering with ${region}`,
-        timeoutMs: input.timeoutMs,
+        timeoutMs: failoverWaitMs,
         signal: input.signal,
       },
     )
@@ -139,7 +148,14 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
     checks.push(...probes.map((c) => ({ ...c, category: 'drill' as const, name: 'Takeover probe' })))
   } catch (error) {
     if (error instanceof AbortedError) add('Failover', false, 'cancelled before Route 53 failed over')
-    else if (error instanceof TimeoutError) add('Failover', false, error.message)
+    else if (error instanceof TimeoutError)
+      add(
+        'Failover',
+        false,
+        failoverWaitMs < input.timeoutMs
+          ? `${error.message}, cut short to restore before ${input.limit!.what} at ${input.limit!.at.toISOString()}`
+          : error.message,
+      )
     else add('Failover', false, describeError(error))
   } finally {
     try {
@@ -162,18 +178,23 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
   if (!restoreDone || input.signal.aborted) return result
 
   const restoredAt = Date.now()
+  // The recovery wait only measures: it ends before the limit, leaving the post step a moment.
+  const recoveryWaitMs = waitWithin(input.timeoutMs, input.limit, RESTORE_RESERVE_MS / 4)
+  if (recoveryWaitMs === 0) {
+    add('Recovery', false, `not measured: ${input.limit!.what} at ${input.limit!.at.toISOString()}`)
+    return result
+  }
   try {
     await pollUntil(
       async () => {
-        const view = route53View(await api.status(input.healthCheckId, input.signal))
-        if (!view.healthy) return undefined
+        if (!(await api.healthy(input.healthCheckId, input.signal))) return undefined
         if (!baselineHad) return true
         return answers(await api.answer(input.signal)) ? true : undefined
       },
       {
         ...poll,
         what: `Route 53 to answer with ${region} again`,
-        timeoutMs: input.timeoutMs,
+        timeoutMs: recoveryWaitMs,
         signal: input.signal,
       },
     )

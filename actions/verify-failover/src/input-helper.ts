@@ -1,4 +1,5 @@
 import { InputError, Inputs } from '../../../lib/inputs.js'
+import { jobDeadline } from './time-budget.js'
 
 export const RECORD_TYPES = [
   'A',
@@ -26,6 +27,8 @@ export interface Settings {
   recordName: string
   recordType?: RecordType
   probe: boolean
+  /** Probe targets on the runner's own network (loopback, link-local, unspecified) too. */
+  allowPrivateTargets: boolean
   /** How many regions must be healthy; `all` means every routed region. */
   minHealthy: number | 'all'
   maxTtl: number
@@ -34,6 +37,10 @@ export interface Settings {
   drillRegion?: string
   drillTimeoutMs: number
   pollMaxMs: number
+  /** The port alias targets are probed on. */
+  aliasProbePort: number
+  /** When the job times out, where the workflow says (VERIFY_FAILOVER_JOB_DEADLINE). */
+  jobDeadline?: Date
 }
 
 /**
@@ -58,6 +65,24 @@ export function normaliseRecordName(input: string, value: string): string {
   return `${name}.`
 }
 
+/**
+ * Environment knob for the port an alias target is probed on. Real runs keep
+ * 443, the HTTPS listener of load balancers, API Gateway and CloudFront; tests
+ * point it at a local listener.
+ */
+export const ALIAS_PORT_ENV = 'VERIFY_FAILOVER_ALIAS_PROBE_PORT'
+export const DEFAULT_ALIAS_PORT = 443
+
+export function aliasProbePort(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[ALIAS_PORT_ENV]
+  if (raw === undefined || raw === '') return DEFAULT_ALIAS_PORT
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
+    throw new InputError(ALIAS_PORT_ENV, raw, 'a TCP port from 1 to 65535')
+  }
+  return n
+}
+
 export function pollMaxMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[POLL_MAX_ENV]
   if (raw === undefined || raw === '') return DEFAULT_POLL_MAX_MS
@@ -74,6 +99,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
   const recordName = normaliseRecordName('record-name', inputs.string('record-name', { required: true }))
   const recordType = inputs.raw('record-type') === '' ? undefined : inputs.choice('record-type', RECORD_TYPES)
   const probe = inputs.boolean('probe', true)
+  const allowPrivateTargets = inputs.boolean('allow-private-targets', false)
   const rawMin = inputs.raw('min-healthy')
   let minHealthy: number | 'all' = 'all'
   if (rawMin !== '' && rawMin.toLowerCase() !== 'all') {
@@ -92,6 +118,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
     recordName,
     recordType,
     probe,
+    allowPrivateTargets,
     minHealthy,
     maxTtl,
     maxDetectionSeconds,
@@ -99,6 +126,8 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
     drillRegion,
     drillTimeoutMs: drillTimeoutMinutes * 60000,
     pollMaxMs: pollMaxMs(env),
+    aliasProbePort: aliasProbePort(env),
+    jobDeadline: jobDeadline(env),
   }
 }
 
@@ -112,6 +141,21 @@ export function checkDrillRegion(drillRegion: string | undefined, regions: reado
       'drill-region',
       drillRegion,
       `one of the regions the records route to (${regions.join(', ')})`,
+    )
+  }
+}
+
+/**
+ * A number in `min-healthy` must not exceed the regions the records route to:
+ * no answer could meet it, so it cannot mean what it says. Known only once the
+ * records are read; checked before anything is changed.
+ */
+export function checkMinHealthy(minHealthy: number | 'all', regions: readonly string[]): void {
+  if (minHealthy !== 'all' && minHealthy > regions.length) {
+    throw new InputError(
+      'min-healthy',
+      String(minHealthy),
+      `\`all\` or at most the ${regions.length} region(s) the records route to (${regions.join(', ') || 'none'})`,
     )
   }
 }

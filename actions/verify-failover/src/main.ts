@@ -6,25 +6,40 @@ import { Inputs } from '../../../lib/inputs.js'
 import { RegionLog } from '../../../lib/log.js'
 import { runDrill, type DrillInput, type DrillResult } from './drill.js'
 import { RESTORED_KEY, STATE_KEY } from './health-check-update.js'
-import { checkDrillRegion, checkRecordType, getSettings, type Settings } from './input-helper.js'
+import {
+  checkDrillRegion,
+  checkMinHealthy,
+  checkRecordType,
+  getSettings,
+  type Settings,
+} from './input-helper.js'
 import {
   configurationChecks,
   distinctRegions,
   drillBlocker,
   drillNotStarted,
-  healthyInRoute53,
+  aliasTargetChecks,
+  healthyNow,
+  unknownHealthRegions,
   healthyRegionsOf,
   minHealthyCheck,
   planLines,
   route53Checks,
-  route53View,
   simulate,
   simulationChecks,
   type Check,
 } from './plan.js'
-import { probeChecks, probeLine, probeRecords } from './probes.js'
-import { readCurrentState, readHealthStatus, route53ClientRegion, testDnsAnswer } from './route53.js'
+import {
+  aliasHealthOf,
+  notProbed,
+  probeChecks,
+  probeLine,
+  probeRecords,
+  type ProbeOutcome,
+} from './probes.js'
+import { readCurrentState, readHealth, route53ClientRegion, testDnsAnswer } from './route53.js'
 import { buildReport, renderSummary } from './summary.js'
+import { checkDrillTimeout, credentialsExpiry, earliestLimit } from './time-budget.js'
 
 export async function run(): Promise<void> {
   await runAction((context) => verify(getSettings(new Inputs()), context))
@@ -33,6 +48,12 @@ export async function run(): Promise<void> {
 async function verify(settings: Settings, { signal }: ActionContext): Promise<void> {
   const clientRegion = route53ClientRegion(settings.drillRegion ?? process.env.AWS_REGION)
   const client = clientFactory(Route53Client)(clientRegion)
+
+  // A drill must end, restore included, before the credentials expire and the job times out.
+  const limit = settings.drillRegion
+    ? earliestLimit(await credentialsExpiry(client), settings.jobDeadline)
+    : undefined
+  checkDrillTimeout(settings.drillTimeoutMs, limit)
 
   // Read the current state once; every later step works from this copy.
   const state = await readCurrentState(
@@ -43,33 +64,45 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     signal,
   )
   checkRecordType(settings.recordName, state.recordType, state.types)
-  const { records, healthChecks, statuses, recordType } = state
+  const { records, healthChecks, health, recordType } = state
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
+  checkMinHealthy(settings.minHealthy, regions)
   const logs = new Map(regions.map((r) => [r, new RegionLog(r)]))
   const logOf = (region: string) => logs.get(region)!
 
   const checks: Check[] = [
     ...configurationChecks(records, healthChecks, settings),
-    ...route53Checks(records, statuses),
+    ...route53Checks(records, health),
   ]
   for (const c of checks.filter((c) => c.category === 'route53'))
     logOf(c.subject).info(`Route 53: ${c.detail}`)
 
   const probeFailed = new Set<string>()
+  const probed: ProbeOutcome[] = []
   const probeAndLog = async (selected: typeof records) => {
-    const outcomes = await probeRecords(selected, healthChecks, signal)
+    const outcomes = await probeRecords(selected, healthChecks, signal, {
+      allowPrivateTargets: settings.allowPrivateTargets,
+      aliasPort: settings.aliasProbePort,
+    })
     for (const o of outcomes) {
-      logOf(o.record.region).info(`Probe ${o.result.ok ? 'passed' : 'failed'}: ${probeLine(o)}`)
-      if (!o.result.ok) probeFailed.add(o.record.region)
+      const verdict = o.result.skipped ? 'skipped' : o.result.ok ? 'passed' : 'failed'
+      logOf(o.record.region).info(`Probe ${verdict}: ${probeLine(o)}`)
+      if (!o.result.ok && !o.result.skipped) probeFailed.add(o.record.region)
     }
+    probed.push(...outcomes)
     return probeChecks(outcomes)
   }
   if (settings.probe) checks.push(...(await probeAndLog(records)))
 
-  const healthyRegions = healthyRegionsOf(records, statuses, probeFailed)
-  checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length))
-  const simulation = simulate(records, healthyInRoute53(statuses), settings.simulateDepth)
+  const aliasHealth = aliasHealthOf(probed)
+  const aliasRows = aliasTargetChecks(records, aliasHealth, settings.probe)
+  for (const c of aliasRows) logOf(c.subject).info(`Route 53: ${c.detail}`)
+  checks.push(...aliasRows)
+  const healthyRegions = healthyRegionsOf(records, health, probeFailed, aliasHealth)
+  const unknownRegions = unknownHealthRegions(records, aliasHealth)
+  checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length, unknownRegions))
+  const simulation = simulate(records, healthyNow(health, aliasHealth), settings.simulateDepth)
   checks.push(...simulationChecks(simulation))
 
   // The plan is complete: print it before anything is changed.
@@ -93,7 +126,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
       const result = await runDrillSafely({
         client,
         api: {
-          status: (id, s) => readHealthStatus(client, id, s),
+          healthy: async (id, s) => (await readHealth(client, id, healthChecks, s))?.healthy === true,
           answer: (s) => testDnsAnswer(client, settings.hostedZoneId, settings.recordName, recordType, s),
         },
         region,
@@ -101,6 +134,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
         clientRegion,
         records,
         timeoutMs: settings.drillTimeoutMs,
+        limit,
         pollMaxMs: settings.pollMaxMs,
         log: logOf(region),
         signal,
@@ -114,9 +148,10 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     }
   }
 
+  // The checkers' share per region; calculated checks have no checkers of their own.
   const checkers = records.flatMap((r) => {
-    const observations = r.healthCheckId ? statuses.get(r.healthCheckId) : undefined
-    return observations ? [{ region: r.region, ...route53View(observations) }] : []
+    const view = r.healthCheckId ? health.get(r.healthCheckId) : undefined
+    return view && !view.calculated ? [{ region: r.region, ...view }] : []
   })
   const report = buildReport(
     {
@@ -128,6 +163,8 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
       checkers: checkers.map(({ region: r, successes, total }) => ({ region: r, successes, total })),
       checks,
       simulation,
+      notProbed: notProbed(probed),
+      unknownHealth: unknownRegions,
     },
     drill,
   )

@@ -116,6 +116,21 @@ export function isMonitored(record: RoutedRecord): boolean {
   return record.healthCheckId !== undefined || record.alias?.evaluateTargetHealth === true
 }
 
+/**
+ * An alias record guarded only by its target's health (AliasTarget,
+ * EvaluateTargetHealth: "When EvaluateTargetHealth is true, an alias resource
+ * record set inherits the health of the referenced AWS resource, such as an ELB
+ * load balancer or another resource record set in the hosted zone"). Route 53
+ * publishes no status for that health, so it is known only from the runner's
+ * probe of the target.
+ */
+export function hasAliasTargetHealth(record: RoutedRecord): boolean {
+  return record.healthCheckId === undefined && record.alias?.evaluateTargetHealth === true
+}
+
+/** What the runner's probes said of alias targets, by set identifier; absent: not known. */
+export type AliasHealth = ReadonlyMap<string, boolean>
+
 const STRING_MATCH = ['HTTP_STR_MATCH', 'HTTPS_STR_MATCH']
 
 /** The configuration rows (1 in the issue): everything decided from the records and health checks alone. */
@@ -381,29 +396,161 @@ export function drillBlocker(
 
 export type Statuses = ReadonlyMap<string, readonly HealthCheckObservation[]>
 
+/** Route 53's verdict on one health check, and how it was reached. */
+export interface HealthView extends Route53View {
+  detail: string
+  /** Judged from its child checks (a CALCULATED check); successes/total then count child checks. */
+  calculated?: boolean
+}
+export type Health = ReadonlyMap<string, HealthView>
+
+/** The verdict on an endpoint (or alarm) check from its checkers' reports. */
+export function endpointHealth(observations: readonly HealthCheckObservation[]): HealthView {
+  const view = route53View(observations)
+  return {
+    ...view,
+    detail:
+      view.total === 0
+        ? 'no checker has reported yet'
+        : `${view.successes} of ${view.total} checkers report healthy (healthy when more than 18%)`,
+  }
+}
+
+/**
+ * Route 53's verdict on a health check. GetHealthCheckStatus answers only for
+ * checks that have checkers (API Reference, GetHealthCheckStatus: "You can't use
+ * GetHealthCheckStatus to get the status of a calculated health check"), so a
+ * CALCULATED check is judged from its children as Route 53 does (HealthCheckConfig,
+ * HealthThreshold: "The number of child health checks that are associated with a
+ * CALCULATED health check that Amazon Route 53 must consider healthy for the
+ * CALCULATED health check to be considered healthy ... If you specify a number
+ * greater than the number of child health checks, Route 53 always considers this
+ * health check to be unhealthy. If you specify 0, Route 53 always considers this
+ * health check to be healthy."). A disabled check is healthy (Disabled: "Route 53
+ * considers the status of the health check to always be healthy"); Inverted turns
+ * the calculated verdict round. A child that does not exist or has no verdict
+ * counts as not healthy. Undefined when the check itself is unknown.
+ */
+export function judgeHealth(
+  id: string,
+  healthChecks: ReadonlyMap<string, HealthCheck | undefined>,
+  statuses: Statuses,
+  depth = 0,
+): HealthView | undefined {
+  const config = healthChecks.get(id)?.HealthCheckConfig
+  if (!config) return undefined
+  if (config.Type !== 'CALCULATED') {
+    const observations = statuses.get(id)
+    return observations ? endpointHealth(observations) : undefined
+  }
+  const children = config.ChildHealthChecks ?? []
+  if (config.Disabled) {
+    return {
+      healthy: true,
+      successes: 0,
+      total: children.length,
+      calculated: true,
+      detail: 'calculated health check, disabled: Route 53 considers it healthy',
+    }
+  }
+  const threshold = config.HealthThreshold ?? children.length
+  const missing: string[] = []
+  const healthyChildren = children.filter((child) => {
+    const childConfig = healthChecks.get(child)?.HealthCheckConfig
+    if (!childConfig) {
+      missing.push(child)
+      return false
+    }
+    if (childConfig.Disabled) return true
+    return depth < 2 && judgeHealth(child, healthChecks, statuses, depth + 1)?.healthy === true
+  }).length
+  const met = healthyChildren >= threshold
+  const healthy = config.Inverted ? !met : met
+  return {
+    healthy,
+    successes: healthyChildren,
+    total: children.length,
+    calculated: true,
+    detail:
+      `calculated health check: ${healthyChildren} of ${children.length} child checks healthy, ` +
+      `${threshold} required (HealthThreshold)` +
+      (config.Inverted ? `, inverted: ${healthy ? 'healthy' : 'unhealthy'}` : '') +
+      (missing.length > 0 ? `; child check(s) not found: ${missing.join(', ')}` : ''),
+  }
+}
+
+/** The verdict on every distinct health check of the records. */
+export function judgeRecordsHealth(
+  records: readonly RoutedRecord[],
+  healthChecks: ReadonlyMap<string, HealthCheck | undefined>,
+  statuses: Statuses,
+): Map<string, HealthView> {
+  const health = new Map<string, HealthView>()
+  for (const id of new Set(records.map((r) => r.healthCheckId).filter((i): i is string => i !== undefined))) {
+    const view = judgeHealth(id, healthChecks, statuses)
+    if (view) health.set(id, view)
+  }
+  return health
+}
+
 /** Whether Route 53 reports the record's health check healthy (records without one: no). */
-export function healthyInRoute53(statuses: Statuses) {
+export function healthyInRoute53(health: Health) {
   return (record: RoutedRecord): boolean =>
-    record.healthCheckId !== undefined && route53View(statuses.get(record.healthCheckId) ?? []).healthy
+    record.healthCheckId !== undefined && health.get(record.healthCheckId)?.healthy === true
+}
+
+/**
+ * Whether a record serves now, for the simulation: its health check's verdict;
+ * for an alias that evaluates target health, the probe of its target, and when
+ * that is not known, healthy (Route 53 judges the target itself, and nothing
+ * says it failed), so failing its region takes it out like any monitored record.
+ */
+export function healthyNow(health: Health, aliasHealth: AliasHealth) {
+  const checked = healthyInRoute53(health)
+  return (record: RoutedRecord): boolean =>
+    hasAliasTargetHealth(record) ? aliasHealth.get(record.setIdentifier) !== false : checked(record)
+}
+
+/** Regions with an alias record whose target's health is not known: not counted either way. */
+export function unknownHealthRegions(records: readonly RoutedRecord[], aliasHealth: AliasHealth): string[] {
+  return distinctRegions(records.filter((r) => hasAliasTargetHealth(r) && !aliasHealth.has(r.setIdentifier)))
+}
+
+/** One row per alias record that evaluates target health: what is known of it. */
+export function aliasTargetChecks(
+  records: readonly RoutedRecord[],
+  aliasHealth: AliasHealth,
+  probing: boolean,
+): Check[] {
+  return records.filter(hasAliasTargetHealth).map((record) => {
+    const known = aliasHealth.get(record.setIdentifier)
+    const target = record.alias!.dnsName.replace(/\.$/, '')
+    const detail =
+      known === undefined
+        ? `alias target health of ${target}: not known (${probing ? 'its probe was skipped' : 'probe is off'}); Route 53 evaluates it itself; not counted in min-healthy`
+        : `alias target health of ${target}: ${known ? 'answered' : 'failed'} the runner's probe`
+    return {
+      category: 'route53' as const,
+      name: 'Alias target health',
+      subject: record.region,
+      passed: known !== false,
+      detail,
+    }
+  })
 }
 
 /** One row per record with a health check that exists: Route 53's own verdict. */
-export function route53Checks(records: readonly RoutedRecord[], statuses: Statuses): Check[] {
+export function route53Checks(records: readonly RoutedRecord[], health: Health): Check[] {
   return records.flatMap((record) => {
-    const observations = record.healthCheckId ? statuses.get(record.healthCheckId) : undefined
-    if (!observations) return []
-    const view = route53View(observations)
-    const detail =
-      view.total === 0
-        ? 'no checker has reported yet'
-        : `${view.successes} of ${view.total} checkers report healthy (healthy when more than 18%)`
+    const view = record.healthCheckId ? health.get(record.healthCheckId) : undefined
+    if (!view) return []
     return [
       {
         category: 'route53' as const,
         name: 'Route 53 status',
         subject: record.region,
         passed: view.healthy,
-        detail,
+        detail: view.detail,
       },
     ]
   })
@@ -411,31 +558,46 @@ export function route53Checks(records: readonly RoutedRecord[], statuses: Status
 
 /**
  * The regions whose every record has a health check Route 53 reports healthy
- * and whose endpoints, when probed, answered the runner.
+ * (or, for an alias that evaluates target health, a target that answered the
+ * runner's probe) and whose endpoints, when probed, answered the runner.
  */
 export function healthyRegionsOf(
   records: readonly RoutedRecord[],
-  statuses: Statuses,
+  health: Health,
   probeFailed: ReadonlySet<string>,
+  aliasHealth: AliasHealth = new Map(),
 ): string[] {
-  const healthy = healthyInRoute53(statuses)
+  const checked = healthyInRoute53(health)
+  const healthy = (r: RoutedRecord) =>
+    hasAliasTargetHealth(r) ? aliasHealth.get(r.setIdentifier) === true : checked(r)
   return distinctRegions(records).filter(
     (region) => records.filter((r) => r.region === region).every(healthy) && !probeFailed.has(region),
   )
 }
 
+/**
+ * At least `min-healthy` healthy regions. Regions whose health is not known
+ * (alias target health without a probe) are not counted: `all` means every
+ * region whose health is known.
+ */
 export function minHealthyCheck(
   healthyRegions: readonly string[],
   minHealthy: number | 'all',
   regionCount: number,
+  unknownRegions: readonly string[] = [],
 ): Check {
-  const required = requiredHealthy(minHealthy, regionCount)
+  const required = requiredHealthy(
+    minHealthy,
+    regionCount - (minHealthy === 'all' ? unknownRegions.length : 0),
+  )
+  const unknown =
+    unknownRegions.length > 0 ? `; not counted, health not known: ${unknownRegions.join(', ')}` : ''
   return {
     category: 'route53',
     name: 'Minimum healthy regions',
     subject: 'group',
     passed: healthyRegions.length >= required,
-    detail: `${healthyRegions.length} healthy (${healthyRegions.join(', ') || 'none'}), ${required} required`,
+    detail: `${healthyRegions.length} healthy (${healthyRegions.join(', ') || 'none'}), ${required} required${unknown}`,
   }
 }
 

@@ -1,7 +1,8 @@
 import type { HealthCheckConfig } from '@aws-sdk/client-route-53'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { connect } from 'node:net'
+import { lookup as dnsLookup } from 'node:dns'
+import { BlockList, connect, isIP, type LookupFunction } from 'node:net'
 
 /**
  * What a Route 53 health checker does, from the runner: a TCP connection within
@@ -64,13 +65,102 @@ export interface ProbeResult {
   detail: string
   status?: number
   ms: number
+  /** Why the target was not requested at all (an address of the runner's own network). */
+  skipped?: string
 }
 
 export interface ProbeOptions {
   connectTimeoutMs?: number
   answerTimeoutMs?: number
   signal?: AbortSignal
+  /** Request targets on the runner's own network (loopback, link-local, unspecified) too. */
+  allowPrivateTargets?: boolean
 }
+
+function blockList(subnets: ReadonlyArray<[string, number]>): BlockList {
+  const list = new BlockList()
+  for (const [network, prefix] of subnets)
+    list.addSubnet(network, prefix, isIP(network) === 6 ? 'ipv6' : 'ipv4')
+  return list
+}
+
+/**
+ * Addresses a probe from the runner must not reach by accident: they lead into
+ * the runner's own host or network, never to a Route 53 endpoint (AWS: "Route 53
+ * can't check the health of endpoints for which the IP address is in local,
+ * private, non-routable, or multicast ranges", HealthCheckConfig IPAddress). The
+ * instance metadata service (169.254.169.254, fd00:ec2::254) is named first.
+ * BlockList also matches the IPv4-mapped IPv6 forms (::ffff:127.0.0.1).
+ */
+const NOT_PROBED: ReadonlyArray<{ reason: string; list: BlockList }> = [
+  {
+    reason: 'the instance metadata service address',
+    list: blockList([
+      ['169.254.169.254', 32],
+      ['fd00:ec2::254', 128],
+    ]),
+  },
+  {
+    reason: 'a link-local address',
+    list: blockList([
+      ['169.254.0.0', 16],
+      ['fe80::', 10],
+    ]),
+  },
+  {
+    reason: 'a loopback address',
+    list: blockList([
+      ['127.0.0.0', 8],
+      ['::1', 128],
+    ]),
+  },
+  {
+    reason: 'an unspecified address',
+    list: blockList([
+      ['0.0.0.0', 8],
+      ['::', 128],
+    ]),
+  },
+]
+
+/** Why an IP address is not probed, or undefined when it may be. */
+export function notProbedReason(address: string): string | undefined {
+  const family = isIP(address)
+  if (family === 0) return undefined
+  const type = family === 6 ? 'ipv6' : 'ipv4'
+  return NOT_PROBED.find((r) => r.list.check(address, type))?.reason
+}
+
+/** A name that resolved to an address that is not probed. */
+export class NotProbedError extends Error {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    super(host === address ? `${address} is ${reason}` : `${host} resolves to ${address}, ${reason}`)
+    this.name = 'NotProbedError'
+  }
+}
+
+/**
+ * dns.lookup that refuses addresses the runner must not probe. The connection
+ * uses the very addresses checked here, so a name cannot resolve differently
+ * between the check and the connection.
+ */
+export const guardedLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, options, (error, address, family) => {
+    if (error) return callback(error, address, family)
+    const found = Array.isArray(address) ? address : [{ address, family }]
+    for (const a of found) {
+      const reason = notProbedReason(a.address)
+      if (reason) return callback(new NotProbedError(hostname, a.address, reason), '', 0)
+    }
+    callback(null, address, family)
+  })
+}
+
+export const ALLOW_PRIVATE_TARGETS_HINT = 'set allow-private-targets: true to probe it'
 
 /** Decides a checker's verdict from the status and the start of the body. */
 export function judge(status: number, head: Buffer, searchString?: string): { ok: boolean; detail: string } {
@@ -91,17 +181,37 @@ export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<
   const connectMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
   const answerMs = options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS
   const started = Date.now()
+  const literalReason = options.allowPrivateTargets ? undefined : notProbedReason(target.host)
+  if (literalReason) {
+    const why = `${target.host} is ${literalReason}`
+    return Promise.resolve({
+      ok: false,
+      skipped: why,
+      detail: `not probed: ${why} (${ALLOW_PRIVATE_TARGETS_HINT})`,
+      ms: 0,
+    })
+  }
+  const lookup = options.allowPrivateTargets ? undefined : guardedLookup
   return new Promise((resolve) => {
     let settled = false
     let timer: NodeJS.Timeout | undefined
     const cleanups: Array<() => void> = []
-    const finish = (ok: boolean, detail: string, status?: number) => {
+    const finish = (ok: boolean, detail: string, status?: number, skipped?: string) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       for (const cleanup of cleanups) cleanup()
-      resolve({ ok, detail, status, ms: Date.now() - started })
+      resolve({ ok, detail, status, ms: Date.now() - started, ...(skipped ? { skipped } : {}) })
     }
+    const failed = (error: Error) =>
+      error instanceof NotProbedError
+        ? finish(
+            false,
+            `not probed: ${error.message} (${ALLOW_PRIVATE_TARGETS_HINT})`,
+            undefined,
+            error.message,
+          )
+        : finish(false, error.message)
     const arm = (ms: number, detail: string) => {
       clearTimeout(timer)
       timer = setTimeout(() => finish(false, detail), ms)
@@ -112,10 +222,10 @@ export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<
     arm(connectMs, `no connection within ${connectMs / 1000} s`)
 
     if (target.protocol === 'tcp') {
-      const socket = connect({ host: target.host, port: target.port })
+      const socket = connect({ host: target.host, port: target.port, ...(lookup ? { lookup } : {}) })
       cleanups.push(() => socket.destroy())
       socket.once('connect', () => finish(true, 'TCP connection established'))
-      socket.once('error', (error) => finish(false, error.message))
+      socket.once('error', failed)
       return
     }
     const headers: Record<string, string> = {
@@ -132,6 +242,7 @@ export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<
       method: 'GET',
       headers,
       agent: false,
+      ...(lookup ? { lookup } : {}),
       ...(target.protocol === 'https'
         ? { rejectUnauthorized: false, servername: target.sni ? target.hostName : undefined }
         : {}),
@@ -142,7 +253,7 @@ export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<
       if (!socket.connecting) connected()
       else socket.once('connect', connected)
     })
-    req.once('error', (error) => finish(false, error.message))
+    req.once('error', failed)
     req.once('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0
       if (target.searchString === undefined) return finish(...verdict(status, Buffer.alloc(0)))

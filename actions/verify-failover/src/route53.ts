@@ -12,7 +12,16 @@ import {
 import { errorCode, isTransientError } from '../../../lib/aws.js'
 import { retryWhile } from '../../../lib/poll.js'
 import { partitionOf } from '../../../lib/regions.js'
-import { chooseRecordType, normaliseName, toRoutedRecords, type RoutedRecord } from './plan.js'
+import {
+  chooseRecordType,
+  endpointHealth,
+  judgeHealth,
+  judgeRecordsHealth,
+  normaliseName,
+  toRoutedRecords,
+  type HealthView,
+  type RoutedRecord,
+} from './plan.js'
 import { fanOut } from '../../../lib/fanout.js'
 
 /** Route 53 is global; its API is signed for one region per partition. */
@@ -110,14 +119,49 @@ export interface CurrentState {
   /** Every type the name has, for messages. */
   types: string[]
   records: RoutedRecord[]
+  /** The records' health checks and the children of their CALCULATED checks. */
   healthChecks: HealthChecks
+  /** The checkers' reports of every check that has checkers (not of CALCULATED ones). */
   statuses: Map<string, HealthCheckObservation[]>
+  /** Route 53's verdict on each of the records' health checks. */
+  health: Map<string, HealthView>
+}
+
+const isCalculated = (hc: HealthCheck | undefined) => hc?.HealthCheckConfig?.Type === 'CALCULATED'
+
+async function readHealthChecks(
+  client: Route53Client,
+  ids: readonly string[],
+  into: Map<string, HealthCheck | undefined>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const wanted = ids.filter((id) => !into.has(id))
+  for (const r of await fanOut(wanted, (id) => readHealthCheck(client, id, signal), { concurrency: 4 })) {
+    if (r.state === 'rejected') throw r.error
+    if (r.state === 'fulfilled') into.set(r.item, r.value)
+  }
+}
+
+/** GetHealthCheckStatus of every existing check that has checkers (it allows one call a second: two at a time). */
+async function readStatuses(
+  client: Route53Client,
+  healthChecks: HealthChecks,
+  signal?: AbortSignal,
+): Promise<Map<string, HealthCheckObservation[]>> {
+  const statuses = new Map<string, HealthCheckObservation[]>()
+  const ids = [...healthChecks].filter(([, hc]) => hc !== undefined && !isCalculated(hc)).map(([id]) => id)
+  for (const r of await fanOut(ids, (id) => readHealthStatus(client, id, signal), { concurrency: 2 })) {
+    if (r.state === 'rejected') throw r.error
+    if (r.state === 'fulfilled') statuses.set(r.item, r.value)
+  }
+  return statuses
 }
 
 /**
  * Everything the checks need, read once: the name's records (one paginated
- * listing), each distinct health check, and Route 53's status of each existing
- * check (GetHealthCheckStatus allows one call a second, so two at a time).
+ * listing), each distinct health check (and the children of CALCULATED ones,
+ * which GetHealthCheckStatus does not answer for), and Route 53's status of
+ * every check that has checkers.
  */
 export async function readCurrentState(
   client: Route53Client,
@@ -132,15 +176,41 @@ export async function readCurrentState(
   const group = sets.filter((s) => s.Type === recordType)
   const ids = [...new Set(group.map((s) => s.HealthCheckId).filter((id): id is string => id !== undefined))]
   const healthChecks = new Map<string, HealthCheck | undefined>()
-  for (const r of await fanOut(ids, (id) => readHealthCheck(client, id, signal), { concurrency: 4 })) {
-    if (r.state === 'rejected') throw r.error
-    if (r.state === 'fulfilled') healthChecks.set(r.item, r.value)
+  await readHealthChecks(client, ids, healthChecks, signal)
+  const children = ids.flatMap((id) => {
+    const hc = healthChecks.get(id)
+    return isCalculated(hc) ? (hc!.HealthCheckConfig!.ChildHealthChecks ?? []) : []
+  })
+  await readHealthChecks(client, [...new Set(children)], healthChecks, signal)
+  const statuses = await readStatuses(client, healthChecks, signal)
+  const records = toRoutedRecords(group, healthChecks)
+  return {
+    recordType,
+    types,
+    records,
+    healthChecks,
+    statuses,
+    health: judgeRecordsHealth(records, healthChecks, statuses),
   }
-  const statuses = new Map<string, HealthCheckObservation[]>()
-  const existing = ids.filter((id) => healthChecks.get(id) !== undefined)
-  for (const r of await fanOut(existing, (id) => readHealthStatus(client, id, signal), { concurrency: 2 })) {
-    if (r.state === 'rejected') throw r.error
-    if (r.state === 'fulfilled') statuses.set(r.item, r.value)
-  }
-  return { recordType, types, records: toRoutedRecords(group, healthChecks), healthChecks, statuses }
+}
+
+/**
+ * Route 53's verdict on one check now (the drill's polls): the checkers' reports
+ * of an endpoint check; for a CALCULATED check its own configuration read again
+ * (the drill changes its Inverted flag) and its children's reports.
+ */
+export async function readHealth(
+  client: Route53Client,
+  id: string,
+  known: HealthChecks,
+  signal?: AbortSignal,
+): Promise<HealthView | undefined> {
+  if (!isCalculated(known.get(id))) return endpointHealth(await readHealthStatus(client, id, signal))
+  const checks = new Map(known)
+  checks.set(id, await readHealthCheck(client, id, signal))
+  const children = new Map<string, HealthCheck | undefined>()
+  for (const child of checks.get(id)?.HealthCheckConfig?.ChildHealthChecks ?? [])
+    children.set(child, checks.get(child))
+  const statuses = await readStatuses(client, children, signal)
+  return judgeHealth(id, checks, statuses)
 }

@@ -13,6 +13,10 @@ export interface Report {
   checkers: Array<{ region: string; successes: number; total: number }>
   checks: Check[]
   simulation: SimulationCase[]
+  /** Probe targets on the runner's own network that were not requested, and why. */
+  notProbed?: Array<{ region: string; target: string; reason: string }>
+  /** Regions with an alias record whose target's health is not known: not counted in min-healthy. */
+  unknownHealth?: string[]
   drill?: {
     region: string
     failoverSeconds?: number
@@ -70,6 +74,21 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
       ]),
     ),
   ]
+  if (report.unknownHealth && report.unknownHealth.length > 0) {
+    lines.push(
+      '',
+      `Alias target health not known for ${report.unknownHealth.join(', ')}: Route 53 evaluates those targets itself; ` +
+        'they are not counted in `min-healthy`.',
+    )
+  }
+  if (report.notProbed && report.notProbed.length > 0) {
+    lines.push(
+      '',
+      `Not probed from the runner (\`allow-private-targets\` is false): ` +
+        report.notProbed.map((n) => `${n.region} ${n.target} (${n.reason})`).join('; ') +
+        '.',
+    )
+  }
   if (report.checkers.length > 0) {
     lines.push(
       '',

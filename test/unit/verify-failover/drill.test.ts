@@ -8,6 +8,7 @@ import {
   type DrillInput,
 } from '../../../actions/verify-failover/src/drill.js'
 import type { RoutedRecord } from '../../../actions/verify-failover/src/plan.js'
+import { RESTORE_RESERVE_MS } from '../../../actions/verify-failover/src/time-budget.js'
 
 const records: RoutedRecord[] = [
   { setIdentifier: 'a', region: 'us-east-1', policy: 'latency', values: ['10.0.0.1'], healthCheckId: 'hc-a' },
@@ -51,9 +52,7 @@ function world(options: { failUpdatesFrom?: number; neverUnhealthy?: boolean } =
   } as unknown as Route53Client
   const unhealthy = () => check.inverted && !options.neverUnhealthy
   const api = {
-    status: async () => [
-      { StatusReport: { Status: unhealthy() ? 'Failure: inverted' : 'Success: HTTP 200' } },
-    ],
+    healthy: async () => !unhealthy(),
     answer: async () => (unhealthy() ? ['10.0.1.1'] : ['10.0.0.1']),
   }
   return { client, api, events, check }
@@ -156,5 +155,35 @@ describe('runDrill', () => {
     expect(result.checks.find((c) => c.name === 'Health check restored')).toMatchObject({ passed: false })
     expect(w.events).not.toContain('restored')
     expect(w.check.inverted).toBe(true)
+  })
+
+  it('restores first when time is short: the failover wait ends in time for the restore', async () => {
+    const w = world({ neverUnhealthy: true })
+    const started = Date.now()
+    // The credentials expire just after the restore reserve: the wait is cut to about 300 ms, not 60 s.
+    const limit = { at: new Date(started + RESTORE_RESERVE_MS + 300), what: 'the AWS credentials expire' }
+    const result = await runDrill(input(w, { timeoutMs: 60000, limit }))
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(result.checks[0]).toMatchObject({
+      name: 'Failover',
+      passed: false,
+      detail: expect.stringMatching(/cut short to restore before the AWS credentials expire at /),
+    })
+    expect(w.check.inverted).toBe(false)
+    expect(w.events).toContain('restored')
+    // The recovery wait has what is left after the restore, less a moment for the post step.
+    expect(result.checks.at(-1)).toMatchObject({ name: 'Recovery', passed: true })
+  })
+
+  it('does not wait for recovery when no time is left for it', async () => {
+    const w = world()
+    const limit = { at: new Date(Date.now() + RESTORE_RESERVE_MS / 8), what: 'the job times out' }
+    const result = await runDrill(input(w, { limit }))
+    expect(w.check.inverted).toBe(false)
+    expect(result.checks.at(-1)).toMatchObject({
+      name: 'Recovery',
+      passed: false,
+      detail: expect.stringMatching(/^not measured: the job times out at /),
+    })
   })
 })

@@ -1,6 +1,8 @@
 import { Inputs, InputError, mapInputReader } from '../../../lib/inputs.js'
 import {
+  aliasProbePort,
   checkDrillRegion,
+  checkMinHealthy,
   checkRecordType,
   getSettings,
   normaliseRecordName,
@@ -26,6 +28,7 @@ describe('getSettings', () => {
       recordName: 'api.example.com.',
       recordType: undefined,
       probe: true,
+      allowPrivateTargets: false,
       minHealthy: 'all',
       maxTtl: 60,
       maxDetectionSeconds: 120,
@@ -33,6 +36,7 @@ describe('getSettings', () => {
       drillRegion: undefined,
       drillTimeoutMs: 600000,
       pollMaxMs: 10000,
+      aliasProbePort: 443,
     })
   })
 
@@ -107,6 +111,13 @@ describe('normaliseRecordName', () => {
 })
 
 describe('pollMaxMs', () => {
+  it('probes alias targets on 443 unless a test points them elsewhere', () => {
+    expect(aliasProbePort({})).toBe(443)
+    expect(aliasProbePort({ VERIFY_FAILOVER_ALIAS_PROBE_PORT: '8443' })).toBe(8443)
+    expect(() => aliasProbePort({ VERIFY_FAILOVER_ALIAS_PROBE_PORT: '70000' })).toThrow(
+      /VERIFY_FAILOVER_ALIAS_PROBE_PORT.*a TCP port from 1 to 65535/,
+    )
+  })
   it('defaults to 10 s and accepts a shorter pause for tests', () => {
     expect(pollMaxMs({})).toBe(10000)
     expect(pollMaxMs({ VERIFY_FAILOVER_POLL_MAX_MS: '100' })).toBe(100)
@@ -120,6 +131,14 @@ describe('checks against what was read', () => {
     expect(() => checkDrillRegion('us-east-1', ['us-east-1', 'eu-west-1'])).not.toThrow()
     expect(() => checkDrillRegion('eu-central-1', ['us-east-1', 'eu-west-1'])).toThrow(
       /^Input 'drill-region': "eu-central-1" is not valid\. Expected one of the regions the records route to \(us-east-1, eu-west-1\)/,
+    )
+  })
+  it('names min-healthy when it asks for more regions than the records route to', () => {
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2']
+    expect(() => checkMinHealthy('all', regions)).not.toThrow()
+    expect(() => checkMinHealthy(3, regions)).not.toThrow()
+    expect(() => checkMinHealthy(4, regions)).toThrow(
+      /^Input 'min-healthy': "4" is not valid\. Expected `all` or at most the 3 region\(s\) the records route to \(us-east-1, eu-west-1, ap-southeast-2\)/,
     )
   })
   it('needs records, and the record type among theirs', () => {

@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import type { HealthCheck, HealthCheckObservation, ResourceRecordSet } from '@aws-sdk/client-route-53'
 import {
+  aliasTargetChecks,
+  healthyNow,
+  unknownHealthRegions,
+  endpointHealth,
+  judgeHealth,
   chooseRecordType,
   combinations,
   configurationChecks,
@@ -367,14 +372,15 @@ describe('rows from Route 53’s view', () => {
     ['hc-us-east-1', observations(16, 16)],
     ['hc-eu-west-1', observations(1, 16)],
   ])
+  const health = new Map([...statuses].map(([id, o]) => [id, endpointHealth(o)]))
   it('gives one row per checked record and the healthy regions', () => {
-    expect(route53Checks(records, statuses).map((c) => `${c.subject} ${c.passed} ${c.detail}`)).toEqual([
+    expect(route53Checks(records, health).map((c) => `${c.subject} ${c.passed} ${c.detail}`)).toEqual([
       'us-east-1 true 16 of 16 checkers report healthy (healthy when more than 18%)',
       'eu-west-1 false 1 of 16 checkers report healthy (healthy when more than 18%)',
     ])
-    expect(healthyRegionsOf(records, statuses, new Set())).toEqual(['us-east-1'])
-    expect(healthyRegionsOf(records, statuses, new Set(['us-east-1']))).toEqual([])
-    expect(healthyInRoute53(statuses)(records[2]!)).toBe(false)
+    expect(healthyRegionsOf(records, health, new Set())).toEqual(['us-east-1'])
+    expect(healthyRegionsOf(records, health, new Set(['us-east-1']))).toEqual([])
+    expect(healthyInRoute53(health)(records[2]!)).toBe(false)
   })
   it('checks the minimum and prints the plan', () => {
     expect(minHealthyCheck(['us-east-1'], 'all', 3)).toMatchObject({
@@ -386,5 +392,111 @@ describe('rows from Route 53’s view', () => {
       '  FAIL  route53/Minimum healthy regions [group]: 0 healthy (none), 1 required',
       '  FAIL  drill/Drill allowed [us-east-1]: not started: cancelled',
     ])
+  })
+})
+
+describe('judgeHealth', () => {
+  const check = (id: string, config: Partial<HealthCheck['HealthCheckConfig']>): [string, HealthCheck] => [
+    id,
+    {
+      Id: id,
+      CallerReference: id,
+      HealthCheckVersion: 1,
+      HealthCheckConfig: { Type: 'HTTP', ...config } as never,
+    },
+  ]
+  const calculated = (extra: object = {}) =>
+    check('calc', { Type: 'CALCULATED', ChildHealthChecks: ['a', 'b', 'c'], HealthThreshold: 2, ...extra })
+  const statuses = new Map([
+    ['a', observations(16, 16)],
+    ['b', observations(0, 16)],
+    ['c', observations(16, 16)],
+  ])
+  const judge = (parent: [string, HealthCheck], extra: Array<[string, HealthCheck]> = []) =>
+    judgeHealth('calc', new Map([parent, check('a', {}), check('b', {}), check('c', {}), ...extra]), statuses)
+
+  it('judges a CALCULATED check from its children against HealthThreshold', () => {
+    expect(judge(calculated())).toEqual({
+      healthy: true,
+      successes: 2,
+      total: 3,
+      calculated: true,
+      detail: 'calculated health check: 2 of 3 child checks healthy, 2 required (HealthThreshold)',
+    })
+    expect(judge(calculated({ HealthThreshold: 3 }))?.healthy).toBe(false)
+    // More than the children: always unhealthy; 0: always healthy.
+    expect(judge(calculated({ HealthThreshold: 4 }))?.healthy).toBe(false)
+    expect(judge(calculated({ HealthThreshold: 0, ChildHealthChecks: ['b'] }))?.healthy).toBe(true)
+  })
+  it('inverts, treats disabled checks as healthy and missing children as not healthy', () => {
+    expect(judge(calculated({ Inverted: true }))).toMatchObject({
+      healthy: false,
+      detail:
+        'calculated health check: 2 of 3 child checks healthy, 2 required (HealthThreshold), inverted: unhealthy',
+    })
+    expect(judge(calculated({ Disabled: true, HealthThreshold: 3 }))?.healthy).toBe(true)
+    expect(judge(calculated({ HealthThreshold: 3 }), [check('b', { Disabled: true })])?.healthy).toBe(true)
+    expect(judge(calculated({ ChildHealthChecks: ['a', 'gone'] }))).toMatchObject({
+      healthy: false,
+      detail: expect.stringMatching(/1 of 2 child checks healthy, 2 required.*not found: gone$/),
+    })
+  })
+  it('judges an endpoint check from its checkers, and an unknown check not at all', () => {
+    expect(judgeHealth('a', new Map([check('a', {})]), statuses)).toMatchObject({
+      healthy: true,
+      successes: 16,
+    })
+    expect(judgeHealth('x', new Map(), statuses)).toBeUndefined()
+  })
+})
+
+describe('alias records that evaluate target health', () => {
+  const alias = latency('ap-southeast-2', {
+    healthCheckId: undefined,
+    values: [],
+    alias: { dnsName: 'lb.ap-southeast-2.elb.amazonaws.com.', evaluateTargetHealth: true },
+  })
+  const records = [latency('us-east-1'), latency('eu-west-1'), alias]
+  const health = new Map([
+    ['hc-us-east-1', endpointHealth(observations(16, 16))],
+    ['hc-eu-west-1', endpointHealth(observations(16, 16))],
+  ])
+
+  it('are counted only when the probe of their target is known', () => {
+    expect(healthyRegionsOf(records, health, new Set())).toEqual(['us-east-1', 'eu-west-1'])
+    expect(unknownHealthRegions(records, new Map())).toEqual(['ap-southeast-2'])
+    expect(minHealthyCheck(['us-east-1', 'eu-west-1'], 'all', 3, ['ap-southeast-2'])).toMatchObject({
+      passed: true,
+      detail: '2 healthy (us-east-1, eu-west-1), 2 required; not counted, health not known: ap-southeast-2',
+    })
+    const probed = new Map([['ap-southeast-2', true]])
+    expect(healthyRegionsOf(records, health, new Set(), probed)).toEqual([
+      'us-east-1',
+      'eu-west-1',
+      'ap-southeast-2',
+    ])
+    expect(unknownHealthRegions(records, probed)).toEqual([])
+    expect(aliasTargetChecks(records, new Map([['ap-southeast-2', false]]), true)).toEqual([
+      {
+        category: 'route53',
+        name: 'Alias target health',
+        subject: 'ap-southeast-2',
+        passed: false,
+        detail: "alias target health of lb.ap-southeast-2.elb.amazonaws.com: failed the runner's probe",
+      },
+    ])
+  })
+
+  it('are simulated like monitored records: serving unless known down, taken out when their region fails', () => {
+    const cases = simulate(records, healthyNow(health, new Map()), 1)
+    const none = cases.find((c) => c.failed.length === 0)!
+    expect(none.answers.find((a) => a.resolver === 'ap-southeast-2')!.serving).toEqual(['ap-southeast-2'])
+    const down = cases.find((c) => c.failed.join() === 'ap-southeast-2')!
+    expect(down.passed).toBe(true)
+    expect(down.answers.find((a) => a.resolver === 'ap-southeast-2')!.serving).not.toContain('ap-southeast-2')
+    const known = simulate(records, healthyNow(health, new Map([['ap-southeast-2', false]])), 0)
+    expect(known[0]!.answers.find((a) => a.resolver === 'ap-southeast-2')!.answer).not.toContain(
+      'ap-southeast-2',
+    )
   })
 })

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import {
   describeTarget,
   judge,
+  notProbedReason,
   probe,
   probeTarget,
   SEARCH_BYTES,
@@ -72,6 +73,59 @@ describe('judge', () => {
   })
 })
 
+// The test endpoints listen on 127.0.0.1, which a probe only reaches when private targets are allowed.
+const LOOPBACK = { allowPrivateTargets: true }
+
+describe("targets on the runner's own network", () => {
+  it('names loopback, link-local, metadata and unspecified addresses, IPv4-mapped forms included', () => {
+    expect(notProbedReason('127.0.0.1')).toBe('a loopback address')
+    expect(notProbedReason('127.10.0.3')).toBe('a loopback address')
+    expect(notProbedReason('::1')).toBe('a loopback address')
+    expect(notProbedReason('::ffff:127.0.0.1')).toBe('a loopback address')
+    expect(notProbedReason('169.254.169.254')).toBe('the instance metadata service address')
+    expect(notProbedReason('fd00:ec2::254')).toBe('the instance metadata service address')
+    expect(notProbedReason('169.254.1.2')).toBe('a link-local address')
+    expect(notProbedReason('fe80::1')).toBe('a link-local address')
+    expect(notProbedReason('febf::1')).toBe('a link-local address')
+    expect(notProbedReason('0.0.0.0')).toBe('an unspecified address')
+    expect(notProbedReason('::')).toBe('an unspecified address')
+    for (const open of ['192.0.2.1', '8.8.8.8', '2001:db8::1', 'fec0::1', 'fd00:ec2::253', 'api.example.com'])
+      expect(notProbedReason(open)).toBeUndefined()
+  })
+
+  it('does not request such a target unless private targets are allowed', async () => {
+    const endpoint = await startHealthEndpoint('ok')
+    try {
+      const config = {
+        Type: 'HTTP' as const,
+        IPAddress: '127.0.0.1',
+        Port: endpoint.port,
+        ResourcePath: '/health',
+      }
+      const skipped = await probe(probeTarget(config)!)
+      expect(skipped).toMatchObject({
+        ok: false,
+        skipped: '127.0.0.1 is a loopback address',
+        detail: 'not probed: 127.0.0.1 is a loopback address (set allow-private-targets: true to probe it)',
+      })
+      expect(endpoint.hits).toBe(0)
+      // A name that resolves to loopback is refused at resolution, before any connection.
+      const byName = await probe(
+        probeTarget({ Type: 'TCP', FullyQualifiedDomainName: 'localhost', Port: endpoint.port })!,
+      )
+      expect(byName.skipped).toMatch(/^localhost resolves to (127\.0\.0\.1|::1), a loopback address$/)
+      const metadata = await probe(probeTarget({ Type: 'HTTP', IPAddress: '169.254.169.254' })!)
+      expect(metadata.skipped).toBe('169.254.169.254 is the instance metadata service address')
+      expect(metadata.ms).toBe(0)
+      expect(endpoint.hits).toBe(0)
+      expect(await probe(probeTarget(config)!, LOOPBACK)).toMatchObject({ ok: true, status: 200 })
+      expect(endpoint.hits).toBe(1)
+    } finally {
+      await endpoint.close()
+    }
+  })
+})
+
 describe('probe', () => {
   let endpoint: HealthEndpoint
   let slow: Server
@@ -102,7 +156,7 @@ describe('probe', () => {
   it('passes a healthy endpoint', async () => {
     endpoint.setBody('ok')
     endpoint.setStatus(200)
-    expect(await probe(target())).toMatchObject({
+    expect(await probe(target(), LOOPBACK)).toMatchObject({
       ok: true,
       status: 200,
       detail: 'HTTP status 200, found "ok"',
@@ -110,32 +164,32 @@ describe('probe', () => {
   })
   it('fails on the body, the status, a wrong path and a refused connection', async () => {
     endpoint.setBody('fail')
-    expect(await probe(target())).toMatchObject({
+    expect(await probe(target(), LOOPBACK)).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/"ok" not in the first 5120 bytes/),
     })
     endpoint.setBody('ok')
     endpoint.setStatus(503)
-    expect(await probe(target())).toMatchObject({ ok: false, status: 503 })
+    expect(await probe(target(), LOOPBACK)).toMatchObject({ ok: false, status: 503 })
     endpoint.setStatus(200)
-    expect(await probe(target({ ResourcePath: '/nope' }))).toMatchObject({ ok: false, status: 404 })
-    const refused = await probe(target({ Port: 1 }))
+    expect(await probe(target({ ResourcePath: '/nope' }), LOOPBACK)).toMatchObject({ ok: false, status: 404 })
+    const refused = await probe(target({ Port: 1 }), LOOPBACK)
     expect(refused.ok).toBe(false)
     expect(refused.detail).toMatch(/ECONNREFUSED/)
   })
   it('fails an endpoint that connects but does not answer in time', async () => {
-    const result = await probe(target({ Port: slowPort }), { answerTimeoutMs: 200 })
+    const result = await probe(target({ Port: slowPort }), { answerTimeoutMs: 200, ...LOOPBACK })
     expect(result).toMatchObject({ ok: false, detail: 'no answer within 0.2 s of connecting' })
     expect(result.ms).toBeLessThan(2000)
   })
   it('probes a TCP check by connecting', async () => {
     expect(
-      await probe(probeTarget({ Type: 'TCP', IPAddress: '127.0.0.1', Port: endpoint.port })!),
+      await probe(probeTarget({ Type: 'TCP', IPAddress: '127.0.0.1', Port: endpoint.port })!, LOOPBACK),
     ).toMatchObject({ ok: true })
   })
   it('stops when cancelled', async () => {
     const controller = new AbortController()
-    const pending = probe(target({ Port: slowPort }), { signal: controller.signal })
+    const pending = probe(target({ Port: slowPort }), { signal: controller.signal, ...LOOPBACK })
     controller.abort()
     expect(await pending).toMatchObject({ ok: false, detail: 'cancelled' })
   })
@@ -157,8 +211,8 @@ describe('probe over HTTPS', () => {
       SearchString: 'ok',
       EnableSNI: true,
     })!
-    expect(await probe(target)).toMatchObject({ ok: true, status: 200 })
+    expect(await probe(target, LOOPBACK)).toMatchObject({ ok: true, status: 200 })
     tls.setBody('fail')
-    expect(await probe(target)).toMatchObject({ ok: false })
+    expect(await probe(target, LOOPBACK)).toMatchObject({ ok: false })
   })
 })

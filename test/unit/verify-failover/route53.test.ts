@@ -129,4 +129,61 @@ describe('readCurrentState', () => {
       'ListResourceRecordSets',
     ])
   })
+
+  it('never asks GetHealthCheckStatus about a CALCULATED check: reads its children and judges it from them', async () => {
+    const calls: string[] = []
+    const configs: Record<string, object> = {
+      calc: { Type: 'CALCULATED', ChildHealthChecks: ['c1', 'c2'], HealthThreshold: 1 },
+      c1: { Type: 'HTTPS', FullyQualifiedDomainName: 'a.example.com' },
+      c2: { Type: 'HTTPS', FullyQualifiedDomainName: 'b.example.com' },
+      h2: { Type: 'HTTP', IPAddress: '192.0.2.1' },
+    }
+    const client = {
+      send: async (command: { constructor: { name: string }; input: Record<string, string> }) => {
+        const name = command.constructor.name.replace('Command', '')
+        const id = command.input.HealthCheckId ?? ''
+        calls.push(`${name} ${id}`.trim())
+        if (name === 'ListResourceRecordSets') {
+          return {
+            ResourceRecordSets: [
+              {
+                Name: 'api.example.com.',
+                Type: 'A',
+                SetIdentifier: 'a',
+                Region: 'us-east-1',
+                HealthCheckId: 'calc',
+              },
+              {
+                Name: 'api.example.com.',
+                Type: 'A',
+                SetIdentifier: 'b',
+                Region: 'eu-west-1',
+                HealthCheckId: 'h2',
+              },
+            ],
+          }
+        }
+        if (name === 'GetHealthCheck') return { HealthCheck: { Id: id, HealthCheckConfig: configs[id] } }
+        if (name === 'GetHealthCheckStatus') {
+          if (id === 'calc') throw Object.assign(new Error('calculated'), { name: 'InvalidInput' })
+          return {
+            HealthCheckObservations: [{ StatusReport: { Status: id === 'c1' ? 'Failure' : 'Success' } }],
+          }
+        }
+        throw new Error(name)
+      },
+    } as unknown as Route53Client
+    const state = await readCurrentState(client, 'Z1', 'api.example.com', undefined)
+    expect(calls.filter((c) => c.startsWith('GetHealthCheckStatus')).sort()).toEqual([
+      'GetHealthCheckStatus c1',
+      'GetHealthCheckStatus c2',
+      'GetHealthCheckStatus h2',
+    ])
+    expect(state.health.get('calc')).toMatchObject({
+      healthy: true,
+      calculated: true,
+      detail: 'calculated health check: 1 of 2 child checks healthy, 1 required (HealthThreshold)',
+    })
+    expect(state.health.get('h2')).toMatchObject({ healthy: true, successes: 1, total: 1 })
+  })
 })

@@ -66,4 +66,27 @@ describe('summary', () => {
     expect(md).toContain('| 3 | 2.5 | 10.0.0.1 | 10.0.1.1 | changed |')
     expect(md).toContain('gantt')
   })
+
+  it('names the targets it did not probe and the regions whose health is not known', () => {
+    const md = renderSummary(
+      buildReport({
+        ...parts,
+        notProbed: [
+          {
+            region: 'eu-west-1',
+            target: 'tcp://169.254.169.254:80',
+            reason: '169.254.169.254 is the instance metadata service address',
+          },
+        ],
+        unknownHealth: ['ap-southeast-2'],
+      }),
+    )
+    expect(md).toContain(
+      'Not probed from the runner (`allow-private-targets` is false): eu-west-1 tcp://169.254.169.254:80 (169.254.169.254 is the instance metadata service address).',
+    )
+    expect(md).toContain(
+      'Alias target health not known for ap-southeast-2: Route 53 evaluates those targets itself; they are not counted in `min-healthy`.',
+    )
+    expect(renderSummary(buildReport(parts))).not.toMatch(/Not probed|not known/)
+  })
 })
