@@ -84,10 +84,13 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
     })
 
   it('really enables termination protection, which then blocks deletion, and disables it again', async () => {
+    // Every parameter given at create: moto decides "no changes" against the parameters a stack
+    // was created with, and the rerun sends the ones it leaves out as UsePreviousValue.
     const r = await deploy({
       'stack-name': 'guarded',
       regions: 'us-east-1,eu-west-1',
       'termination-protection': 'true',
+      parameters: 'Environment=demo, QueueName=, FifoQueue=false',
     })
     expect(r.failed).toBe(false)
     expect(r.warnings).toEqual([])

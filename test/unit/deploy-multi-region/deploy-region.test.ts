@@ -86,7 +86,13 @@ function deployer(
     log: new RegionLog('eu-west-1'),
     signal,
     token: 'deploy-1-1-abcd',
-    initial: { status: 'UPDATE_COMPLETE', stackId: STACK_ID, outputs: {}, readAt: Date.now() },
+    initial: {
+      status: 'UPDATE_COMPLETE',
+      stackId: STACK_ID,
+      outputs: {},
+      parameterKeys: [],
+      readAt: Date.now(),
+    },
     phase: () => {},
   })
 }
