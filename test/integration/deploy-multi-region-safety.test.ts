@@ -47,6 +47,8 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
       join(workspace, 'large.yaml'),
       `${SAMPLE}\n${'# padding to exceed the inline template size limit\n'.repeat(1200)}`,
     )
+    // Invalid YAML (an unclosed flow sequence): CloudFormation would refuse it on every attempt.
+    writeFileSync(join(workspace, 'broken.yaml'), 'Resources:\n  Queue:\n    Type: [AWS::SQS::Queue\n')
     env = { ...localAwsEnv(layer.endpoint), GITHUB_WORKSPACE: workspace }
   })
   afterAll(async () => {
@@ -333,6 +335,19 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
     ])
     const puts = [...layer.stats.byOperation.keys()].filter((k) => k.startsWith('PUT /cfn-templates-'))
     expect(puts).toHaveLength(2)
+  })
+
+  it('refuses a template that does not parse before any request, leaving no stack behind', async () => {
+    layer.resetStats()
+    const r = await deploy({
+      'stack-name': 'broken',
+      template: 'broken.yaml',
+      regions: 'us-east-1,eu-west-1',
+    })
+    expect(r.failed).toBe(true)
+    expect(r.errors[0]).toMatch(/^Input 'template': "broken\.yaml" is not valid.*does not parse/)
+    expect(layer.stats.total).toBe(0)
+    for (const region of ['us-east-1', 'eu-west-1']) expect(await describe1(region, 'broken')).toBeUndefined()
   })
 
   const createBucket = (bucket: string, region: string) =>
