@@ -190,10 +190,15 @@ function numbers(values: readonly number[]): string {
   return values.map((v) => (Number.isFinite(v) ? Number(v.toFixed(3)) : 0)).join(', ')
 }
 
+/** Bars in a colour that reads on white and on GitHub's dark background; a line in a second one. */
+const XYCHART_COLOURS =
+  '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#4e79a7, #e15759"}}}}%%'
+
 function xyChart(title: string, unit: string, categories: readonly string[], lines: string[]): string {
   const all = lines.flatMap((l) => (/\[(.*)\]$/.exec(l)?.[1] ?? '').split(',').map(Number))
   return [
     '```mermaid',
+    XYCHART_COLOURS,
     'xychart-beta',
     `  title "${mermaidLabel(title)}"`,
     `  x-axis [${categories.map((c) => `"${mermaidLabel(c)}"`).join(', ')}]`,
@@ -204,10 +209,11 @@ function xyChart(title: string, unit: string, categories: readonly string[], lin
 }
 
 /**
- * Bars of several series without drawing one over another: one category per
- * (item, series), labelled "item series"; each series is its own `bar` (so it
- * gets its own colour and a legend entry) with zero at the other series' places.
- * Undefined when the chart would say nothing.
+ * Bars of several series without drawing one over another: mermaid's xychart
+ * draws every `bar` series at the same x (and a zero still draws a sliver), so
+ * the series become one: one category per (item, series), labelled "item series",
+ * the label saying which series each bar is (so no legend). Undefined when the chart would say
+ * nothing.
  */
 export function groupedBarChart(args: {
   title: string
@@ -220,11 +226,9 @@ export function groupedBarChart(args: {
   const { items, series } = args
   if (!chartIsWorthDrawing(items, series)) return undefined
   const categories = items.flatMap((item) => series.map((s) => `${item} ${s.name}`))
-  const lines = series.map((s, si) => {
-    const values = items.flatMap((_, ii) => series.map((_, sj) => (sj === si ? (s.values[ii] ?? 0) : 0)))
-    return `  bar "${mermaidLabel(s.name)}" [${numbers(values)}]`
-  })
-  return xyChart(args.title, args.unit, categories, lines)
+  const values = items.flatMap((_, i) => series.map((s) => s.values[i] ?? 0))
+  // No series title: the axis labels say which series each bar is, a legend would not.
+  return xyChart(args.title, args.unit, categories, [`  bar [${numbers(values)}]`])
 }
 
 /** One series as bars. Undefined when the chart would say nothing. */
