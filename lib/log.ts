@@ -80,6 +80,7 @@ export class RegionLog {
   readonly lines: string[] = []
   private pending: string[] = []
   private pendingAnnotations: Annotation[] = []
+  private live = false
 
   constructor(
     readonly region: string,
@@ -88,6 +89,11 @@ export class RegionLog {
 
   private record(line: string, printed: string, annotation?: Annotation): void {
     this.lines.push(line)
+    if (this.options.grouped && this.live) {
+      core.info(printed)
+      if (annotation) this.pendingAnnotations.push(annotation)
+      return
+    }
     if (this.options.grouped) {
       this.pending.push(printed)
       if (annotation) this.pendingAnnotations.push(annotation)
@@ -123,6 +129,20 @@ export class RegionLog {
   }
 
   /**
+   * Opens the region's group now and prints its lines as they come until
+   * `flush()`: for work that runs alone (a drill, a sequence of operations)
+   * and is worth following live. Only while nothing else prints.
+   */
+  openGroup(heading: string): void {
+    if (!this.options.grouped) return
+    this.flush()
+    core.startGroup(`[${this.region}] ${heading}`)
+    this.live = true
+    unflushed.add(this)
+    installExitHook()
+  }
+
+  /**
    * Prints the lines kept since the last flush as one collapsed group headed
    * `[region] heading`; then (outside the group) the annotations, unless a
    * shared `Annotations` prints them at the end of the run. Nothing to print
@@ -135,10 +155,15 @@ export class RegionLog {
     const annotations = this.pendingAnnotations
     this.pending = []
     this.pendingAnnotations = []
-    if (lines.length === 0 && !heading) return
-    core.startGroup(`[${this.region}]${heading ? ` ${heading}` : ''}`)
-    for (const line of lines) core.info(line)
-    core.endGroup()
+    if (this.live) {
+      this.live = false
+      core.endGroup()
+    } else {
+      if (lines.length === 0 && !heading) return
+      core.startGroup(`[${this.region}]${heading ? ` ${heading}` : ''}`)
+      for (const line of lines) core.info(line)
+      core.endGroup()
+    }
     for (const a of annotations) {
       if (this.options.annotations) this.options.annotations.add(this.region, a)
       else annotate(a, `[${this.region}] `)

@@ -50,7 +50,10 @@ export interface SummaryLayout {
 
 /** The first line of every summary: mark, title, outcome word and the one sentence. */
 export function outcomeLine(title: string, outcome: Outcome, sentence: string): string {
-  return `### ${OUTCOME_MARK[outcome]} ${title} ${OUTCOME_WORD[outcome]}: ${sentence.replace(/\s*\n\s*/g, ' ')}`
+  const text = sentence.trim().replace(/\s*\n\s*/g, ' ')
+  // "passed: all 3 regions", not "passed: All 3 regions"; an acronym (AWS, ARN) stays as it is.
+  const flowing = /^[A-Z][a-z]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text
+  return `### ${OUTCOME_MARK[outcome]} ${title} ${OUTCOME_WORD[outcome]}: ${flowing}`
 }
 
 function inputValue(value: unknown): string {

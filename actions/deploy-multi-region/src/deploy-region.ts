@@ -12,7 +12,7 @@ import {
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation'
 import { describeError, errorCode } from '../../../lib/aws.js'
-import type { RegionLog } from '../../../lib/log.js'
+import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { Settings } from './input-helper.js'
 import { parametersFor } from './parameters.js'
@@ -32,6 +32,14 @@ import {
 } from './plan.js'
 import { primeEvents, readNewEvents, readStack, type StackSnapshot } from './stack.js'
 import type { TemplateProvider } from './template.js'
+import { logicalIdLine } from '../../../lib/template-location.js'
+
+/** Where an annotation points: the template file, at the failing resource's line when found. */
+function templateLocation(settings: Settings, logicalId: string | undefined): SourceLocation | undefined {
+  if (settings.template?.kind !== 'file') return undefined
+  const line = logicalId ? logicalIdLine(settings.template.body, logicalId) : undefined
+  return { file: settings.template.input, ...(line ? { line } : {}) }
+}
 
 export interface RegionResult {
   region: string
@@ -43,6 +51,8 @@ export interface RegionResult {
   reason?: string
   startedAt?: number
   endedAt?: number
+  /** The logical id of the resource whose failure failed the region, when known. */
+  failedResource?: string
 }
 
 export interface RegionContext {
@@ -65,6 +75,7 @@ export class RegionFailure extends Error {
   constructor(
     message: string,
     readonly stackId?: string,
+    readonly logicalId?: string,
   ) {
     super(message)
     this.name = 'RegionFailure'
@@ -88,6 +99,8 @@ export class RegionDeployer {
   private readonly started = Date.now()
   private readonly deadline: number | undefined
   private changeSetId: string | undefined
+  /** The change set's changes, kept so a region that fails later still reports them. */
+  private changes: ChangeRow[] = []
   private eventsWarned = false
   /** A REVIEW_IN_PROGRESS stack that this run's CREATE change set made; removed if never executed. */
   private reviewStackId: string | undefined
@@ -132,7 +145,7 @@ export class RegionDeployer {
       const base = {
         region,
         outputs: {},
-        changes: [],
+        changes: this.changes,
         durationMs: Date.now() - this.started,
         startedAt: this.started,
         endedAt: Date.now(),
@@ -147,9 +160,10 @@ export class RegionDeployer {
         this.ctx.log.warning(`Cancelled: ${reason}; nothing was changed.`)
         return { ...base, status: 'skipped', reason }
       }
-      this.ctx.log.error(reason, `deploy-multi-region ${region}`)
+      const failedResource = error instanceof RegionFailure ? error.logicalId : undefined
+      this.ctx.log.error(reason, 'deploy-multi-region', templateLocation(this.ctx.settings, failedResource))
       const stackId = error instanceof RegionFailure ? error.stackId : undefined
-      return { ...base, status: 'failed', reason, stackId }
+      return { ...base, status: 'failed', reason, stackId, ...(failedResource ? { failedResource } : {}) }
     }
   }
 
@@ -270,6 +284,7 @@ export class RegionDeployer {
       throw new RegionFailure(`change set ${name} failed: ${described.reason ?? described.status}`, stackId)
     }
     const changes = changeRows(described.changes)
+    this.changes = changes
     log.info(`${changes.length} resource change(s):`)
     for (const c of changes) log.info(`  ${describeChange(c)}`)
 
@@ -400,7 +415,7 @@ export class RegionDeployer {
       const why = cause
         ? `${cause.LogicalResourceId} (${cause.ResourceType}): ${cause.ResourceStatusReason}`
         : last.statusReason
-      throw new RegionFailure(`stack ${last.status}${why ? `: ${why}` : ''}`, stackId)
+      throw new RegionFailure(`stack ${last.status}${why ? `: ${why}` : ''}`, stackId, cause?.LogicalResourceId)
     }
     return last
   }

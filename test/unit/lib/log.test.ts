@@ -107,3 +107,27 @@ describe('RegionLog, grouped', () => {
     expect(printed.lastIndexOf('::endgroup::')).toBeLessThan(printed.indexOf(errors[0]!))
   })
 })
+
+describe('RegionLog, live group', () => {
+  it('opens the group at once, prints lines as they come, and annotates after it closes', async () => {
+    const log = new RegionLog('us-east-1', { grouped: true })
+    const opened = await captured(() => {
+      log.info('before')
+      log.openGroup('drill')
+      log.info('inverting the health check')
+      log.error('no failover', 'verify-failover drill')
+    })
+    expect(opened).toEqual([
+      '::group::[us-east-1]',
+      'before',
+      '::endgroup::',
+      '::group::[us-east-1] drill',
+      'inverting the health check',
+      'Error: no failover',
+    ])
+    expect(await captured(() => log.flush())).toEqual([
+      '::endgroup::',
+      '::error title=verify-failover drill::[us-east-1] no failover',
+    ])
+  })
+})
