@@ -109,7 +109,8 @@ export function buildSummary(args: {
 }): string {
   const failedMark = args.outcome.trim().startsWith('❌')
   const failed = args.failed ?? failedMark
-  const sentence = args.outcome.replace(/^\s*(✅|❌|⚠️)\s*/u, '')
+  // The first line says "failed" already.
+  const sentence = args.outcome.replace(/^\s*(✅|❌|⚠️)\s*/u, '').replace(/^Failed:\s*/, '')
   const failures = failuresTable(args.operations)
   // Instance failures within failure-tolerance leave the operation SUCCEEDED: a warning.
   const outcome = failed ? 'failed' : failures ? 'warning' : 'passed'

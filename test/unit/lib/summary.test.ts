@@ -48,6 +48,13 @@ describe('layout', () => {
       /^### ⚠️ Prune passed with warnings: /,
     )
     expect(outcomeLine('Prune', 'passed', 'two\nlines')).toBe('### ✅ Prune passed: two lines')
+    expect(outcomeLine('Deploy', 'passed', 'All 3 regions done.')).toBe(
+      '### ✅ Deploy passed: all 3 regions done.',
+    )
+    expect(outcomeLine('Rollout', 'failed', 'CreateStackInstances ended FAILED')).toMatch(
+      /failed: CreateStackInstances/,
+    )
+    expect(outcomeLine('Check', 'failed', 'AWS said no')).toMatch(/failed: AWS said no/)
   })
   it('orders outcome, inputs, problems, then details, and leaves out empty blocks', () => {
     const text = renderLayout({
