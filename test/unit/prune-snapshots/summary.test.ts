@@ -124,13 +124,14 @@ describe('renderSummary', () => {
       snapshots: [
         ...plan.snapshots,
         entry({ region: 'us-east-1', snapshotId: 'snap-4', decision: 'delete' }),
+        entry({ region: 'us-east-1', snapshotId: 'snap-5' }),
       ],
     }
     const text = renderSummary({ ...base, plan: two })
     expect(text).toContain(
       'x-axis ["eu-west-1 kept", "eu-west-1 to delete", "us-east-1 kept", "us-east-1 to delete"]',
     )
-    expect(text).toContain('  bar [1, 1, 1, 1]'.replace('[1, 1, 1, 1]', '[1, 1, 1, 1]'))
+    expect(text).toContain('  bar [1, 1, 2, 1]')
     expect(renderSummary({ ...base, regions: ['eu-west-1'] })).not.toContain('xychart-beta')
   })
 })
