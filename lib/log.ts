@@ -89,13 +89,14 @@ export class RegionLog {
 
   private record(line: string, printed: string, annotation?: Annotation): void {
     this.lines.push(line)
+    // The region stays on every line, inside a group too: a downloaded log is searched by it.
     if (this.options.grouped && this.live) {
-      core.info(printed)
+      core.info(`[${this.region}] ${printed}`)
       if (annotation) this.pendingAnnotations.push(annotation)
       return
     }
     if (this.options.grouped) {
-      this.pending.push(printed)
+      this.pending.push(`[${this.region}] ${printed}`)
       if (annotation) this.pendingAnnotations.push(annotation)
       unflushed.add(this)
       installExitHook()

@@ -50,11 +50,7 @@ export interface SummaryLayout {
 
 /** The first line of every summary: mark, title, outcome word and the one sentence. */
 export function outcomeLine(title: string, outcome: Outcome, sentence: string): string {
-  const text = sentence.trim().replace(/\s*\n\s*/g, ' ')
-  // "passed: all 3 regions", not "passed: All 3 regions"; an acronym (AWS) or a name
-  // (CreateStackInstances) stays as it is.
-  const flowing = /^[A-Z][a-z]*(?=[\s,:;.!?]|$)/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text
-  return `### ${OUTCOME_MARK[outcome]} ${title} ${OUTCOME_WORD[outcome]}: ${flowing}`
+  return `## ${OUTCOME_MARK[outcome]} ${title} ${OUTCOME_WORD[outcome]}: ${sentence.trim().replace(/\s*\n\s*/g, ' ')}`
 }
 
 function inputValue(value: unknown): string {

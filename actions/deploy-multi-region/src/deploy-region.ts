@@ -415,7 +415,11 @@ export class RegionDeployer {
       const why = cause
         ? `${cause.LogicalResourceId} (${cause.ResourceType}): ${cause.ResourceStatusReason}`
         : last.statusReason
-      throw new RegionFailure(`stack ${last.status}${why ? `: ${why}` : ''}`, stackId, cause?.LogicalResourceId)
+      throw new RegionFailure(
+        `stack ${last.status}${why ? `: ${why}` : ''}`,
+        stackId,
+        cause?.LogicalResourceId,
+      )
     }
     return last
   }

@@ -52,7 +52,9 @@ function changeTables(results: readonly RegionResult[], planOnly: boolean): stri
   const groups = new Map<string, RegionResult[]>()
   for (const r of withChanges)
     groups.set(changeKey(r.changes), [...(groups.get(changeKey(r.changes)) ?? []), r])
-  const heading = planOnly ? '#### Changes the change sets would make' : '#### Resource changes'
+  const heading = planOnly
+    ? '### Resource changes (preview: the change sets were deleted)'
+    : '### Resource changes'
   const tables = [...groups.values()].map((regions) => {
     const changes = regions[0]!.changes
     const where =
@@ -74,14 +76,14 @@ function outputsTable(results: readonly RegionResult[]): string | undefined {
   const withOutputs = results.filter((r) => Object.keys(r.outputs).length > 0)
   if (withOutputs.length === 0) {
     const deployed = results.some((r) => ['created', 'updated', 'unchanged'].includes(r.status))
-    return deployed ? '#### Stack outputs\n\nThe stacks have no outputs.' : undefined
+    return deployed ? '### Stack outputs\n\nThe stacks have no outputs.' : undefined
   }
   const keys = [...new Set(withOutputs.flatMap((r) => Object.keys(r.outputs)))].sort()
   const table = markdownTable(
     ['Output', ...withOutputs.map((r) => r.region)],
     keys.map((k) => [`\`${k}\``, ...withOutputs.map((r) => r.outputs[k] ?? '—')]),
   )
-  return `#### Stack outputs\n\n${table}`
+  return `### Stack outputs\n\n${table}`
 }
 
 function outcomeOf(verdict: Verdict, results: readonly RegionResult[]): Outcome {

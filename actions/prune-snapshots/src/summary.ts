@@ -120,10 +120,10 @@ export function renderSummary(report: RunReport): string {
         ? `; made ${copiesMade} of ${plan.copies.length} DR copies into ${drRegion ?? 'the DR region'}`
         : `; would make ${plan.copies.length} DR copies into ${drRegion ?? 'the DR region'}`
   const sentence = {
-    'dry-run': `dry run, nothing was changed: the policy would delete ${removed} of ${before} snapshots${copyText}.`,
-    applied: `deleted ${removed} of ${before} snapshots${copyText}.`,
-    refused: `the plan deletes more than max-delete (${report.maxDelete}), so nothing was changed; review the plan and raise max-delete if it is right.`,
-    cancelled: `cancelled: deleted ${removed} of ${before} snapshots before the job was cancelled${copyText}.`,
+    'dry-run': `Dry run: nothing was changed; the policy would delete ${removed} of ${before} snapshots${copyText}.`,
+    applied: `Deleted ${removed} of ${before} snapshots${copyText}.`,
+    refused: `Refused: the plan deletes more than max-delete (${report.maxDelete}), so nothing was changed. Review the plan and raise max-delete if it is right.`,
+    cancelled: `Cancelled: deleted ${removed} of ${before} snapshots before the job was cancelled${copyText}.`,
   }[report.outcome]
   const failed =
     report.outcome === 'refused' ||
@@ -133,14 +133,14 @@ export function renderSummary(report: RunReport): string {
     failedCopies.length > 0
   const problems: Array<string | undefined> = []
   if (report.failedRegions.size > 0)
-    problems.push(`#### Regions not read\n\n${markdownTable(['Region', 'Error'], [...report.failedRegions])}`)
+    problems.push(`### Regions not read\n\n${markdownTable(['Region', 'Error'], [...report.failedRegions])}`)
   if (failedDeletions.length > 0)
     problems.push(
-      `#### Deletions that failed\n\n${markdownTable(['Region', 'Snapshot', 'Error'], failedDeletions)}`,
+      `### Deletions that failed\n\n${markdownTable(['Region', 'Snapshot', 'Error'], failedDeletions)}`,
     )
   if (failedCopies.length > 0)
     problems.push(
-      `#### DR copies that failed\n\n${markdownTable(
+      `### DR copies that failed\n\n${markdownTable(
         ['Source', 'Into', 'Error'],
         failedCopies.map((c) => [
           `${c.copy.sourceRegion}/${c.copy.sourceSnapshotId}`,
@@ -151,7 +151,7 @@ export function renderSummary(report: RunReport): string {
     )
   if (refusedDeletions.length > 0)
     problems.push(
-      `#### Kept because AWS refused the deletion\n\n${markdownTable(['Region', 'Snapshot', 'Reason'], refusedDeletions)}`,
+      `### Kept because AWS refused the deletion\n\n${markdownTable(['Region', 'Snapshot', 'Reason'], refusedDeletions)}`,
     )
   const removedWord = applied ? 'Deleted' : 'To delete'
   const regionTable = markdownTable(
@@ -200,7 +200,7 @@ export function renderSummary(report: RunReport): string {
       entries.filter((s) => s.decision === 'keep'),
       reasonCategory,
     )
-    const lines = [`#### ${region}`, '', markdownTable(['Kept because', 'Snapshots'], reasons)]
+    const lines = [`### ${region}`, '', markdownTable(['Kept because', 'Snapshots'], reasons)]
     const rules = report.recycleBin.get(region) ?? []
     if (rules.length > 0) {
       lines.push(
@@ -231,7 +231,7 @@ export function renderSummary(report: RunReport): string {
   if (plan.copies.length > 0) {
     const made = new Map(report.copies.map((c) => [c.copy.sourceSnapshotId, c]))
     details.push(
-      '#### DR copies\n\n' +
+      '### DR copies\n\n' +
         markdownTable(
           ['Source', 'Volume', 'Copy', 'Result'],
           plan.copies.slice(0, ROW_LIMIT).map((c) => {

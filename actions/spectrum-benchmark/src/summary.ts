@@ -91,7 +91,7 @@ export function renderSummary(settings: Settings, evaluation: Evaluation): strin
     regressed.length > 0
       ? `${regressed.length} of ${queries.length} queries regressed (${limit}): ${regressed.map((q) => q.name).join(', ')}.`
       : settings.baseline
-        ? `no query of ${queries.length} regressed (${limit}).`
+        ? `No query of ${queries.length} regressed (${limit}).`
         : `${queries.length} queries timed; no baseline to compare with${settings.baselineMissing ? ` (no file at \`${settings.baselineMissing}\`)` : ''}.`
   const outcome =
     regressed.length > 0
@@ -164,7 +164,7 @@ export function renderSummary(settings: Settings, evaluation: Evaluation): strin
   const scanned = queries.filter((q) => q.scan)
   const scans =
     scanned.length > 0
-      ? '#### Spectrum scans\n\n' +
+      ? '### Spectrum scans\n\n' +
         markdownTable(
           [
             'Query',
@@ -184,7 +184,7 @@ export function renderSummary(settings: Settings, evaluation: Evaluation): strin
     inputs: runInputs(settings),
     problems,
     details: [
-      `#### Timings\n\nTimes are the service's own (DescribeStatement Duration).\n\n${timings}`,
+      `### Timings\n\nTimes are the service's own (DescribeStatement Duration).\n\n${timings}`,
       chart,
       scans,
     ],

@@ -81,7 +81,7 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
       drillPassed && b.state === 'crit' ? { ...b, state: 'done' as const } : b,
     )
     details.push(
-      `#### Drill: ${d.region}\n\n` +
+      `### Drill: ${d.region}\n\n` +
         markdownTable(
           ['Failover (s)', 'Recovery (s)', 'Answer before', 'Answer during', 'Health check'],
           [
@@ -120,7 +120,7 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
     ],
     problems: [
       failedChecks.length > 0
-        ? `#### Failed checks\n\n${markdownTable(CHECK_HEADERS, failedChecks.map(checkRow))}`
+        ? `### Failed checks\n\n${markdownTable(CHECK_HEADERS, failedChecks.map(checkRow))}`
         : undefined,
       report.healthyRegions.length < report.regions.length
         ? `Healthy regions: ${report.healthyRegions.join(', ') || 'none'} of ${report.regions.join(', ')}.`

@@ -49,7 +49,7 @@ describe('summaryMarkdown', () => {
   it('starts with the outcome and the one cause, then the regions with console links', () => {
     const md = summaryMarkdown(settings, results, FAILED)
     expect(md.split('\n')[0]).toBe(
-      '### ❌ Deploy of stack `orders` failed: 1 of 3 region(s) failed (failure tolerance 1): stack ROLLBACK_COMPLETE: Queue | bad.',
+      '## ❌ Deploy of stack `orders` failed: 1 of 3 region(s) failed (failure tolerance 1): stack ROLLBACK_COMPLETE: Queue | bad.',
     )
     expect(md).toContain(
       '<sub>Inputs: `template` t.yaml · `regions` us-east-1, eu-west-1, ap-south-1 · `canary-regions` us-east-1 · `max-parallel` 3 · `failure-tolerance` 1 · `on-failure` ROLLBACK</sub>',
@@ -93,7 +93,7 @@ describe('summaryMarkdown', () => {
       { ...results[0]!, region: 'eu-west-1', outputs: { ApiId: 'b2', Url: 'https://y' } },
     ]
     const md = summaryMarkdown(settings, ok, { fail: false, text: 'All 2 region(s) done: 2 updated.' })
-    expect(md).toMatch(/^### ✅ Deploy of stack `orders` passed: all 2 region\(s\) done: 2 updated\./)
+    expect(md).toMatch(/^## ✅ Deploy of stack `orders` passed: All 2 region\(s\) done: 2 updated\./)
     expect(md).toContain(
       '| Output | us-east-1 | eu-west-1 |\n| --- | --- | --- |\n| `ApiId` | a1 | b2 |\n| `Url` | https://x | https://y |',
     )
@@ -105,8 +105,8 @@ describe('summaryMarkdown', () => {
       fail: false,
       text: 'All 1 region(s) done: 1 planned.',
     })
-    expect(md).toMatch(/^### ✅ Plan for stack `orders` passed/)
-    expect(md).toContain('#### Changes the change sets would make')
+    expect(md).toMatch(/^## ✅ Plan for stack `orders` passed/)
+    expect(md).toContain('### Resource changes (preview: the change sets were deleted)')
     expect(md).toContain('| Modify | Queue | AWS::SQS::Queue | False |')
   })
   it('collapses a long change list', () => {

@@ -59,12 +59,12 @@ describe('RegionLog, grouped', () => {
     })
     expect(printed).toEqual([
       '::group::[eu-west-1] failed in 0.5 s',
-      'west 1',
-      'west 2',
+      '[eu-west-1] west 1',
+      '[eu-west-1] west 2',
       '::endgroup::',
       '::group::[us-east-1] created in 1.0 s',
-      'east 1',
-      'east 2',
+      '[us-east-1] east 1',
+      '[us-east-1] east 2',
       '::endgroup::',
     ])
   })
@@ -78,8 +78,8 @@ describe('RegionLog, grouped', () => {
     const printed = await captured(() => log.flush('updated'))
     expect(printed).toEqual([
       '::group::[eu-west-1] updated',
-      'creating change set',
-      'Warning: slow',
+      '[eu-west-1] creating change set',
+      '[eu-west-1] Warning: slow',
       '::endgroup::',
       '::warning file=t.yaml,line=3::[eu-west-1] slow',
     ])
@@ -102,7 +102,9 @@ describe('RegionLog, grouped', () => {
       '::error title=deploy-multi-region,file=q.yaml,line=4::[us-east-1, eu-west-1, ap-southeast-2] Queue (AWS::SQS::Queue): invalid name',
     ])
     // Every group still shows its region's error line.
-    expect(printed.filter((l) => l === 'Error: Queue (AWS::SQS::Queue): invalid name')).toHaveLength(3)
+    expect(printed.filter((l) => l.endsWith('] Error: Queue (AWS::SQS::Queue): invalid name'))).toHaveLength(
+      3,
+    )
     // The annotation comes after the last group closed.
     expect(printed.lastIndexOf('::endgroup::')).toBeLessThan(printed.indexOf(errors[0]!))
   })
@@ -119,11 +121,11 @@ describe('RegionLog, live group', () => {
     })
     expect(opened).toEqual([
       '::group::[us-east-1]',
-      'before',
+      '[us-east-1] before',
       '::endgroup::',
       '::group::[us-east-1] drill',
-      'inverting the health check',
-      'Error: no failover',
+      '[us-east-1] inverting the health check',
+      '[us-east-1] Error: no failover',
     ])
     expect(await captured(() => log.flush())).toEqual([
       '::endgroup::',

@@ -42,14 +42,14 @@ describe('markdown', () => {
 describe('layout', () => {
   it('puts the mark, the outcome and the sentence on the first line', () => {
     expect(outcomeLine('Deploy of `api`', 'failed', 'no region was deployed.')).toBe(
-      '### ❌ Deploy of `api` failed: no region was deployed.',
+      '## ❌ Deploy of `api` failed: no region was deployed.',
     )
     expect(outcomeLine('Prune', 'warning', 'one region was not read.')).toMatch(
-      /^### ⚠️ Prune passed with warnings: /,
+      /^## ⚠️ Prune passed with warnings: /,
     )
-    expect(outcomeLine('Prune', 'passed', 'two\nlines')).toBe('### ✅ Prune passed: two lines')
+    expect(outcomeLine('Prune', 'passed', 'two\nlines')).toBe('## ✅ Prune passed: two lines')
     expect(outcomeLine('Deploy', 'passed', 'All 3 regions done.')).toBe(
-      '### ✅ Deploy passed: all 3 regions done.',
+      '## ✅ Deploy passed: All 3 regions done.',
     )
     expect(outcomeLine('Rollout', 'failed', 'CreateStackInstances ended FAILED')).toMatch(
       /failed: CreateStackInstances/,
@@ -70,7 +70,7 @@ describe('layout', () => {
       details: ['', 'DETAILS'],
     })
     const lines = text.split('\n\n')
-    expect(lines[0]).toBe('### ❌ Check failed: 1 of 3 checks failed.')
+    expect(lines[0]).toBe('## ❌ Check failed: 1 of 3 checks failed.')
     expect(lines[1]).toBe('<sub>Inputs: `regions` a, b</sub>')
     expect(lines.slice(2)).toEqual(['PROBLEMS', 'DETAILS\n'])
   })

@@ -55,13 +55,13 @@ describe('renderSummary', () => {
   it('says first that nothing was changed, then states the policy, filters and scope once', () => {
     const text = renderSummary(base)
     expect(text.split('\n')[0]).toBe(
-      '### ✅ Prune of EBS snapshots passed: dry run, nothing was changed: the policy would delete 1 of 3 snapshots.',
+      '## ✅ Prune of EBS snapshots passed: Dry run: nothing was changed; the policy would delete 1 of 3 snapshots.',
     )
     expect(text).toContain(
       '<sub>Inputs: `policy` keep-last 7, keep-daily 14 · `regions` eu-west-1, us-east-1 · `filters` Backup=nightly · `protect-tag` DoNotDelete · `max-delete` 100 · `dry-run` true</sub>',
     )
     expect(text).toContain('| eu-west-1 | source | 2 | 1 | 1 | 0 | — | 1 |')
-    expect(text).toContain('#### us-east-1')
+    expect(text).toContain('### us-east-1')
     expect(text).toContain('| locked | 1 |')
     expect(text).toContain('rule rule-1 retains deleted snapshots for 7 days')
     expect(text).toContain('<details><summary>To delete: 1 snapshot(s)</summary>')
@@ -106,7 +106,7 @@ describe('renderSummary', () => {
       settings: { ...base.settings, drRegion: 'eu-central-1', drPolicy: { keepLast: 2 }, dryRun: false },
     })
     expect(text.split('\n')[0]).toBe(
-      '### ✅ Prune of EBS snapshots passed: deleted 1 of 3 snapshots; made 1 of 1 DR copies into eu-central-1.',
+      '## ✅ Prune of EBS snapshots passed: Deleted 1 of 3 snapshots; made 1 of 1 DR copies into eu-central-1.',
     )
     expect(text).toContain('| eu-west-1 | source | 2 | 1 | 1 | 0 | 1 copied to eu-central-1 | 1 |')
     expect(text).toContain('| eu-central-1 | DR copies | 0 | 0 | 0 | 0 | 1 made here | 1 |')
@@ -114,7 +114,7 @@ describe('renderSummary', () => {
   })
   it('fails and lists what failed first when a region was not read', () => {
     const text = renderSummary({ ...base, failedRegions: new Map([['us-east-1', 'AccessDenied']]) })
-    expect(text).toMatch(/^### ❌ Prune of EBS snapshots failed:/)
+    expect(text).toMatch(/^## ❌ Prune of EBS snapshots failed:/)
     expect(text.indexOf('| us-east-1 | AccessDenied |')).toBeLessThan(text.indexOf('| Region | Role |'))
     expect(text).toContain('| us-east-1 | source | not read | — | — | — | — | — |')
   })

@@ -47,11 +47,11 @@ describe('renderSummary', () => {
     )
     const md = renderSummary(withBaseline, evaluation)
     expect(md.split('\n')[0]).toBe(
-      '### ❌ Spectrum benchmark on cluster `poc` failed: 1 of 2 queries regressed (median slower by more than 10%, significant at p < 0.05): q1.',
+      '## ❌ Spectrum benchmark on cluster `poc` failed: 1 of 2 queries regressed (median slower by more than 10%, significant at p < 0.05): q1.',
     )
     expect(md).toContain('`baseline` b.json · `max-regression` 10%')
     // The regression is listed right under the outcome, before the timings.
-    expect(md.indexOf('| q1 | 130 ms | 100 ms | +30% | 0.004 |')).toBeLessThan(md.indexOf('#### Timings'))
+    expect(md.indexOf('| q1 | 130 ms | 100 ms | +30% | 0.004 |')).toBeLessThan(md.indexOf('### Timings'))
     expect(md).toMatch(/\| q1 \| 5 \| 130 ms \| .* \| 100 ms \| \+30% \| 0\.004 \| 🔴 regressed \|/)
     expect(md).toContain('| q\\|2 |')
     // This run as bars, the baseline as a line: never two bars at one x.
@@ -94,14 +94,14 @@ describe('renderSummary', () => {
     )
     const md = renderSummary(settings, evaluation)
     expect(md).toMatch(
-      /^### ✅ Spectrum benchmark on cluster `poc` passed: 2 queries timed; no baseline to compare with\./,
+      /^## ✅ Spectrum benchmark on cluster `poc` passed: 2 queries timed; no baseline to compare with\./,
     )
     expect(md).not.toContain('Baseline median')
   })
 
   it('renders a failure with the statement and the error', () => {
     const md = renderFailure("Query 'x'", 'ERROR: boom')
-    expect(md).toMatch(/^### ❌ Spectrum benchmark failed: query 'x' failed, so no query was compared\./)
+    expect(md).toMatch(/^## ❌ Spectrum benchmark failed: Query 'x' failed, so no query was compared\./)
     expect(md).toContain('```\nERROR: boom\n```')
   })
 })

@@ -88,7 +88,7 @@ describe('operation tables', () => {
       outcome: '✅ Converged with 1 operation(s)',
     })
     expect(md).toMatch(
-      /^### ⚠️ Rollout of stack set `baseline` passed with warnings: converged with 1 operation\(s\);/,
+      /^## ⚠️ Rollout of stack set `baseline` passed with warnings: Converged with 1 operation\(s\);/,
     )
     expect(md).not.toContain('gantt')
   })
@@ -109,13 +109,13 @@ describe('operation tables', () => {
       failed: true,
     })
     expect(md.split('\n')[0]).toBe(
-      '### ❌ Rollout of stack set `baseline` failed: CreateStackInstances operation a1b2 ended FAILED; 1 of 3 stack instances CURRENT (others OUTDATED, INOPERABLE).',
+      '## ❌ Rollout of stack set `baseline` failed: CreateStackInstances operation a1b2 ended FAILED; 1 of 3 stack instances CURRENT (others OUTDATED, INOPERABLE).',
     )
     expect(md).toContain(
       '<sub>Inputs: `home region` us-east-1 · `accounts` 111111111111, 222222222222 · `regions` us-east-1, eu-west-1</sub>',
     )
     // What failed comes before the detail.
-    expect(md.indexOf('#### Instances that did not succeed')).toBeLessThan(md.indexOf('#### Stack instances'))
+    expect(md.indexOf('### Instances that did not succeed')).toBeLessThan(md.indexOf('### Stack instances'))
     expect(md).toContain('- CreateStackInstances: add')
     expect(md).toContain('```mermaid\ngantt')
     expect(md).toMatch(/axisFormat %[sQ]/)

@@ -38,10 +38,10 @@ describe('summary', () => {
     expect(report.drill).toBeUndefined()
     const md = renderSummary(report)
     expect(md.split('\n')[0]).toBe(
-      '### ❌ Failover check of `api.example.com` A failed: 1 of 2 checks failed, first Runner probe (eu-west-1).',
+      '## ❌ Failover check of `api.example.com` A failed: 1 of 2 checks failed, first Runner probe (eu-west-1).',
     )
     // The failed check comes first; the whole list after it.
-    const failedAt = md.indexOf('#### Failed checks')
+    const failedAt = md.indexOf('### Failed checks')
     expect(failedAt).toBeGreaterThan(0)
     expect(md.indexOf('| Runner probe | eu-west-1 | ❌ fail | HTTP status 503 \\| down |')).toBeGreaterThan(
       failedAt,
@@ -70,9 +70,9 @@ describe('summary', () => {
     expect(report.drill).toMatchObject({ failoverSeconds: 3, recoverySeconds: 2.5, restore: 'changed' })
     const md = renderSummary(report, [{ section: 'Drill', label: 'Failover', startMs: 1000, endMs: 4000 }])
     expect(md).toMatch(
-      /^### ✅ Failover check of `api.example.com` A passed: all 1 checks passed; the drill of us-east-1 failed over in 3 s and recovered in 2.5 s\./,
+      /^## ✅ Failover check of `api.example.com` A passed: all 1 checks passed; the drill of us-east-1 failed over in 3 s and recovered in 2.5 s\./,
     )
-    expect(md).toContain('#### Drill: us-east-1')
+    expect(md).toContain('### Drill: us-east-1')
     expect(md).toContain('| 3 | 2.5 | 10.0.0.1 | 10.0.1.1 | changed |')
     expect(md).toContain('gantt')
     expect(md).toContain('Failover :b0, 0, 3000')
@@ -111,7 +111,7 @@ describe('summary', () => {
       },
     )
     const md = renderSummary(report, bars)
-    expect(md.indexOf('#### Drill: us-east-1')).toBeLessThan(
+    expect(md.indexOf('### Drill: us-east-1')).toBeLessThan(
       md.indexOf('<details><summary>All checks (13)</summary>'),
     )
     // A passing drill draws no red bar.
