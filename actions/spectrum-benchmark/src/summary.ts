@@ -91,7 +91,7 @@ export function renderSummary(settings: Settings, evaluation: Evaluation): strin
     regressed.length > 0
       ? `${regressed.length} of ${queries.length} queries regressed (${limit}): ${regressed.map((q) => q.name).join(', ')}.`
       : settings.baseline
-        ? `No query of ${queries.length} regressed (${limit}).`
+        ? `No query regressed: ${queries.length} compared with the baseline (${limit}).`
         : `${queries.length} queries timed; no baseline to compare with${settings.baselineMissing ? ` (no file at \`${settings.baselineMissing}\`)` : ''}.`
   const outcome =
     regressed.length > 0
