@@ -99,9 +99,10 @@ export function renderLayout(layout: SummaryLayout, limitBytes = SUMMARY_LIMIT_B
 }
 
 /**
- * GitHub keeps at most 1 MiB of job summary per step ("each step is restricted to
- * a maximum size of 1MiB"; a larger one is not shown and the step gets an error
- * annotation). Kept a little under it for the note saying where the rest is.
+ * GitHub keeps at most 1 MiB of job summary per step (docs, "Adding a job summary":
+ * "each step is restricted to a maximum size of 1MiB"). A larger one is not cut but
+ * dropped whole, with the runner's annotation "$GITHUB_STEP_SUMMARY upload aborted,
+ * supports content up to a size of 1024k". Kept a little under it for the note.
  */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024 - 1024
 
@@ -289,7 +290,9 @@ export function elapsedGantt(
   const origin = originMs ?? Math.min(...bars.map((b) => b.startMs))
   const span = Math.max(1, ...bars.map((b) => b.endMs - origin))
   const minuteSteps = [120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000]
-  const step = [...TICK_STEPS_MS, ...minuteSteps].find((s) => span / s <= 10) ?? 3_600_000 * 6
+  // Whole seconds from 2 s on: "3" reads better than "3000" (milliseconds) on a tick.
+  const steps = [...TICK_STEPS_MS, ...minuteSteps].filter((s) => span < 2000 || s >= 1000)
+  const step = steps.find((s) => span / s <= 10) ?? 3_600_000 * 6
   const inSeconds = step >= 1000
   const lines = [
     '```mermaid',

@@ -73,7 +73,8 @@ describe('summaryMarkdown', () => {
     const md = summaryMarkdown(settings, results, FAILED)
     expect(md).toContain('section canary')
     expect(md).toMatch(/eu-west-1 failed :crit, b1, 1600, 2500/)
-    expect(md).toContain('axisFormat %Q')
+    expect(md).toContain('axisFormat %s')
+    expect(md).toContain('tickInterval 1000millisecond')
     expect(md).not.toMatch(/ap-south-1 skipped :/)
   })
   it('lists regions failing for different reasons once per reason, under the outcome', () => {
