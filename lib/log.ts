@@ -30,6 +30,9 @@ function annotate(annotation: Annotation, prefix = ''): void {
 export class Annotations {
   private readonly entries = new Map<string, { annotation: Annotation; regions: string[] }>()
 
+  /** `regionOrder`: how regions are listed in an annotation (the order they were given in). */
+  constructor(private readonly regionOrder: readonly string[] = []) {}
+
   add(region: string | undefined, annotation: Annotation): void {
     const key = JSON.stringify([annotation.level, annotation.title, annotation.message, annotation.location])
     const entry = this.entries.get(key) ?? { annotation, regions: [] }
@@ -43,8 +46,14 @@ export class Annotations {
 
   /** Prints every collected annotation (outside any group) and forgets them. */
   emit(): void {
-    for (const { annotation, regions } of this.entries.values())
-      annotate(annotation, regions.length > 0 ? `[${regions.join(', ')}] ` : '')
+    const rank = (r: string) => {
+      const i = this.regionOrder.indexOf(r)
+      return i < 0 ? this.regionOrder.length : i
+    }
+    for (const { annotation, regions } of this.entries.values()) {
+      const sorted = [...regions].sort((a, b) => rank(a) - rank(b))
+      annotate(annotation, sorted.length > 0 ? `[${sorted.join(', ')}] ` : '')
+    }
     this.entries.clear()
   }
 }

@@ -46,7 +46,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const { records, healthChecks, statuses, recordType } = state
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
-  const annotations = new Annotations()
+  const annotations = new Annotations(regions)
   const logs = new Map(regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
   const logOf = (region: string) => logs.get(region)!
 
