@@ -155,8 +155,8 @@ export class RegionLog {
   /**
    * Prints the lines kept since the last flush as one collapsed group headed
    * `[region] heading`; then (outside the group) the annotations, unless a
-   * shared `Annotations` prints them at the end of the run. Nothing to print
-   * and no heading: nothing happens.
+   * shared `Annotations` prints them at the end of the run. No lines: no
+   * group (an empty group is noise), annotations still go out.
    */
   flush(heading = ''): void {
     unflushed.delete(this)
@@ -168,8 +168,7 @@ export class RegionLog {
     if (this.live) {
       this.live = false
       core.endGroup()
-    } else {
-      if (lines.length === 0 && !heading) return
+    } else if (lines.length > 0) {
       core.startGroup(`[${this.region}]${heading ? ` ${heading}` : ''}`)
       for (const line of lines) core.info(line)
       core.endGroup()

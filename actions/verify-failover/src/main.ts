@@ -143,7 +143,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     core.setOutput('recovery-seconds', String(drill.result.recoverySeconds))
   await core.summary.addRaw(renderSummary(report, drill?.result.bars)).write()
 
-  for (const log of logs.values()) log.flush()
+  for (const log of logs.values()) log.flush('during the drill')
   annotations.emit()
   const failed = checks.filter((c) => !c.passed)
   for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {

@@ -84,6 +84,8 @@ describe('RegionLog, grouped', () => {
       '::warning file=t.yaml,line=3::[eu-west-1] slow',
     ])
     expect(await captured(() => log.flush())).toEqual([])
+    // A heading alone is no reason for an empty group.
+    expect(await captured(() => log.flush('deletions'))).toEqual([])
   })
   it('annotates the same failure of several regions once, naming the regions', async () => {
     const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2']
