@@ -5,7 +5,7 @@ import { describeError } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
 import { workspaceRoot } from '../../../lib/files.js'
 import { type ActionContext, runAction, setJsonOutput, writeJobSummary } from '../../../lib/action.js'
-import { RegionLog } from '../../../lib/log.js'
+import { Annotations, RegionLog } from '../../../lib/log.js'
 import { deleteSnapshots, makeCopies, type CopyResult, type DeletionResult } from './apply.js'
 import { makeClients, type Clients } from './clients.js'
 import { getSettings, type Settings } from './input-helper.js'
@@ -62,7 +62,8 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
   const { clients } = deps
   const regions = [...settings.regions]
   if (settings.drRegion && !regions.includes(settings.drRegion)) regions.push(settings.drRegion)
-  const logs = new Map(regions.map((r) => [r, new RegionLog(r)]))
+  const annotations = new Annotations(regions)
+  const logs = new Map(regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
   const log = (region: string) => logs.get(region)!
 
   // Read: the account, then every region at once.
@@ -120,6 +121,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
       `copy ${failed.snapshotId} of ${failed.sourceSnapshotId} is in state error: it is deleted and the source copied again`,
     )
   }
+  for (const l of logs.values()) l.flush('plan')
 
   const deletions = new Map<string, DeletionResult>()
   let copies: CopyResult[] = []
@@ -151,6 +153,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
           })
         : Promise.resolve({ results: [], notStarted: [] }),
     ])
+    for (const l of logs.values()) l.flush('deletions and copies')
     for (const r of deleteResults) if (r.state === 'fulfilled') deletions.set(r.item, r.value)
     copies = copyResults.results
     outcome = context.signal.aborted ? 'cancelled' : 'applied'
@@ -168,6 +171,8 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
     }))
   const deletedIds = new Set(Object.values(deleted).flat())
   const kept = plan.snapshots.filter((s) => !s.planned && !deletedIds.has(s.snapshotId)).length
+  for (const l of logs.values()) l.flush()
+  annotations.emit()
   setJsonOutput('deleted', deleted)
   setJsonOutput('copied', copied)
   core.setOutput('kept', String(kept))
@@ -184,6 +189,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
       failedRegions,
       recycleBin,
       maxDelete: settings.maxDelete,
+      settings,
     }),
   )
 

@@ -6,7 +6,7 @@ import { runAction, setJsonOutput } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { workspaceRoot } from '../../../lib/files.js'
 import { Inputs } from '../../../lib/inputs.js'
-import { RegionLog } from '../../../lib/log.js'
+import { Annotations, RegionLog } from '../../../lib/log.js'
 import { AbortedError } from '../../../lib/poll.js'
 import { getSettings, type Settings } from './input-helper.js'
 import {
@@ -28,7 +28,8 @@ export async function run(): Promise<void> {
   await runAction(async ({ signal }) => {
     const startedMs = Date.now()
     const settings = getSettings(new Inputs())
-    const log = new RegionLog(settings.homeRegion)
+    const annotations = new Annotations()
+    const log = new RegionLog(settings.homeRegion, { grouped: true, annotations })
     maskNoEchoValues(settings, noEchoParameters(settings.template.body))
     const client = clientFactory(CloudFormationClient)(settings.homeRegion)
     const api = new StackSetApi(client, settings, log, signal, startedMs)
@@ -77,7 +78,9 @@ export async function run(): Promise<void> {
     const note = concurrencyNote(settings.preferences)
     if (note && plan.operations.length > 0) log.info(note)
 
+    log.flush('plan')
     // Apply.
+    log.openGroup('operations')
     let stackSetId = current?.id ?? ''
     const records: OperationRecord[] = []
     let failure: string | undefined
@@ -124,6 +127,7 @@ export async function run(): Promise<void> {
         log.warning(`Not started: ${next.kind} (${next.description})`)
     }
 
+    log.flush()
     // Report. A cancelled job reports what it last read instead of making more calls.
     let finalInstances: CurrentInstance[] = instances
     if (!cancelled && (records.length > 0 || plan.createStackSet) && stackSetId !== '') {
@@ -133,6 +137,8 @@ export async function run(): Promise<void> {
         log.warning(`Could not list the stack instances after the rollout: ${describeError(error)}`)
       }
     }
+    log.flush()
+    annotations.emit()
     setJsonOutput('operation-ids', [...records.map((r) => r.operationId), ...(runningId ? [runningId] : [])])
     const instanceEntries = instancesOutput(finalInstances)
     const instancesFile = writeInstancesFile(settings.stackSetName, instanceEntries)
@@ -147,10 +153,10 @@ export async function run(): Promise<void> {
     }
     core.setOutput('stack-set-id', stackSetId)
     const outcome = failure
-      ? `❌ ${cancelled ? 'Cancelled' : 'Failed'}: ${failure}`
+      ? `${cancelled ? 'Cancelled' : 'Failed'}: ${failure}`
       : records.length === 0 && !plan.createStackSet
-        ? '✅ Already converged: no operation'
-        : `✅ Converged with ${records.length} operation(s)`
+        ? 'Already converged: no operation'
+        : `Converged with ${records.length} operation(s)`
     await core.summary
       .addRaw(
         buildSummary({
@@ -164,6 +170,7 @@ export async function run(): Promise<void> {
           regions: settings.regions,
           outcome,
           instancesFile,
+          failed: failure !== undefined,
         }),
       )
       .write()

@@ -3,7 +3,7 @@ import { Route53Client } from '@aws-sdk/client-route-53'
 import { runAction, setJsonOutput, type ActionContext } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { Inputs } from '../../../lib/inputs.js'
-import { RegionLog } from '../../../lib/log.js'
+import { Annotations, RegionLog } from '../../../lib/log.js'
 import { runDrill, type DrillInput, type DrillResult } from './drill.js'
 import { RESTORED_KEY, STATE_KEY } from './health-check-update.js'
 import {
@@ -68,7 +68,8 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
   checkMinHealthy(settings.minHealthy, regions)
-  const logs = new Map(regions.map((r) => [r, new RegionLog(r)]))
+  const annotations = new Annotations(regions)
+  const logs = new Map(regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
   const logOf = (region: string) => logs.get(region)!
 
   const checks: Check[] = [
@@ -105,6 +106,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const simulation = simulate(records, healthyNow(health, aliasHealth), settings.simulateDepth)
   checks.push(...simulationChecks(simulation))
 
+  for (const log of logs.values()) log.flush('Route 53 status and probes')
   // The plan is complete: print it before anything is changed.
   core.info(
     `Plan for ${settings.recordName} ${recordType} in ${settings.hostedZoneId} (${regions.length} regions):`,
@@ -123,6 +125,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     } else {
       const healthCheckId = records.find((r) => r.region === region)!.healthCheckId!
       core.info(`Drill: will invert health check ${healthCheckId} of ${region}, then restore it.`)
+      logOf(region).openGroup('drill')
       const result = await runDrillSafely({
         client,
         api: {
@@ -143,6 +146,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
         probeRegions: (taken) =>
           settings.probe ? probeAndLog(records.filter((r) => taken.includes(r.region))) : Promise.resolve([]),
       })
+      logOf(region).flush()
       checks.push(...result.checks)
       drill = { region, result }
     }
@@ -176,6 +180,8 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     core.setOutput('recovery-seconds', String(drill.result.recoverySeconds))
   await core.summary.addRaw(renderSummary(report, drill?.result.bars)).write()
 
+  for (const log of logs.values()) log.flush('during the drill')
+  annotations.emit()
   const failed = checks.filter((c) => !c.passed)
   for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {
     core.error(`${c.name} [${c.subject}]: ${c.detail}`, { title: `verify-failover: ${c.category}` })
