@@ -1,7 +1,7 @@
 /** Where each region's change set reads the template from: the body, or S3 for a large one. */
 import { createHash } from 'node:crypto'
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
-import { clientFactory, type AwsClientConfig } from '../../../lib/aws.js'
+import type { S3ClientConfig } from '@aws-sdk/client-s3'
+import { lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
 import { templateLocation } from './plan.js'
 
@@ -10,18 +10,22 @@ export type TemplateArgs = { TemplateBody: string } | { TemplateURL: string }
 /**
  * S3 client for template uploads. A local endpoint (AWS_ENDPOINT_URL) has no
  * bucket host names, so it is addressed path-style; a bucket in another region
- * is found by following S3's redirect.
+ * is found by following S3's redirect. Only a large template needs S3, so the
+ * package is loaded on the first upload.
  */
-class TemplateS3Client extends S3Client {
-  constructor(config: AwsClientConfig) {
-    const local = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL)
-    super({ ...config, forcePathStyle: local, followRegionRedirects: true } as S3ClientConfig)
+async function loadTemplateS3Client() {
+  const { S3Client } = await import('@aws-sdk/client-s3')
+  return class TemplateS3Client extends S3Client {
+    constructor(config: AwsClientConfig) {
+      const local = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL)
+      super({ ...config, forcePathStyle: local, followRegionRedirects: true } as S3ClientConfig)
+    }
   }
 }
 
 export class TemplateProvider {
   private readonly uploads = new Map<string, Promise<string>>()
-  private readonly s3 = clientFactory(TemplateS3Client)
+  private readonly s3 = lazyClientFactory(loadTemplateS3Client)
 
   constructor(private readonly settings: Settings) {}
 
@@ -46,9 +50,9 @@ export class TemplateProvider {
     // One upload per bucket: a bucket shared by all regions is written once.
     let upload = this.uploads.get(bucket)
     if (!upload) {
-      upload = this.s3(region)
-        .send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: template.body, ContentType: 'text/plain' }),
+      upload = Promise.all([import('@aws-sdk/client-s3'), this.s3(region)])
+        .then(([{ PutObjectCommand }, s3]) =>
+          s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: template.body, ContentType: 'text/plain' })),
         )
         .then(() => url)
       this.uploads.set(bucket, upload)

@@ -4,6 +4,7 @@ import {
   describeError,
   errorCode,
   isTransientError,
+  lazyClientFactory,
 } from '../../../lib/aws.js'
 
 describe('awsClientConfig', () => {
@@ -28,6 +29,24 @@ describe('clientFactory', () => {
     expect(get('us-east-1')).toBe(get('us-east-1'))
     expect(get('us-east-1')).not.toBe(get('us-west-2'))
     expect(get('us-west-2').config.region).toBe('us-west-2')
+  })
+})
+
+describe('lazyClientFactory', () => {
+  it('loads the client class once, on the first client asked for, then one client per region', async () => {
+    class FakeClient {
+      constructor(readonly config: { region: string }) {}
+    }
+    let loads = 0
+    const get = lazyClientFactory(async () => {
+      loads++
+      return FakeClient
+    }, {})
+    expect(loads).toBe(0)
+    const [a, b] = await Promise.all([get('us-east-1'), get('us-east-1')])
+    expect(a).toBe(b)
+    expect((await get('eu-west-1')).config.region).toBe('eu-west-1')
+    expect(loads).toBe(1)
   })
 })
 
