@@ -75,8 +75,12 @@ export async function startLocalAws(options: DemoOptions = {}): Promise<DemoEnvi
 async function main(): Promise<void> {
   const demo = await startLocalAws()
   console.log(`moto_server ${demo.moto.endpoint}, Route 53 layer ${demo.endpoints.route53}, StackSet layer`)
-  console.log(`${demo.endpoints.stacksets}, EC2 layer ${demo.endpoints.ec2}, Data API ${demo.endpoints.redshiftData}.`)
-  console.log('Environment per action (put it in actions/<name>/.env, or export it for multi-region-actions):')
+  console.log(
+    `${demo.endpoints.stacksets}, EC2 layer ${demo.endpoints.ec2}, Data API ${demo.endpoints.redshiftData}.`,
+  )
+  console.log(
+    'Environment per action (put it in actions/<name>/.env, or export it for multi-region-actions):',
+  )
   for (const [action, env] of Object.entries(localActionEnvironments(demo))) {
     console.log(`\n# ${action}`)
     for (const [name, value] of Object.entries(env)) console.log(`${name}=${value}`)

@@ -74,7 +74,8 @@ export class Masker {
 
   mask(text: string): string {
     let out = text
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('***')
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length))
+      out = out.split(secret).join('***')
     return out
   }
 }

@@ -18,7 +18,8 @@ function readLine(raw: string, masker: Masker, debug: boolean): ConsoleLine | un
     masker.add(line.text)
     return undefined
   }
-  if (line.kind === 'command' || line.kind === 'endgroup' || (line.kind === 'debug' && !debug)) return undefined
+  if (line.kind === 'command' || line.kind === 'endgroup' || (line.kind === 'debug' && !debug))
+    return undefined
   return { ...line, text: masker.mask(line.text) }
 }
 

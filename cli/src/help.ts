@@ -35,7 +35,10 @@ function table(rows: Array<[string, string]>): string[] {
 /** `multi-region-actions <action> --help`, generated from the action's action.yml. */
 export function actionHelp(metadata: ActionMetadata): string {
   const inputs = Object.entries(metadata.inputs).map(([name, spec]): [string, string] => {
-    const notes = [spec.required ? '(required)' : '', spec.default !== '' ? `(default:${GLUE}${spec.default})` : '']
+    const notes = [
+      spec.required ? '(required)' : '',
+      spec.default !== '' ? `(default:${GLUE}${spec.default})` : '',
+    ]
     return [`--${name} <value>`, [spec.description, ...notes].filter(Boolean).join(' ')]
   })
   const outputs = Object.entries(metadata.outputs).map(([name, text]): [string, string] => [name, text])

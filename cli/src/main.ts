@@ -23,7 +23,12 @@ export interface Io {
   cwd: string
 }
 
-const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+const processIo = (): Io => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+})
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv
@@ -77,14 +82,22 @@ async function runAction(metadata: ActionMetadata, request: StepRequest, io: Io)
     if (metadata.post) {
       // post-if: always(), with the state the main step saved.
       const state = parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8'))
-      const postFiles = { ...files, GITHUB_OUTPUT: join(dir, 'post-output'), GITHUB_STATE: join(dir, 'post-state') }
+      const postFiles = {
+        ...files,
+        GITHUB_OUTPUT: join(dir, 'post-output'),
+        GITHUB_STATE: join(dir, 'post-state'),
+      }
       writeFileSync(postFiles.GITHUB_OUTPUT, '')
       writeFileSync(postFiles.GITHUB_STATE, '')
       postExit = await runBundle(metadata.post, { ...env, ...postFiles, ...stateEnvironment(state) }, display)
     }
     display.finish()
     if (request.summaryFile) copyFileSync(files.GITHUB_STEP_SUMMARY, resolve(io.cwd, request.summaryFile))
-    const outputs = reportableOutputs(parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')), masker, log)
+    const outputs = reportableOutputs(
+      parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+      masker,
+      log,
+    )
     if (request.json) io.stdout.write(`${JSON.stringify(outputs, null, 2)}\n`)
     else printOutputs(outputs, log)
     if (mainExit === BAD_INPUT_EXIT_CODE) return BAD_INPUT_EXIT_CODE

@@ -55,7 +55,8 @@ export function readActionMetadata(name: string, root = packageRoot()): ActionMe
     }
   }
   const outputs: Record<string, string> = {}
-  for (const [output, spec] of Object.entries(yml.outputs ?? {})) outputs[output] = (spec.description ?? '').trim()
+  for (const [output, spec] of Object.entries(yml.outputs ?? {}))
+    outputs[output] = (spec.description ?? '').trim()
   return {
     name,
     title: yml.name ?? name,

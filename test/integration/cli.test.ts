@@ -24,7 +24,10 @@ function shellEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...base, ...env }
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: shellEnv(env), cwd: process.cwd() })
     let stdout = ''
@@ -110,12 +113,19 @@ describe('multi-region-actions', () => {
 
     // The runner: INPUT_* with the action.yml defaults, an output file, `node dist/<name>/index.js`.
     const dir = mkdtempSync(join(tmpdir(), 'runner-'))
-    const files = { GITHUB_OUTPUT: join(dir, 'o'), GITHUB_STATE: join(dir, 's'), GITHUB_STEP_SUMMARY: join(dir, 'm') }
+    const files = {
+      GITHUB_OUTPUT: join(dir, 'o'),
+      GITHUB_STATE: join(dir, 's'),
+      GITHUB_STEP_SUMMARY: join(dir, 'm'),
+    }
     for (const file of Object.values(files)) writeFileSync(file, '')
     const inputEnv = Object.fromEntries(
-      Object.entries({ 'on-failure': 'ROLLBACK', 'failure-tolerance': '0', 'plan-only': 'false', ...inputs }).map(
-        ([k, v]) => [`INPUT_${k.toUpperCase()}`, v],
-      ),
+      Object.entries({
+        'on-failure': 'ROLLBACK',
+        'failure-tolerance': '0',
+        'plan-only': 'false',
+        ...inputs,
+      }).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
     )
     const runner = spawnSync(process.execPath, ['dist/deploy-multi-region/index.js'], {
       env: shellEnv({ ...env, ...files, ...inputEnv }),
@@ -146,7 +156,13 @@ describe('multi-region-actions', () => {
   })
 
   it('exits 2 naming an unknown flag, before anything runs', async () => {
-    const { code, stdout, stderr } = await cli(['prune-snapshots', '--regions', 'eu-west-1', '--keep-lats', '3'])
+    const { code, stdout, stderr } = await cli([
+      'prune-snapshots',
+      '--regions',
+      'eu-west-1',
+      '--keep-lats',
+      '3',
+    ])
     expect(code).toBe(2)
     expect(stderr).toContain("Unknown flag '--keep-lats': prune-snapshots has no input 'keep-lats'.")
     expect(stderr).toContain("Did you mean '--keep-last'?")

@@ -52,7 +52,14 @@ export class TemplateProvider {
     if (!upload) {
       upload = Promise.all([import('@aws-sdk/client-s3'), this.s3(region)])
         .then(([{ PutObjectCommand }, s3]) =>
-          s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: template.body, ContentType: 'text/plain' })),
+          s3.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: template.body,
+              ContentType: 'text/plain',
+            }),
+          ),
         )
         .then(() => url)
       this.uploads.set(bucket, upload)

@@ -180,7 +180,10 @@ export interface RecycleBinRule {
 
 /** Recycle Bin retention rules for EBS snapshots (report only; never affects the plan). */
 export async function listRecycleBinRules(clients: Clients, region: string): Promise<RecycleBinRule[]> {
-  const [{ ListRulesCommand }, rbin] = await Promise.all([import('@aws-sdk/client-rbin'), clients.rbin(region)])
+  const [{ ListRulesCommand }, rbin] = await Promise.all([
+    import('@aws-sdk/client-rbin'),
+    clients.rbin(region),
+  ])
   const rules: RecycleBinRule[] = []
   let NextToken: string | undefined
   do {
@@ -201,7 +204,10 @@ export async function listRecycleBinRules(clients: Clients, region: string): Pro
 }
 
 export async function accountId(clients: Clients, region: string): Promise<string> {
-  const [{ GetCallerIdentityCommand }, sts] = await Promise.all([import('@aws-sdk/client-sts'), clients.sts(region)])
+  const [{ GetCallerIdentityCommand }, sts] = await Promise.all([
+    import('@aws-sdk/client-sts'),
+    clients.sts(region),
+  ])
   const identity = await retryTransient(() => sts.send(new GetCallerIdentityCommand({})))
   if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account id')
   return identity.Account

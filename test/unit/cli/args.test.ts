@@ -19,8 +19,12 @@ describe('parseActionArguments', () => {
   })
 
   it('reads a bare flag of a true/false input as true', () => {
-    expect(parseActionArguments(['--dry-run', '--regions', 'eu-west-1'], prune).inputs['dry-run']).toBe('true')
-    expect(parseActionArguments(['--regions', 'eu-west-1', '--dry-run'], prune).inputs['dry-run']).toBe('true')
+    expect(parseActionArguments(['--dry-run', '--regions', 'eu-west-1'], prune).inputs['dry-run']).toBe(
+      'true',
+    )
+    expect(parseActionArguments(['--regions', 'eu-west-1', '--dry-run'], prune).inputs['dry-run']).toBe(
+      'true',
+    )
   })
 
   it('takes its own --json, --summary FILE and --help', () => {

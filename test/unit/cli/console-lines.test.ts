@@ -16,8 +16,8 @@ describe('parseConsoleLine', () => {
       text: 'Stack failed\nline two',
       region: 'eu-west-1',
     })
-    expect(plainText(parseConsoleLine("::error::Input 'regions': \"x\" is not valid."))).toBe(
-      "error: Input 'regions': \"x\" is not valid.",
+    expect(plainText(parseConsoleLine('::error::Input \'regions\': "x" is not valid.'))).toBe(
+      'error: Input \'regions\': "x" is not valid.',
     )
     expect(parseConsoleLine('::add-mask::s3cr3t')).toEqual({ kind: 'mask', text: 's3cr3t' })
     expect(parseConsoleLine('::group::Plan')).toEqual({ kind: 'group', text: 'Plan' })

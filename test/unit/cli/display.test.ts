@@ -31,16 +31,23 @@ describe('LiveDisplay', () => {
     const out = sink()
     out.stream.columns = 60
     let now = 0
-    const display = new LiveDisplay(out.stream as unknown as NodeJS.WriteStream, new Masker(), false, () => now)
+    const display = new LiveDisplay(
+      out.stream as unknown as NodeJS.WriteStream,
+      new Masker(),
+      false,
+      () => now,
+    )
     display.line('[us-east-1] Creating change set')
     now = 1500
     display.line('[eu-west-1] Creating change set')
     now = 4000
     display.line('[us-east-1] Executing change set')
-    display.line('::error::[eu-west-1] CREATE_FAILED: a very long reason that does not fit in sixty columns at all')
+    display.line(
+      '::error::[eu-west-1] CREATE_FAILED: a very long reason that does not fit in sixty columns at all',
+    )
     expect(display.lines()).toEqual([
       'us-east-1    4.0s  Executing change set',
-      expect.stringMatching(/^eu-west-1    2\.5s  ! CREATE_FAILED: a very long reason .*…$/),
+      expect.stringMatching(/^eu-west-1 {4}2\.5s {2}! CREATE_FAILED: a very long reason .*…$/),
     ])
     for (const line of display.lines()) expect(line.length).toBeLessThanOrEqual(59)
     display.finish()

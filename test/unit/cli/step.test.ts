@@ -20,7 +20,7 @@ describe('stepEnvironment', () => {
       PATH: '/bin',
       AWS_REGION: 'eu-west-1',
       'INPUT_KEEP-LAST': '3',
-      'INPUT_STACK_NAME': 'a',
+      INPUT_STACK_NAME: 'a',
       ...files,
       GITHUB_WORKSPACE: '/work',
     })

@@ -73,7 +73,9 @@ describe('root action', () => {
     expect(distFolder('/repo/dist/root/post')).toBe('/repo/dist')
     // GitHub's local-action and tsx run actions/root/src/main.ts.
     expect(distFolder('/repo/actions/root/src')).toBe(join('/repo', 'dist'))
-    expect(bundlePath('verify-failover', 'post', '/repo/dist')).toBe('/repo/dist/verify-failover/post/index.js')
+    expect(bundlePath('verify-failover', 'post', '/repo/dist')).toBe(
+      '/repo/dist/verify-failover/post/index.js',
+    )
     expect(bundlePath('prune-snapshots', 'main', distFolder(join(process.cwd(), 'actions/root/src')))).toBe(
       join(process.cwd(), 'dist/prune-snapshots/index.js'),
     )
