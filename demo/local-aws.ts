@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startDemoEnvironment, type DemoEnvironment, type DemoOptions } from './environment.js'
+import { startDemoEnvironment, type DemoEnvironment } from './environment.js'
 import { PRUNE_REGION, seedSnapshots } from './prune-snapshots.js'
 import { createRoute53Records, routing } from './route53.js'
 
@@ -59,25 +59,20 @@ export function localActionEnvironments(demo: DemoEnvironment): Record<string, R
   }
 }
 
-/** Starts the local AWS and seeds what the actions look for (Route 53 records, snapshots). */
-export async function startLocalAws(options: DemoOptions = {}): Promise<DemoEnvironment> {
-  const demo = await startDemoEnvironment({ echo: false, ...options })
-  try {
-    if (!(await createRoute53Records(demo))) throw new Error('Could not create the Route 53 records')
-    await seedSnapshots(demo)
-    return demo
-  } catch (error) {
-    await demo.stop()
-    throw error
-  }
-}
-
 async function main(): Promise<void> {
-  const demo = await startLocalAws()
+  const demo = await startDemoEnvironment({ echo: false })
   console.log(`moto_server ${demo.moto.endpoint}, Route 53 layer ${demo.endpoints.route53}, StackSet layer`)
   console.log(
     `${demo.endpoints.stacksets}, EC2 layer ${demo.endpoints.ec2}, Data API ${demo.endpoints.redshiftData}.`,
   )
+  console.log('Seeding the Route 53 records and snapshots the example inputs below use...')
+  try {
+    if (!(await createRoute53Records(demo))) throw new Error('Could not create the Route 53 records')
+    await seedSnapshots(demo)
+  } catch (error) {
+    await demo.stop()
+    throw error
+  }
   console.log(
     'Environment per action (put it in actions/<name>/.env, or export it for multi-region-actions):',
   )
