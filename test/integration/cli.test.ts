@@ -181,7 +181,7 @@ describe('multi-region-actions', () => {
   })
 
   it('exits 1 when the run fails, and never prints the credentials', async () => {
-    const env = { ...demo.envFor('http://127.0.0.1:9'), AWS_MAX_ATTEMPTS: '1' }
+    const env: Record<string, string> = { ...demo.envFor('http://127.0.0.1:9'), AWS_MAX_ATTEMPTS: '1' }
     const { code, stdout } = await cli(['prune-snapshots', '--regions', 'eu-west-1'], env)
     expect(code).toBe(1)
     expect(stdout).toMatch(/error: /)
