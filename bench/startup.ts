@@ -1,7 +1,7 @@
 /**
  * Size and start-up time of every bundle in dist/, against bare node.
  *
- *   npm run bench:startup [-- --runs 21]
+ *   npm run bench:startup [-- --runs 21] [-- --dist <folder>]
  *
  * Start-up is the wall time of `node dist/<name>/index.js` with no inputs: the
  * bundle loads, evaluates its modules, reads its settings, fails on the first
@@ -12,12 +12,17 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { median } from 'simple-statistics'
 
-const runsIndex = process.argv.indexOf('--runs')
-const runs = runsIndex > 0 ? Number(process.argv[runsIndex + 1]) : 15
-const dist = join(import.meta.dirname, '..', 'dist')
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? process.argv[i + 1] : undefined
+}
+
+const runs = Number(option('runs') ?? 15)
+// Another folder of bundles (an older build) can be measured the same way.
+const dist = resolve(option('dist') ?? join(import.meta.dirname, '..', 'dist'))
 
 const bundles = readdirSync(dist, { withFileTypes: true })
   .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
