@@ -13,7 +13,9 @@ export interface ActionStepRun {
 
 export async function runActionStep(demo: DemoEnvironment, step: ActionStepRun): Promise<ActionRun> {
   const label = step.label ?? step.action
-  const result = await runActionInProcess(step.run, step.inputs, step.env, { echo: demo.echo })
+  const result = demo.runner
+    ? await demo.runner(step, step.env, { echo: demo.echo })
+    : await runActionInProcess(step.run, step.inputs, step.env, { echo: demo.echo })
   demo.runs.push({ action: step.action, label, run: result })
   const file = demo.writeOutput(`${label}.md`, result.summary)
   if (demo.echo) {

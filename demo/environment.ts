@@ -35,7 +35,20 @@ export interface DemoOptions {
   env?: Record<string, string>
   /** Print what each action prints while it runs (default true). */
   echo?: boolean
+  /**
+   * How each action step is run: in this process by default; the command line
+   * and local-action tests run the same story through `multi-region-actions`
+   * and GitHub's local-action instead.
+   */
+  runner?: StepRunner
 }
+
+/** Runs one action with these inputs and environment and reports what it did. */
+export type StepRunner = (
+  step: { action: string; run: () => Promise<void>; inputs: Record<string, string | number | boolean> },
+  env: Record<string, string>,
+  options: { echo: boolean },
+) => Promise<ActionRun>
 
 export interface DemoEndpoints {
   /** moto with nothing in front: deploy-multi-region. */
@@ -68,6 +81,7 @@ export interface DemoEnvironment {
   workspace: string
   outputDir: string
   echo: boolean
+  runner?: StepRunner
   writeOutput(name: string, text: string): string
   /** Every action run so far, in order. */
   runs: Array<{ action: string; label: string; run: ActionRun }>
@@ -135,6 +149,7 @@ export async function startDemoEnvironment(options: DemoOptions = {}): Promise<D
       workspace,
       outputDir,
       echo: options.echo ?? true,
+      ...(options.runner ? { runner: options.runner } : {}),
       writeOutput(name, text) {
         const file = join(outputDir, name)
         writeFileSync(file, text)

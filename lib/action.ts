@@ -15,6 +15,12 @@ export interface ActionContext {
 /** Credentials a job may carry in its environment; masked before anything is printed. */
 export const SECRET_ENVIRONMENT = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']
 
+/**
+ * The exit code of a step that failed on bad input (1 is any other failure), so
+ * the command line and other CI systems can tell a usage error from a failed run.
+ */
+export const BAD_INPUT_EXIT_CODE = 2
+
 export async function runAction(body: (context: ActionContext) => Promise<void>): Promise<void> {
   for (const name of SECRET_ENVIRONMENT) {
     const value = process.env[name]
@@ -32,8 +38,10 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
   try {
     await body({ signal: controller.signal })
   } catch (error) {
-    if (error instanceof InputError) core.setFailed(error.message)
-    else core.setFailed(describeError(error))
+    if (error instanceof InputError) {
+      core.setFailed(error.message)
+      process.exitCode = BAD_INPUT_EXIT_CODE
+    } else core.setFailed(describeError(error))
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

@@ -74,6 +74,23 @@ export function clientFactory<C>(
   }
 }
 
+/**
+ * clientFactory for a service only some runs call: its SDK package is loaded
+ * with import() on the first client asked for, so a run that never calls it
+ * never loads it (the bundler puts it in a chunk of its own).
+ */
+export function lazyClientFactory<C>(
+  load: () => Promise<ClientConstructor<C>>,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<AwsClientConfig> = {},
+) {
+  let factory: Promise<(region: string) => C> | undefined
+  return async (region: string): Promise<C> => {
+    factory ??= load().then((ctor) => clientFactory(ctor, env, overrides))
+    return (await factory)(region)
+  }
+}
+
 function hasMiddleware(client: unknown): client is Parameters<typeof nameFailedCalls>[0] {
   return typeof client === 'object' && client !== null && 'middlewareStack' in client
 }

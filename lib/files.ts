@@ -1,4 +1,13 @@
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { InputError } from './inputs.js'
 
@@ -115,4 +124,17 @@ export function workspaceOutputFile(
       `${accepted} (${relative(realpathSync(root), parent)} is a file, not a folder)`,
     )
   return full
+}
+
+/**
+ * Writes a file the run produces for later steps (a plan, a full listing) in the runner's
+ * temp directory, or the system's outside a runner; never in the workspace, where a later
+ * `git add` step could commit it. Returns its path.
+ */
+export function writeRunFile(prefix: string, content: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.RUNNER_TEMP || tmpdir()
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, `${prefix}-${env.GITHUB_RUN_ID ?? 'local'}-${Date.now()}.json`)
+  writeFileSync(path, content)
+  return path
 }

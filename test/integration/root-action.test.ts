@@ -54,7 +54,7 @@ const BAD_INPUT: Record<string, Record<string, string>> = {
 describe('committed bundles', () => {
   it.each(Object.entries(BAD_INPUT))('dist/%s starts and rejects a bad input', (name, env) => {
     const result = runBundle(`dist/${name}/index.js`, { GITHUB_WORKSPACE: process.cwd(), ...env })
-    expect(result.status).toBe(1)
+    expect(result.status).toBe(2)
     expect(result.stdout).toMatch(/::error::Input '(regions|drill-region|iterations)'/)
   })
 
@@ -65,7 +65,7 @@ describe('committed bundles', () => {
       INPUT_REGIONS: 'us-east-1',
       'INPUT_KEEP-DAILY': 'seven',
     })
-    expect(result.status).toBe(1)
+    expect(result.status).toBe(2)
     expect(result.stdout).toContain(`::error::Input 'keep-daily': "seven" is not valid`)
     expect(result.state['multi-region-actions-action']).toBe('prune-snapshots')
   })
@@ -77,7 +77,7 @@ describe('committed bundles', () => {
       'INPUT_RECORD-NAME': 'api.example.com',
       'INPUT_KEEP-LAST': '3',
     })
-    expect(result.status).toBe(1)
+    expect(result.status).toBe(2)
     expect(result.stdout).toContain("::error::Input 'keep-last'")
   })
 

@@ -104,7 +104,7 @@ describe('verify-failover drill interrupted', () => {
 
   const runPost = async (env: Record<string, string>, state: Record<string, string>) => {
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]))
-    const post = startChild('actions/verify-failover/src/post.ts', { ...env, ...stateEnv })
+    const post = startChild('actions/verify-failover/src/post-index.ts', { ...env, ...stateEnv })
     const exit = await post.done
     return { exit, output: post.output() }
   }

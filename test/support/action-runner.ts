@@ -80,7 +80,8 @@ export async function runActionInProcess(
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
     Object.assign(process.env, saved)
   }
-  const failed = process.exitCode === 1
+  // 1 for a failed run, 2 for bad input (lib/action.ts).
+  const failed = process.exitCode === 1 || process.exitCode === 2
   process.exitCode = savedExitCode
   const lines = stdout.split('\n')
   const messages = (kind: string) =>

@@ -1,9 +1,8 @@
 /** Where each region's change set reads the template from: the body, or S3 for a large one. */
 import { createHash } from 'node:crypto'
 import { GetTemplateSummaryCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation'
-import { HeadBucketCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import { clientFactory, errorCode, type AwsClientConfig } from '../../../lib/aws.js'
+import type { S3ClientConfig } from '@aws-sdk/client-s3'
+import { errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
 import { partitionOf } from '../../../lib/regions.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
 import { templateBucketFor, templateUrl } from './plan.js'
@@ -13,12 +12,16 @@ export type TemplateArgs = { TemplateBody: string } | { TemplateURL: string }
 /**
  * S3 client for template uploads. A local endpoint (AWS_ENDPOINT_URL) has no
  * bucket host names, so it is addressed path-style; a bucket in another region
- * is found by following S3's redirect.
+ * is found by following S3's redirect. Only a large template needs S3 (and STS,
+ * for the bucket owner), so their packages are loaded on the first upload.
  */
-class TemplateS3Client extends S3Client {
-  constructor(config: AwsClientConfig) {
-    const local = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL)
-    super({ ...config, forcePathStyle: local, followRegionRedirects: true } as S3ClientConfig)
+async function loadTemplateS3Client() {
+  const { S3Client } = await import('@aws-sdk/client-s3')
+  return class TemplateS3Client extends S3Client {
+    constructor(config: AwsClientConfig) {
+      const local = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL)
+      super({ ...config, forcePathStyle: local, followRegionRedirects: true } as S3ClientConfig)
+    }
   }
 }
 
@@ -26,8 +29,8 @@ export class TemplateProvider {
   private readonly uploads = new Map<string, Promise<string>>()
   private readonly accounts = new Map<string, Promise<string>>()
   private readonly summaries = new Map<string, Promise<string[]>>()
-  private readonly s3 = clientFactory(TemplateS3Client)
-  private readonly sts = clientFactory(STSClient)
+  private readonly s3 = lazyClientFactory(loadTemplateS3Client)
+  private readonly sts = lazyClientFactory(async () => (await import('@aws-sdk/client-sts')).STSClient)
 
   constructor(private readonly settings: Settings) {}
 
@@ -84,12 +87,13 @@ export class TemplateProvider {
   private async upload(bucket: string, region: string, body: string): Promise<string> {
     const owner = await this.callerAccount(region)
     const key = this.key()
+    const { HeadBucketCommand, PutObjectCommand } = await import('@aws-sdk/client-s3')
     let bucketRegion: string
     try {
       // HeadBucket answers the bucket's region ("The Region that the bucket is located").
-      const head = await this.s3(region).send(
-        new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
-      )
+      const head = await (
+        await this.s3(region)
+      ).send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }))
       bucketRegion = head.BucketRegion ?? region
     } catch (error) {
       const code = errorCode(error)
@@ -102,7 +106,9 @@ export class TemplateProvider {
         throw new Error(`template-bucket ${bucket} does not exist; the template was not uploaded`)
       throw error
     }
-    await this.s3(bucketRegion).send(
+    await (
+      await this.s3(bucketRegion)
+    ).send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
@@ -119,8 +125,8 @@ export class TemplateProvider {
     const partition = partitionOf(region) ?? 'aws'
     let account = this.accounts.get(partition)
     if (!account) {
-      account = this.sts(region)
-        .send(new GetCallerIdentityCommand({}))
+      account = Promise.all([import('@aws-sdk/client-sts'), this.sts(region)])
+        .then(([{ GetCallerIdentityCommand }, sts]) => sts.send(new GetCallerIdentityCommand({})))
         .then((answer) => {
           if (!answer.Account) throw new Error('STS GetCallerIdentity answered no account')
           return answer.Account

@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2'
-import { RbinClient } from '@aws-sdk/client-rbin'
-import { STSClient } from '@aws-sdk/client-sts'
-import { clientFactory, isTransientError } from '../../../lib/aws.js'
+import type { RbinClient } from '@aws-sdk/client-rbin'
+import type { STSClient } from '@aws-sdk/client-sts'
+import { clientFactory, isTransientError, lazyClientFactory } from '../../../lib/aws.js'
 import { retryWhile } from '../../../lib/poll.js'
 
 export interface Clients {
@@ -12,16 +12,17 @@ export interface Clients {
    * checks for the first call's effect before it tries again.
    */
   ec2Once: (region: string) => EC2Client
-  rbin: (region: string) => RbinClient
-  sts: (region: string) => STSClient
+  /** Recycle Bin and STS are loaded on first use (one call each per run), after the inputs are checked. */
+  rbin: (region: string) => Promise<RbinClient>
+  sts: (region: string) => Promise<STSClient>
 }
 
 export function makeClients(env: NodeJS.ProcessEnv = process.env): Clients {
   return {
     ec2: clientFactory(EC2Client, env),
     ec2Once: clientFactory(EC2Client, env, { maxAttempts: 1 }),
-    rbin: clientFactory(RbinClient, env),
-    sts: clientFactory(STSClient, env),
+    rbin: lazyClientFactory(async () => (await import('@aws-sdk/client-rbin')).RbinClient, env),
+    sts: lazyClientFactory(async () => (await import('@aws-sdk/client-sts')).STSClient, env),
   }
 }
 

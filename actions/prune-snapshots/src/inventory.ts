@@ -5,8 +5,6 @@ import {
   type Filter,
   type Snapshot as Ec2Snapshot,
 } from '@aws-sdk/client-ec2'
-import { ListRulesCommand } from '@aws-sdk/client-rbin'
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import { describeError, errorCode } from '../../../lib/aws.js'
 import { retryTransient, type Clients } from './clients.js'
 import {
@@ -207,7 +205,10 @@ export interface RecycleBinRule {
 
 /** Recycle Bin retention rules for EBS snapshots (report only; never affects the plan). */
 export async function listRecycleBinRules(clients: Clients, region: string): Promise<RecycleBinRule[]> {
-  const rbin = clients.rbin(region)
+  const [{ ListRulesCommand }, rbin] = await Promise.all([
+    import('@aws-sdk/client-rbin'),
+    clients.rbin(region),
+  ])
   const rules: RecycleBinRule[] = []
   let NextToken: string | undefined
   do {
@@ -228,7 +229,11 @@ export async function listRecycleBinRules(clients: Clients, region: string): Pro
 }
 
 export async function accountId(clients: Clients, region: string): Promise<string> {
-  const identity = await retryTransient(() => clients.sts(region).send(new GetCallerIdentityCommand({})))
+  const [{ GetCallerIdentityCommand }, sts] = await Promise.all([
+    import('@aws-sdk/client-sts'),
+    clients.sts(region),
+  ])
+  const identity = await retryTransient(() => sts.send(new GetCallerIdentityCommand({})))
   if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account id')
   return identity.Account
 }

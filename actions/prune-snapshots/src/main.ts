@@ -1,9 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import * as core from '@actions/core'
 import { describeError } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
-import { workspaceRoot } from '../../../lib/files.js'
+import { writeRunFile } from '../../../lib/files.js'
 import { type ActionContext, runAction, setJsonOutput, writeJobSummary } from '../../../lib/action.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
 import { deleteSnapshots, makeCopies, type CopyResult, type DeletionResult } from './apply.js'
@@ -31,16 +29,12 @@ export async function run(): Promise<void> {
   })
 }
 
-/** Where the plan file goes: the runner's temp directory, else the workspace. */
+/** The plan file, for the `plan` output and the artifact later steps upload. */
 function writePlanFile(plan: Plan, settings: Settings): string {
-  const dir = process.env.RUNNER_TEMP || workspaceRoot()
-  mkdirSync(dir, { recursive: true })
-  const path = join(dir, `prune-snapshots-plan-${process.env.GITHUB_RUN_ID ?? 'local'}-${Date.now()}.json`)
   // The settings that decide the plan; the KMS key and the rate only shape how it is applied.
   const { kmsKeyId: _kmsKeyId, maxRate: _maxRate, ...recorded } = settings
   const body = { settings: recorded, ...plan }
-  writeFileSync(path, JSON.stringify(body, null, 2))
-  return path
+  return writeRunFile('prune-snapshots-plan', JSON.stringify(body, null, 2))
 }
 
 function printPlan(plan: Plan, logs: Map<string, RegionLog>): void {

@@ -1,9 +1,10 @@
 import * as core from '@actions/core'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ACTION_INPUTS } from './catalog.js'
+import { BAD_INPUT_EXIT_CODE } from '../../../lib/action.js'
 import { InputError } from '../../../lib/inputs.js'
 
 const STATE_KEY = 'multi-region-actions-action'
@@ -42,16 +43,22 @@ export function prepareInputs(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The chosen action's own bundle beside this one (dist/<name>/index.js, or its
- * post step), so the root action adds no second copy of any action's code.
+ * The folder holding every action's bundle: beside this one when bundled
+ * (dist/root/index.js, or dist/root/post/index.js one folder deeper), and the
+ * repository's dist/ when this runs from its source (actions/root/src/, as
+ * GitHub's local-action and tsx run it).
  */
-export function bundlePath(
-  name: string,
-  step: 'main' | 'post',
-  distDir = dirname(fileURLToPath(import.meta.url)),
-) {
-  // The post bundle lives one folder deeper (dist/root/post/index.js).
-  const dist = step === 'post' ? join(distDir, '..', '..') : join(distDir, '..')
+export function distFolder(moduleDir = dirname(fileURLToPath(import.meta.url))): string {
+  if (basename(moduleDir) === 'src' && basename(dirname(moduleDir)) === 'root')
+    return join(moduleDir, '..', '..', '..', 'dist')
+  return basename(moduleDir) === 'post' ? join(moduleDir, '..', '..') : join(moduleDir, '..')
+}
+
+/**
+ * The chosen action's own bundle (dist/<name>/index.js, or its post step), so
+ * the root action adds no second copy of any action's code.
+ */
+export function bundlePath(name: string, step: 'main' | 'post', dist = distFolder()) {
   return step === 'post' ? join(dist, name, 'post', 'index.js') : join(dist, name, 'index.js')
 }
 
@@ -80,6 +87,7 @@ export async function run(): Promise<void> {
     name = prepareInputs()
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
+    if (error instanceof InputError) process.exitCode = BAD_INPUT_EXIT_CODE
     return
   }
   core.saveState(STATE_KEY, name)

@@ -1,10 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import * as core from '@actions/core'
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { runAction, setJsonOutput } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
-import { workspaceRoot } from '../../../lib/files.js'
+import { writeRunFile } from '../../../lib/files.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
 import { AbortedError } from '../../../lib/poll.js'
@@ -178,16 +176,9 @@ export async function run(): Promise<void> {
   })
 }
 
-/** Every stack instance as JSON, in the runner's temp directory (else the workspace); returns its path. */
+/** Every stack instance as JSON, for the `instances-file` output; returns its path. */
 function writeInstancesFile(stackSetName: string, entries: readonly InstanceOutput[]): string {
-  const dir = process.env.RUNNER_TEMP || workspaceRoot()
-  mkdirSync(dir, { recursive: true })
-  const path = join(
-    dir,
-    `stackset-rollout-instances-${stackSetName}-${process.env.GITHUB_RUN_ID ?? 'local'}-${Date.now()}.json`,
-  )
-  writeFileSync(path, JSON.stringify(entries, null, 2))
-  return path
+  return writeRunFile(`stackset-rollout-instances-${stackSetName}`, JSON.stringify(entries, null, 2))
 }
 
 /** Masks the values given to the template's NoEcho parameters before anything is printed. */

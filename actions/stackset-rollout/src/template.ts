@@ -1,4 +1,3 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { awsClientConfig, describeError } from '../../../lib/aws.js'
 import type { RegionLog } from '../../../lib/log.js'
 import type { TemplateSource } from './input-helper.js'
@@ -18,6 +17,8 @@ export async function templateBodyForComparison(
   if (source.body !== undefined) return source.body
   const location = source.url ? parseS3Url(source.url) : undefined
   if (!location) return undefined
+  // Only a template given as an S3 URL needs S3: loaded here, not at start-up.
+  const { GetObjectCommand, S3Client } = await import('@aws-sdk/client-s3')
   const client = new S3Client(awsClientConfig(location.region ?? homeRegion))
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }))

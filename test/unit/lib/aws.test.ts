@@ -4,6 +4,7 @@ import {
   describeError,
   errorCode,
   isTransientError,
+  lazyClientFactory,
 } from '../../../lib/aws.js'
 
 describe('awsClientConfig', () => {
@@ -43,6 +44,24 @@ describe('clientFactory', () => {
     expect(get('us-east-1', b).config.credentials).toBe(b.credentials)
     // Without an account the SDK's own chain applies, as before.
     expect(get('us-east-1').config.credentials).toBeUndefined()
+  })
+})
+
+describe('lazyClientFactory', () => {
+  it('loads the client class once, on the first client asked for, then one client per region', async () => {
+    class FakeClient {
+      constructor(readonly config: { region: string }) {}
+    }
+    let loads = 0
+    const get = lazyClientFactory(async () => {
+      loads++
+      return FakeClient
+    }, {})
+    expect(loads).toBe(0)
+    const [a, b] = await Promise.all([get('us-east-1'), get('us-east-1')])
+    expect(a).toBe(b)
+    expect((await get('eu-west-1')).config.region).toBe('eu-west-1')
+    expect(loads).toBe(1)
   })
 })
 

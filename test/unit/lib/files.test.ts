@@ -6,6 +6,7 @@ import {
   readWorkspaceFile,
   workspaceFile,
   workspaceOutputFile,
+  writeRunFile,
 } from '../../../lib/files.js'
 
 describe('workspaceFile', () => {
@@ -82,5 +83,16 @@ describe('readRunnerTempFile', () => {
       /Input 'body-file'.*inside the runner's temporary directory \(it is a directory, not a file\)/,
     )
     expect(() => readRunnerTempFile('body-file', join(temp, 'none.md'), temp)).toThrow(/no such file/)
+  })
+})
+
+describe('writeRunFile', () => {
+  it("writes in the runner's temp directory, or the system's outside a runner, never in the workspace", () => {
+    const temp = mkdtempSync(join(tmpdir(), 'runner-temp-'))
+    const onRunner = writeRunFile('plan', '{}', { RUNNER_TEMP: temp, GITHUB_RUN_ID: '7' })
+    expect(onRunner.startsWith(join(temp, 'plan-7-'))).toBe(true)
+    const local = writeRunFile('plan', '{}', {})
+    expect(local.startsWith(join(tmpdir(), 'plan-local-'))).toBe(true)
+    expect(local.startsWith(process.cwd())).toBe(false)
   })
 })

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { prepareInputs } from '../../../actions/root/src/main.js'
+import { join } from 'node:path'
+import { bundlePath, distFolder, prepareInputs } from '../../../actions/root/src/main.js'
 import { ACTION_INPUTS } from '../../../actions/root/src/catalog.js'
 
 describe('root action', () => {
@@ -65,5 +66,18 @@ describe('root action', () => {
     ).toThrow(/Input 'keep-last'.*only inputs of the 'verify-failover' action/)
     // Inputs the runner sets empty for the other actions are ignored.
     expect(prepareInputs({ INPUT_ACTION: 'verify-failover', 'INPUT_KEEP-LAST': '' })).toBe('verify-failover')
+  })
+
+  it("finds the actions' bundles from its own bundle and from its source", () => {
+    expect(distFolder('/repo/dist/root')).toBe('/repo/dist')
+    expect(distFolder('/repo/dist/root/post')).toBe('/repo/dist')
+    // GitHub's local-action and tsx run actions/root/src/main.ts.
+    expect(distFolder('/repo/actions/root/src')).toBe(join('/repo', 'dist'))
+    expect(bundlePath('verify-failover', 'post', '/repo/dist')).toBe(
+      '/repo/dist/verify-failover/post/index.js',
+    )
+    expect(bundlePath('prune-snapshots', 'main', distFolder(join(process.cwd(), 'actions/root/src')))).toBe(
+      join(process.cwd(), 'dist/prune-snapshots/index.js'),
+    )
   })
 })
