@@ -15,6 +15,8 @@ export interface RunReport {
   failedRegions: Map<string, string>
   recycleBin: Map<string, RecycleBinRule[]>
   maxDelete: number
+  /** Set in a run over several accounts: the summary is headed by its account. */
+  account?: string
 }
 
 const ROW_LIMIT = 200
@@ -36,6 +38,22 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Array<[strin
   return [...counts].sort((a, b) => b[1] - a[1])
 }
 
+/** The accounts whose role could not be assumed, with AWS's reason; empty when there are none. */
+export function renderAccountFailures(
+  outcomes: ReadonlyArray<{ account?: string; failure?: string }>,
+): string {
+  const failed = outcomes.filter((o) => o.failure !== undefined)
+  if (failed.length === 0) return ''
+  return (
+    `## prune-snapshots: ${failed.length} account(s) not pruned\n\n` +
+    markdownTable(
+      ['Account', 'Reason'],
+      failed.map((o) => [o.account ?? 'this account', o.failure]),
+    ) +
+    '\n\n'
+  )
+}
+
 export function renderSummary(report: RunReport): string {
   const { plan } = report
   const title = {
@@ -44,8 +62,10 @@ export function renderSummary(report: RunReport): string {
     refused: `Refused: the plan deletes more than max-delete (${report.maxDelete}); nothing was changed`,
     cancelled: 'Cancelled: deletions not yet started were skipped',
   }[report.outcome]
+  const heading =
+    report.account === undefined ? 'prune-snapshots' : `prune-snapshots: account ${report.account}`
   const parts = [
-    `## prune-snapshots\n\n**${title}.** Account ${plan.accountId}, planned at ${plan.now}. Full plan: \`${report.planPath}\`.`,
+    `## ${heading}\n\n**${title}.** Account ${plan.accountId}, planned at ${plan.now}. Full plan: \`${report.planPath}\`.`,
   ]
   const rows: unknown[][] = []
   const kept: number[] = []
