@@ -5,7 +5,8 @@
  * really apart; test/support/sts-role-layer.ts refuses the AssumeRole of a role
  * that does not exist, as AWS does (moto grants any ARN).
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -17,6 +18,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { run } from '../../actions/prune-snapshots/src/main.js'
 import type { PruneResult } from '../../actions/prune-snapshots/src/results.js'
+import { sliceMatrix, splitTargets } from '../../lib/shards.js'
 import { runActionInProcess } from '../support/action-runner.js'
 import { snapshotExtrasHandler, snapshotExtrasState } from '../support/ec2-snapshot-extras.js'
 import { startLoopbackProxy, type LoopbackProxy } from '../support/loopback-proxy.js'
@@ -254,6 +256,56 @@ describe('prune-snapshots over 3 accounts x 2 regions', () => {
     expect(layer.stats.byOperation.get('DeleteSnapshot')).toBeUndefined()
     const results = JSON.parse(result.outputs.results!) as PruneResult[]
     expect(results.every((r) => r.status === 'refused' && r.deleted.length === 0)).toBe(true)
+  })
+
+  it('slices of a sharded run merge into one result set (scripts/shards.mjs, as the reusable workflow runs it)', async () => {
+    for (const account of ACCOUNTS) {
+      await createRole(account)
+      for (const region of REGIONS) await seed(account, region, 1, 4)
+    }
+    // 6 targets, at most 4 per job: two accounts in one slice, the third in another.
+    const slices = splitTargets(ACCOUNTS, REGIONS, 4)
+    expect(slices.map((s) => s.accounts)).toEqual([ACCOUNTS.slice(0, 2), ACCOUNTS.slice(2)])
+    const dir = mkdtempSync(join(tmpdir(), 'prune-shards-'))
+    for (const slice of slices) {
+      const result = await prune({
+        ...INPUTS,
+        accounts: slice.accounts.join(','),
+        regions: slice.regions.join(','),
+      })
+      expect(result.failed).toBe(false)
+      mkdirSync(join(dir, `results-${slice.shard}`))
+      writeFileSync(join(dir, `results-${slice.shard}`, 'results.json'), result.outputs.results!)
+    }
+    const outputFile = join(dir, 'output')
+    writeFileSync(outputFile, '')
+    const merged = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/shards.mjs', 'merge'], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        SHARD_MATRIX: JSON.stringify(sliceMatrix(slices)),
+        RESULTS_DIR: dir,
+        GITHUB_OUTPUT: outputFile,
+        GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
+      },
+    })
+    expect(merged.stderr).toBe('')
+    expect(merged.status).toBe(0)
+    const out: Record<string, string> = {}
+    for (const m of readFileSync(outputFile, 'utf8').matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
+      out[m[1]!] = m[3]!
+    const deleted = JSON.parse(out.deleted!) as Record<string, string[]>
+    expect(Object.keys(deleted).sort()).toEqual(
+      ACCOUNTS.flatMap((a) => REGIONS.map((r) => `${a}/${r}`)).sort(),
+    )
+    for (const ids of Object.values(deleted)) expect(ids).toHaveLength(2)
+    const results = JSON.parse(out.results!) as PruneResult[]
+    expect(results.map((r) => [r.account, r.region, r.status])).toEqual(
+      ACCOUNTS.flatMap((a) => REGIONS.map((r) => [a, r, 'applied'])),
+    )
+    expect(JSON.parse(out.copied!)).toHaveLength(ACCOUNTS.length * REGIONS.length)
+    const summary = readFileSync(join(dir, 'summary.md'), 'utf8')
+    for (const account of ACCOUNTS) expect(summary).toContain(`### ${account}`)
   })
 
   it('one listed account keeps the outputs keyed by region, as a run in the job’s own account does', async () => {
