@@ -153,13 +153,17 @@ describe('prune-snapshots over 3 accounts x 2 regions', () => {
       // Account i has i + 1 volumes in each region, 4 snapshots each: 2 of each volume go.
       for (const region of REGIONS) await seed(account, region, i + 1, 4)
     }
-    const first = await prune(INPUTS)
+    const first = await prune({ ...INPUTS, 'role-external-id': 'ci-external-7' })
     expect(first.errors).toEqual([])
     expect(first.failed).toBe(false)
-    // One AssumeRole per account.
+    // One AssumeRole per account, with the external id (which the plan file does not keep).
     expect(layer.requests.map((r) => r.roleArn).sort()).toEqual(
       ACCOUNTS.map((a) => `arn:aws:iam::${a}:role/${ROLE}`),
     )
+    expect(layer.requests.every((r) => r.externalId === 'ci-external-7')).toBe(true)
+    expect(readFileSync(first.outputs.plan!, 'utf8')).not.toContain('ci-external-7')
+    // The role acts in its own account: no GetCallerIdentity.
+    expect(layer.stats.byOperation.get('GetCallerIdentity')).toBeUndefined()
     const deleted = JSON.parse(first.outputs.deleted!) as Record<string, string[]>
     expect(Object.keys(deleted).sort()).toEqual(
       ACCOUNTS.flatMap((a) => REGIONS.map((r) => `${a}/${r}`)).sort(),
