@@ -217,13 +217,13 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
 
   // Apply. max-delete caps the whole run: one plan over the cap changes nothing anywhere.
   let outcome: Outcome
+  let refusal: string | undefined
   const planned = plans.reduce((n, plan) => n + countDeletions(plan), 0)
   if (planned > settings.maxDelete) {
     outcome = 'refused'
     const where = multiAccount ? ` over ${live.length} account(s)` : ''
-    core.setFailed(
-      `The plan deletes ${planned} snapshots${where}, more than max-delete (${settings.maxDelete}); nothing was deleted. Review the plan (${planPath}) and raise max-delete if it is right.`,
-    )
+    refusal = `The plan deletes ${planned} snapshots${where}, more than max-delete (${settings.maxDelete}); nothing was deleted.`
+    core.setFailed(`${refusal} Review the plan (${planPath}) and raise max-delete if it is right.`)
   } else if (settings.dryRun) {
     outcome = 'dry-run'
   } else {
@@ -272,7 +272,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
   const kept = live.reduce((n, run) => n + regions.reduce((m, region) => m + keptIn(run, region), 0), 0)
   core.setOutput('kept', String(kept))
   core.setOutput('plan', planPath)
-  setJsonOutput('results', targetResults(targets, runs, outcome, settings.drRegion, multiAccount))
+  setJsonOutput('results', targetResults(targets, runs, outcome, settings.drRegion, multiAccount, refusal))
 
   const summaries = live.map((run) =>
     renderSummary({

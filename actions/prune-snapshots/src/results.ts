@@ -28,7 +28,8 @@ export interface CopiedEntry {
 
 /** A target's entry of the `results` output, the shape lib/shards.ts merges across matrix jobs. */
 export interface PruneResult extends TargetResult {
-  status: Outcome | 'failed'
+  /** A refused plan fails every target (the step fails), so a merge of slices counts it. */
+  status: Exclude<Outcome, 'refused'> | 'failed'
   /** Snapshots deleted in the target's region. */
   deleted: string[]
   /** DR copies made from the target's region. */
@@ -87,17 +88,19 @@ export function targetResults(
   runOutcome: Outcome,
   drRegion: string | undefined,
   multiAccount: boolean,
+  /** Why the run changed nothing (max-delete): every target failed with it. */
+  refusal?: string,
 ): PruneResult[] {
   const firstOfAccount = new Set<string>()
   return targets.map((target) => {
     const outcome = outcomes.get(target.account ?? '')!
     const first = !firstOfAccount.has(target.account ?? '')
     firstOfAccount.add(target.account ?? '')
-    const reason = targetFailure(outcome, target.region, first ? drRegion : undefined)
+    const reason = targetFailure(outcome, target.region, first ? drRegion : undefined) ?? refusal
     const result: PruneResult = {
       ...(target.account !== undefined ? { account: target.account } : {}),
       region: target.region,
-      status: reason !== undefined ? 'failed' : runOutcome,
+      status: reason !== undefined || runOutcome === 'refused' ? 'failed' : runOutcome,
       deleted: outcome.deletions.get(target.region)?.deleted ?? [],
       copied: copiedEntries(outcome, multiAccount).filter((c) => c.sourceRegion === target.region),
       kept: keptIn(outcome, target.region),
