@@ -14,14 +14,20 @@
  *
  *   npx tsx bench/multi-account.ts [--accounts 20] [--regions 16] [--moto]
  *
- * To bench the real action once it takes `accounts`, replace `runTargets` with
- * runActionInProcess(run, { accounts, regions, 'role-name', ... }) as
- * bench/deploy-fanout.ts does; the rest (proxy, memory sampling, table) stays.
+ * With `--prune` it runs the real prune-snapshots action instead (its `run()`, as the
+ * runner does, through test/support/action-runner.ts) over the same targets: one
+ * AssumeRole per account, then per target DescribeSnapshots, DescribeImages,
+ * DescribeLockedSnapshots, Recycle Bin ListRules and one DeleteSnapshot per snapshot
+ * the plan deletes. The stand-in gives each target a small inventory
+ * (`--snapshots 3` of one volume, keep-last 1: two deletions per target), fresh for
+ * each run (the run's own tag filter value names it).
+ *
+ *   npx tsx bench/multi-account.ts --prune [--accounts 20] [--regions 16] [--snapshots 3]
  */
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
-import { cpus, loadavg } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import {
   CloudFormationClient,
@@ -30,11 +36,13 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
 } from '@aws-sdk/client-cloudformation'
+import { run as pruneSnapshots } from '../actions/prune-snapshots/src/main.js'
 import { clientFactory } from '../lib/aws.js'
 import { assumeRoles } from '../lib/assume-role.js'
 import { fanOutTargets } from '../lib/fanout.js'
 import { PARTITION_REGIONS } from '../lib/regions.js'
 import { targetsOf, type Target } from '../lib/targets.js'
+import { runActionInProcess } from '../test/support/action-runner.js'
 import { startDelayProxyProcess } from '../test/support/delay-proxy.js'
 import { parseRequest, queryErrorReply } from '../test/support/loopback-proxy.js'
 import { listenOnLoopback } from '../test/support/loopback-server.js'
@@ -54,6 +62,8 @@ function arg(name: string, fallback: number): number {
 const ACCOUNT_COUNT = arg('accounts', 20)
 const REGION_COUNT = arg('regions', 16)
 const USE_MOTO = process.argv.includes('--moto')
+const PRUNE = process.argv.includes('--prune')
+const SNAPSHOTS_PER_TARGET = arg('snapshots', 3)
 
 interface Measure {
   label: string
@@ -90,8 +100,35 @@ async function deploySequence(cfn: CloudFormationClient, stackName: string): Pro
   if (status !== 'CREATE_COMPLETE' && status !== 'CREATE_IN_PROGRESS') throw new Error(`stack ${status}`)
 }
 
-/** The part to replace with the real action: assume per account, then every target's calls. */
+/**
+ * The real prune-snapshots action over every (account, region); `generation` names
+ * the run's inventory in the stand-in (the tag filter value), so each run has
+ * snapshots to delete. Returns the targets that did not come out applied.
+ */
+async function pruneTargets(accounts: string[], regions: string[], generation: string): Promise<number> {
+  const result = await runActionInProcess(
+    pruneSnapshots,
+    {
+      accounts: accounts.join(','),
+      'role-name': 'multi-region-actions-target',
+      regions: regions.join(','),
+      filters: `Bench=${generation}`,
+      'keep-last': 1,
+      'max-delete': 100_000,
+    },
+    { RUNNER_TEMP: process.env.RUNNER_TEMP ?? tmpdir() },
+  )
+  const results = JSON.parse(result.outputs.results ?? '[]') as Array<{ status: string; deleted: string[] }>
+  const deleted = results.reduce((n, r) => n + r.deleted.length, 0)
+  const expected = accounts.length * regions.length * (SNAPSHOTS_PER_TARGET - 1)
+  if (deleted !== expected) console.error(`${generation}: ${deleted} deleted, ${expected} expected`)
+  for (const e of result.errors.slice(0, 3)) console.error(e)
+  return results.filter((r) => r.status !== 'applied').length + (result.failed ? 1 : 0)
+}
+
+/** The deploy call sequence: assume per account, then every target's calls. */
 async function runTargets(accounts: string[], regions: string[], stackName: string): Promise<number> {
+  if (PRUNE) return pruneTargets(accounts, regions, stackName)
   const access = await assumeRoles(accounts, {
     roleName: 'multi-region-actions-target',
     partition: 'aws',
@@ -180,7 +217,7 @@ async function main(): Promise<void> {
     const one = median(ones)
     const many = median(manys)
     console.log(
-      `\nEvery call delayed by ${DELAY_MS} ms by a loopback proxy in front of ${moto ? 'one moto server' : 'a stand-in that answers at once'}`,
+      `\n${PRUNE ? `prune-snapshots (the action's run(), ${SNAPSHOTS_PER_TARGET} snapshots per target, keep-last 1)` : "A deploy's call sequence"}: every call delayed by ${DELAY_MS} ms by a loopback proxy in front of ${moto ? 'one moto server' : 'a stand-in that answers at once'}`,
     )
     console.log(
       `(load average at the end: ${loadavg()
@@ -218,6 +255,40 @@ async function main(): Promise<void> {
  * signature check, no template check, stacks complete at once.
  */
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
+const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/'
+
+/** EC2's query answers have no Result wrapper. */
+function ec2Reply(operation: string, inner: string) {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml' },
+    body: `<${operation}Response xmlns="${EC2_NS}"><requestId>${randomBytes(8).toString('hex')}</requestId>${inner}</${operation}Response>`,
+  }
+}
+
+/**
+ * A target's snapshots for one run (the tag:Bench filter value): one volume, one
+ * snapshot a day, less those deleted. DescribeSnapshots of the job's scope only.
+ */
+function benchSnapshots(account: string, region: string, generation: string, deleted: Set<string>) {
+  const volume = `vol-${randomId(`${account}/${region}`, 17)}`
+  return Array.from({ length: SNAPSHOTS_PER_TARGET }, (_, i) => ({
+    id: `snap-${randomId(`${account}/${region}/${generation}/${i}`, 17)}`,
+    volume,
+    startTime: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(),
+  })).filter((s) => !deleted.has(s.id))
+}
+
+/** A stable hex id of `length` digits from a seed. */
+function randomId(seed: string, length: number): string {
+  let h = 2166136261
+  let out = ''
+  while (out.length < length) {
+    for (const c of `${seed}/${out.length}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0
+    out += h.toString(16).padStart(8, '0')
+  }
+  return out.slice(0, length)
+}
 const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/'
 
 function queryReply(operation: string, ns: string, result: string) {
@@ -230,6 +301,7 @@ function queryReply(operation: string, ns: string, result: string) {
 
 async function serveStandIn(): Promise<void> {
   const stacks = new Set<string>()
+  const deletedSnapshots = new Set<string>()
   const server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = []
     incoming.on('data', (c: Buffer) => chunks.push(c))
@@ -290,6 +362,31 @@ async function serveStandIn(): Promise<void> {
           reply = queryReply('ExecuteChangeSet', CFN_NS, '')
           break
         }
+        case 'DescribeSnapshots': {
+          const generation = p.get('Filter.1.Value.1') ?? ''
+          const items = benchSnapshots(account, req.region, generation, deletedSnapshots)
+            .map(
+              (s) =>
+                `<item><snapshotId>${s.id}</snapshotId><volumeId>${s.volume}</volumeId><status>completed</status><startTime>${s.startTime}</startTime><progress>100%</progress><ownerId>${account}</ownerId><volumeSize>8</volumeSize><encrypted>false</encrypted><storageTier>standard</storageTier><tagSet><item><key>Bench</key><value>${generation}</value></item></tagSet></item>`,
+            )
+            .join('')
+          reply = ec2Reply('DescribeSnapshots', `<snapshotSet>${items}</snapshotSet>`)
+          break
+        }
+        case 'DescribeImages':
+          reply = ec2Reply('DescribeImages', '<imagesSet/>')
+          break
+        case 'DescribeLockedSnapshots':
+          reply = ec2Reply('DescribeLockedSnapshots', '<snapshotSet/>')
+          break
+        case 'DeleteSnapshot':
+          deletedSnapshots.add(p.get('SnapshotId') ?? '')
+          reply = ec2Reply('DeleteSnapshot', '<return>true</return>')
+          break
+        case 'POST /list-rules':
+          // Recycle Bin (REST-JSON): no retention rules.
+          reply = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"Rules":[]}' }
+          break
         default:
           reply = queryErrorReply(400, 'InvalidAction', `The stand-in does not answer ${req.operation}`)
       }

@@ -84,10 +84,10 @@ export function lazyClientFactory<C>(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<AwsClientConfig> = {},
 ) {
-  let factory: Promise<(region: string) => C> | undefined
-  return async (region: string): Promise<C> => {
+  let factory: Promise<(region: string, access?: AccountCredentials) => C> | undefined
+  return async (region: string, access?: AccountCredentials): Promise<C> => {
     factory ??= load().then((ctor) => clientFactory(ctor, env, overrides))
-    return (await factory)(region)
+    return (await factory)(region, access)
   }
 }
 

@@ -59,6 +59,27 @@ function split() {
   }
 }
 
+/**
+ * prune-snapshots' `deleted` over every slice: the snapshots deleted in each target's
+ * region, and those deleted in an account's dr-region (carried by the account's first
+ * target as drRegion/drDeleted), keyed as the action keys them; regions with none left out.
+ */
+function prunedByTarget(results) {
+  const multiAccount = new Set(results.map((r) => r.account ?? '')).size > 1
+  const deleted = {}
+  const add = (r, region, ids) => {
+    if (!Array.isArray(ids) || ids.length === 0) return
+    const key = multiAccount && r.account !== undefined ? `${r.account}/${region}` : region
+    // Two slices of one account (its regions split) both prune its dr-region: one list.
+    deleted[key] = [...new Set([...(deleted[key] ?? []), ...ids])]
+  }
+  for (const r of results) {
+    add(r, r.region, r.deleted)
+    if (r.drRegion) add(r, r.drRegion, r.drDeleted)
+  }
+  return deleted
+}
+
 function merge() {
   const matrix = JSON.parse(env.SHARD_MATRIX ?? '{"include":[]}')
   const slices = matrix.include.map((m) => ({
@@ -90,17 +111,20 @@ function merge() {
     )
   }
   if (merged.results.some((r) => Array.isArray(r.deleted))) {
-    setOutput(
-      'deleted',
-      keyedBy(merged.results, (r) => (Array.isArray(r.deleted) ? r.deleted : undefined)),
-    )
+    setOutput('deleted', prunedByTarget(merged.results))
     setOutput(
       'copied',
       merged.results.flatMap((r) => (Array.isArray(r.copied) ? r.copied : [])),
     )
     setOutput(
       'kept',
-      String(merged.results.reduce((n, r) => n + (typeof r.kept === 'number' ? r.kept : 0), 0)),
+      String(
+        merged.results.reduce(
+          (n, r) =>
+            n + (typeof r.kept === 'number' ? r.kept : 0) + (typeof r.drKept === 'number' ? r.drKept : 0),
+          0,
+        ),
+      ),
     )
   }
   const parts = summaryParts(merged)

@@ -195,6 +195,37 @@ const CASES: Case[] = [
   ['verify-failover', 'negative detection time', { 'max-detection-seconds': '-10' }, 'max-detection-seconds'],
   // prune-snapshots
   ['prune-snapshots', 'no regions', { regions: '' }, 'regions'],
+  [
+    'prune-snapshots',
+    'account id of 11 digits',
+    { accounts: '111111111111, 22222222222', 'role-name': 'multi-region-actions-target' },
+    'accounts',
+  ],
+  [
+    'prune-snapshots',
+    'account listed twice',
+    { accounts: '111111111111\n111111111111', 'role-name': 'multi-region-actions-target' },
+    'accounts',
+  ],
+  [
+    'prune-snapshots',
+    'role-name with a path',
+    { accounts: '111111111111', 'role-name': 'ci/multi-region-actions-target' },
+    'role-name',
+  ],
+  [
+    'prune-snapshots',
+    'role-name as an ARN',
+    { accounts: '111111111111', 'role-name': 'arn:aws:iam::111111111111:role/multi-region-actions-target' },
+    'role-name',
+  ],
+  ['prune-snapshots', 'accounts without role-name', { accounts: '111111111111' }, 'role-name'],
+  [
+    'prune-snapshots',
+    'role-session-duration under 900 s',
+    { accounts: '111111111111', 'role-name': 'target', 'role-session-duration': '600' },
+    'role-session-duration',
+  ],
   ['prune-snapshots', 'duplicated region', { regions: 'eu-west-1,eu-west-1' }, 'regions'],
   ['prune-snapshots', 'negative keep-last', { 'keep-last': '-1' }, 'keep-last'],
   ['prune-snapshots', 'keep-within in words', { 'keep-within': '14 days' }, 'keep-within'],

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-cloudformation'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { assumeRoles } from '../../lib/assume-role.js'
+import { expandNoValueLists } from '../support/cfn-novalue.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
 import { startStsRoleLayer, type StsRoleLayer } from '../support/sts-role-layer.js'
 
@@ -47,6 +48,37 @@ async function iamIn(account: string, action: string, values: Record<string, str
   return res.text()
 }
 
+type Statement = { Effect: string; Action: string | string[]; Resource: string | string[] }
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v])
+const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  )
+/** An Allow statement whose action and resource patterns match (conditions taken as met). */
+const allows = (statements: Statement[], action: string, resource: string) =>
+  statements.some(
+    (st) =>
+      st.Effect === 'Allow' &&
+      list(st.Action).some((a) => glob(a).test(action)) &&
+      list(st.Resource).some((r) => glob(r).test(resource)),
+  )
+
+async function attachedStatements(account: string, attached: string): Promise<Statement[]> {
+  const statements: Statement[] = []
+  for (const [, PolicyArn] of attached.matchAll(/<PolicyArn>([^<]+)<\/PolicyArn>/g)) {
+    const policy = await iamIn(account, 'GetPolicy', { PolicyArn: PolicyArn! })
+    const VersionId = /<DefaultVersionId>([^<]+)</.exec(policy)![1]!
+    const version = await iamIn(account, 'GetPolicyVersion', { PolicyArn: PolicyArn!, VersionId })
+    const document = /<Document>([\s\S]*?)<\/Document>/.exec(version)![1]!
+    const text = decodeURIComponent(document.replace(/&quot;/g, '"').replace(/&amp;/g, '&'))
+    statements.push(...(JSON.parse(text) as { Statement: Statement[] }).Statement)
+  }
+  return statements
+}
+
 beforeAll(async () => {
   moto = await startMoto()
   layer = await startStsRoleLayer(moto.endpoint)
@@ -68,7 +100,9 @@ describe('github-oidc-target-role.yaml', () => {
     await cfn.send(
       new CreateStackCommand({
         StackName: 'multi-region-actions-target',
-        TemplateBody: readFileSync(join(process.cwd(), 'templates', 'github-oidc-target-role.yaml'), 'utf8'),
+        TemplateBody: expandNoValueLists(
+          readFileSync(join(process.cwd(), 'templates', 'github-oidc-target-role.yaml'), 'utf8'),
+        ),
         Capabilities: ['CAPABILITY_NAMED_IAM'],
         Parameters: [
           { ParameterKey: 'DeployRoleArn', ParameterValue: DEPLOY_ROLE },
@@ -91,6 +125,12 @@ describe('github-oidc-target-role.yaml', () => {
       RoleName: 'multi-region-actions-target',
     })
     expect(attached.match(/<PolicyName>/g)).toHaveLength(2)
+    // What the policies allow, on the ARNs AWS gives: a snapshot's names no account.
+    const statements = await attachedStatements(TARGET, attached)
+    expect(statements.filter((st) => st.Effect === 'Deny')).toEqual([])
+    const snapshot = 'arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0'
+    for (const action of ['ec2:DeleteSnapshot', 'ec2:CopySnapshot', 'ec2:CreateTags'])
+      expect([action, allows(statements, action, snapshot)]).toEqual([action, true])
     // The role exists in the target account only.
     expect(await iamIn(WITHOUT_STACK, 'GetRole', { RoleName: 'multi-region-actions-target' })).toContain(
       'NoSuchEntity',

@@ -279,6 +279,7 @@ describe('templates deployed to moto', () => {
         TemplateBucketName: '*',
         StackSetAdministrationRoleArn: `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetAdministrationRole`,
         SnapshotKmsKeyArn: `arn:aws:kms:*:${ACCOUNT}:key/*`,
+        TargetRoleName: 'multi-region-actions-target',
         BenchmarkSecretArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:spectrum-poc-*`,
         EnableStackSetRollout: 'true',
         EnableFailoverDrill: 'true',
@@ -319,6 +320,31 @@ describe('templates deployed to moto', () => {
       expect(decide(statements, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/cfn-orders`)).toBe(
         'implicit deny',
       )
+      // Without TargetRoleName the deploy role assumes no role: every account of 'accounts' is refused.
+      expect(
+        decide(statements, 'sts:AssumeRole', 'arn:aws:iam::222222222222:role/multi-region-actions-target'),
+      ).toBe('implicit deny')
+    })
+
+    it('with TargetRoleName: AssumeRole of that role name in any account, and of no other role', async () => {
+      await deploy('us-east-1', 'oidc-targets', 'github-oidc-role.yaml', {
+        ...common,
+        RoleName: 'octo-targets',
+        EnablePullRequestGate: 'false',
+        EnablePruneSnapshots: 'true',
+        TargetRoleName: 'multi-region-actions-target',
+      })
+      const statements = await attachedStatements('octo-targets')
+      for (const account of ['222222222222', '333333333333'])
+        expect(
+          decide(statements, 'sts:AssumeRole', `arn:aws:iam::${account}:role/multi-region-actions-target`),
+        ).toBe('allow')
+      expect(decide(statements, 'sts:AssumeRole', 'arn:aws:iam::222222222222:role/admin')).toBe(
+        'implicit deny',
+      )
+      expect(
+        decide(statements, 'sts:AssumeRole', 'arn:aws:iam::222222222222:role/ci/multi-region-actions-target'),
+      ).toBe('implicit deny')
     })
 
     it('the pull request gate role trusts only pull_request and can plan, check and benchmark, nothing more', async () => {

@@ -1,20 +1,41 @@
 import { EC2Client } from '@aws-sdk/client-ec2'
 import type { RbinClient } from '@aws-sdk/client-rbin'
 import type { STSClient } from '@aws-sdk/client-sts'
-import { clientFactory, isTransientError, lazyClientFactory } from '../../../lib/aws.js'
+import {
+  clientFactory,
+  isTransientError,
+  lazyClientFactory,
+  type AccountCredentials,
+} from '../../../lib/aws.js'
 import { retryWhile } from '../../../lib/poll.js'
 
+/**
+ * The action's clients, one per region (and account, given that account's
+ * credentials). Helpers call them with a region only: `forAccount` binds an
+ * account's credentials once, so every call of a target acts in its account.
+ */
 export interface Clients {
-  ec2: (region: string) => EC2Client
+  ec2: (region: string, access?: AccountCredentials) => EC2Client
   /**
    * EC2 clients that never repeat a call: CopySnapshot has no idempotency
    * token, so a repeat after a lost reply would make a second copy. The action
    * checks for the first call's effect before it tries again.
    */
-  ec2Once: (region: string) => EC2Client
+  ec2Once: (region: string, access?: AccountCredentials) => EC2Client
   /** Recycle Bin and STS are loaded on first use (one call each per run), after the inputs are checked. */
-  rbin: (region: string) => Promise<RbinClient>
-  sts: (region: string) => Promise<STSClient>
+  rbin: (region: string, access?: AccountCredentials) => Promise<RbinClient>
+  sts: (region: string, access?: AccountCredentials) => Promise<STSClient>
+}
+
+/** The clients acting in one account: its assumed role's credentials, or the job's own (undefined). */
+export function forAccount(clients: Clients, access: AccountCredentials | undefined): Clients {
+  if (access === undefined) return clients
+  return {
+    ec2: (region) => clients.ec2(region, access),
+    ec2Once: (region) => clients.ec2Once(region, access),
+    rbin: (region) => clients.rbin(region, access),
+    sts: (region) => clients.sts(region, access),
+  }
 }
 
 export function makeClients(env: NodeJS.ProcessEnv = process.env): Clients {

@@ -1,10 +1,12 @@
 import { InputError, Inputs, parseKeyValuePairs, validateRegions } from '../../../lib/inputs.js'
+import { readAccountSettings, type AccountSettings } from '../../../lib/targets.js'
 import { parseDuration, type PlanSettings, type RetentionPolicy, type TagFilter } from './plan.js'
 
-export interface Settings extends PlanSettings {
+export interface Settings extends PlanSettings, AccountSettings {
   /** The user said every volume's snapshots in the regions are meant (no filters, no volume ids). */
   allVolumes: boolean
   kmsKeyId?: string
+  /** Over the whole run: every account and region together (a safety cap, not a per-target quota). */
   maxDelete: number
   dryRun: boolean
   /** Deletions per second per region, when capped. */
@@ -97,6 +99,7 @@ function tagFilters(inputs: Inputs): TagFilter[] {
 /** Reads and validates every input; throws InputError before any AWS call. */
 export function getSettings(inputs: Inputs = new Inputs()): Settings {
   const regions = inputs.regions('regions', { required: true })
+  const accountSettings = readAccountSettings(inputs)
   const filters = tagFilters(inputs)
   const volumeIds = inputs.list('volume-ids')
   for (const id of volumeIds) {
@@ -162,6 +165,7 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
   }
   return {
     regions,
+    ...accountSettings,
     filters,
     volumeIds,
     allVolumes,

@@ -30,6 +30,8 @@ export interface RunReport {
     | 'maxDelete'
     | 'dryRun'
   >
+  /** Set in a run over several accounts: the summary is headed by its account. */
+  account?: string
 }
 
 const ROW_LIMIT = 200
@@ -96,6 +98,22 @@ function regionCounts(report: RunReport, region: string): RegionCounts {
     copiesPlanned: plan.copies.filter((c) => c.region === region).length,
     copiesOut: plan.copies.filter((c) => c.sourceRegion === region).length,
   }
+}
+
+/** The accounts whose role could not be assumed, with AWS's reason; empty when there are none. */
+export function renderAccountFailures(
+  outcomes: ReadonlyArray<{ account?: string; failure?: string }>,
+): string {
+  const failed = outcomes.filter((o) => o.failure !== undefined)
+  if (failed.length === 0) return ''
+  return (
+    `## ❌ Prune of EBS snapshots failed in ${failed.length} account(s): the role could not be assumed\n\n` +
+    markdownTable(
+      ['Account', 'Reason'],
+      failed.map((o) => [o.account ?? 'this account', o.failure]),
+    ) +
+    '\n\n'
+  )
 }
 
 export function renderSummary(report: RunReport): string {
@@ -267,7 +285,10 @@ export function renderSummary(report: RunReport): string {
   )
   const settings = report.settings
   return renderLayout({
-    title: 'Prune of EBS snapshots',
+    title:
+      report.account === undefined
+        ? 'Prune of EBS snapshots'
+        : `Prune of EBS snapshots in account ${report.account}`,
     outcome: failed ? 'failed' : 'passed',
     sentence,
     inputs: settings

@@ -64,6 +64,11 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
   },
   'prune-snapshots': {
     regions: '',
+    accounts: '',
+    'role-name': '',
+    'role-external-id': '',
+    'role-session-duration': '',
+    'max-parallel-per-account': '',
     filters: '',
     'volume-ids': '',
     'all-volumes': 'false',

@@ -263,6 +263,10 @@ describe('scripts/shards.mjs', () => {
             deleted: [`snap-${s.shard}`],
             copied: [{ region: 'eu-west-2', snapshotId: `snap-dr-${s.shard}` }],
             kept: 3,
+            // An account's first target carries its dr-region's share.
+            drRegion: 'eu-west-2',
+            drDeleted: s.shard === 1 ? ['snap-old-copy'] : [],
+            drKept: 1,
           },
         ]),
       )
@@ -279,9 +283,10 @@ describe('scripts/shards.mjs', () => {
     expect(JSON.parse(out.deleted!)).toEqual({
       [`${account(1)}/eu-west-1`]: ['snap-1'],
       [`${account(2)}/eu-west-1`]: ['snap-2'],
+      [`${account(1)}/eu-west-2`]: ['snap-old-copy'],
     })
     expect(JSON.parse(out.copied!)).toHaveLength(2)
-    expect(out.kept).toBe('6')
+    expect(out.kept).toBe('8')
   })
 
   it('makes one shard when shard-size is empty', () => {

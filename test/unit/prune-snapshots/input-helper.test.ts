@@ -7,6 +7,7 @@ describe('getSettings', () => {
   it('applies the documented defaults', () => {
     expect(settings({ regions: 'eu-west-1, us-east-1', 'all-volumes': 'true' })).toEqual({
       regions: ['eu-west-1', 'us-east-1'],
+      accounts: [],
       filters: [],
       volumeIds: [],
       allVolumes: true,
@@ -19,6 +20,25 @@ describe('getSettings', () => {
       maxDelete: 100,
       dryRun: false,
       maxRate: undefined,
+    })
+  })
+
+  it('reads the accounts and the role to assume in each (lib/targets.ts)', () => {
+    const s = settings({
+      regions: 'eu-west-1',
+      'all-volumes': 'true',
+      accounts: '111111111111\n222222222222',
+      'role-name': 'multi-region-actions-target',
+      'role-external-id': 'ci-1',
+      'role-session-duration': '1800',
+      'max-parallel-per-account': '4',
+    })
+    expect(s).toMatchObject({
+      accounts: ['111111111111', '222222222222'],
+      roleName: 'multi-region-actions-target',
+      roleExternalId: 'ci-1',
+      roleSessionDurationSeconds: 1800,
+      maxParallelPerAccount: 4,
     })
   })
 
@@ -147,6 +167,18 @@ describe('getSettings', () => {
     [{ regions: 'eu-west-1', 'max-rate': 'fast' }, /Input 'max-rate'/],
     [{ regions: 'eu-west-1', 'dry-run': 'maybe' }, /Input 'dry-run'.*true or false/],
     [{ regions: 'eu-west-1', 'include-archived': '2' }, /Input 'include-archived'/],
+    [{ regions: 'eu-west-1', accounts: '11111111111', 'role-name': 'r' }, /Input 'accounts': "11111111111"/],
+    [
+      { regions: 'eu-west-1', accounts: '111111111111,111111111111', 'role-name': 'r' },
+      /Input 'accounts'.*listed twice/,
+    ],
+    [{ regions: 'eu-west-1', accounts: '111111111111' }, /Input 'role-name'/],
+    [{ regions: 'eu-west-1', accounts: '111111111111', 'role-name': 'ci/target' }, /Input 'role-name'.*path/],
+    [
+      { regions: 'eu-west-1', accounts: '111111111111', 'role-name': 'arn:aws:iam::111111111111:role/t' },
+      /Input 'role-name'.*not an ARN/,
+    ],
+    [{ regions: 'eu-west-1', 'role-name': 'target' }, /Input 'role-name'.*unless 'accounts'/],
   ])('rejects %j', (values, message) => {
     const all = { 'all-volumes': 'true', ...values } as Record<string, string>
     if (all.filters || all['volume-ids']) delete all['all-volumes']
