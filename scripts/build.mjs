@@ -1,17 +1,23 @@
-// Bundles every action with @vercel/ncc: actions/<name>/src/index.ts becomes
+// Bundles every action with esbuild: actions/<name>/src/index.ts becomes
 // dist/<name>/index.js, and a post step (actions/<name>/src/post-index.ts, which
 // runs post.ts) becomes dist/<name>/post/index.js; the command line
 // (cli/src/index.ts) becomes dist/cli/index.js. `npm run build -- <name>...`
 // builds only those (`cli` for the command line).
 //
-// Bundles are minified, with the licences of what they include (every chunk) in
-// licenses.txt beside them and no source maps, so a job downloads and parses as little as
-// possible. Code that only some runs need is loaded with import() and lands in
-// its own chunk file beside index.js, read only when a run gets there.
+// Bundles are ES modules, minified, with no source maps and no licence comments
+// in the code: the licences of every package a folder's files include are in its
+// licenses.txt, so a job downloads and parses as little as possible. Packages
+// are taken in their ES module build (`module` before `main`) so that only the
+// parts used are bundled. Code that only some runs need is loaded with import()
+// and lands in a chunk file of its own, read only when a run gets there. Main
+// and post of one action share their chunks, which sit beside index.js (not in
+// a subfolder), so code that finds files from import.meta.url (the root
+// action's dist folder, the command line's package root) sees the same folder
+// from a chunk as from index.js.
 //
 // Each bundle is built beside dist/ and swapped in only when the build worked,
 // so a failed build never leaves a half-written bundle behind.
-import { execFileSync } from 'node:child_process'
+import { build } from 'esbuild'
 import {
   existsSync,
   mkdtempSync,
@@ -21,7 +27,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join, relative, sep } from 'node:path'
 
 const only = process.argv.slice(2)
 const actions = readdirSync('actions', { withFileTypes: true })
@@ -30,70 +36,81 @@ const actions = readdirSync('actions', { withFileTypes: true })
 const targets = [...actions, { name: 'cli', src: join('cli', 'src') }]
   .filter(({ name }) => only.length === 0 || only.includes(name))
   .sort((a, b) => a.name.localeCompare(b.name))
-
-/**
- * licenses.txt for one bundle: each package any of its chunks includes, with its
- * licence and licence text, in ncc's format. (ncc's own --license writes one
- * file per chunk under the same name, so with a lazily loaded chunk the last
- * chunk's licences would replace the main bundle's.)
- */
-function writeLicences(stats, file) {
-  const packages = new Map()
-  const visit = (modules) => {
-    for (const module of modules ?? []) {
-      visit(module.modules)
-      const path = module.nameForCondition ?? ''
-      const at = path.lastIndexOf('/node_modules/')
-      if (at === -1) continue
-      const rest = path.slice(at + '/node_modules/'.length).split('/')
-      const dir =
-        path.slice(0, at + '/node_modules/'.length) + rest.slice(0, rest[0].startsWith('@') ? 2 : 1).join('/')
-      if (packages.has(dir) || !existsSync(join(dir, 'package.json'))) continue
-      const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
-      const licence = typeof meta.license === 'string' ? meta.license : (meta.license?.type ?? '')
-      const textFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|-|$)/i.test(f))
-      const text = textFile ? readFileSync(join(dir, textFile), 'utf8').trim() : ''
-      packages.set(dir, { name: meta.name, licence, text })
-    }
-  }
-  visit(stats.modules)
-  for (const child of stats.children ?? []) visit(child.modules)
-  const entries = [...new Map([...packages.values()].map((p) => [p.name, p])).values()]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((p) => [p.name, p.licence, p.text].filter((line) => line !== '').join('\n'))
-  writeFileSync(join(dirname(file), 'licenses.txt'), `${entries.join('\n\n')}\n`)
+const unknown = only.filter((name) => !targets.some((t) => t.name === name))
+if (unknown.length > 0) {
+  console.error(`No such bundle: ${unknown.join(', ')}`)
+  process.exit(2)
 }
 
-const ncc = join('node_modules', '.bin', 'ncc')
+// CommonJS packages inside an ES module bundle still call require() (for
+// Node's own modules); an ES module has none, so each chunk makes one.
+const banner =
+  "import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);"
+
+/** The node_modules package folder a bundled file belongs to, or undefined for our own source. */
+function packageFolder(file) {
+  const at = file.lastIndexOf('node_modules/')
+  if (at === -1) return undefined
+  const rest = file.slice(at + 'node_modules/'.length).split('/')
+  return file.slice(0, at + 'node_modules/'.length) + rest.slice(0, rest[0].startsWith('@') ? 2 : 1).join('/')
+}
+
+/**
+ * licenses.txt for one folder of bundles: each package any of its files
+ * includes, with its licence and licence text, sorted by name.
+ */
+function licences(metafile) {
+  const packages = new Map()
+  for (const output of Object.values(metafile.outputs)) {
+    for (const input of Object.keys(output.inputs)) {
+      const dir = packageFolder(input)
+      if (dir === undefined || packages.has(dir)) continue
+      const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+      const licence = typeof meta.license === 'string' ? meta.license : (meta.license?.type ?? '')
+      const textFile = readdirSync(dir)
+        .sort()
+        .find((f) => /^(licen[cs]e|copying)(\.|-|$)/i.test(f))
+      const text = textFile ? readFileSync(join(dir, textFile), 'utf8').trim() : ''
+      packages.set(dir, { name: meta.name, version: meta.version, licence, text })
+    }
+  }
+  const entries = [...new Map([...packages.values()].map((p) => [`${p.name}@${p.version}`, p])).values()]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1))
+    .map((p) => [`${p.name}@${p.version}`, p.licence, p.text].filter((line) => line !== '').join('\n'))
+  return `${entries.join('\n\n')}\n`
+}
+
 const staging = mkdtempSync(join('dist', '.build-'))
 try {
   for (const { name, src } of targets) {
     const out = join(staging, name)
-    const entries = [['index.ts', out]]
-    if (existsSync(join(src, 'post-index.ts'))) entries.push(['post-index.ts', join(out, 'post')])
-    for (const [entry, dir] of entries) {
-      execFileSync(
-        ncc,
-        [
-          'build',
-          join(src, entry),
-          '-o',
-          dir,
-          '--minify',
-          '--stats-out',
-          join(staging, 'stats.json'),
-          '--transpile-only',
-          '--quiet',
-        ],
-        {
-          stdio: 'inherit',
-        },
-      )
-      writeLicences(JSON.parse(readFileSync(join(staging, 'stats.json'), 'utf8')), join(dir, 'licenses.txt'))
-    }
+    const entryPoints = [{ in: join(src, 'index.ts'), out: 'index' }]
+    if (existsSync(join(src, 'post-index.ts')))
+      entryPoints.push({ in: join(src, 'post-index.ts'), out: 'post/index' })
+    const result = await build({
+      entryPoints,
+      outdir: out,
+      bundle: true,
+      splitting: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      mainFields: ['module', 'main'],
+      minify: true,
+      legalComments: 'none',
+      sourcemap: false,
+      chunkNames: '[name]-[hash]',
+      banner: { js: banner },
+      metafile: true,
+      logLevel: 'warning',
+    })
+    writeFileSync(join(out, 'licenses.txt'), licences(result.metafile))
+    // The bundles are ES modules named .js; this holds wherever dist/ is copied.
+    writeFileSync(join(out, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`)
     rmSync(join('dist', name), { recursive: true, force: true })
     renameSync(out, join('dist', name))
-    console.log(`built dist/${name}`)
+    const files = Object.keys(result.metafile.outputs).map((f) => relative(staging, f).split(sep).join('/'))
+    console.log(`built dist/${name} (${files.length} files)`)
   }
 } finally {
   rmSync(staging, { recursive: true, force: true })
