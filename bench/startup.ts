@@ -1,6 +1,10 @@
 /**
  * Size and start-up time of every bundle in dist/, against bare node.
  *
+ * A bundle's size is what node reads to start it: its index.js and every chunk
+ * it imports statically, in turn; chunks loaded with import() only when a run
+ * needs them are left out (the `lazy MB` column: the rest of its folder).
+ *
  *   npm run bench:startup [-- --runs 21] [-- --dist <folder>]
  *
  * Start-up is the wall time of `node dist/<name>/index.js` with no inputs: the
@@ -10,9 +14,9 @@
  * machine slows every target alike; the figures are medians over the rounds.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { median } from 'simple-statistics'
 
 function option(name: string): string | undefined {
@@ -29,6 +33,28 @@ const bundles = readdirSync(dist, { withFileTypes: true })
   .flatMap((d) => [join(d.name, 'index.js'), join(d.name, 'post', 'index.js')])
   .filter((path) => existsSync(join(dist, path)))
   .sort()
+
+/**
+ * The files node reads to start a bundle: the file and the chunks its static
+ * `import ... from "./chunk.js"` statements name, in turn (as the bundler
+ * writes them: `import{a as b}from"./chunk-X.js"`; `import("./x.js")` is lazy).
+ */
+function staticImports(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen
+  seen.add(file)
+  const code = readFileSync(file, 'utf8')
+  for (const [, path] of code.matchAll(
+    /(?:^|[;}\s])(?:import|export)\s*(?:[\w$*{},\s]+?\s*from\s*)?["'](\.\.?\/[^"']+)["']/g,
+  ))
+    staticImports(join(dirname(file), path!), seen)
+  return seen
+}
+
+function folderBytes(folder: string): number {
+  return readdirSync(folder, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile() && d.name.endsWith('.js'))
+    .reduce((sum, d) => sum + statSync(join(d.parentPath, d.name)).size, 0)
+}
 
 const empty = join(mkdtempSync(join(tmpdir(), 'bench-startup-')), 'empty.mjs')
 writeFileSync(empty, '')
@@ -56,10 +82,13 @@ for (let round = 0; round < runs; round++) {
 const bare = median(samples.get(empty)!)
 const rows = bundles.map((bundle) => {
   const ms = median(samples.get(join(dist, bundle))!)
-  const bytes = statSync(join(dist, bundle)).size
-  return [bundle, (bytes / 1024 / 1024).toFixed(2), ms.toFixed(0), (ms - bare).toFixed(0)]
+  const loaded = [...staticImports(join(dist, bundle))].reduce((sum, file) => sum + statSync(file).size, 0)
+  const folder = join(dist, bundle.split('/')[0]!)
+  const lazy = folderBytes(folder) - loaded
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(2)
+  return [bundle, mb(loaded), mb(lazy), ms.toFixed(0), (ms - bare).toFixed(0)]
 })
-const headers = ['bundle', 'MB', 'start-up ms', 'over bare node ms']
+const headers = ['bundle', 'MB', 'lazy MB', 'start-up ms', 'over bare node ms']
 const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)))
 const line = (cells: readonly string[]) =>
   cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
