@@ -2,7 +2,8 @@
 // dist/<name>/index.js, and a post step (actions/<name>/src/post-index.ts, which
 // runs post.ts) becomes dist/<name>/post/index.js; the command line
 // (cli/src/index.ts) becomes dist/cli/index.js. `npm run build -- <name>...`
-// builds only those (`cli` for the command line).
+// builds only those (`cli` for the command line); `-- --analyze` prints what
+// each output file holds, largest first.
 //
 // Bundles are ES modules, minified, with no source maps and no licence comments
 // in the code: the licences of every package a folder's files include are in its
@@ -17,7 +18,7 @@
 //
 // Each bundle is built beside dist/ and swapped in only when the build worked,
 // so a failed build never leaves a half-written bundle behind.
-import { build } from 'esbuild'
+import { analyzeMetafile, build } from 'esbuild'
 import {
   existsSync,
   mkdtempSync,
@@ -29,7 +30,8 @@ import {
 } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 
-const only = process.argv.slice(2)
+const analyze = process.argv.includes('--analyze')
+const only = process.argv.slice(2).filter((arg) => arg !== '--analyze')
 const actions = readdirSync('actions', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join('actions', d.name, 'src', 'index.ts')))
   .map((d) => ({ name: d.name, src: join('actions', d.name, 'src') }))
@@ -166,6 +168,7 @@ try {
     renameSync(out, join('dist', name))
     const files = Object.keys(result.metafile.outputs).map((f) => relative(staging, f).split(sep).join('/'))
     console.log(`built dist/${name} (${files.length} files)`)
+    if (analyze) console.log(await analyzeMetafile(result.metafile))
   }
 } finally {
   rmSync(staging, { recursive: true, force: true })
