@@ -1,5 +1,4 @@
 import * as core from '@actions/core'
-import { parse as parseYaml } from 'yaml'
 import { EXTRA_REGIONS_ENV, REGION_SHAPE, partitionOf } from './regions.js'
 
 /**
@@ -164,15 +163,6 @@ export class Inputs {
     if (value === '') return undefined
     return validateRegions(name, value, [value], 'an AWS region name such as us-east-1')[0]
   }
-
-  /** A JSON or YAML mapping, written inline or as a path to a .json/.yaml/.yml file. */
-  mapping(name: string, loadFile?: (path: string) => string): Record<string, unknown> | undefined {
-    const value = this.raw(name)
-    if (value === '') return undefined
-    let text = value
-    if (/\.(json|ya?ml)$/i.test(value) && !/[\n{:]/.test(value) && loadFile) text = loadFile(value)
-    return parseMapping(name, value, text)
-  }
 }
 
 export function validateRegions(
@@ -200,20 +190,6 @@ export function validateRegions(
     throw new InputError(name, raw, `regions of one partition; these span ${[...partitions].join(' and ')}`)
   }
   return regions
-}
-
-export function parseMapping(name: string, shown: string, text: string): Record<string, unknown> {
-  let parsed: unknown
-  try {
-    parsed = parseYaml(text, { strict: true, uniqueKeys: true })
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    throw new InputError(name, shown, `a JSON or YAML mapping (${reason})`)
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new InputError(name, shown, 'a JSON or YAML mapping of keys to values')
-  }
-  return parsed as Record<string, unknown>
 }
 
 /**

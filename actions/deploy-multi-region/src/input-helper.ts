@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
 import { readWorkspaceFile, workspaceFile } from '../../../lib/files.js'
+import { mappingInput } from '../../../lib/mapping-input.js'
 import { parseParameters, parseRegionParameters, type ParameterMap } from './parameters.js'
 import { parseTemplate } from './template-document.js'
 
@@ -129,7 +130,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   const regionParameters = parseRegionParameters(
     'region-parameters',
     inputs.raw('region-parameters'),
-    inputs.mapping('region-parameters', loadFile('region-parameters')),
+    mappingInput(inputs, 'region-parameters', loadFile('region-parameters')),
     regions,
   )
   const capabilities = inputs.list('capabilities').map((c) => {

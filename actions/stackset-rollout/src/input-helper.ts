@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
 import { readWorkspaceFile } from '../../../lib/files.js'
+import { mappingInput } from '../../../lib/mapping-input.js'
 import { parseCountOrPercent, type CountOrPercent } from './plan.js'
 
 export type PermissionModel = 'SELF_MANAGED' | 'SERVICE_MANAGED'
@@ -375,7 +376,7 @@ function getPreferences(inputs: Inputs, regions: string[]): Preferences {
 function getInstanceParameters(inputs: Inputs, regions: string[], env: NodeJS.ProcessEnv) {
   let mapping: Record<string, unknown> | undefined
   try {
-    mapping = inputs.mapping('instance-parameters', (path) =>
+    mapping = mappingInput(inputs, 'instance-parameters', (path) =>
       readWorkspaceFile('instance-parameters', path, env),
     )
   } catch (error) {

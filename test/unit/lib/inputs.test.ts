@@ -55,12 +55,6 @@ describe('Inputs scalars', () => {
     expect(inputs({ c: 'rollback' }).choice('c', ['ROLLBACK', 'DELETE'] as const)).toBe('ROLLBACK')
     expect(() => inputs({ c: 'x' }).choice('c', ['A', 'B'] as const)).toThrow(/one of: A, B/)
   })
-  it('parses JSON and YAML mappings and rejects others', () => {
-    expect(inputs({ m: '{"us-east-1": {"A": "1"}}' }).mapping('m')).toEqual({ 'us-east-1': { A: '1' } })
-    expect(inputs({ m: 'us-east-1:\n  A: 1' }).mapping('m')).toEqual({ 'us-east-1': { A: 1 } })
-    expect(() => inputs({ m: '{"a": ' }).mapping('m')).toThrow(/Input 'm'.*JSON or YAML mapping/)
-    expect(() => inputs({ m: '- a\n- b' }).mapping('m')).toThrow(/mapping/)
-  })
 })
 
 describe('parseKeyValuePairs', () => {
