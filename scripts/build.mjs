@@ -170,6 +170,13 @@ try {
     console.log(`built dist/${name} (${files.length} files)`)
     if (analyze) console.log(await analyzeMetafile(result.metafile))
   }
+  // A full build leaves nothing else in dist/: a bundle whose source is gone goes too.
+  if (only.length === 0) {
+    for (const entry of readdirSync('dist', { withFileTypes: true })) {
+      if (entry.isDirectory() && !entry.name.startsWith('.') && !targets.some((t) => t.name === entry.name))
+        rmSync(join('dist', entry.name), { recursive: true, force: true })
+    }
+  }
 } finally {
   rmSync(staging, { recursive: true, force: true })
 }
