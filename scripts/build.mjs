@@ -28,7 +28,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs'
-import { join, relative, sep } from 'node:path'
+import { join } from 'node:path'
 
 const analyze = process.argv.includes('--analyze')
 const only = process.argv.slice(2).filter((arg) => arg !== '--analyze')
@@ -44,8 +44,6 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 
-// CommonJS packages inside an ES module bundle still call require() (for
-// Node's own modules); an ES module has none, so each chunk makes one.
 /**
  * The AWS SDK's clients describe every shape of their service in one schemas
  * module, with trait objects keyed by computed names (`{ [_xN]: 'name' }`,
@@ -100,6 +98,8 @@ const unusedHttpClient = {
   },
 }
 
+// CommonJS packages inside an ES module bundle still call require() (for
+// Node's own modules); an ES module has none, so each chunk makes one.
 const banner =
   "import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);"
 
@@ -158,6 +158,10 @@ try {
       chunkNames: '[name]-[hash]',
       banner: { js: banner },
       plugins: [inlineSchemaKeys, unusedHttpClient],
+      // Paths through node_modules as written, not resolved: chunk names hash
+      // their inputs' paths, which must not depend on where the install lives
+      // (a linked node_modules here, a plain folder in CI).
+      preserveSymlinks: true,
       metafile: true,
       logLevel: 'warning',
     })
@@ -166,8 +170,7 @@ try {
     writeFileSync(join(out, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`)
     rmSync(join('dist', name), { recursive: true, force: true })
     renameSync(out, join('dist', name))
-    const files = Object.keys(result.metafile.outputs).map((f) => relative(staging, f).split(sep).join('/'))
-    console.log(`built dist/${name} (${files.length} files)`)
+    console.log(`built dist/${name} (${Object.keys(result.metafile.outputs).length} files)`)
     if (analyze) console.log(await analyzeMetafile(result.metafile))
   }
   // A full build leaves nothing else in dist/: a bundle whose source is gone goes too.
