@@ -6,7 +6,7 @@
  * accounts, so retries use the adaptive mode (client-side rate limiting after
  * throttling) with more attempts than the SDK's 3.
  */
-import { nameFailedCalls } from './call-errors.js'
+import { isNamedCallError, nameFailedCalls } from './call-errors.js'
 
 export const DEFAULT_MAX_ATTEMPTS = 8
 export const DEFAULT_RETRY_MODE = 'adaptive'
@@ -81,6 +81,8 @@ export function isServiceError(error: unknown): boolean {
 export function describeError(error: unknown): string {
   const code = errorCode(error)
   const message = errorMessage(error)
+  // An answer that was not an AWS error has no code worth showing ("Unknown").
+  if (isNamedCallError(error)) return message
   if (!isServiceError(error) || message.startsWith(code) || code === 'Error') return message
   return `${code}: ${message}`
 }

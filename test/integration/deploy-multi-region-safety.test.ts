@@ -18,6 +18,7 @@ import {
 } from '../support/cfn-termination-protection.js'
 import { queryErrorReply, type ProxyReply, type ProxyRequest } from '../support/loopback-proxy.js'
 import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
+import { bucketOwnerCheck } from '../support/s3-bucket-owner.js'
 
 const SAMPLE = readFileSync(resolve(import.meta.dirname, '../../templates/sample-queue.yaml'), 'utf8')
 
@@ -46,6 +47,8 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
       join(workspace, 'large.yaml'),
       `${SAMPLE}\n${'# padding to exceed the inline template size limit\n'.repeat(1200)}`,
     )
+    // Invalid YAML (an unclosed flow sequence): CloudFormation would refuse it on every attempt.
+    writeFileSync(join(workspace, 'broken.yaml'), 'Resources:\n  Queue:\n    Type: [AWS::SQS::Queue\n')
     env = { ...localAwsEnv(layer.endpoint), GITHUB_WORKSPACE: workspace }
   })
   afterAll(async () => {
@@ -84,10 +87,13 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
     })
 
   it('really enables termination protection, which then blocks deletion, and disables it again', async () => {
+    // Every parameter given at create: moto decides "no changes" against the parameters a stack
+    // was created with, and the rerun sends the ones it leaves out as UsePreviousValue.
     const r = await deploy({
       'stack-name': 'guarded',
       regions: 'us-east-1,eu-west-1',
       'termination-protection': 'true',
+      parameters: 'Environment=demo, QueueName=, FifoQueue=false',
     })
     expect(r.failed).toBe(false)
     expect(r.warnings).toEqual([])
@@ -202,6 +208,96 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
     expect(await openChangeSets('eu-west-1', 'killed')).toEqual([])
   })
 
+  describe('plan-only deletes only the REVIEW_IN_PROGRESS stack it made, read again first', () => {
+    const previewOnce = async (stackName: string) => {
+      const sent: string[] = []
+      onRequest = (req) => {
+        if (req.service === 'cloudformation') sent.push(req.operation)
+      }
+      const r = await deploy({ 'stack-name': stackName, regions: 'eu-west-1', 'plan-only': 'true' })
+      return { r, sent }
+    }
+
+    it('deletes its own preview stack when nothing else touched it', async () => {
+      const { r, sent } = await previewOnce('preview-alone')
+      expect(r.failed).toBe(false)
+      expect(results(r)[0]).toMatchObject({ status: 'planned' })
+      expect(sent.filter((o) => o === 'DeleteStack')).toHaveLength(1)
+      // Read again (DescribeStacks, ListChangeSets) between deleting the change set and the stack.
+      const tail = sent.slice(sent.indexOf('DeleteChangeSet'))
+      expect(tail).toEqual(['DeleteChangeSet', 'DescribeStacks', 'ListChangeSets', 'DeleteStack'])
+      const left = await describe1('eu-west-1', 'preview-alone')
+      expect(left === undefined || left.StackStatus === 'DELETE_COMPLETE').toBe(true)
+    })
+
+    it('leaves the stack when another run added a change set to it meanwhile', async () => {
+      intercept = async (req, forward) => {
+        const reply = await forward()
+        if (req.operation !== 'ListChangeSets' || reply.status !== 200) return reply
+        // Another run's CREATE change set on the same REVIEW_IN_PROGRESS stack (AWS adds it to
+        // that stack; moto would make a second stack of the same name instead).
+        const stackId = req.params.get('StackName')!
+        const other = [
+          `<StackId>${stackId}</StackId><StackName>preview-shared</StackName>`,
+          `<ChangeSetId>${stackId.replace(/:stack\/.*/, ':changeSet/pr-41-preview/0000')}</ChangeSetId>`,
+          '<ChangeSetName>pr-41-preview</ChangeSetName><ExecutionStatus>AVAILABLE</ExecutionStatus>',
+          '<Status>CREATE_COMPLETE</Status><CreationTime>2026-12-01T12:00:00Z</CreationTime>',
+        ].join('')
+        const body = reply.body!.toString()
+        const withOther = body.includes('<Summaries>')
+          ? body.replace('<Summaries>', `<Summaries><member>${other}</member>`)
+          : body.replace(
+              '<ListChangeSetsResult>',
+              `<ListChangeSetsResult><Summaries><member>${other}</member></Summaries>`,
+            )
+        return { ...reply, body: withOther }
+      }
+      const { r, sent } = await previewOnce('preview-shared')
+      expect(r.failed).toBe(false)
+      expect(sent).not.toContain('DeleteStack')
+      expect(r.warnings.some((w) => /\[eu-west-1\] Left stack .* pr-41-preview/.test(w))).toBe(true)
+      expect((await describe1('eu-west-1', 'preview-shared'))?.StackStatus).toBe('REVIEW_IN_PROGRESS')
+    })
+
+    it('leaves the stack when another run executed its change set meanwhile', async () => {
+      let executedElsewhere = false
+      intercept = async (req, forward) => {
+        if (req.operation === 'DeleteChangeSet') executedElsewhere = true
+        const reply = await forward()
+        if (!executedElsewhere || req.operation !== 'DescribeStacks' || reply.status !== 200) return reply
+        const body = reply.body!.toString().replace(/<StackStatus>[^<]*</, '<StackStatus>CREATE_IN_PROGRESS<')
+        return { ...reply, body }
+      }
+      const { r, sent } = await previewOnce('preview-raced')
+      expect(r.failed).toBe(false)
+      expect(sent).not.toContain('DeleteStack')
+      expect(r.stdout).toMatch(/\[eu-west-1\] Left stack .* CREATE_IN_PROGRESS now/)
+    })
+  })
+
+  it('reports no stack for a region whose failed create left only a stack it then deleted', async () => {
+    intercept = async (req, forward) => {
+      const reply = await forward()
+      if (req.operation !== 'DescribeChangeSet' || reply.status !== 200) return reply
+      const body = reply
+        .body!.toString()
+        .replace(/<Status>[^<]*</, '<Status>FAILED<')
+        .replace(
+          '</Status>',
+          '</Status><StatusReason>Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template</StatusReason>',
+        )
+      return { ...reply, body }
+    }
+    const r = await deploy({ 'stack-name': 'failed-create', regions: 'us-west-2' })
+    expect(r.failed).toBe(true)
+    const [result] = JSON.parse(r.outputs.results!) as Array<{ status: string; stackId: string | null }>
+    expect(result).toMatchObject({ status: 'failed', stackId: null })
+    expect(JSON.parse(r.outputs['stack-ids']!)).toEqual({})
+    expect(JSON.parse(r.outputs.outputs!)).toEqual({})
+    const left = await describe1('us-west-2', 'failed-create')
+    expect(left === undefined || left.StackStatus === 'DELETE_COMPLETE').toBe(true)
+  })
+
   it('uploads a template over 51,200 bytes to the region bucket and deploys it from S3', async () => {
     for (const region of ['us-east-1', 'eu-west-1']) {
       await sdk(() =>
@@ -239,5 +335,87 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
     ])
     const puts = [...layer.stats.byOperation.keys()].filter((k) => k.startsWith('PUT /cfn-templates-'))
     expect(puts).toHaveLength(2)
+  })
+
+  it('refuses a template that does not parse before any request, leaving no stack behind', async () => {
+    layer.resetStats()
+    const r = await deploy({
+      'stack-name': 'broken',
+      template: 'broken.yaml',
+      regions: 'us-east-1,eu-west-1',
+    })
+    expect(r.failed).toBe(true)
+    expect(r.errors[0]).toMatch(/^Input 'template': "broken\.yaml" is not valid.*does not parse/)
+    expect(layer.stats.total).toBe(0)
+    for (const region of ['us-east-1', 'eu-west-1']) expect(await describe1(region, 'broken')).toBeUndefined()
+  })
+
+  const createBucket = (bucket: string, region: string) =>
+    sdk(() =>
+      new S3Client({ region, forcePathStyle: true, maxAttempts: 1 }).send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          ...(region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+        }),
+      ),
+    )
+
+  it("addresses a shared bucket on its own region's endpoint, looked up once, and uploads once", async () => {
+    await createBucket('shared-templates', 'eu-west-1')
+    const seen: Array<{ op: string; url?: string; owner?: string }> = []
+    onRequest = (req) => {
+      if (req.operation === 'CreateChangeSet')
+        seen.push({ op: 'CreateChangeSet', url: req.params.get('TemplateURL') ?? '' })
+      if (req.service === 's3' || req.service === 'sts')
+        seen.push({
+          op: `${req.service} ${req.method}`,
+          owner: String(req.headers['x-amz-expected-bucket-owner']),
+        })
+    }
+    const r = await deploy({
+      'stack-name': 'shared-large',
+      template: 'large.yaml',
+      regions: 'us-east-1,us-west-2',
+      'template-bucket': 'shared-templates',
+    })
+    expect(r.failed).toBe(false)
+    const urls = seen.filter((s) => s.op === 'CreateChangeSet').map((s) => s.url)
+    expect(urls).toHaveLength(2)
+    for (const url of urls)
+      expect(url).toMatch(
+        /^https:\/\/shared-templates\.s3\.eu-west-1\.amazonaws\.com\/shared-large\/[0-9a-f]{32}\.template$/,
+      )
+    expect(seen.filter((s) => s.op === 'sts POST')).toHaveLength(1)
+    expect(seen.filter((s) => s.op === 's3 HEAD')).toEqual([{ op: 's3 HEAD', owner: '123456789012' }])
+    expect(seen.filter((s) => s.op === 's3 PUT')).toEqual([{ op: 's3 PUT', owner: '123456789012' }])
+  })
+
+  it('refuses a template bucket owned by another account and never writes to it', async () => {
+    await createBucket('someone-elses-templates', 'us-east-1')
+    const check = bucketOwnerCheck(new Map([['someone-elses-templates', '210987654321']]))
+    const reached: string[] = []
+    intercept = async (req, forward) => {
+      const refused = check(req)
+      if (refused) return refused
+      reached.push(`${req.service} ${req.method} ${req.operation}`)
+      return forward()
+    }
+    const r = await deploy({
+      'stack-name': 'sniped',
+      template: 'large.yaml',
+      regions: 'us-east-1',
+      'template-bucket': 'someone-elses-templates',
+    })
+    expect(r.failed).toBe(true)
+    expect(JSON.parse(r.outputs.results!)[0]).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(
+        /template-bucket someone-elses-templates is not a bucket of account 123456789012/,
+      ),
+    })
+    expect(reached.filter((x) => x.startsWith('s3 PUT'))).toEqual([])
+    expect(reached.filter((x) => x.endsWith('CreateChangeSet'))).toEqual([])
   })
 })

@@ -25,14 +25,37 @@ interface Result {
   reason?: string
 }
 
+/** The Parameters.member.N fields of a CreateChangeSet request, by key. */
+function parametersSent(params: URLSearchParams): Record<string, { value?: string; usePrevious?: string }> {
+  const out: Record<string, { value?: string; usePrevious?: string }> = {}
+  for (let n = 1; params.has(`Parameters.member.${n}.ParameterKey`); n++) {
+    const key = params.get(`Parameters.member.${n}.ParameterKey`)!
+    const value = params.get(`Parameters.member.${n}.ParameterValue`)
+    const usePrevious = params.get(`Parameters.member.${n}.UsePreviousValue`)
+    out[key] = { ...(value !== null ? { value } : {}), ...(usePrevious !== null ? { usePrevious } : {}) }
+  }
+  return out
+}
+
+const KEPT_QUEUE_PARAMETERS = {
+  Environment: { value: 'staging' },
+  FifoQueue: { usePrevious: 'true' },
+  QueueName: { usePrevious: 'true' },
+}
+
 describe('deploy-multi-region against moto', () => {
   let moto: MotoServer
   let proxy: LoopbackProxy
   let env: Record<string, string>
+  /** Sees the form fields of each CreateChangeSet request while set. */
+  let recordCreateChangeSet: ((params: URLSearchParams) => void) | undefined
 
   beforeAll(async () => {
     moto = await startMoto()
-    proxy = await startLoopbackProxy(moto.endpoint)
+    proxy = await startLoopbackProxy(moto.endpoint, (req, forward) => {
+      if (req.operation === 'CreateChangeSet') recordCreateChangeSet?.(req.params)
+      return forward()
+    })
     env = { ...localAwsEnv(proxy.endpoint), GITHUB_WORKSPACE: WORKSPACE }
   })
   afterAll(async () => {
@@ -79,7 +102,12 @@ describe('deploy-multi-region against moto', () => {
     const stackName = 'orders'
 
     it('creates the stack in three regions at once, printing each new event once', async () => {
-      const r = await deploy({ 'stack-name': stackName, parameters: 'Environment=staging' })
+      // Every parameter given: moto decides "no changes" against the parameters a stack was
+      // created with, and later runs leave QueueName and FifoQueue out (they keep their values).
+      const r = await deploy({
+        'stack-name': stackName,
+        parameters: 'Environment=staging, QueueName=, FifoQueue=false',
+      })
       expect(r.failed).toBe(false)
       const all = byRegion(r)
       for (const region of REGIONS) {
@@ -116,11 +144,43 @@ describe('deploy-multi-region against moto', () => {
 
     it('reports unchanged on a rerun with nothing new and leaves no change set', async () => {
       // moto compares an update with the parameters the stack was created with (see the facts file).
+      proxy.resetStats()
+      const sent: URLSearchParams[] = []
+      recordCreateChangeSet = (params) => sent.push(params)
       const r = await deploy({ 'stack-name': stackName, parameters: 'Environment=staging' })
+      recordCreateChangeSet = undefined
       expect(r.failed).toBe(false)
       expect(results(r).map((x) => x.status)).toEqual(['unchanged', 'unchanged', 'unchanged'])
       for (const region of REGIONS) expect(await openChangeSets(region, stackName)).toEqual([])
       expect(r.summary).toContain('| us-east-1 | unchanged |')
+      // The parameters the input left out are sent as UsePreviousValue, without a value.
+      expect(sent).toHaveLength(3)
+      for (const params of sent) expect(parametersSent(params)).toEqual(KEPT_QUEUE_PARAMETERS)
+    })
+
+    it('keeps the values of the parameters an update leaves out (UsePreviousValue)', async () => {
+      const named = 'kept-values'
+      const first = await deploy({
+        'stack-name': named,
+        regions: 'eu-west-1',
+        parameters: 'Environment=one, QueueName=kept-queue',
+      })
+      expect(results(first)[0]!.status).toBe('created')
+      const sent: URLSearchParams[] = []
+      recordCreateChangeSet = (params) => sent.push(params)
+      const r = await deploy({ 'stack-name': named, regions: 'eu-west-1', parameters: 'Environment=two' })
+      recordCreateChangeSet = undefined
+      expect(r.failed).toBe(false)
+      expect(results(r)[0]!.status).toBe('updated')
+      expect(parametersSent(sent[0]!)).toEqual({
+        Environment: { value: 'two' },
+        FifoQueue: { usePrevious: 'true' },
+        QueueName: { usePrevious: 'true' },
+      })
+      // Without UsePreviousValue the queue name would go back to the template's default ('').
+      const stack = await stackIn('eu-west-1', named)
+      expect(stack?.Parameters).toContainEqual({ ParameterKey: 'QueueName', ParameterValue: 'kept-queue' })
+      expect(stack?.Parameters).toContainEqual({ ParameterKey: 'Environment', ParameterValue: 'two' })
     })
 
     it('previews a change in plan-only mode without applying it', async () => {

@@ -6,12 +6,13 @@ import {
   DeleteStackCommand,
   DescribeChangeSetCommand,
   ExecuteChangeSetCommand,
+  ListChangeSetsCommand,
   UpdateTerminationProtectionCommand,
   type Change,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation'
-import { describeError, errorCode } from '../../../lib/aws.js'
+import { describeError, errorCode, errorMessage } from '../../../lib/aws.js'
 import type { RegionLog } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { Settings } from './input-helper.js'
@@ -20,17 +21,21 @@ import {
   changeRows,
   changeSetName,
   decideStackAction,
+  describeCause,
   describeChange,
   EventTracker,
   executionOutcome,
   failureBehaviour,
   formatEvent,
   isEmptyChangeSet,
+  nestedEventsOfRun,
+  nestedStackOf,
   rootCause,
   type ChangeRow,
   type RegionStatus,
+  type StackEventLike,
 } from './plan.js'
-import { primeEvents, readNewEvents, readStack, type StackSnapshot } from './stack.js'
+import { primeEvents, readEvents, readNewEvents, readStack, type StackSnapshot } from './stack.js'
 import type { TemplateProvider } from './template.js'
 
 export interface RegionResult {
@@ -82,6 +87,8 @@ export class CancelledBeforeChange extends Error {
 const STALE_MS = 10_000
 const MAX_WAITS = 5
 const MAX_READ_FAILURES = 3
+/** Nested stacks followed down when looking for the resource that failed. */
+const MAX_NESTING = 3
 
 export class RegionDeployer {
   private readonly events = new EventTracker()
@@ -91,6 +98,8 @@ export class RegionDeployer {
   private eventsWarned = false
   /** A REVIEW_IN_PROGRESS stack that this run's CREATE change set made; removed if never executed. */
   private reviewStackId: string | undefined
+  /** This run deleted the stack it made for its change set: no stack of this region is left to report. */
+  private deletedReviewStack = false
 
   constructor(private readonly ctx: RegionContext) {
     const minutes = ctx.settings.timeoutMinutes
@@ -148,7 +157,7 @@ export class RegionDeployer {
         return { ...base, status: 'skipped', reason }
       }
       this.ctx.log.error(reason, `deploy-multi-region ${region}`)
-      const stackId = error instanceof RegionFailure ? error.stackId : undefined
+      const stackId = error instanceof RegionFailure && !this.deletedReviewStack ? error.stackId : undefined
       return { ...base, status: 'failed', reason, stackId }
     }
   }
@@ -211,7 +220,7 @@ export class RegionDeployer {
         `could not delete the failed stack: ${gone.statusReason ?? 'DELETE_FAILED'}`,
         id,
       )
-    return { outputs: {}, readAt: Date.now() }
+    return { outputs: {}, parameterKeys: [], readAt: Date.now() }
   }
 
   private async deployChangeSet(
@@ -225,6 +234,11 @@ export class RegionDeployer {
     const priming = state.stackId ? primeEvents(cfn, state.stackId, this.events) : Promise.resolve()
     const name = changeSetName(token, region)
     const { onStackFailure, disableRollback } = failureBehaviour(settings.onFailure, type)
+    // An update keeps the values of the parameters the inputs leave out.
+    const previous =
+      type === 'UPDATE' && state.parameterKeys.length > 0
+        ? { stackKeys: state.parameterKeys, declared: await ctx.templates.declaredParameters(region, cfn) }
+        : undefined
     ctx.phase(`creating change set ${name}`)
     const request = new CreateChangeSetCommand({
       StackName: settings.stackName,
@@ -234,7 +248,7 @@ export class RegionDeployer {
       ClientToken: `${token}-${region}`,
       Description: `deploy-multi-region ${token}`,
       ...(await ctx.templates.forRegion(region)),
-      Parameters: parametersFor(region, settings.parameters, settings.regionParameters),
+      Parameters: parametersFor(region, settings.parameters, settings.regionParameters, previous),
       Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
       RoleARN: settings.roleArn,
       NotificationARNs: settings.notificationArns.length ? settings.notificationArns : undefined,
@@ -242,6 +256,13 @@ export class RegionDeployer {
       OnStackFailure: settings.planOnly ? undefined : onStackFailure,
     })
     const created = await cfn.send(request).catch(async (error: unknown) => {
+      // An update with nothing to change answered as an error rather than a FAILED change set
+      // (as moto does when every parameter resolves to the stack's value): nothing was made.
+      if (
+        type === 'UPDATE' &&
+        isEmptyChangeSet('FAILED', errorCode(error) === 'ValidationError' ? errorMessage(error) : undefined)
+      )
+        return { Id: undefined, StackId: state.stackId, empty: true as const }
       // The name is unique to this run and region, so an existing change set by that name is
       // this run's own, made by an attempt whose reply was lost: carry on with it.
       if (errorCode(error) !== 'AlreadyExistsException') throw error
@@ -258,7 +279,10 @@ export class RegionDeployer {
     await priming
 
     ctx.phase(`waiting for change set ${name}`)
-    const described = await this.waitForChangeSet(created.Id!)
+    const described =
+      'empty' in created
+        ? { status: 'FAILED', reason: 'No updates are to be performed.', changes: [] }
+        : await this.waitForChangeSet(created.Id!)
     if (isEmptyChangeSet(described.status, described.reason)) {
       log.info('No changes: the stack already matches the template and parameters.')
       await this.deleteChangeSet()
@@ -281,6 +305,8 @@ export class RegionDeployer {
       throw new CancelledBeforeChange('cancelled before the change set was executed; nothing was changed')
 
     ctx.phase(`executing change set ${name}`)
+    // Events read from here on are this run's: an earlier operation waited out is no root cause.
+    const executedFrom = this.events.events.length
     try {
       await cfn.send(
         new ExecuteChangeSetCommand({
@@ -301,7 +327,7 @@ export class RegionDeployer {
     this.reviewStackId = undefined
     log.info(`Change set executed; following the stack's events.`)
     ctx.phase(`applying change set ${name}`)
-    const final = await this.followExecution(stackId!)
+    const final = await this.followExecution(stackId!, executedFrom)
     await this.applyTerminationProtection(final)
     return {
       status: type === 'CREATE' ? 'created' : 'updated',
@@ -374,7 +400,7 @@ export class RegionDeployer {
     }
   }
 
-  private async followExecution(stackId: string): Promise<StackSnapshot> {
+  private async followExecution(stackId: string, executedFrom: number): Promise<StackSnapshot> {
     const { cfn, log, settings } = this.ctx
     let last: StackSnapshot | undefined
     try {
@@ -396,13 +422,45 @@ export class RegionDeployer {
       throw error
     }
     if (executionOutcome(last.status) === 'failure') {
-      const cause = rootCause(this.events.events)
-      const why = cause
-        ? `${cause.LogicalResourceId} (${cause.ResourceType}): ${cause.ResourceStatusReason}`
-        : last.statusReason
+      const why = (await this.explainFailure(stackId, executedFrom)) ?? last.statusReason
       throw new RegionFailure(`stack ${last.status}${why ? `: ${why}` : ''}`, stackId)
     }
     return last
+  }
+
+  /**
+   * The failed resource of this run's execution and CloudFormation's reason; for
+   * a nested stack ("Embedded stack ... was not successfully created"), the
+   * nested stack's own failed resource, read from its events.
+   */
+  private async explainFailure(stackId: string, executedFrom: number): Promise<string | undefined> {
+    const operation = `${this.ctx.token}-${this.ctx.region}-execute`
+    let events: StackEventLike[] = this.events.events.slice(executedFrom)
+    let cause = rootCause(events, operation)
+    if (!cause) return undefined
+    const path: string[] = []
+    for (let depth = 0; depth < MAX_NESTING; depth++) {
+      const nested = nestedStackOf(cause, stackId)
+      if (!nested) break
+      let nestedEvents: StackEventLike[]
+      try {
+        nestedEvents = nestedEventsOfRun(
+          await readEvents(this.ctx.cfn, nested),
+          events,
+          cause.LogicalResourceId!,
+        )
+      } catch (error) {
+        this.ctx.log.warning(`Could not read the events of nested stack ${nested}: ${describeError(error)}`)
+        break
+      }
+      const inner = rootCause(nestedEvents)
+      if (!inner) break
+      path.push(cause.LogicalResourceId!)
+      events = nestedEvents
+      stackId = nested
+      cause = inner
+    }
+    return describeCause(path, cause)
   }
 
   /** timeout-minutes passed while the stack was changing: cancel an update (it rolls back). */
@@ -465,8 +523,44 @@ export class RegionDeployer {
     const review = this.reviewStackId
     if (review) {
       this.reviewStackId = undefined
-      await this.ctx.cfn.send(new DeleteStackCommand({ StackName: review }))
+      await this.deleteReviewStack(review, id)
     }
+  }
+
+  /**
+   * Deletes the REVIEW_IN_PROGRESS stack this run's CREATE change set made, and
+   * only that one: read again just before, it must still be REVIEW_IN_PROGRESS,
+   * have the StackId our CreateChangeSet returned, and hold no change set but
+   * ours. Another run (a concurrent preview, or a deploy about to execute its
+   * change set) may have added one since; DeleteStack would take it with it.
+   */
+  private async deleteReviewStack(stackId: string, ourChangeSetId: string): Promise<void> {
+    const { cfn, log } = this.ctx
+    const now = await readStack(cfn, stackId)
+    if (now.status !== 'REVIEW_IN_PROGRESS' || now.stackId !== stackId) {
+      log.info(
+        `Left stack ${stackId} in place: it is ${now.status ?? 'gone'} now, no longer only this run's.`,
+      )
+      return
+    }
+    const others: string[] = []
+    let token: string | undefined
+    do {
+      const page = await cfn.send(new ListChangeSetsCommand({ StackName: stackId, NextToken: token }))
+      for (const summary of page.Summaries ?? []) {
+        const sameStack = summary.StackId === undefined || summary.StackId === stackId
+        if (sameStack && summary.ChangeSetId !== ourChangeSetId) others.push(summary.ChangeSetName ?? '?')
+      }
+      token = page.NextToken
+    } while (token)
+    if (others.length > 0) {
+      log.warning(
+        `Left stack ${stackId} in place: it holds change set(s) ${others.join(', ')} that this run did not make.`,
+      )
+      return
+    }
+    await cfn.send(new DeleteStackCommand({ StackName: stackId }))
+    this.deletedReviewStack = true
   }
 
   /** After a failure or cancellation: no change set of this run is left behind. */

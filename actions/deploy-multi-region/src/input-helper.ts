@@ -2,6 +2,7 @@ import { statSync } from 'node:fs'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
 import { readWorkspaceFile, workspaceFile } from '../../../lib/files.js'
 import { parseParameters, parseRegionParameters, type ParameterMap } from './parameters.js'
+import { parseTemplate } from './template-document.js'
 
 /** CloudFormation accepts at most 51,200 bytes in TemplateBody; larger templates come from S3 (up to 1 MB). */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200
@@ -13,7 +14,16 @@ export const ON_FAILURE = ['ROLLBACK', 'DELETE', 'DO_NOTHING'] as const
 export type OnFailure = (typeof ON_FAILURE)[number]
 
 export type TemplateSource =
-  { kind: 'file'; path: string; input: string; body: string; bytes: number } | { kind: 'url'; url: string }
+  | {
+      kind: 'file'
+      path: string
+      input: string
+      body: string
+      bytes: number
+      /** The parameter keys the template declares, read locally. */
+      parameters: string[]
+    }
+  | { kind: 'url'; url: string }
 
 export interface Settings {
   stackName: string
@@ -63,7 +73,9 @@ function readTemplate(raw: string, env: NodeJS.ProcessEnv): TemplateSource {
       `a template of at most ${MAX_TEMPLATE_URL_BYTES} bytes (this one has ${bytes})`,
     )
   }
-  return { kind: 'file', path, input: raw, body: readWorkspaceFile('template', raw, env), bytes }
+  const body = readWorkspaceFile('template', raw, env)
+  const { parameters } = parseTemplate('template', raw, body)
+  return { kind: 'file', path, input: raw, body, bytes, parameters }
 }
 
 function readTags(inputs: Inputs): Array<{ Key: string; Value: string }> {

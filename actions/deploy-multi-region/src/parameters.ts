@@ -130,16 +130,45 @@ export function parseRegionParameters(
   return result
 }
 
-/** The parameters one region gets: the common ones with its overlay on top. */
+export type ChangeSetParameter =
+  { ParameterKey: string; ParameterValue: string } | { ParameterKey: string; UsePreviousValue: true }
+
+/** What an UPDATE change set needs to know to keep the values the inputs leave out. */
+export interface PreviousParameters {
+  /** The parameter keys the stack has now. */
+  stackKeys: readonly string[]
+  /** The parameter keys the new template declares. */
+  declared: readonly string[]
+}
+
+/**
+ * The parameters one region gets: the common ones with its overlay on top. On
+ * an update (`previous` given), every parameter the stack has, the template
+ * still declares and the inputs leave out keeps its current value through
+ * UsePreviousValue, as `aws cloudformation deploy` does: CloudFormation would
+ * otherwise reset it to the template's default ("If you don't specify a key and
+ * value for a particular parameter, CloudFormation uses the default value"), or
+ * fail for a NoEcho parameter without one. A parameter new to the template takes
+ * its default. A kept parameter carries no value ("If you specify true, do not
+ * specify a parameter value").
+ */
 export function parametersFor(
   region: string,
   common: ParameterMap,
   perRegion: Record<string, ParameterMap>,
-): Array<{ ParameterKey: string; ParameterValue: string }> {
+  previous?: PreviousParameters,
+): ChangeSetParameter[] {
   const merged = { ...common, ...(perRegion[region] ?? {}) }
-  return Object.keys(merged)
-    .sort()
-    .map((key) => ({ ParameterKey: key, ParameterValue: merged[key]! }))
+  const given: ChangeSetParameter[] = Object.keys(merged).map((key) => ({
+    ParameterKey: key,
+    ParameterValue: merged[key]!,
+  }))
+  const kept: ChangeSetParameter[] = previous
+    ? previous.stackKeys
+        .filter((key) => !(key in merged) && previous.declared.includes(key))
+        .map((key) => ({ ParameterKey: key, UsePreviousValue: true }))
+    : []
+  return [...given, ...kept].sort((a, b) => (a.ParameterKey < b.ParameterKey ? -1 : 1))
 }
 
 /** Parameter keys that look like they hold secrets; their values are masked in logs. */

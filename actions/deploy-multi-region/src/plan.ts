@@ -2,6 +2,7 @@
  * Pure planning: what to do with each region's stack, in which order, and how
  * to read CloudFormation's answers. No I/O here, so all of it is unit-tested.
  */
+import { partitionOf } from '../../../lib/regions.js'
 import type { OnFailure } from './input-helper.js'
 
 export type RegionStatus = 'created' | 'updated' | 'unchanged' | 'planned' | 'failed' | 'skipped'
@@ -151,41 +152,97 @@ export function changeSetName(token: string, region: string): string {
   return `${token}-${region}`.slice(0, 128)
 }
 
-/** The bucket for a region (`{region}` replaced) and the URL CloudFormation reads the template from. */
-export function templateLocation(
-  bucketPattern: string,
-  region: string,
-  key: string,
-): { bucket: string; url: string } {
-  const bucket = bucketPattern.replaceAll('{region}', region)
-  const regional = bucketPattern.includes('{region}')
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'
-  const host = regional ? `s3.${region}.${suffix}` : `s3.${suffix}`
+/** The bucket for a region: the `template-bucket` input with `{region}` replaced. */
+export function templateBucketFor(bucketPattern: string, region: string): string {
+  return bucketPattern.replaceAll('{region}', region)
+}
+
+/** S3's DNS suffix in each partition (the SDK's partitions table). */
+const S3_DNS_SUFFIX: Readonly<Record<string, string>> = {
+  aws: 'amazonaws.com',
+  'aws-cn': 'amazonaws.com.cn',
+  'aws-us-gov': 'amazonaws.com',
+  'aws-iso': 'c2s.ic.gov',
+  'aws-iso-b': 'sc2s.sgov.gov',
+  'aws-iso-e': 'cloud.adc-e.uk',
+  'aws-iso-f': 'csp.hci.ic.gov',
+  'aws-eusc': 'amazonaws.eu',
+}
+
+/**
+ * The URL CloudFormation reads an uploaded template from: the object on the
+ * regional endpoint of the bucket's own region (`s3.<region>.<suffix>`), which
+ * exists in every partition; the global `s3.amazonaws.com` only serves the
+ * commercial partition.
+ */
+export function templateUrl(bucket: string, bucketRegion: string, key: string): string {
+  const suffix =
+    S3_DNS_SUFFIX[partitionOf(bucketRegion) ?? (bucketRegion.startsWith('cn-') ? 'aws-cn' : 'aws')]
+  const host = `s3.${bucketRegion}.${suffix}`
   // Dotted bucket names do not match S3's TLS certificate as a host name: use the path style for them.
-  const url = bucket.includes('.') ? `https://${host}/${bucket}/${key}` : `https://${bucket}.${host}/${key}`
-  return { bucket, url }
+  return bucket.includes('.') ? `https://${host}/${bucket}/${key}` : `https://${bucket}.${host}/${key}`
 }
 
 export interface StackEventLike {
   EventId?: string
   Timestamp?: Date
   LogicalResourceId?: string
+  PhysicalResourceId?: string
   ResourceType?: string
   ResourceStatus?: string
   ResourceStatusReason?: string
+  /** The token of the operation that caused the event ("All events triggered by a given stack operation are assigned the same client request token"). */
+  ClientRequestToken?: string
 }
 
 const KNOCK_ON = /^(Resource (creation|update) cancelled|The following resource\(s\) failed)/i
 
 /**
  * The event that explains a failure: the earliest failed resource event whose
- * reason is not merely the knock-on of another resource failing.
+ * reason is not merely the knock-on of another resource failing. `events` are
+ * oldest first, as CloudFormation recorded them (equal timestamps keep its order),
+ * and belong to one operation; an event carrying another operation's client
+ * request token is not considered.
  */
-export function rootCause(events: readonly StackEventLike[]): StackEventLike | undefined {
-  const failed = events
-    .filter((e) => e.ResourceStatus?.endsWith('_FAILED') && e.ResourceStatusReason)
-    .sort((a, b) => (a.Timestamp?.getTime() ?? 0) - (b.Timestamp?.getTime() ?? 0))
+export function rootCause(
+  events: readonly StackEventLike[],
+  operationToken?: string,
+): StackEventLike | undefined {
+  const failed = events.filter(
+    (e) =>
+      e.ResourceStatus?.endsWith('_FAILED') &&
+      e.ResourceStatusReason &&
+      (operationToken === undefined ||
+        e.ClientRequestToken === undefined ||
+        e.ClientRequestToken === operationToken),
+  )
   return failed.find((e) => !KNOCK_ON.test(e.ResourceStatusReason!)) ?? failed[0]
+}
+
+/**
+ * A failed nested stack resource ("Embedded stack ... was not successfully
+ * created"): the nested stack's id, whose own events hold the real reason.
+ */
+export function nestedStackOf(cause: StackEventLike, stackId: string): string | undefined {
+  if (cause.ResourceType !== 'AWS::CloudFormation::Stack') return undefined
+  const nested = cause.PhysicalResourceId
+  if (!nested || nested === stackId || !nested.startsWith('arn:')) return undefined
+  return nested
+}
+
+/** The nested stack's events of this operation: from the parent's first event for that resource on. */
+export function nestedEventsOfRun(
+  nested: readonly StackEventLike[],
+  parentEvents: readonly StackEventLike[],
+  logicalId: string,
+): StackEventLike[] {
+  const start = parentEvents.find((e) => e.LogicalResourceId === logicalId)?.Timestamp?.getTime()
+  return start === undefined ? [...nested] : nested.filter((e) => (e.Timestamp?.getTime() ?? 0) >= start)
+}
+
+/** How a root cause reads: the path through nested stacks, the type and CloudFormation's reason. */
+export function describeCause(path: readonly string[], cause: StackEventLike): string {
+  return `${[...path, cause.LogicalResourceId].join(' > ')} (${cause.ResourceType}): ${cause.ResourceStatusReason}`
 }
 
 export function formatEvent(e: StackEventLike): string {
@@ -207,12 +264,19 @@ export class EventTracker {
     for (const e of events) if (e.EventId) this.seen.add(e.EventId)
   }
 
-  /** Returns the unseen events, oldest first, and remembers them. */
-  add(events: readonly StackEventLike[]): StackEventLike[] {
-    const fresh = events
-      .filter((e) => e.EventId && !this.seen.has(e.EventId))
-      .sort((a, b) => (a.Timestamp?.getTime() ?? 0) - (b.Timestamp?.getTime() ?? 0))
-    for (const e of fresh) this.seen.add(e.EventId!)
+  /**
+   * Takes events as DescribeStackEvents lists them, newest first, and returns
+   * the unseen ones oldest first, remembering them. The list is reversed, not
+   * sorted: events with equal timestamps keep CloudFormation's order.
+   */
+  add(newestFirst: readonly StackEventLike[]): StackEventLike[] {
+    const fresh: StackEventLike[] = []
+    for (const e of newestFirst) {
+      if (!e.EventId || this.seen.has(e.EventId)) continue
+      this.seen.add(e.EventId)
+      fresh.push(e)
+    }
+    fresh.reverse()
     this.events.push(...fresh)
     return fresh
   }

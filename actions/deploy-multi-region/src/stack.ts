@@ -13,6 +13,8 @@ export interface StackSnapshot {
   stackId?: string
   statusReason?: string
   outputs: Record<string, string>
+  /** The keys of the parameters the stack has now (their values may be masked, as NoEcho ones are). */
+  parameterKeys: string[]
   terminationProtection?: boolean
   readAt: number
 }
@@ -22,7 +24,7 @@ export function isMissingStack(error: unknown): boolean {
 }
 
 export function snapshotOf(stack: Stack | undefined): StackSnapshot {
-  if (!stack) return { outputs: {}, readAt: Date.now() }
+  if (!stack) return { outputs: {}, parameterKeys: [], readAt: Date.now() }
   const outputs: Record<string, string> = {}
   for (const o of stack.Outputs ?? []) if (o.OutputKey) outputs[o.OutputKey] = o.OutputValue ?? ''
   return {
@@ -30,6 +32,7 @@ export function snapshotOf(stack: Stack | undefined): StackSnapshot {
     stackId: stack.StackId,
     statusReason: stack.StackStatusReason,
     outputs,
+    parameterKeys: (stack.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])),
     terminationProtection: stack.EnableTerminationProtection,
     readAt: Date.now(),
   }
@@ -68,6 +71,19 @@ export async function readNewEvents(
     if (!token || events.some((e) => e.EventId && tracker.has(e.EventId))) break
   }
   return tracker.add(collected)
+}
+
+/** A stack's events, oldest first (at most MAX_EVENT_PAGES pages, the newest ones). */
+export async function readEvents(cfn: CloudFormationClient, stack: string): Promise<StackEventLike[]> {
+  const collected: StackEventLike[] = []
+  let token: string | undefined
+  for (let page = 0; page < MAX_EVENT_PAGES; page++) {
+    const answer = await cfn.send(new DescribeStackEventsCommand({ StackName: stack, NextToken: token }))
+    collected.push(...(answer.StackEvents ?? []))
+    token = answer.NextToken
+    if (!token) break
+  }
+  return collected.reverse()
 }
 
 /** Every event id currently listed, to mark the history before this run as seen. */

@@ -1,9 +1,12 @@
 /** Where each region's change set reads the template from: the body, or S3 for a large one. */
 import { createHash } from 'node:crypto'
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
-import { clientFactory, type AwsClientConfig } from '../../../lib/aws.js'
+import { GetTemplateSummaryCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { HeadBucketCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { clientFactory, errorCode, type AwsClientConfig } from '../../../lib/aws.js'
+import { partitionOf } from '../../../lib/regions.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
-import { templateLocation } from './plan.js'
+import { templateBucketFor, templateUrl } from './plan.js'
 
 export type TemplateArgs = { TemplateBody: string } | { TemplateURL: string }
 
@@ -21,7 +24,10 @@ class TemplateS3Client extends S3Client {
 
 export class TemplateProvider {
   private readonly uploads = new Map<string, Promise<string>>()
+  private readonly accounts = new Map<string, Promise<string>>()
+  private readonly summaries = new Map<string, Promise<string[]>>()
   private readonly s3 = clientFactory(TemplateS3Client)
+  private readonly sts = clientFactory(STSClient)
 
   constructor(private readonly settings: Settings) {}
 
@@ -41,18 +47,86 @@ export class TemplateProvider {
     const { template, templateBucket } = this.settings
     if (template.kind === 'url') return { TemplateURL: template.url }
     if (!this.needsUpload()) return { TemplateBody: template.body }
-    const key = this.key()
-    const { bucket, url } = templateLocation(templateBucket!, region, key)
-    // One upload per bucket: a bucket shared by all regions is written once.
+    const bucket = templateBucketFor(templateBucket!, region)
+    // One lookup and one upload per bucket: a bucket shared by all regions is written once.
     let upload = this.uploads.get(bucket)
     if (!upload) {
-      upload = this.s3(region)
-        .send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: template.body, ContentType: 'text/plain' }),
-        )
-        .then(() => url)
+      upload = this.upload(bucket, region, template.body)
       this.uploads.set(bucket, upload)
     }
     return { TemplateURL: await upload }
+  }
+
+  /**
+   * The parameter keys the template declares: read locally from a file; for a
+   * template given by URL, from CloudFormation's GetTemplateSummary (once per region).
+   */
+  declaredParameters(region: string, cfn: CloudFormationClient): Promise<string[]> {
+    const { template } = this.settings
+    if (template.kind === 'file') return Promise.resolve(template.parameters)
+    let summary = this.summaries.get(region)
+    if (!summary) {
+      summary = cfn
+        .send(new GetTemplateSummaryCommand({ TemplateURL: template.url }))
+        .then((answer) => (answer.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])))
+      this.summaries.set(region, summary)
+    }
+    return summary
+  }
+
+  /**
+   * Uploads the template to a bucket of the caller's own account and returns the
+   * URL of the object on the bucket's regional endpoint. ExpectedBucketOwner makes
+   * S3 refuse a bucket of the same name owned by another account ("If the account
+   * ID that you provide does not match the actual owner of the bucket, the request
+   * fails with the HTTP status code 403 Forbidden"), so nothing is written there.
+   */
+  private async upload(bucket: string, region: string, body: string): Promise<string> {
+    const owner = await this.callerAccount(region)
+    const key = this.key()
+    let bucketRegion: string
+    try {
+      // HeadBucket answers the bucket's region ("The Region that the bucket is located").
+      const head = await this.s3(region).send(
+        new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
+      )
+      bucketRegion = head.BucketRegion ?? region
+    } catch (error) {
+      const code = errorCode(error)
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      if (status === 403 || code === 'Forbidden' || code === 'AccessDenied')
+        throw new Error(
+          `template-bucket ${bucket} is not a bucket of account ${owner} (S3 answered 403 to HeadBucket with ExpectedBucketOwner ${owner}); the template was not uploaded`,
+        )
+      if (status === 404 || code === 'NotFound' || code === 'NoSuchBucket')
+        throw new Error(`template-bucket ${bucket} does not exist; the template was not uploaded`)
+      throw error
+    }
+    await this.s3(bucketRegion).send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'text/plain',
+        ExpectedBucketOwner: owner,
+      }),
+    )
+    return templateUrl(bucket, bucketRegion, key)
+  }
+
+  /** The account the credentials act in, looked up once per partition. */
+  private callerAccount(region: string): Promise<string> {
+    const partition = partitionOf(region) ?? 'aws'
+    let account = this.accounts.get(partition)
+    if (!account) {
+      account = this.sts(region)
+        .send(new GetCallerIdentityCommand({}))
+        .then((answer) => {
+          if (!answer.Account) throw new Error('STS GetCallerIdentity answered no account')
+          return answer.Account
+        })
+      this.accounts.set(partition, account)
+    }
+    return account
   }
 }

@@ -66,6 +66,7 @@ function deployer(
   cfn: CloudFormationClient,
   timeoutMinutes: number | undefined,
   signal = new AbortController().signal,
+  initialStatus = 'UPDATE_COMPLETE',
 ) {
   const settings = {
     stackName: 'orders',
@@ -86,7 +87,13 @@ function deployer(
     log: new RegionLog('eu-west-1'),
     signal,
     token: 'deploy-1-1-abcd',
-    initial: { status: 'UPDATE_COMPLETE', stackId: STACK_ID, outputs: {}, readAt: Date.now() },
+    initial: {
+      status: initialStatus,
+      stackId: STACK_ID,
+      outputs: {},
+      parameterKeys: [],
+      readAt: Date.now(),
+    },
     phase: () => {},
   })
 }
@@ -146,5 +153,134 @@ describe('RegionDeployer: timeout-minutes', () => {
       /cancelled while the stack was UPDATE_IN_PROGRESS; CloudFormation carries on/,
     )
     expect(calls).not.toContain('CancelUpdateStack')
+  })
+})
+
+const NESTED_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/orders-Network-ABC/3333'
+const OURS = 'deploy-1-1-abcd-eu-west-1-execute'
+
+/**
+ * A stack that is rolling back another pipeline's failed update when the run
+ * starts, then fails our update in a nested stack. Events are served as
+ * DescribeStackEvents does: newest first.
+ */
+function nestedFailure() {
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s))
+  const ev = (id: string, s: number, logical: string, status: string, extra: object = {}) => ({
+    EventId: id,
+    Timestamp: at(s),
+    StackName: 'orders',
+    LogicalResourceId: logical,
+    ResourceType: logical === 'orders' ? 'AWS::CloudFormation::Stack' : 'AWS::SQS::Queue',
+    ResourceStatus: status,
+    ...extra,
+  })
+  let phase: 'other' | 'stable' | 'ours' = 'other'
+  let polls = 0
+  const history = [ev('h1', 1, 'orders', 'UPDATE_IN_PROGRESS', { ClientRequestToken: 'other-pipeline' })]
+  const otherFailure = [
+    ev('o2', 3, 'orders', 'UPDATE_ROLLBACK_IN_PROGRESS', { ClientRequestToken: 'other-pipeline' }),
+    ev('o1', 2, 'Cache', 'UPDATE_FAILED', {
+      ResourceStatusReason: 'Resource handler returned message: "Rate exceeded" (the other pipeline)',
+      ClientRequestToken: 'other-pipeline',
+    }),
+  ]
+  const ours = [
+    ev('u4', 20, 'orders', 'UPDATE_ROLLBACK_COMPLETE', { ClientRequestToken: OURS }),
+    // Same timestamp as the nested failure below: CloudFormation's order decides which came first.
+    ev('u3', 12, 'Queue', 'UPDATE_FAILED', {
+      ResourceStatusReason: 'Resource update cancelled',
+      ClientRequestToken: OURS,
+    }),
+    {
+      ...ev('u2', 12, 'Network', 'UPDATE_FAILED', { ClientRequestToken: OURS }),
+      ResourceType: 'AWS::CloudFormation::Stack',
+      PhysicalResourceId: NESTED_ID,
+      ResourceStatusReason: `Embedded stack ${NESTED_ID} was not successfully updated. Currently, it is in UPDATE_ROLLBACK_IN_PROGRESS state.`,
+    },
+    {
+      ...ev('u1', 10, 'Network', 'UPDATE_IN_PROGRESS', { ClientRequestToken: OURS }),
+      ResourceType: 'AWS::CloudFormation::Stack',
+    },
+  ]
+  const nested = [
+    {
+      ...ev('n2', 11, 'PrivateSubnet', 'UPDATE_FAILED'),
+      ResourceType: 'AWS::EC2::Subnet',
+      ResourceStatusReason: "The CIDR '10.0.9.0/24' conflicts with another subnet",
+    },
+    {
+      ...ev('n1', 4, 'OldSubnet', 'UPDATE_FAILED'),
+      ResourceStatusReason: 'an earlier failure of the nested stack',
+    },
+  ]
+  const calls: string[] = []
+  const send = async (command: { input?: { StackName?: string } }) => {
+    const name = command.constructor.name.replace(/Command$/, '')
+    calls.push(name)
+    switch (name) {
+      case 'DescribeStacks': {
+        let status = 'UPDATE_ROLLBACK_COMPLETE'
+        if (phase === 'other') {
+          status = ++polls > 1 ? 'UPDATE_ROLLBACK_COMPLETE' : 'UPDATE_ROLLBACK_IN_PROGRESS'
+        }
+        if (phase === 'ours') status = ++polls > 1 ? 'UPDATE_ROLLBACK_COMPLETE' : 'UPDATE_IN_PROGRESS'
+        return {
+          Stacks: [{ StackName: 'orders', StackId: STACK_ID, StackStatus: status, CreationTime: at(0) }],
+        }
+      }
+      case 'DescribeStackEvents': {
+        if (command.input?.StackName === NESTED_ID) return { StackEvents: nested }
+        if (phase === 'other' && polls === 0) return { StackEvents: history }
+        const listed = [...otherFailure, ...history]
+        return { StackEvents: phase === 'ours' && polls > 1 ? [...ours, ...listed] : listed }
+      }
+      case 'CreateChangeSet':
+        phase = 'stable'
+        return { Id: CHANGE_SET_ID, StackId: STACK_ID }
+      case 'DescribeChangeSet':
+        return {
+          Status: 'CREATE_COMPLETE',
+          ExecutionStatus: 'AVAILABLE',
+          Changes: [
+            {
+              Type: 'Resource',
+              ResourceChange: {
+                Action: 'Modify',
+                LogicalResourceId: 'Network',
+                ResourceType: 'AWS::CloudFormation::Stack',
+              },
+            },
+          ],
+        }
+      case 'ExecuteChangeSet':
+        phase = 'ours'
+        polls = 0
+        return {}
+      default:
+        throw new Error(`unexpected call ${name}`)
+    }
+  }
+  return { cfn: { send } as unknown as CloudFormationClient, calls }
+}
+
+describe('RegionDeployer: root cause of a failed update', () => {
+  beforeEach(() => {
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  })
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
+
+  it("reports this run's nested resource, not the operation it waited for nor the embedded stack's summary", async () => {
+    const { cfn, calls } = nestedFailure()
+    const result = await deployer(cfn, undefined, undefined, 'UPDATE_ROLLBACK_IN_PROGRESS').run()
+    expect(calls).toContain('ExecuteChangeSet')
+    expect(result).toMatchObject({
+      status: 'failed',
+      reason:
+        "stack UPDATE_ROLLBACK_COMPLETE: Network > PrivateSubnet (AWS::EC2::Subnet): The CIDR '10.0.9.0/24' conflicts with another subnet",
+    })
+    expect(calls.filter((c) => c === 'DescribeStackEvents').length).toBeGreaterThan(2)
   })
 })

@@ -102,6 +102,27 @@ describe('parametersFor', () => {
       { ParameterKey: 'B', ParameterValue: '1' },
     ])
   })
+
+  it('on an update keeps what the stack has, the template declares and the inputs leave out', () => {
+    const previous = {
+      // DbPassword is NoEcho (DescribeStacks shows ****): it is never re-sent as a value.
+      stackKeys: ['Environment', 'DbPassword', 'Retired', 'Size'],
+      declared: ['Environment', 'DbPassword', 'Size', 'NewFlag'],
+    }
+    expect(
+      parametersFor('eu-west-1', { Environment: 'prod' }, { 'eu-west-1': { Size: '3' } }, previous),
+    ).toEqual([
+      { ParameterKey: 'DbPassword', UsePreviousValue: true },
+      { ParameterKey: 'Environment', ParameterValue: 'prod' },
+      // NewFlag (new to the template) takes its default; Retired (no longer declared) is not sent.
+      { ParameterKey: 'Size', ParameterValue: '3' },
+    ])
+    expect(parametersFor('us-east-1', {}, {}, previous)).toEqual([
+      { ParameterKey: 'DbPassword', UsePreviousValue: true },
+      { ParameterKey: 'Environment', UsePreviousValue: true },
+      { ParameterKey: 'Size', UsePreviousValue: true },
+    ])
+  })
 })
 
 describe('looksSecret', () => {

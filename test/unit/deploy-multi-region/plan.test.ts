@@ -13,8 +13,12 @@ import {
   planLine,
   regionWaves,
   rootCause,
+  nestedStackOf,
+  nestedEventsOfRun,
+  describeCause,
   runToken,
-  templateLocation,
+  templateBucketFor,
+  templateUrl,
   verdictOf,
 } from '../../../actions/deploy-multi-region/src/plan.js'
 
@@ -133,18 +137,31 @@ describe('names and tokens', () => {
   })
 })
 
-describe('templateLocation', () => {
-  it('fills {region} and builds regional, global and path-style URLs', () => {
-    expect(templateLocation('cfn-{region}', 'eu-west-1', 'stack/abc.template')).toEqual({
-      bucket: 'cfn-eu-west-1',
-      url: 'https://cfn-eu-west-1.s3.eu-west-1.amazonaws.com/stack/abc.template',
-    })
-    expect(templateLocation('shared-templates', 'eu-west-1', 'k').url).toBe(
-      'https://shared-templates.s3.amazonaws.com/k',
+describe('templateBucketFor and templateUrl', () => {
+  it('fills {region} in the bucket name', () => {
+    expect(templateBucketFor('cfn-{region}', 'eu-west-1')).toBe('cfn-eu-west-1')
+    expect(templateBucketFor('shared-templates', 'eu-west-1')).toBe('shared-templates')
+  })
+  it("uses the regional endpoint of the bucket's own region in every partition", () => {
+    expect(templateUrl('cfn-eu-west-1', 'eu-west-1', 'stack/abc.template')).toBe(
+      'https://cfn-eu-west-1.s3.eu-west-1.amazonaws.com/stack/abc.template',
     )
-    expect(templateLocation('my.bucket', 'us-east-1', 'k').url).toBe('https://s3.amazonaws.com/my.bucket/k')
-    expect(templateLocation('b-{region}', 'cn-north-1', 'k').url).toBe(
+    // A shared bucket is addressed in its region, not on the global endpoint.
+    expect(templateUrl('shared-templates', 'us-west-2', 'k')).toBe(
+      'https://shared-templates.s3.us-west-2.amazonaws.com/k',
+    )
+    expect(templateUrl('my.bucket', 'us-east-1', 'k')).toBe('https://s3.us-east-1.amazonaws.com/my.bucket/k')
+    expect(templateUrl('b-cn-north-1', 'cn-north-1', 'k')).toBe(
       'https://b-cn-north-1.s3.cn-north-1.amazonaws.com.cn/k',
+    )
+    expect(templateUrl('shared', 'cn-northwest-1', 'k')).toBe(
+      'https://shared.s3.cn-northwest-1.amazonaws.com.cn/k',
+    )
+    expect(templateUrl('gov-templates', 'us-gov-west-1', 'k')).toBe(
+      'https://gov-templates.s3.us-gov-west-1.amazonaws.com/k',
+    )
+    expect(templateUrl('iso-templates', 'us-iso-east-1', 'k')).toBe(
+      'https://iso-templates.s3.us-iso-east-1.c2s.ic.gov/k',
     )
   })
 })
@@ -196,6 +213,64 @@ describe('events', () => {
     expect(tracker.add(events).map((e) => e.EventId)).toEqual(['3', '4'])
     expect(tracker.add(events)).toEqual([])
     expect(tracker.events.map((e) => e.EventId)).toEqual(['2', '3', '4'])
+  })
+  it('keeps the order CloudFormation lists events with equal timestamps in (newest first, reversed)', () => {
+    const same = at(7)
+    const page = ['e', 'd', 'c', 'b', 'a'].map((id) => ({ EventId: id, Timestamp: same }))
+    expect(new EventTracker().add(page).map((e) => e.EventId)).toEqual(['a', 'b', 'c', 'd', 'e'])
+  })
+  it('takes the root cause in recorded order among equal timestamps, never re-sorted', () => {
+    const same = at(9)
+    const oldestFirst = [
+      { ...events[2]!, EventId: 'x', Timestamp: same, LogicalResourceId: 'First' },
+      { ...events[2]!, EventId: 'y', Timestamp: same, LogicalResourceId: 'Second' },
+    ]
+    expect(rootCause(oldestFirst)?.LogicalResourceId).toBe('First')
+    // Later events with earlier timestamps (clock skew between resources) do not move ahead.
+    expect(rootCause([oldestFirst[1]!, { ...oldestFirst[0]!, Timestamp: at(1) }])?.LogicalResourceId).toBe(
+      'Second',
+    )
+  })
+  it("ignores failures of another operation's client request token", () => {
+    const other = { ...events[2]!, LogicalResourceId: 'Earlier', ClientRequestToken: 'someone-else' }
+    const ours = { ...events[2]!, LogicalResourceId: 'Ours', ClientRequestToken: 'run-1-execute' }
+    expect(rootCause([other, ours], 'run-1-execute')?.LogicalResourceId).toBe('Ours')
+    expect(rootCause([other], 'run-1-execute')).toBeUndefined()
+  })
+  it('follows a failed nested stack resource to its own events of this run', () => {
+    const parent = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/app/1'
+    const nestedId = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/app-Network-X/2'
+    const failed = {
+      LogicalResourceId: 'Network',
+      PhysicalResourceId: nestedId,
+      ResourceType: 'AWS::CloudFormation::Stack',
+      ResourceStatus: 'CREATE_FAILED',
+      ResourceStatusReason: 'Embedded stack app-Network-X was not successfully created',
+    }
+    expect(nestedStackOf(failed, parent)).toBe(nestedId)
+    expect(nestedStackOf({ ...failed, PhysicalResourceId: parent }, parent)).toBeUndefined()
+    expect(nestedStackOf({ ...failed, ResourceType: 'AWS::SQS::Queue' }, parent)).toBeUndefined()
+    const parentEvents = [{ LogicalResourceId: 'Network', Timestamp: at(5) }, failed]
+    const nested = [
+      {
+        LogicalResourceId: 'Old',
+        Timestamp: at(1),
+        ResourceStatus: 'UPDATE_FAILED',
+        ResourceStatusReason: 'x',
+      },
+      {
+        LogicalResourceId: 'Subnet',
+        Timestamp: at(6),
+        ResourceStatus: 'CREATE_FAILED',
+        ResourceStatusReason: 'y',
+      },
+    ]
+    expect(nestedEventsOfRun(nested, parentEvents, 'Network').map((e) => e.LogicalResourceId)).toEqual([
+      'Subnet',
+    ])
+    expect(describeCause(['Network'], { ...nested[1]!, ResourceType: 'AWS::EC2::Subnet' })).toBe(
+      'Network > Subnet (AWS::EC2::Subnet): y',
+    )
   })
   it('formats an event on one line', () => {
     expect(formatEvent(events[2]!)).toBe(

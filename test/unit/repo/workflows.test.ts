@@ -289,4 +289,12 @@ describe('the audit rules themselves', () => {
       'cancel-in-progress': false,
     })
   })
+
+  it('run one plan-only preview per stack name in pr-gate.yml (a preview creates and deletes a REVIEW_IN_PROGRESS stack)', () => {
+    const plan = loadWorkflow('.github/workflows/pr-gate.yml').doc.jobs?.plan
+    expect(plan?.concurrency).toEqual({
+      group: expect.stringContaining('${{ inputs.stack-name }}'),
+      'cancel-in-progress': false,
+    })
+  })
 })
