@@ -25,3 +25,26 @@ export async function deployMultiRegion(demo: DemoEnvironment): Promise<boolean>
   })
   return !result.failed
 }
+
+/**
+ * Demo step: a deploy that fails the same way in three regions, a FIFO queue whose
+ * name does not end in `.fifo` (SQS: "The name of a FIFO queue ... must end with
+ * the .fifo suffix"), so its summary shows what a failed deploy looks like. The
+ * step succeeds when the action fails with that reason.
+ */
+export async function deployFifoWithoutSuffix(demo: DemoEnvironment): Promise<boolean> {
+  const result = await runActionStep(demo, {
+    action: 'deploy-multi-region',
+    label: 'deploy-multi-region-failed',
+    run,
+    inputs: {
+      'stack-name': 'demo-orders-queue',
+      template: 'templates/sample-queue.yaml',
+      regions: DEMO_REGIONS.join(','),
+      parameters: 'QueueName=demo-orders,FifoQueue=true',
+      'failure-tolerance': 0,
+    },
+    env: demo.envFor(demo.endpoints.cloudformation),
+  })
+  return result.failed && /\.fifo/.test(result.summary)
+}

@@ -40,7 +40,9 @@ function writeIndex(demo: DemoEnvironment, results: readonly StepResult[], secon
       r.seconds.toFixed(1),
     ]),
   )
-  const summaries = [...new Set(demo.runs.map((r) => r.label))].map((label) => `- [${label}](${label}.md)`)
+  const summaries = ['route53-records', ...new Set(demo.runs.map((r) => r.label))].map(
+    (label) => `- [${label}](${label}.md) ([as rendered](png/${label}.png))`,
+  )
   return demo.writeOutput(
     'README.md',
     `# Demo run
@@ -51,7 +53,9 @@ Total ${seconds.toFixed(1)} s.
 
 ## Job summaries
 
-- [route53-records](route53-records.md)
+Each links its markdown and a picture of it as GitHub shows it: \`npm run render:summaries\`
+draws them in Chromium with mermaid into \`png/\`.
+
 ${summaries.join('\n')}
 `,
   )

@@ -1,5 +1,5 @@
 /** The demo's story, step by step; each step reports whether it succeeded. */
-import { deployMultiRegion } from './deploy-multi-region.js'
+import { deployFifoWithoutSuffix, deployMultiRegion } from './deploy-multi-region.js'
 import type { DemoEnvironment } from './environment.js'
 import { pruneSnapshots } from './prune-snapshots.js'
 import { createRoute53Records } from './route53.js'
@@ -23,6 +23,10 @@ export interface StepResult {
 
 export const STEPS: DemoStep[] = [
   { title: 'Deploy the API template to three regions (deploy-multi-region)', run: deployMultiRegion },
+  {
+    title: 'A deploy that fails in three regions: a FIFO queue named without .fifo (deploy-multi-region)',
+    run: deployFifoWithoutSuffix,
+  },
   { title: 'Create the Route 53 latency records and health checks', run: createRoute53Records },
   { title: 'Verify failover with a drill of one region (verify-failover)', run: verifyFailover },
   {

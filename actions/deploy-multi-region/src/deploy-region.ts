@@ -13,7 +13,7 @@ import {
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation'
 import { describeError, errorCode, errorMessage } from '../../../lib/aws.js'
-import type { RegionLog } from '../../../lib/log.js'
+import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { Settings } from './input-helper.js'
 import { parametersFor } from './parameters.js'
@@ -37,6 +37,14 @@ import {
 } from './plan.js'
 import { primeEvents, readEvents, readNewEvents, readStack, type StackSnapshot } from './stack.js'
 import type { TemplateProvider } from './template.js'
+import { logicalIdLine } from '../../../lib/template-location.js'
+
+/** Where an annotation points: the template file, at the failing resource's line when found. */
+function templateLocation(settings: Settings, logicalId: string | undefined): SourceLocation | undefined {
+  if (settings.template?.kind !== 'file') return undefined
+  const line = logicalId ? logicalIdLine(settings.template.body, logicalId) : undefined
+  return { file: settings.template.input, ...(line ? { line } : {}) }
+}
 
 export interface RegionResult {
   region: string
@@ -48,6 +56,8 @@ export interface RegionResult {
   reason?: string
   startedAt?: number
   endedAt?: number
+  /** The logical id of the resource whose failure failed the region, when known. */
+  failedResource?: string
 }
 
 export interface RegionContext {
@@ -70,6 +80,7 @@ export class RegionFailure extends Error {
   constructor(
     message: string,
     readonly stackId?: string,
+    readonly logicalId?: string,
   ) {
     super(message)
     this.name = 'RegionFailure'
@@ -95,6 +106,8 @@ export class RegionDeployer {
   private readonly started = Date.now()
   private readonly deadline: number | undefined
   private changeSetId: string | undefined
+  /** The change set's changes, kept so a region that fails later still reports them. */
+  private changes: ChangeRow[] = []
   private eventsWarned = false
   /** A REVIEW_IN_PROGRESS stack that this run's CREATE change set made; removed if never executed. */
   private reviewStackId: string | undefined
@@ -141,7 +154,7 @@ export class RegionDeployer {
       const base = {
         region,
         outputs: {},
-        changes: [],
+        changes: this.changes,
         durationMs: Date.now() - this.started,
         startedAt: this.started,
         endedAt: Date.now(),
@@ -156,9 +169,10 @@ export class RegionDeployer {
         this.ctx.log.warning(`Cancelled: ${reason}; nothing was changed.`)
         return { ...base, status: 'skipped', reason }
       }
-      this.ctx.log.error(reason, `deploy-multi-region ${region}`)
+      const failedResource = error instanceof RegionFailure ? error.logicalId : undefined
+      this.ctx.log.error(reason, 'deploy-multi-region', templateLocation(this.ctx.settings, failedResource))
       const stackId = error instanceof RegionFailure && !this.deletedReviewStack ? error.stackId : undefined
-      return { ...base, status: 'failed', reason, stackId }
+      return { ...base, status: 'failed', reason, stackId, ...(failedResource ? { failedResource } : {}) }
     }
   }
 
@@ -294,6 +308,7 @@ export class RegionDeployer {
       throw new RegionFailure(`change set ${name} failed: ${described.reason ?? described.status}`, stackId)
     }
     const changes = changeRows(described.changes)
+    this.changes = changes
     log.info(`${changes.length} resource change(s):`)
     for (const c of changes) log.info(`  ${describeChange(c)}`)
 
@@ -422,8 +437,9 @@ export class RegionDeployer {
       throw error
     }
     if (executionOutcome(last.status) === 'failure') {
-      const why = (await this.explainFailure(stackId, executedFrom)) ?? last.statusReason
-      throw new RegionFailure(`stack ${last.status}${why ? `: ${why}` : ''}`, stackId)
+      const cause = await this.explainFailure(stackId, executedFrom)
+      const why = cause?.text ?? last.statusReason
+      throw new RegionFailure(`stack ${last.status}${why ? `: ${why}` : ''}`, stackId, cause?.logicalId)
     }
     return last
   }
@@ -433,7 +449,10 @@ export class RegionDeployer {
    * a nested stack ("Embedded stack ... was not successfully created"), the
    * nested stack's own failed resource, read from its events.
    */
-  private async explainFailure(stackId: string, executedFrom: number): Promise<string | undefined> {
+  private async explainFailure(
+    stackId: string,
+    executedFrom: number,
+  ): Promise<{ text: string; logicalId: string | undefined } | undefined> {
     const operation = `${this.ctx.token}-${this.ctx.region}-execute`
     let events: StackEventLike[] = this.events.events.slice(executedFrom)
     let cause = rootCause(events, operation)
@@ -460,7 +479,8 @@ export class RegionDeployer {
       stackId = nested
       cause = inner
     }
-    return describeCause(path, cause)
+    // The template's own resource (the outermost nested stack) is where an annotation points.
+    return { text: describeCause(path, cause), logicalId: path[0] ?? cause.LogicalResourceId }
   }
 
   /** timeout-minutes passed while the stack was changing: cancel an update (it rolls back). */

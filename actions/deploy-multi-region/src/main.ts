@@ -5,7 +5,7 @@ import { runAction, setJsonOutput, type ActionContext, writeJobSummary } from '.
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
 import { Inputs } from '../../../lib/inputs.js'
-import { RegionLog } from '../../../lib/log.js'
+import { Annotations, RegionLog } from '../../../lib/log.js'
 import { RegionDeployer, type RegionResult } from './deploy-region.js'
 import { getSettings, type Settings } from './input-helper.js'
 import { recordCleanup } from './cleanup.js'
@@ -31,7 +31,8 @@ async function deploy({ signal }: ActionContext): Promise<void> {
   const settings = getSettings(new Inputs(), process.env)
   maskSecretParameters(settings)
   const cfn = clientFactory(CloudFormationClient)
-  const logs = new Map(settings.regions.map((r) => [r, new RegionLog(r)]))
+  const annotations = new Annotations()
+  const logs = new Map(settings.regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
 
   const states = await readStates(settings, cfn)
   const waves = regionWaves(settings.regions, settings.canaryRegions)
@@ -63,6 +64,7 @@ async function deploy({ signal }: ActionContext): Promise<void> {
           if (plan.readError) {
             log.error(`Cannot read the stack: ${plan.readError}`, `deploy-multi-region ${region}`)
             failed++
+            log.flush('failed: cannot read the stack')
             return failedResult(region, plan.readError)
           }
           phases.set(region, 'starting')
@@ -80,9 +82,11 @@ async function deploy({ signal }: ActionContext): Promise<void> {
           try {
             const result = await deployer.run()
             if (result.status === 'failed') failed++
+            log.flush(`${result.status} in ${(result.durationMs / 1000).toFixed(1)} s`)
             return result
           } finally {
             phases.delete(region)
+            log.flush()
           }
         },
         {
@@ -123,7 +127,9 @@ async function deploy({ signal }: ActionContext): Promise<void> {
   const ordered = settings.regions.map(
     (r) => results.get(r) ?? skippedResult(r, signal.aborted ? 'cancelled before it started' : 'not started'),
   )
+  for (const log of logs.values()) log.flush()
   report(ordered)
+  annotations.emit()
   const verdict = verdictOf(
     settings.failureTolerance,
     ordered.map((r) => r.status),
@@ -131,7 +137,7 @@ async function deploy({ signal }: ActionContext): Promise<void> {
     canaryFailed,
     signal.aborted,
   )
-  writeJobSummary(summaryMarkdown(settings, ordered, verdict.text))
+  writeJobSummary(summaryMarkdown(settings, ordered, verdict))
   if (verdict.fail) throw new Error(verdict.text)
   if (failed > 0) core.warning(verdict.text)
   else core.info(verdict.text)
@@ -233,8 +239,12 @@ function report(results: RegionResult[]): void {
     'stack-ids',
     Object.fromEntries(results.filter((r) => r.stackId).map((r) => [r.region, r.stackId])),
   )
+  const firstWith = new Map<string, string>()
   for (const r of results) {
-    const tail = r.reason ? ` (${r.reason})` : ''
+    // A reason shared by several regions is printed once; the others refer to it.
+    const seen = r.reason ? firstWith.get(r.reason) : undefined
+    if (r.reason && !seen) firstWith.set(r.reason, r.region)
+    const tail = seen ? ` (same reason as ${seen})` : r.reason ? ` (${r.reason})` : ''
     core.info(
       `${r.region.padEnd(15)} ${r.status.padEnd(9)} ${(r.durationMs / 1000).toFixed(1)} s, ${r.changes.length} change(s)${tail}`,
     )

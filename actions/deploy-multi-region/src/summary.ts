@@ -1,51 +1,159 @@
-/** The job summary: one row per region, the changes of a preview, and a gantt of the rollout. */
-import { markdownTable, mermaidGantt, type GanttBar } from '../../../lib/summary.js'
+/**
+ * The job summary: the outcome, what failed (once per distinct cause), then one row
+ * per region with a console link, the resource changes, the stack outputs and a
+ * gantt of the rollout in seconds from its start.
+ */
+import {
+  collapsed,
+  durationCell,
+  elapsedGantt,
+  markdownTable,
+  renderLayout,
+  type GanttBar,
+  type Outcome,
+} from '../../../lib/summary.js'
 import type { RegionResult } from './deploy-region.js'
 import type { Settings } from './input-helper.js'
+import type { ChangeRow } from './plan.js'
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`
+export interface Verdict {
+  fail: boolean
+  text: string
+}
+
+/** The stack's page in the CloudFormation console of its region. */
+export function consoleLink(region: string, stackId: string): string {
+  const query = `stackId=${encodeURIComponent(stackId)}`
+  return `https://${region}.console.aws.amazon.com/cloudformation/home?region=${region}#/stacks/stackinfo?${query}`
+}
+
+function stackCell(r: RegionResult): string {
+  return r.stackId ? `[console](${consoleLink(r.region, r.stackId)})` : '—'
+}
+
+/** Regions that fail for the same reason are one entry, not one per region. */
+function failuresByReason(results: readonly RegionResult[]): Array<{ regions: string[]; reason: string }> {
+  const groups = new Map<string, string[]>()
+  for (const r of results.filter((x) => x.status === 'failed')) {
+    const reason = r.reason ?? 'failed'
+    groups.set(reason, [...(groups.get(reason) ?? []), r.region])
+  }
+  return [...groups].map(([reason, regions]) => ({ regions, reason }))
+}
+
+function changeKey(changes: readonly ChangeRow[]): string {
+  return JSON.stringify(changes.map((c) => [c.action, c.logicalId, c.type, c.replacement ?? '']))
+}
+
+/** The change list per region; regions with the same list share one table. */
+function changeTables(results: readonly RegionResult[], planOnly: boolean): string | undefined {
+  const withChanges = results.filter((r) => r.changes.length > 0)
+  if (withChanges.length === 0) return undefined
+  const groups = new Map<string, RegionResult[]>()
+  for (const r of withChanges)
+    groups.set(changeKey(r.changes), [...(groups.get(changeKey(r.changes)) ?? []), r])
+  const heading = planOnly
+    ? '### Resource changes (preview: the change sets were deleted)'
+    : '### Resource changes'
+  const tables = [...groups.values()].map((regions) => {
+    const changes = regions[0]!.changes
+    const where =
+      regions.length === results.length && results.length > 1
+        ? 'every region'
+        : regions.map((r) => r.region).join(', ')
+    const label = `${where}: ${changes.length} change(s)`
+    const table = markdownTable(
+      ['Action', 'Logical id', 'Type', 'Replacement'],
+      changes.map((c) => [c.action, c.logicalId, c.type, c.replacement ?? '—']),
+    )
+    return changes.length > 10 ? collapsed(label, table) : `**${label}**\n\n${table}`
+  })
+  return [heading, ...tables].join('\n\n')
+}
+
+/** Output keys down, regions across, so a value that differs between regions stands out. */
+function outputsTable(results: readonly RegionResult[]): string | undefined {
+  const withOutputs = results.filter((r) => Object.keys(r.outputs).length > 0)
+  if (withOutputs.length === 0) {
+    const deployed = results.some((r) => ['created', 'updated', 'unchanged'].includes(r.status))
+    return deployed ? '### Stack outputs\n\nThe stacks have no outputs.' : undefined
+  }
+  const keys = [...new Set(withOutputs.flatMap((r) => Object.keys(r.outputs)))].sort()
+  const table = markdownTable(
+    ['Output', ...withOutputs.map((r) => r.region)],
+    keys.map((k) => [`\`${k}\``, ...withOutputs.map((r) => r.outputs[k] ?? '—')]),
+  )
+  return `### Stack outputs\n\n${table}`
+}
+
+function outcomeOf(verdict: Verdict, results: readonly RegionResult[]): Outcome {
+  if (verdict.fail) return 'failed'
+  return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? 'warning' : 'passed'
 }
 
 export function summaryMarkdown(
   settings: Settings,
   results: readonly RegionResult[],
-  verdict: string,
+  verdict: Verdict | string,
 ): string {
+  const v = typeof verdict === 'string' ? { fail: false, text: verdict } : verdict
   const title = settings.planOnly
     ? `Plan for stack \`${settings.stackName}\``
     : `Deploy of stack \`${settings.stackName}\``
-  const parts = [`## ${title}`, '', verdict, '']
-  parts.push(
-    markdownTable(
-      ['Region', 'Status', 'Duration', 'Changes', 'Reason'],
-      results.map((r) => [r.region, r.status, seconds(r.durationMs), r.changes.length, r.reason ?? '']),
-    ),
+  const failures = failuresByReason(results)
+  // One cause everywhere: it is the sentence, and a table would only repeat it.
+  const oneCause = failures.length === 1 ? failures[0]! : undefined
+  const failedCount = results.filter((r) => r.status === 'failed').length
+  const sentence = oneCause
+    ? `${failedCount} of ${results.length} region(s) failed (failure tolerance ${settings.failureTolerance}): ${oneCause.reason.replace(/\.?$/, '.')}` +
+      (v.text.startsWith('Canary') ? ' No other region was started.' : '')
+    : v.text
+  const problems =
+    failures.length > 1
+      ? markdownTable(
+          ['Failed in', 'Reason'],
+          failures.map((f) => [f.regions.join(', '), f.reason]),
+        )
+      : undefined
+  const anyReason = results.some((r) => r.status === 'skipped' && r.reason)
+  const regionTable = markdownTable(
+    ['Region', 'Status', 'Duration', 'Changes', 'Stack', ...(anyReason ? ['Why skipped'] : [])],
+    results.map((r) => [
+      settings.canaryRegions.includes(r.region) ? `${r.region} (canary)` : r.region,
+      r.status,
+      durationCell(r.durationMs, r.startedAt !== undefined),
+      r.startedAt === undefined && r.changes.length === 0 ? '—' : r.changes.length,
+      stackCell(r),
+      ...(anyReason ? [r.status === 'skipped' ? (r.reason ?? '') : ''] : []),
+    ]),
   )
-  const withChanges = results.filter((r) => r.changes.length > 0)
-  if (settings.planOnly && withChanges.length > 0) {
-    parts.push('', '### Resource changes')
-    for (const r of withChanges) {
-      parts.push(
-        '',
-        `**${r.region}**`,
-        '',
-        markdownTable(
-          ['Action', 'Logical ID', 'Type', 'Replacement'],
-          r.changes.map((c) => [c.action, c.logicalId, c.type, c.replacement ?? '']),
-        ),
-      )
-    }
-  }
-  const bars: GanttBar[] = results
-    .filter((r) => r.startedAt !== undefined && r.endedAt !== undefined)
-    .map((r) => ({
-      section: settings.canaryRegions.includes(r.region) ? 'canary' : 'regions',
-      label: `${r.region} ${r.status}`,
-      startMs: r.startedAt!,
-      endMs: r.endedAt!,
-      state: r.status === 'failed' ? 'crit' : 'done',
-    }))
-  if (bars.length > 0) parts.push('', mermaidGantt('Regions over time', bars))
-  return `${parts.join('\n')}\n`
+  const ran = results.filter((r) => r.startedAt !== undefined && r.endedAt !== undefined)
+  const bars: GanttBar[] = ran.map((r) => ({
+    section: settings.canaryRegions.includes(r.region) ? 'canary' : 'regions',
+    label: `${r.region} ${r.status}`,
+    startMs: r.startedAt!,
+    endMs: r.endedAt!,
+    state: r.status === 'failed' ? 'crit' : 'done',
+  }))
+  const template = settings.template?.kind === 'url' ? settings.template.url : settings.template?.input
+  return renderLayout({
+    title,
+    outcome: outcomeOf(v, results),
+    sentence,
+    inputs: [
+      ['template', template],
+      ['regions', settings.regions],
+      ['canary-regions', settings.canaryRegions],
+      ['max-parallel', settings.maxParallel],
+      ['failure-tolerance', settings.failureTolerance],
+      ['on-failure', settings.planOnly ? undefined : settings.onFailure],
+    ],
+    problems: [problems],
+    details: [
+      regionTable,
+      changeTables(results, settings.planOnly),
+      outputsTable(results),
+      ran.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
+    ],
+  })
 }

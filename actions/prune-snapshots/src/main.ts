@@ -5,7 +5,7 @@ import { describeError } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
 import { workspaceRoot } from '../../../lib/files.js'
 import { type ActionContext, runAction, setJsonOutput, writeJobSummary } from '../../../lib/action.js'
-import { RegionLog } from '../../../lib/log.js'
+import { Annotations, RegionLog } from '../../../lib/log.js'
 import { deleteSnapshots, makeCopies, type CopyResult, type DeletionResult } from './apply.js'
 import { makeClients, type Clients } from './clients.js'
 import { getSettings, type Settings } from './input-helper.js'
@@ -56,7 +56,8 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
   const { clients } = deps
   const regions = [...settings.regions]
   if (settings.drRegion && !regions.includes(settings.drRegion)) regions.push(settings.drRegion)
-  const logs = new Map(regions.map((r) => [r, new RegionLog(r)]))
+  const annotations = new Annotations()
+  const logs = new Map(regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
   const log = (region: string) => logs.get(region)!
 
   // Read: the account, then every region at once.
@@ -113,6 +114,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
   )
   const planPath = writePlanFile(plan, settings)
   printPlan(plan, logs)
+  for (const l of logs.values()) l.flush('plan')
 
   const deletions = new Map<string, DeletionResult>()
   let copies: CopyResult[] = []
@@ -143,6 +145,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
           })
         : Promise.resolve({ results: [], notStarted: [] }),
     ])
+    for (const l of logs.values()) l.flush('deletions and copies')
     for (const r of deleteResults) if (r.state === 'fulfilled') deletions.set(r.item, r.value)
     copies = copyResults.results
     outcome = context.signal.aborted ? 'cancelled' : 'applied'
@@ -160,6 +163,8 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
     }))
   const deletedIds = new Set(Object.values(deleted).flat())
   const kept = plan.snapshots.filter((s) => !s.planned && !deletedIds.has(s.snapshotId)).length
+  for (const l of logs.values()) l.flush()
+  annotations.emit()
   setJsonOutput('deleted', deleted)
   setJsonOutput('copied', copied)
   core.setOutput('kept', String(kept))
@@ -176,6 +181,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
       failedRegions,
       recycleBin,
       maxDelete: settings.maxDelete,
+      settings,
     }),
   )
 

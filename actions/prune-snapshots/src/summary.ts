@@ -1,7 +1,9 @@
-import { markdownTable, mermaidBarChart } from '../../../lib/summary.js'
+import { basename } from 'node:path'
+import { collapsed, groupedBarChart, markdownTable, renderLayout } from '../../../lib/summary.js'
 import type { CopyResult, DeletionResult } from './apply.js'
 import type { RecycleBinRule } from './inventory.js'
-import type { Plan, PlannedSnapshot } from './plan.js'
+import type { Settings } from './input-helper.js'
+import type { Plan, PlannedSnapshot, RetentionPolicy, TagFilter } from './plan.js'
 
 export type Outcome = 'dry-run' | 'applied' | 'refused' | 'cancelled'
 
@@ -15,6 +17,19 @@ export interface RunReport {
   failedRegions: Map<string, string>
   recycleBin: Map<string, RecycleBinRule[]>
   maxDelete: number
+  /** The inputs that shaped the run, stated once under the outcome. */
+  settings?: Pick<
+    Settings,
+    | 'policy'
+    | 'regions'
+    | 'filters'
+    | 'volumeIds'
+    | 'protectTag'
+    | 'drRegion'
+    | 'drPolicy'
+    | 'maxDelete'
+    | 'dryRun'
+  >
 }
 
 const ROW_LIMIT = 200
@@ -36,63 +51,148 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Array<[strin
   return [...counts].sort((a, b) => b[1] - a[1])
 }
 
+/** A retention policy as a reader writes it: `keep-last 6, keep-daily 8`. */
+export function policyText(policy: RetentionPolicy | undefined): string | undefined {
+  if (!policy) return undefined
+  const parts = [
+    policy.keepLast !== undefined ? `keep-last ${policy.keepLast}` : '',
+    policy.keepWithin !== undefined ? `keep-within ${policy.keepWithin}` : '',
+    policy.keepDaily !== undefined ? `keep-daily ${policy.keepDaily}` : '',
+    policy.keepWeekly !== undefined ? `keep-weekly ${policy.keepWeekly}` : '',
+    policy.keepMonthly !== undefined ? `keep-monthly ${policy.keepMonthly}` : '',
+  ].filter(Boolean)
+  return parts.length > 0 ? parts.join(', ') : undefined
+}
+
+function filterText(filters: readonly TagFilter[]): string[] {
+  return filters.map((f) => `${f.key}=${f.value ?? '*'}`)
+}
+
+interface RegionCounts {
+  region: string
+  before: number
+  kept: number
+  removed: number
+  notDeleted: number
+  copiesMade: number
+  copiesPlanned: number
+  copiesOut: number
+}
+
+function regionCounts(report: RunReport, region: string): RegionCounts {
+  const { plan } = report
+  const existing = plan.snapshots.filter((s) => s.region === region && !s.planned)
+  const toDelete = existing.filter((s) => s.decision === 'delete').length
+  const result = report.deletions.get(region)
+  const applied = report.outcome === 'applied' || report.outcome === 'cancelled'
+  const removed = applied ? (result?.deleted.length ?? 0) + (result?.alreadyGone.length ?? 0) : toDelete
+  return {
+    region,
+    before: existing.length,
+    kept: existing.length - removed,
+    removed,
+    notDeleted: result ? result.failed.length + result.refused.length + result.notStarted.length : 0,
+    copiesMade: report.copies.filter((c) => c.copy.region === region && c.snapshotId).length,
+    copiesPlanned: plan.copies.filter((c) => c.region === region).length,
+    copiesOut: plan.copies.filter((c) => c.sourceRegion === region).length,
+  }
+}
+
 export function renderSummary(report: RunReport): string {
   const { plan } = report
-  const title = {
-    'dry-run': 'Dry run: nothing was changed',
-    applied: 'Applied',
-    refused: `Refused: the plan deletes more than max-delete (${report.maxDelete}); nothing was changed`,
-    cancelled: 'Cancelled: deletions not yet started were skipped',
-  }[report.outcome]
-  const parts = [
-    `## prune-snapshots\n\n**${title}.** Account ${plan.accountId}, planned at ${plan.now}. Full plan: \`${report.planPath}\`.`,
-  ]
-  const rows: unknown[][] = []
-  const kept: number[] = []
-  const removed: number[] = []
-  for (const region of report.regions) {
-    const entries = plan.snapshots.filter((s) => s.region === region && !s.planned)
-    const planned = entries.filter((s) => s.decision === 'delete').length
-    const result = report.deletions.get(region)
-    const copiesIn = report.copies.filter((c) => c.copy.region === region && c.snapshotId).length
-    const copiesOut = plan.copies.filter((c) => c.sourceRegion === region).length
-    const failure = report.failedRegions.get(region)
-    rows.push([
-      region,
-      failure ? `not read: ${failure}` : entries.length,
-      entries.length - planned,
-      planned,
-      result ? result.deleted.length : 0,
-      result ? result.failed.length + result.refused.length : 0,
-      copiesOut,
-      copiesIn,
-    ])
-    kept.push(entries.length - planned)
-    removed.push(result ? result.deleted.length : planned)
-  }
-  parts.push(
-    markdownTable(
-      [
-        'Region',
-        'Snapshots',
-        'Kept',
-        'To delete',
-        'Deleted',
-        'Not deleted',
-        'Copies planned from',
-        'Copies made into',
-      ],
-      rows,
-    ),
+  const applied = report.outcome === 'applied' || report.outcome === 'cancelled'
+  const counts = report.regions.map((r) => regionCounts(report, r))
+  const before = counts.reduce((n, c) => n + c.before, 0)
+  const removed = counts.reduce((n, c) => n + c.removed, 0)
+  const copiesMade = counts.reduce((n, c) => n + c.copiesMade, 0)
+  const failedCopies = report.copies.filter((c) => c.error)
+  const failedDeletions = [...report.deletions].flatMap(([region, r]) =>
+    r.failed.map((f) => [region, f.snapshotId, f.error]),
   )
-  if (report.regions.length > 0) {
-    parts.push(
-      mermaidBarChart('Snapshots per region', report.regions, 'snapshots', [
-        { name: 'kept', values: kept },
-        { name: report.outcome === 'applied' ? 'deleted' : 'to delete', values: removed },
-      ]),
+  const refusedDeletions = [...report.deletions].flatMap(([region, r]) =>
+    r.refused.map((f) => [region, f.snapshotId, f.reason]),
+  )
+  const drRegion = report.settings?.drRegion
+  const copyText =
+    plan.copies.length === 0
+      ? ''
+      : applied
+        ? `; made ${copiesMade} of ${plan.copies.length} DR copies into ${drRegion ?? 'the DR region'}`
+        : `; would make ${plan.copies.length} DR copies into ${drRegion ?? 'the DR region'}`
+  const sentence = {
+    'dry-run': `Dry run: nothing was changed; the policy would delete ${removed} of ${before} snapshots${copyText}.`,
+    applied: `Deleted ${removed} of ${before} snapshots${copyText}.`,
+    refused: `Refused: the plan deletes more than max-delete (${report.maxDelete}), so nothing was changed. Review the plan and raise max-delete if it is right.`,
+    cancelled: `Cancelled: deleted ${removed} of ${before} snapshots before the job was cancelled${copyText}.`,
+  }[report.outcome]
+  const failed =
+    report.outcome === 'refused' ||
+    report.outcome === 'cancelled' ||
+    report.failedRegions.size > 0 ||
+    failedDeletions.length > 0 ||
+    failedCopies.length > 0
+  const problems: Array<string | undefined> = []
+  if (report.failedRegions.size > 0)
+    problems.push(`### Regions not read\n\n${markdownTable(['Region', 'Error'], [...report.failedRegions])}`)
+  if (failedDeletions.length > 0)
+    problems.push(
+      `### Deletions that failed\n\n${markdownTable(['Region', 'Snapshot', 'Error'], failedDeletions)}`,
     )
-  }
+  if (failedCopies.length > 0)
+    problems.push(
+      `### DR copies that failed\n\n${markdownTable(
+        ['Source', 'Into', 'Error'],
+        failedCopies.map((c) => [
+          `${c.copy.sourceRegion}/${c.copy.sourceSnapshotId}`,
+          c.copy.region,
+          c.error,
+        ]),
+      )}`,
+    )
+  if (refusedDeletions.length > 0)
+    problems.push(
+      `### Kept because AWS refused the deletion\n\n${markdownTable(['Region', 'Snapshot', 'Reason'], refusedDeletions)}`,
+    )
+  const removedWord = applied ? 'Deleted' : 'To delete'
+  const regionTable = markdownTable(
+    [
+      'Region',
+      'Role',
+      'Snapshots before',
+      'Kept',
+      removedWord,
+      'Not deleted',
+      'DR copies',
+      'Snapshots after',
+    ],
+    counts.map((c) => {
+      const failure = report.failedRegions.get(c.region)
+      const role = c.region === drRegion ? 'DR copies' : 'source'
+      if (failure) return [c.region, role, 'not read', '—', '—', '—', '—', '—']
+      const into = applied ? `${c.copiesMade} made here` : `${c.copiesPlanned} to make here`
+      const copies =
+        c.copiesOut > 0
+          ? `${c.copiesOut} copied to ${drRegion ?? 'the DR region'}`
+          : c.copiesPlanned > 0
+            ? into
+            : '—'
+      const after = c.kept + (applied ? c.copiesMade : c.copiesPlanned)
+      return [c.region, role, c.before, c.kept, c.removed, c.notDeleted, copies, after]
+    }),
+  )
+  const chart = groupedBarChart({
+    title: applied ? 'Snapshots kept and deleted per region' : 'Snapshots kept and to delete per region',
+    unit: 'snapshots',
+    items: counts.filter((c) => c.before > 0).map((c) => c.region),
+    series: [
+      { name: 'kept', values: counts.filter((c) => c.before > 0).map((c) => c.kept) },
+      {
+        name: applied ? 'deleted' : 'to delete',
+        values: counts.filter((c) => c.before > 0).map((c) => c.removed),
+      },
+    ],
+  })
+  const details: Array<string | undefined> = [regionTable, chart]
   for (const region of report.regions) {
     const entries = plan.snapshots.filter((s) => s.region === region)
     if (entries.length === 0) continue
@@ -111,25 +211,26 @@ export function renderSummary(report: RunReport): string {
     const deletions = entries.filter((s) => s.decision === 'delete')
     if (deletions.length > 0) {
       const shown = deletions.slice(0, ROW_LIMIT)
+      const more =
+        deletions.length > shown.length
+          ? `\n\n... and ${deletions.length - shown.length} more (see the plan file).`
+          : ''
       lines.push(
         '',
-        '<details><summary>Deletions</summary>',
-        '',
-        markdownTable(
-          ['Snapshot', 'Volume', 'Started'],
-          shown.map((s) => [s.snapshotId, s.group, s.startTime]),
+        collapsed(
+          `${applied ? 'Deleted' : 'To delete'}: ${deletions.length} snapshot(s)`,
+          markdownTable(
+            ['Snapshot', 'Volume', 'Started'],
+            shown.map((s) => [s.snapshotId, s.group, s.startTime]),
+          ) + more,
         ),
-        deletions.length > shown.length
-          ? `\n... and ${deletions.length - shown.length} more (see the plan file).`
-          : '',
-        '</details>',
       )
     }
-    parts.push(lines.join('\n'))
+    details.push(lines.join('\n'))
   }
   if (plan.copies.length > 0) {
     const made = new Map(report.copies.map((c) => [c.copy.sourceSnapshotId, c]))
-    parts.push(
+    details.push(
       '### DR copies\n\n' +
         markdownTable(
           ['Source', 'Volume', 'Copy', 'Result'],
@@ -139,9 +240,9 @@ export function renderSummary(report: RunReport): string {
               ? `failed: ${r.error}`
               : r?.snapshotId
                 ? 'made'
-                : report.outcome === 'applied'
+                : applied
                   ? 'not started'
-                  : 'planned'
+                  : 'to make'
             return [
               `${c.sourceRegion}/${c.sourceSnapshotId}`,
               c.sourceVolumeId,
@@ -152,5 +253,30 @@ export function renderSummary(report: RunReport): string {
         ),
     )
   }
-  return parts.join('\n\n') + '\n'
+  const planFile = basename(report.planPath)
+  details.push(
+    `Planned at ${plan.now} for account ${plan.accountId}. The whole plan is the \`plan\` output's file (\`${planFile}\`).`,
+  )
+  const settings = report.settings
+  return renderLayout({
+    title: 'Prune of EBS snapshots',
+    outcome: failed ? 'failed' : 'passed',
+    sentence,
+    inputs: settings
+      ? [
+          ['policy', policyText(settings.policy)],
+          ['regions', settings.regions],
+          ['filters', filterText(settings.filters)],
+          ['volume-ids', settings.volumeIds],
+          ['protect-tag', settings.protectTag],
+          ['dr-region', settings.drRegion],
+          ['dr-policy', settings.drRegion ? policyText(settings.drPolicy) : undefined],
+          ['max-delete', settings.maxDelete],
+          ['dry-run', settings.dryRun ? 'true' : undefined],
+        ]
+      : [['max-delete', report.maxDelete]],
+    problems,
+    details,
+    fullDetail: `the plan file \`${planFile}\``,
+  })
 }

@@ -71,7 +71,8 @@ export async function benchmark(
   context: ActionContext,
   deps: Dependencies,
 ): Promise<Outcome> {
-  const log = new RegionLog(settings.region)
+  const log = new RegionLog(settings.region, { grouped: true })
+  log.openGroup('benchmark')
   const plan = buildPlan(settings)
   for (const line of describePlan(settings, plan)) log.info(line)
 
@@ -116,10 +117,11 @@ export async function benchmark(
   } catch (error) {
     if (error instanceof StatementError) {
       log.error(`${error.what} failed: ${error.error}`, 'spectrum-benchmark')
-      writeJobSummary(renderFailure(error.what, error.error))
+      writeJobSummary(renderFailure(error.what, error.error, settings))
     } else if (error instanceof AbortedError || context.signal.aborted) {
       log.warning('Cancelled: the statement in flight was cancelled and no further query was started.')
     }
+    log.flush()
     throw error
   }
 
@@ -150,6 +152,7 @@ export async function benchmark(
       )
   }
   for (const f of evaluation.findings) log.warning(`Query '${f.query}': ${f.message}`)
+  log.flush()
   if (evaluation.regressions.length > 0) {
     throw new Error(
       `${evaluation.regressions.length} queries regressed by more than ${formatPercent(settings.maxRegression)}: ${evaluation.regressions.join(', ')}`,

@@ -1,11 +1,19 @@
-import { markdownTable, mermaidBarChart } from '../../../lib/summary.js'
+import {
+  axisLabels,
+  barAndLineChart,
+  barChart,
+  keyedName,
+  markdownTable,
+  renderLayout,
+  type RunInput,
+} from '../../../lib/summary.js'
 import type { Settings } from './input-helper.js'
 import { formatPercent, type Evaluation, type QueryEvaluation } from './plan.js'
 import type { ScanStats } from './results.js'
 
 const VERDICT_TEXT: Record<string, string> = {
-  regressed: ':red_circle: regressed',
-  improved: ':green_circle: faster',
+  regressed: '🔴 regressed',
+  improved: '🟢 faster',
   unchanged: 'unchanged',
   new: 'new (no baseline)',
 }
@@ -52,106 +60,144 @@ function scanCell(scan: ScanStats | null, base: ScanStats | null): string[] {
   ]
 }
 
-export function renderSummary(settings: Settings, evaluation: Evaluation): string {
-  const target = settings.clusterIdentifier
+function targetText(settings: Settings): string {
+  return settings.clusterIdentifier
     ? `cluster \`${settings.clusterIdentifier}\``
     : `workgroup \`${settings.workgroupName}\``
-  const parts: string[] = ['## Spectrum benchmark', '']
-  const headline =
-    evaluation.regressions.length > 0
-      ? `:red_circle: **${evaluation.regressions.length} of ${evaluation.queries.length} queries regressed**: ${evaluation.regressions.join(', ')}.`
+}
+
+function runInputs(settings: Settings): RunInput[] {
+  return [
+    ['database', settings.database],
+    ['warmup', settings.warmup],
+    ['iterations', settings.iterations],
+    ['result-cache', settings.resultCache ? 'on' : 'off'],
+    ['query-group', settings.queryGroup],
+    ['baseline', settings.baseline?.path ?? settings.baselineMissing],
+    ['max-regression', settings.baseline ? formatPercent(settings.maxRegression) : undefined],
+  ]
+}
+
+export function renderSummary(settings: Settings, evaluation: Evaluation): string {
+  const queries = evaluation.queries
+  const keys = axisLabels(
+    queries.map((q) => q.name),
+    'Q',
+  )
+  const key = new Map(queries.map((q, i) => [q.name, keys[i]!]))
+  const regressed = queries.filter((q) => q.comparison.verdict === 'regressed')
+  const limit = `median slower by more than ${formatPercent(settings.maxRegression)}, significant at p < 0.05`
+  const sentence =
+    regressed.length > 0
+      ? `${regressed.length} of ${queries.length} queries regressed (${limit}): ${regressed.map((q) => q.name).join(', ')}.`
       : settings.baseline
-        ? `:white_check_mark: No query regressed (limit: median slower by more than ${formatPercent(settings.maxRegression)}, significant at p < 0.05).`
-        : ':information_source: No baseline: timings only.'
-  parts.push(headline, '')
-  parts.push(
-    `${evaluation.queries.length} queries on ${target}, database \`${settings.database}\`: ${settings.warmup} warm-up and ${settings.iterations} measured runs each, result cache ${settings.resultCache ? 'on' : 'off'}${settings.queryGroup ? `, query group \`${settings.queryGroup}\`` : ''}. Times are the service's own (DescribeStatement Duration).`,
-    '',
-  )
-  parts.push(
-    markdownTable(
-      [
-        'Query',
-        'Runs',
-        'Median',
-        'p95',
-        'Min',
-        'Max',
-        'Spread (MAD)',
-        'Baseline median',
-        'Change',
-        'p-value',
-        'Verdict',
-      ],
-      evaluation.queries.map((q) => [
-        q.name,
-        q.stats.runs,
-        ms(q.stats.median),
-        ms(q.stats.p95),
-        ms(q.stats.min),
-        ms(q.stats.max),
-        ms(q.stats.mad),
-        ms(q.comparison.baselineMedian),
-        signedPercent(q.comparison.change),
-        q.comparison.pValue === undefined ? '-' : String(Number(q.comparison.pValue.toPrecision(2))),
-        verdictCell(q),
-      ]),
-    ),
-    '',
-  )
-  const withBaseline = evaluation.queries.filter((q) => q.comparison.baselineMedian !== undefined)
-  if (withBaseline.length > 0) {
-    parts.push(
-      '### Median per query: baseline (first bar) and this run (second bar)',
-      '',
-      mermaidBarChart(
-        'Median duration, ms',
-        withBaseline.map((q) => q.name),
-        'ms',
-        [
-          { name: 'baseline', values: withBaseline.map((q) => q.comparison.baselineMedian ?? 0) },
-          { name: 'current', values: withBaseline.map((q) => q.stats.median) },
-        ],
-      ),
-      '',
-    )
-  } else {
-    parts.push(
-      '### Median per query',
-      '',
-      mermaidBarChart(
-        'Median duration, ms',
-        evaluation.queries.map((q) => q.name),
-        'ms',
-        [{ name: 'current', values: evaluation.queries.map((q) => q.stats.median) }],
-      ),
-      '',
-    )
-  }
-  const scanned = evaluation.queries.filter((q) => q.scan)
-  if (scanned.length > 0) {
-    parts.push(
-      '### Spectrum scans',
-      '',
+        ? `No query regressed: ${queries.length} compared with the baseline (${limit}).`
+        : `${queries.length} queries timed; no baseline to compare with${settings.baselineMissing ? ` (no file at \`${settings.baselineMissing}\`)` : ''}.`
+  const outcome =
+    regressed.length > 0
+      ? 'failed'
+      : evaluation.findings.length > 0 || evaluation.missing.length > 0
+        ? 'warning'
+        : 'passed'
+  const problems: Array<string | undefined> = []
+  if (regressed.length > 0) {
+    problems.push(
       markdownTable(
-        ['Query', 'Bytes scanned (vs baseline)', 'Rows scanned', 'Rows returned', 'Files', 'Parallelism'],
-        scanned.map((q) => [q.name, ...scanCell(q.scan, q.baselineScan)]),
+        ['Query', 'Median', 'Baseline median', 'Change', 'p-value'],
+        regressed.map((q) => [
+          q.name,
+          ms(q.stats.median),
+          ms(q.comparison.baselineMedian),
+          signedPercent(q.comparison.change),
+          q.comparison.pValue === undefined ? '—' : String(Number(q.comparison.pValue.toPrecision(2))),
+        ]),
       ),
-      '',
     )
   }
-  if (evaluation.findings.length > 0) {
-    parts.push('### Findings', '', ...evaluation.findings.map((f) => `- **${f.query}**: ${f.message}`), '')
-  }
-  if (evaluation.missing.length > 0) {
-    parts.push(`Queries of the baseline not run this time: ${evaluation.missing.join(', ')}.`, '')
-  }
-  if (settings.baselineMissing)
-    parts.push(`No baseline file at \`${settings.baselineMissing}\`: nothing to compare with.`, '')
-  return parts.join('\n')
+  if (evaluation.findings.length > 0)
+    problems.push(evaluation.findings.map((f) => `- ⚠️ **${f.query}**: ${f.message}`).join('\n'))
+  if (evaluation.missing.length > 0)
+    problems.push(`⚠️ Queries of the baseline not run this time: ${evaluation.missing.join(', ')}.`)
+  const timings = markdownTable(
+    [
+      'Query',
+      'Runs',
+      'Median',
+      'p95',
+      'Range',
+      'Spread (MAD)',
+      ...(settings.baseline ? ['Baseline median', 'Change', 'p-value', 'Verdict'] : []),
+    ],
+    queries.map((q) => [
+      keyedName(q.name, key.get(q.name)!),
+      q.stats.runs,
+      ms(q.stats.median),
+      ms(q.stats.p95),
+      `${ms(q.stats.min)} – ${ms(q.stats.max)}`,
+      ms(q.stats.mad),
+      ...(settings.baseline
+        ? [
+            ms(q.comparison.baselineMedian),
+            signedPercent(q.comparison.change),
+            q.comparison.pValue === undefined ? '—' : String(Number(q.comparison.pValue.toPrecision(2))),
+            verdictCell(q),
+          ]
+        : []),
+    ]),
+  )
+  const withBaseline = queries.filter((q) => q.comparison.baselineMedian !== undefined)
+  const chart =
+    withBaseline.length > 0
+      ? barAndLineChart({
+          title: 'Median duration per query, bars this run, line the baseline',
+          unit: 'ms',
+          items: withBaseline.map((q) => key.get(q.name)!),
+          bars: { name: 'this run', values: withBaseline.map((q) => q.stats.median) },
+          line: { name: 'baseline', values: withBaseline.map((q) => q.comparison.baselineMedian ?? 0) },
+        })
+      : barChart({
+          title: 'Median duration per query',
+          unit: 'ms',
+          items: queries.map((q) => key.get(q.name)!),
+          series: { name: 'this run', values: queries.map((q) => q.stats.median) },
+        })
+  const scanned = queries.filter((q) => q.scan)
+  const scans =
+    scanned.length > 0
+      ? '### Spectrum scans\n\n' +
+        markdownTable(
+          [
+            'Query',
+            settings.baseline ? 'Bytes scanned (vs baseline)' : 'Bytes scanned',
+            'Rows scanned',
+            'Rows returned',
+            'Files',
+            'Parallelism',
+          ],
+          scanned.map((q) => [keyedName(q.name, key.get(q.name)!), ...scanCell(q.scan, q.baselineScan)]),
+        )
+      : undefined
+  return renderLayout({
+    title: `Spectrum benchmark on ${targetText(settings)}`,
+    outcome,
+    sentence,
+    inputs: runInputs(settings),
+    problems,
+    details: [
+      `### Timings\n\nTimes are the service's own (DescribeStatement Duration).\n\n${timings}`,
+      chart,
+      scans,
+    ],
+  })
 }
 
 /** The summary of a run that stopped at a failing statement. */
-export function renderFailure(what: string, error: string): string {
-  return ['## Spectrum benchmark', '', `:x: **${what}** failed:`, '', '```', error, '```', ''].join('\n')
+export function renderFailure(what: string, error: string, settings?: Settings): string {
+  return renderLayout({
+    title: settings ? `Spectrum benchmark on ${targetText(settings)}` : 'Spectrum benchmark',
+    outcome: 'failed',
+    sentence: `${what} failed, so no query was compared.`,
+    inputs: settings ? runInputs(settings) : undefined,
+    problems: ['```\n' + error + '\n```'],
+  })
 }

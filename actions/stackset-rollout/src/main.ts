@@ -3,7 +3,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { runAction, setJsonOutput } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { Inputs } from '../../../lib/inputs.js'
-import { RegionLog } from '../../../lib/log.js'
+import { Annotations, RegionLog } from '../../../lib/log.js'
 import { AbortedError } from '../../../lib/poll.js'
 import { getSettings, type Settings } from './input-helper.js'
 import {
@@ -25,7 +25,8 @@ export async function run(): Promise<void> {
   await runAction(async ({ signal }) => {
     const startedMs = Date.now()
     const settings = getSettings(new Inputs())
-    const log = new RegionLog(settings.homeRegion)
+    const annotations = new Annotations()
+    const log = new RegionLog(settings.homeRegion, { grouped: true, annotations })
     maskNoEchoValues(settings, noEchoParameters(settings.template.body))
     const client = clientFactory(CloudFormationClient)(settings.homeRegion)
     const api = new StackSetApi(client, settings, log, signal, startedMs)
@@ -74,7 +75,9 @@ export async function run(): Promise<void> {
     const note = concurrencyNote(settings.preferences)
     if (note && plan.operations.length > 0) log.info(note)
 
+    log.flush('plan')
     // Apply.
+    log.openGroup('operations')
     let stackSetId = current?.id ?? ''
     const records: OperationRecord[] = []
     let failure: string | undefined
@@ -121,6 +124,7 @@ export async function run(): Promise<void> {
         log.warning(`Not started: ${next.kind} (${next.description})`)
     }
 
+    log.flush()
     // Report. A cancelled job reports what it last read instead of making more calls.
     let finalInstances: CurrentInstance[] = instances
     if (!cancelled && (records.length > 0 || plan.createStackSet) && stackSetId !== '') {
@@ -130,14 +134,16 @@ export async function run(): Promise<void> {
         log.warning(`Could not list the stack instances after the rollout: ${describeError(error)}`)
       }
     }
+    log.flush()
+    annotations.emit()
     setJsonOutput('operation-ids', [...records.map((r) => r.operationId), ...(runningId ? [runningId] : [])])
     setJsonOutput('instances', instancesOutput(finalInstances))
     core.setOutput('stack-set-id', stackSetId)
     const outcome = failure
-      ? `❌ ${cancelled ? 'Cancelled' : 'Failed'}: ${failure}`
+      ? `${cancelled ? 'Cancelled' : 'Failed'}: ${failure}`
       : records.length === 0 && !plan.createStackSet
-        ? '✅ Already converged: no operation'
-        : `✅ Converged with ${records.length} operation(s)`
+        ? 'Already converged: no operation'
+        : `Converged with ${records.length} operation(s)`
     await core.summary
       .addRaw(
         buildSummary({
@@ -150,6 +156,7 @@ export async function run(): Promise<void> {
           accounts: serviceManaged ? [] : settings.accounts,
           regions: settings.regions,
           outcome,
+          failed: failure !== undefined,
         }),
       )
       .write()

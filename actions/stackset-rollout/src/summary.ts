@@ -1,4 +1,4 @@
-import { markdownTable, mermaidGantt } from '../../../lib/summary.js'
+import { durationCell, elapsedGantt, markdownTable, renderLayout } from '../../../lib/summary.js'
 import type { CurrentInstance } from './plan.js'
 import type { OperationRecord } from './stackset-api.js'
 
@@ -63,9 +63,9 @@ export function operationsTable(operations: readonly OperationRecord[]): string 
       op.operationId,
       op.description,
       op.status,
-      `${((op.endedMs - op.startedMs) / 1000).toFixed(1)} s`,
+      durationCell(op.endedMs - op.startedMs),
       `${op.results.length - failed}/${op.results.length}`,
-      op.waitedForOthers > 0 ? `waited ${op.waitedForOthers}x for another operation` : '',
+      op.waitedForOthers > 0 ? `waited ${op.waitedForOthers}x for another operation` : '—',
     ]
   })
   return markdownTable(
@@ -85,6 +85,14 @@ export function failuresTable(operations: readonly OperationRecord[]): string | 
     : undefined
 }
 
+/** "6 of 6 stack instances CURRENT", or what the others are. */
+function instanceTally(instances: readonly CurrentInstance[]): string {
+  if (instances.length === 0) return 'no stack instances'
+  const current = instances.filter((i) => i.status === 'CURRENT').length
+  const others = [...new Set(instances.filter((i) => i.status !== 'CURRENT').map((i) => i.status))]
+  return `${current} of ${instances.length} stack instances CURRENT${others.length ? ` (others ${others.join(', ')})` : ''}`
+}
+
 export function buildSummary(args: {
   stackSetName: string
   stackSetId: string
@@ -94,33 +102,47 @@ export function buildSummary(args: {
   instances: readonly CurrentInstance[]
   accounts: readonly string[]
   regions: readonly string[]
+  /** What happened, one sentence; a leading ✅ or ❌ (older callers) is dropped. */
   outcome: string
+  /** The rollout failed or was cancelled; undefined: read from the outcome's mark. */
+  failed?: boolean
 }): string {
-  const parts = [
-    `## Stack set ${args.stackSetName}`,
-    `${args.outcome} · \`${args.stackSetId || 'not created'}\` administered from ${args.homeRegion}`,
-    '### Plan',
-    args.planLines.map((l) => `- ${l}`).join('\n'),
-    '### Stack instances',
-    instanceGrid(args.instances, args.accounts, args.regions),
-    '### Operations',
-    operationsTable(args.operations),
-  ]
+  const failedMark = args.outcome.trim().startsWith('❌')
+  const failed = args.failed ?? failedMark
+  // The first line says "failed" already.
+  const sentence = args.outcome.replace(/^\s*(✅|❌|⚠️)\s*/u, '').replace(/^Failed:\s*/, '')
   const failures = failuresTable(args.operations)
-  if (failures) parts.push('### Instances that did not succeed', failures)
-  if (args.operations.length > 1) {
-    parts.push(
-      mermaidGantt(
-        'Stack set operations',
-        args.operations.map((op) => ({
-          section: op.kind,
-          label: op.operationId.slice(0, 8),
-          startMs: op.startedMs,
-          endMs: op.endedMs,
-          state: op.status === 'SUCCEEDED' ? ('done' as const) : ('crit' as const),
-        })),
-      ),
-    )
-  }
-  return parts.join('\n\n') + '\n'
+  // Instance failures within failure-tolerance leave the operation SUCCEEDED: a warning.
+  const outcome = failed ? 'failed' : failures ? 'warning' : 'passed'
+  const gantt =
+    args.operations.length > 1
+      ? elapsedGantt(
+          'Stack set operations',
+          args.operations.map((op) => ({
+            section: op.kind,
+            label: op.operationId.slice(0, 8),
+            startMs: op.startedMs,
+            endMs: op.endedMs,
+            state: op.status === 'SUCCEEDED' ? ('done' as const) : ('crit' as const),
+          })),
+        )
+      : undefined
+  return renderLayout({
+    title: `Rollout of stack set \`${args.stackSetName}\``,
+    outcome,
+    sentence: `${sentence.replace(/\.$/, '')}; ${instanceTally(args.instances)}.`,
+    inputs: [
+      ['home region', args.homeRegion],
+      ['accounts', args.accounts],
+      ['regions', args.regions],
+    ],
+    problems: [failures ? `### Instances that did not succeed\n\n${failures}` : undefined],
+    details: [
+      `### Stack instances\n\n${instanceGrid(args.instances, args.accounts, args.regions)}`,
+      `### Plan\n\n${args.planLines.map((l) => `- ${l}`).join('\n') || '- nothing to do'}`,
+      `### Operations\n\n${operationsTable(args.operations)}`,
+      gantt,
+      `Stack set id \`${args.stackSetId || 'not created'}\`.`,
+    ],
+  })
 }

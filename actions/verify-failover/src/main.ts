@@ -3,7 +3,7 @@ import { Route53Client } from '@aws-sdk/client-route-53'
 import { runAction, setJsonOutput, type ActionContext } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { Inputs } from '../../../lib/inputs.js'
-import { RegionLog } from '../../../lib/log.js'
+import { Annotations, RegionLog } from '../../../lib/log.js'
 import { runDrill, type DrillInput, type DrillResult } from './drill.js'
 import { RESTORED_KEY, STATE_KEY } from './health-check-update.js'
 import { checkDrillRegion, checkRecordType, getSettings, type Settings } from './input-helper.js'
@@ -46,7 +46,8 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const { records, healthChecks, statuses, recordType } = state
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
-  const logs = new Map(regions.map((r) => [r, new RegionLog(r)]))
+  const annotations = new Annotations()
+  const logs = new Map(regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
   const logOf = (region: string) => logs.get(region)!
 
   const checks: Check[] = [
@@ -72,6 +73,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const simulation = simulate(records, healthyInRoute53(statuses), settings.simulateDepth)
   checks.push(...simulationChecks(simulation))
 
+  for (const log of logs.values()) log.flush('Route 53 status and probes')
   // The plan is complete: print it before anything is changed.
   core.info(
     `Plan for ${settings.recordName} ${recordType} in ${settings.hostedZoneId} (${regions.length} regions):`,
@@ -90,6 +92,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     } else {
       const healthCheckId = records.find((r) => r.region === region)!.healthCheckId!
       core.info(`Drill: will invert health check ${healthCheckId} of ${region}, then restore it.`)
+      logOf(region).openGroup('drill')
       const result = await runDrillSafely({
         client,
         api: {
@@ -109,6 +112,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
         probeRegions: (taken) =>
           settings.probe ? probeAndLog(records.filter((r) => taken.includes(r.region))) : Promise.resolve([]),
       })
+      logOf(region).flush()
       checks.push(...result.checks)
       drill = { region, result }
     }
@@ -139,6 +143,8 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     core.setOutput('recovery-seconds', String(drill.result.recoverySeconds))
   await core.summary.addRaw(renderSummary(report, drill?.result.bars)).write()
 
+  for (const log of logs.values()) log.flush()
+  annotations.emit()
   const failed = checks.filter((c) => !c.passed)
   for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {
     core.error(`${c.name} [${c.subject}]: ${c.detail}`, { title: `verify-failover: ${c.category}` })

@@ -1,4 +1,4 @@
-import { markdownTable, mermaidBarChart, mermaidGantt } from '../../../lib/summary.js'
+import { barChart, elapsedGantt, markdownTable, renderLayout, tableBlock } from '../../../lib/summary.js'
 import type { DrillResult } from './drill.js'
 import type { Check, SimulationCase } from './plan.js'
 
@@ -51,61 +51,81 @@ const CATEGORY_TITLES: Record<Check['category'], string> = {
   drill: 'Drill',
 }
 
+function checkRow(c: Check): unknown[] {
+  return [CATEGORY_TITLES[c.category], c.name, c.subject, c.passed ? '✅ pass' : '❌ fail', c.detail]
+}
+
+const CHECK_HEADERS = ['Area', 'Check', 'Subject', 'Result', 'Detail']
+
+function drillSentence(d: NonNullable<Report['drill']>): string {
+  const failover =
+    d.failoverSeconds === undefined ? 'did not fail over' : `failed over in ${d.failoverSeconds} s`
+  const recovery = d.recoverySeconds === undefined ? 'did not recover' : `recovered in ${d.recoverySeconds} s`
+  return `the drill of ${d.region} ${failover} and ${recovery}`
+}
+
 export function renderSummary(report: Report, drillBars: DrillResult['bars'] = []): string {
-  const failed = report.checks.filter((c) => !c.passed).length
-  const lines = [
-    `## Failover check: ${report.recordName.replace(/\.$/, '')} ${report.recordType}`,
-    '',
-    `${failed === 0 ? '✅ Passed' : '❌ Failed'}: ${report.checks.length - failed} of ${report.checks.length} checks passed. ` +
-      `Regions: ${report.regions.join(', ') || 'none'}; healthy: ${report.healthyRegions.join(', ') || 'none'}.`,
-    '',
-    markdownTable(
-      ['Area', 'Check', 'Subject', 'Result', 'Detail'],
-      report.checks.map((c) => [
-        CATEGORY_TITLES[c.category],
-        c.name,
-        c.subject,
-        c.passed ? '✅ pass' : '❌ fail',
-        c.detail,
-      ]),
-    ),
-  ]
-  if (report.checkers.length > 0) {
-    lines.push(
-      '',
-      mermaidBarChart(
-        'Route 53 checkers reporting healthy (healthy above 18%)',
-        report.checkers.map((c) => c.region),
-        'percent',
-        [
-          {
-            name: 'healthy',
-            values: report.checkers.map((c) => (c.total === 0 ? 0 : (100 * c.successes) / c.total)),
-          },
-        ],
-      ),
-    )
-  }
+  const failedChecks = report.checks.filter((c) => !c.passed)
+  const total = report.checks.length
+  const drill = report.drill ? `; ${drillSentence(report.drill)}` : ''
+  const sentence =
+    failedChecks.length === 0
+      ? `all ${total} checks passed${drill}.`
+      : `${failedChecks.length} of ${total} checks failed, first ${failedChecks[0]!.name} (${failedChecks[0]!.subject})${drill}.`
+  const details: Array<string | undefined> = []
   if (report.drill) {
     const d = report.drill
-    lines.push(
-      '',
-      `### Drill: ${d.region}`,
-      '',
-      markdownTable(
-        ['Failover (s)', 'Recovery (s)', 'Answer before', 'Answer during', 'Health check'],
-        [
-          [
-            d.failoverSeconds ?? '-',
-            d.recoverySeconds ?? '-',
-            d.baseline.join(', ') || '-',
-            d.duringFailover.join(', ') || '-',
-            d.restore ?? '-',
-          ],
-        ],
-      ),
+    const drillPassed = report.checks.filter((c) => c.category === 'drill').every((c) => c.passed)
+    // A red bar says "this went wrong": only a failed drill draws one.
+    const bars = drillBars.map((b) =>
+      drillPassed && b.state === 'crit' ? { ...b, state: 'done' as const } : b,
     )
-    if (drillBars.length > 0) lines.push('', mermaidGantt(`Drill of ${d.region}`, drillBars))
+    details.push(
+      `### Drill: ${d.region}\n\n` +
+        markdownTable(
+          ['Failover (s)', 'Recovery (s)', 'Answer before', 'Answer during', 'Health check'],
+          [
+            [
+              d.failoverSeconds ?? '—',
+              d.recoverySeconds ?? '—',
+              d.baseline.join(', ') || '—',
+              d.duringFailover.join(', ') || '—',
+              d.restore ?? '—',
+            ],
+          ],
+        ),
+      elapsedGantt(`Drill of ${d.region}`, bars),
+    )
   }
-  return lines.join('\n') + '\n'
+  details.push(
+    barChart({
+      title: 'Route 53 checkers reporting healthy (healthy above 18%)',
+      unit: 'percent of checkers',
+      items: report.checkers.map((c) => c.region),
+      series: {
+        name: 'healthy',
+        values: report.checkers.map((c) => (c.total === 0 ? 0 : Math.round((100 * c.successes) / c.total))),
+      },
+    }),
+    tableBlock('All checks', CHECK_HEADERS, report.checks.map(checkRow)),
+  )
+  return renderLayout({
+    title: `Failover check of \`${report.recordName.replace(/\.$/, '')}\` ${report.recordType}`,
+    outcome: failedChecks.length === 0 ? 'passed' : 'failed',
+    sentence,
+    inputs: [
+      ['hosted-zone-id', report.hostedZoneId],
+      ['regions', report.regions],
+      ['drill', report.drill?.region],
+    ],
+    problems: [
+      failedChecks.length > 0
+        ? `### Failed checks\n\n${markdownTable(CHECK_HEADERS, failedChecks.map(checkRow))}`
+        : undefined,
+      report.healthyRegions.length < report.regions.length
+        ? `Healthy regions: ${report.healthyRegions.join(', ') || 'none'} of ${report.regions.join(', ')}.`
+        : undefined,
+    ],
+    details,
+  })
 }

@@ -12,7 +12,7 @@ const CHANGE_SET_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:changeSet/c
  * A CloudFormation stand-in whose stack, once the change set is executed, stays
  * UPDATE_IN_PROGRESS: an update that hangs on a resource.
  */
-function hangingUpdate() {
+function hangingUpdate(afterExecute = 'UPDATE_IN_PROGRESS', events: object[] = []) {
   const calls: string[] = []
   let executed = false
   const send = async (command: object) => {
@@ -25,13 +25,13 @@ function hangingUpdate() {
             {
               StackName: 'orders',
               StackId: STACK_ID,
-              StackStatus: executed ? 'UPDATE_IN_PROGRESS' : 'UPDATE_COMPLETE',
+              StackStatus: executed ? afterExecute : 'UPDATE_COMPLETE',
               CreationTime: new Date(),
             },
           ],
         }
       case 'DescribeStackEvents':
-        return { StackEvents: [] }
+        return { StackEvents: executed ? events : [] }
       case 'CreateChangeSet':
         return { Id: CHANGE_SET_ID, StackId: STACK_ID }
       case 'DescribeChangeSet':
@@ -66,6 +66,7 @@ function deployer(
   cfn: CloudFormationClient,
   timeoutMinutes: number | undefined,
   signal = new AbortController().signal,
+  more: Partial<Settings> = {},
   initialStatus = 'UPDATE_COMPLETE',
 ) {
   const settings = {
@@ -78,6 +79,7 @@ function deployer(
     onFailure: 'ROLLBACK',
     timeoutMinutes,
     planOnly: false,
+    ...more,
   } as unknown as Settings
   return new RegionDeployer({
     region: 'eu-west-1',
@@ -129,7 +131,7 @@ describe('RegionDeployer: timeout-minutes', () => {
     expect(calls.filter((c) => c === 'CancelUpdateStack')).toHaveLength(1)
     expect(calls.indexOf('CancelUpdateStack')).toBeGreaterThan(calls.indexOf('ExecuteChangeSet'))
     const printed = stdout.mock.calls.map((c) => String(c[0])).join('')
-    expect(printed).toContain('::error title=deploy-multi-region eu-west-1::[eu-west-1] ')
+    expect(printed).toContain('::error title=deploy-multi-region::[eu-west-1] ')
     expect(printed).toContain('timed out after 1 minute(s); the update was cancelled')
   })
 
@@ -274,7 +276,7 @@ describe('RegionDeployer: root cause of a failed update', () => {
 
   it("reports this run's nested resource, not the operation it waited for nor the embedded stack's summary", async () => {
     const { cfn, calls } = nestedFailure()
-    const result = await deployer(cfn, undefined, undefined, 'UPDATE_ROLLBACK_IN_PROGRESS').run()
+    const result = await deployer(cfn, undefined, undefined, {}, 'UPDATE_ROLLBACK_IN_PROGRESS').run()
     expect(calls).toContain('ExecuteChangeSet')
     expect(result).toMatchObject({
       status: 'failed',
@@ -282,5 +284,42 @@ describe('RegionDeployer: root cause of a failed update', () => {
         "stack UPDATE_ROLLBACK_COMPLETE: Network > PrivateSubnet (AWS::EC2::Subnet): The CIDR '10.0.9.0/24' conflicts with another subnet",
     })
     expect(calls.filter((c) => c === 'DescribeStackEvents').length).toBeGreaterThan(2)
+  })
+})
+
+describe('RegionDeployer: a failed resource', () => {
+  let stdout: jest.SpiedFunction<typeof process.stdout.write>
+  beforeEach(() => {
+    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  })
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
+
+  it('keeps the change list, names the resource and annotates its line in the template', async () => {
+    const template = 'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n  Queue:\n    Type: AWS::SQS::Queue\n'
+    const { cfn } = hangingUpdate('UPDATE_ROLLBACK_COMPLETE', [
+      {
+        EventId: 'e1',
+        Timestamp: new Date(),
+        LogicalResourceId: 'Queue',
+        ResourceType: 'AWS::SQS::Queue',
+        ResourceStatus: 'UPDATE_FAILED',
+        ResourceStatusReason: 'Queue name must end in .fifo for FIFO queues',
+      },
+    ])
+    const d = deployer(cfn, undefined, undefined, {
+      template: { kind: 'file', path: '/w/t.yaml', input: 'templates/queue.yaml', body: template, bytes: 70 },
+    })
+    const result = await d.run()
+    expect(result).toMatchObject({
+      status: 'failed',
+      failedResource: 'Queue',
+      changes: [{ action: 'Modify', logicalId: 'Queue', type: 'AWS::SQS::Queue', replacement: 'False' }],
+    })
+    const printed = stdout.mock.calls.map((c) => String(c[0])).join('')
+    expect(printed).toContain(
+      '::error title=deploy-multi-region,file=templates/queue.yaml,line=4::[eu-west-1] stack UPDATE_ROLLBACK_COMPLETE: Queue (AWS::SQS::Queue): Queue name must end in .fifo',
+    )
   })
 })

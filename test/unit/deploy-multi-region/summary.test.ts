@@ -2,7 +2,16 @@ import type { RegionResult } from '../../../actions/deploy-multi-region/src/depl
 import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
 import { summaryMarkdown } from '../../../actions/deploy-multi-region/src/summary.js'
 
-const settings = { stackName: 'orders', planOnly: false, canaryRegions: ['us-east-1'] } as unknown as Settings
+const settings = {
+  stackName: 'orders',
+  planOnly: false,
+  canaryRegions: ['us-east-1'],
+  regions: ['us-east-1', 'eu-west-1', 'ap-south-1'],
+  template: { kind: 'file', path: '/ws/t.yaml', input: 't.yaml', body: '', bytes: 0 },
+  maxParallel: 3,
+  failureTolerance: 1,
+  onFailure: 'ROLLBACK',
+} as unknown as Settings
 const results: RegionResult[] = [
   {
     region: 'us-east-1',
@@ -12,12 +21,13 @@ const results: RegionResult[] = [
     durationMs: 1500,
     startedAt: 1000,
     endedAt: 2500,
+    stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/orders/1',
   },
   {
     region: 'eu-west-1',
     status: 'failed',
     outputs: {},
-    changes: [],
+    changes: [{ action: 'Add', logicalId: 'Queue', type: 'AWS::SQS::Queue' }],
     durationMs: 900,
     reason: 'stack ROLLBACK_COMPLETE: Queue | bad',
     startedAt: 2600,
@@ -33,21 +43,80 @@ const results: RegionResult[] = [
   },
 ]
 
+const FAILED = { fail: true, text: '1 region(s) failed, more than the failure tolerance of 0.' }
+
 describe('summaryMarkdown', () => {
-  it('has a row per region and a gantt of the regions that ran', () => {
-    const md = summaryMarkdown(settings, results, '1 region(s) failed.')
-    expect(md).toContain('## Deploy of stack `orders`')
-    expect(md).toContain('| Region | Status | Duration | Changes | Reason |')
-    expect(md).toContain('| us-east-1 | updated | 1.5 s | 1 |  |')
-    expect(md).toContain('| eu-west-1 | failed | 0.9 s | 0 | stack ROLLBACK_COMPLETE: Queue \\| bad |')
+  it('starts with the outcome and the one cause, then the regions with console links', () => {
+    const md = summaryMarkdown(settings, results, FAILED)
+    expect(md.split('\n')[0]).toBe(
+      '## ❌ Deploy of stack `orders` failed: 1 of 3 region(s) failed (failure tolerance 1): stack ROLLBACK_COMPLETE: Queue | bad.',
+    )
+    expect(md).toContain(
+      '<sub>Inputs: `template` t.yaml · `regions` us-east-1, eu-west-1, ap-south-1 · `canary-regions` us-east-1 · `max-parallel` 3 · `failure-tolerance` 1 · `on-failure` ROLLBACK</sub>',
+    )
+    expect(md).toContain('| Region | Status | Duration | Changes | Stack | Why skipped |')
+    expect(md).toContain(
+      '| us-east-1 (canary) | updated | 1.5 s | 1 | [console](https://us-east-1.console.aws.amazon.com/cloudformation/home?region=us-east-1#/stacks/stackinfo?stackId=arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack%2Forders%2F1) |  |',
+    )
+  })
+  it('counts the changes of a region that failed after its change set listed them', () => {
+    const md = summaryMarkdown(settings, results, FAILED)
+    expect(md).toContain('| eu-west-1 | failed | 0.9 s | 1 | — |  |')
+    expect(md).toContain('**eu-west-1: 1 change(s)**')
+    expect(md).toContain('| Add | Queue | AWS::SQS::Queue | — |')
+  })
+  it('shows no duration for a region that never started, and says why', () => {
+    const md = summaryMarkdown(settings, results, FAILED)
+    expect(md).toContain('| ap-south-1 | skipped | — | — | — | more than 0 region(s) failed |')
+  })
+  it('draws the regions that ran on an elapsed-time axis', () => {
+    const md = summaryMarkdown(settings, results, FAILED)
     expect(md).toContain('section canary')
     expect(md).toMatch(/eu-west-1 failed :crit, b1, 1600, 2500/)
+    expect(md).toContain('axisFormat %s')
+    expect(md).toContain('tickInterval 1000millisecond')
     expect(md).not.toMatch(/ap-south-1 skipped :/)
-    expect(md).not.toContain('Resource changes')
+  })
+  it('lists regions failing for different reasons once per reason, under the outcome', () => {
+    const three = [
+      results[1]!,
+      { ...results[1]!, region: 'eu-north-1' },
+      { ...results[1]!, region: 'eu-south-1', reason: 'other' },
+    ]
+    const md = summaryMarkdown(settings, three, FAILED)
+    expect(md).toContain('| eu-west-1, eu-north-1 | stack ROLLBACK_COMPLETE: Queue \\| bad |')
+    expect(md).toContain('| eu-south-1 | other |')
+    expect(md.indexOf('| Failed in | Reason |')).toBeLessThan(md.indexOf('| Region | Status |'))
+  })
+  it('shows each region’s stack outputs, keys down and regions across', () => {
+    const ok = [
+      { ...results[0]!, outputs: { ApiId: 'a1', Url: 'https://x' } },
+      { ...results[0]!, region: 'eu-west-1', outputs: { ApiId: 'b2', Url: 'https://y' } },
+    ]
+    const md = summaryMarkdown(settings, ok, { fail: false, text: 'All 2 region(s) done: 2 updated.' })
+    expect(md).toMatch(/^## ✅ Deploy of stack `orders` passed: All 2 region\(s\) done: 2 updated\./)
+    expect(md).toContain(
+      '| Output | us-east-1 | eu-west-1 |\n| --- | --- | --- |\n| `ApiId` | a1 | b2 |\n| `Url` | https://x | https://y |',
+    )
+    expect(md).toContain('**every region: 1 change(s)**')
+    expect(md).not.toContain('Why skipped')
   })
   it('lists the resource changes of a preview', () => {
-    const md = summaryMarkdown({ ...settings, planOnly: true }, results, 'Planned.')
-    expect(md).toContain('## Plan for stack `orders`')
+    const md = summaryMarkdown({ ...settings, planOnly: true }, [{ ...results[0]!, status: 'planned' }], {
+      fail: false,
+      text: 'All 1 region(s) done: 1 planned.',
+    })
+    expect(md).toMatch(/^## ✅ Plan for stack `orders` passed/)
+    expect(md).toContain('### Resource changes (preview: the change sets were deleted)')
     expect(md).toContain('| Modify | Queue | AWS::SQS::Queue | False |')
+  })
+  it('collapses a long change list', () => {
+    const many = Array.from({ length: 14 }, (_, i) => ({
+      action: 'Add',
+      logicalId: `R${i}`,
+      type: 'AWS::SNS::Topic',
+    }))
+    const md = summaryMarkdown(settings, [{ ...results[0]!, changes: many }], { fail: false, text: 'ok' })
+    expect(md).toContain('<details><summary>us-east-1: 14 change(s)</summary>')
   })
 })

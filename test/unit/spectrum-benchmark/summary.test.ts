@@ -46,14 +46,41 @@ describe('renderSummary', () => {
       ]),
     )
     const md = renderSummary(withBaseline, evaluation)
-    expect(md).toContain('1 of 2 queries regressed**: q1')
-    expect(md).toMatch(/\| q1 \| 5 \| 130 ms \| .* \| 100 ms \| \+30% \| 0\.004 \| :red_circle: regressed \|/)
+    expect(md.split('\n')[0]).toBe(
+      '## ❌ Spectrum benchmark on cluster `poc` failed: 1 of 2 queries regressed (median slower by more than 10%, significant at p < 0.05): q1.',
+    )
+    expect(md).toContain('`baseline` b.json · `max-regression` 10%')
+    // The regression is listed right under the outcome, before the timings.
+    expect(md.indexOf('| q1 | 130 ms | 100 ms | +30% | 0.004 |')).toBeLessThan(md.indexOf('### Timings'))
+    expect(md).toMatch(/\| q1 \| 5 \| 130 ms \| .* \| 100 ms \| \+30% \| 0\.004 \| 🔴 regressed \|/)
     expect(md).toContain('| q\\|2 |')
-    expect(md).toContain('xychart-beta')
+    // This run as bars, the baseline as a line: never two bars at one x.
     expect(md).toContain('x-axis ["q1", "q|2"]')
-    expect(md).toContain('bar [100, 10]')
-    expect(md).toContain('bar [130, 10]')
+    expect(md).toContain('  bar "this run" [130, 10]')
+    expect(md).toContain('  line "baseline" [100, 10]')
+    expect(md.match(/^ {2}bar /gm)).toHaveLength(1)
     expect(md).toContain('| q1 | 3.0 MB | 10 | 1 | 4 | 4 |')
+  })
+
+  it('shortens long query names on the chart axis and keys them in the tables', () => {
+    const long = {
+      ...settings,
+      queries: ['01-revenue-flat-surrogate-keys', '02-revenue-partition-customer'].map((name) => ({
+        ...settings.queries[0]!,
+        name,
+      })),
+    }
+    const evaluation = evaluate(
+      long,
+      new Map([
+        ['01-revenue-flat-surrogate-keys', [30]],
+        ['02-revenue-partition-customer', [10]],
+      ]),
+      new Map(),
+    )
+    const md = renderSummary(long, evaluation)
+    expect(md).toContain('x-axis ["Q1", "Q2"]')
+    expect(md).toContain('| **Q1** 01-revenue-flat-surrogate-keys |')
   })
 
   it('says when there is no baseline', () => {
@@ -65,11 +92,17 @@ describe('renderSummary', () => {
       ]),
       new Map(),
     )
-    expect(renderSummary(settings, evaluation)).toContain('No baseline: timings only.')
+    const md = renderSummary(settings, evaluation)
+    expect(md).toMatch(
+      /^## ✅ Spectrum benchmark on cluster `poc` passed: 2 queries timed; no baseline to compare with\./,
+    )
+    expect(md).not.toContain('Baseline median')
   })
 
   it('renders a failure with the statement and the error', () => {
-    expect(renderFailure("Query 'x'", 'ERROR: boom')).toContain("**Query 'x'** failed")
+    const md = renderFailure("Query 'x'", 'ERROR: boom')
+    expect(md).toMatch(/^## ❌ Spectrum benchmark failed: Query 'x' failed, so no query was compared\./)
+    expect(md).toContain('```\nERROR: boom\n```')
   })
 })
 

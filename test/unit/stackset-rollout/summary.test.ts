@@ -75,6 +75,23 @@ describe('operation tables', () => {
     expect(failuresTable([{ ...op, results: [] }])).toBeUndefined()
     expect(operationsTable([])).toMatch(/No operation was needed/)
   })
+  it('marks a rollout whose failures stayed within failure-tolerance as passed with warnings', () => {
+    const md = buildSummary({
+      stackSetName: 'baseline',
+      stackSetId: 'baseline:1',
+      homeRegion: 'us-east-1',
+      planLines: [],
+      operations: [{ ...op, status: 'SUCCEEDED' }],
+      instances,
+      accounts: [A, B],
+      regions: ['us-east-1'],
+      outcome: '✅ Converged with 1 operation(s)',
+    })
+    expect(md).toMatch(
+      /^## ⚠️ Rollout of stack set `baseline` passed with warnings: Converged with 1 operation\(s\);/,
+    )
+    expect(md).not.toContain('gantt')
+  })
   it('builds the whole summary with a gantt chart for several operations', () => {
     const md = buildSummary({
       stackSetName: 'baseline',
@@ -88,11 +105,20 @@ describe('operation tables', () => {
       instances,
       accounts: [A, B],
       regions: ['us-east-1', 'eu-west-1'],
-      outcome: '❌ Failed',
+      outcome: 'Failed: CreateStackInstances operation a1b2 ended FAILED',
+      failed: true,
     })
-    expect(md).toContain('## Stack set baseline')
+    expect(md.split('\n')[0]).toBe(
+      '## ❌ Rollout of stack set `baseline` failed: CreateStackInstances operation a1b2 ended FAILED; 1 of 3 stack instances CURRENT (others OUTDATED, INOPERABLE).',
+    )
+    expect(md).toContain(
+      '<sub>Inputs: `home region` us-east-1 · `accounts` 111111111111, 222222222222 · `regions` us-east-1, eu-west-1</sub>',
+    )
+    // What failed comes before the detail.
+    expect(md.indexOf('### Instances that did not succeed')).toBeLessThan(md.indexOf('### Stack instances'))
     expect(md).toContain('- CreateStackInstances: add')
-    expect(md).toContain('### Instances that did not succeed')
     expect(md).toContain('```mermaid\ngantt')
+    expect(md).toMatch(/axisFormat %[sQ]/)
+    expect(md).not.toContain('%M:%S')
   })
 })
