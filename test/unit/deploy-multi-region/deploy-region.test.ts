@@ -309,7 +309,14 @@ describe('RegionDeployer: a failed resource', () => {
       },
     ])
     const d = deployer(cfn, undefined, undefined, {
-      template: { kind: 'file', path: '/w/t.yaml', input: 'templates/queue.yaml', body: template, bytes: 70 },
+      template: {
+        kind: 'file',
+        path: '/w/t.yaml',
+        input: 'templates/queue.yaml',
+        body: template,
+        bytes: 70,
+        parameters: [],
+      },
     })
     const result = await d.run()
     expect(result).toMatchObject({
