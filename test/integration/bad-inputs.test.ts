@@ -133,6 +133,24 @@ const CASES: Case[] = [
     'notification-arns',
   ],
   ['deploy-multi-region', 'tag without a value separator', { tags: 'team' }, 'tags'],
+  [
+    'deploy-multi-region',
+    'allow-replacement naming no resource of the template',
+    { 'allow-replacement': 'OrdersTable' },
+    'allow-replacement',
+  ],
+  [
+    'deploy-multi-region',
+    'allow-replacement that is no logical id',
+    { 'allow-replacement': 'Queue-1' },
+    'allow-replacement',
+  ],
+  [
+    'deploy-multi-region',
+    'stateful-types that is no resource type',
+    { 'stateful-types': 'dynamodb' },
+    'stateful-types',
+  ],
   // stackset-rollout
   ['stackset-rollout', 'empty stack set name', { 'stack-set-name': '' }, 'stack-set-name'],
   [

@@ -16,6 +16,7 @@ import { describeError, errorCode, errorMessage } from '../../../lib/aws.js'
 import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { Settings } from './input-helper.js'
+import { blockedChanges, blockedReason, markChanges } from './guard.js'
 import { parametersFor } from './parameters.js'
 import {
   changeRows,
@@ -307,10 +308,17 @@ export class RegionDeployer {
     if (described.status !== 'CREATE_COMPLETE') {
       throw new RegionFailure(`change set ${name} failed: ${described.reason ?? described.status}`, stackId)
     }
-    const changes = changeRows(described.changes)
+    const changes = markChanges(
+      changeRows(described.changes),
+      settings.statefulTypes,
+      settings.allowReplacement,
+    )
     this.changes = changes
     log.info(`${changes.length} resource change(s):`)
     for (const c of changes) log.info(`  ${describeChange(c)}`)
+    const blocked = blockedChanges(changes)
+    // Refused before ExecuteChangeSet, in every mode; the change set is deleted on the way out.
+    if (blocked.length > 0) throw new RegionFailure(blockedReason(blocked), stackId, blocked[0]!.logicalId)
 
     if (settings.planOnly) {
       await this.deleteChangeSet()

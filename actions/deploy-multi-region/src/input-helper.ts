@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
 import { readWorkspaceFile, workspaceFile } from '../../../lib/files.js'
+import { ALLOW_ALL, STATEFUL_TYPES } from './guard.js'
 import { parseParameters, parseRegionParameters, type ParameterMap } from './parameters.js'
 import { parseTemplate } from './template-document.js'
 
@@ -22,6 +23,8 @@ export type TemplateSource =
       bytes: number
       /** The parameter keys the template declares, read locally. */
       parameters: string[]
+      /** The logical ids of the template's resources, read locally. */
+      resources: string[]
     }
   | { kind: 'url'; url: string }
 
@@ -44,6 +47,10 @@ export interface Settings {
   canaryRegions: string[]
   failureTolerance: number
   planOnly: boolean
+  /** Resource types whose replacement or removal the guard refuses. */
+  statefulTypes: string[]
+  /** Logical ids (`Parent/Child` in a nested stack) whose replacement or removal is intended; `*` for all. */
+  allowReplacement: string[]
 }
 
 const STACK_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/
@@ -74,8 +81,8 @@ function readTemplate(raw: string, env: NodeJS.ProcessEnv): TemplateSource {
     )
   }
   const body = readWorkspaceFile('template', raw, env)
-  const { parameters } = parseTemplate('template', raw, body)
-  return { kind: 'file', path, input: raw, body, bytes, parameters }
+  const { parameters, resources } = parseTemplate('template', raw, body)
+  return { kind: 'file', path, input: raw, body, bytes, parameters, resources }
 }
 
 function readTags(inputs: Inputs): Array<{ Key: string; Value: string }> {
@@ -107,6 +114,58 @@ function readBucket(inputs: Inputs, regions: readonly string[]): string | undefi
     }
   }
   return bucket
+}
+
+const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/
+const LOGICAL_ID_PATH = /^[A-Za-z0-9]{1,255}(\/[A-Za-z0-9]{1,255})*$/
+
+function readStatefulTypes(inputs: Inputs): string[] {
+  const types = inputs.list('stateful-types', { unique: true })
+  if (types.length === 0) return [...STATEFUL_TYPES]
+  for (const type of types) {
+    if (!RESOURCE_TYPE.test(type)) {
+      throw new InputError(
+        'stateful-types',
+        type,
+        'CloudFormation resource types such as AWS::DynamoDB::Table',
+      )
+    }
+  }
+  return types
+}
+
+/**
+ * `allow-replacement`: logical ids, or `*`. A name that is no resource of a
+ * local template cannot be in any plan, so it is refused before any call.
+ */
+function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[] {
+  const names = inputs.list('allow-replacement', { unique: true })
+  if (names.includes(ALLOW_ALL) && names.length > 1) {
+    throw new InputError(
+      'allow-replacement',
+      inputs.raw('allow-replacement'),
+      "either '*' alone or logical ids",
+    )
+  }
+  for (const name of names) {
+    if (name === ALLOW_ALL) continue
+    if (!LOGICAL_ID_PATH.test(name)) {
+      throw new InputError(
+        'allow-replacement',
+        name,
+        "logical ids of the template's resources (Parent/Child for a resource of a nested stack), or '*'",
+      )
+    }
+    const top = name.split('/')[0]!
+    if (template.kind === 'file' && !template.resources.includes(top)) {
+      throw new InputError(
+        'allow-replacement',
+        name,
+        `logical ids of resources of ${template.input} (it has no resource '${top}'), or '*'`,
+      )
+    }
+  }
+  return names
 }
 
 /**
@@ -188,5 +247,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     canaryRegions,
     failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: regions.length }),
     planOnly: inputs.boolean('plan-only', false),
+    statefulTypes: readStatefulTypes(inputs),
+    allowReplacement: readAllowReplacement(inputs, template),
   }
 }

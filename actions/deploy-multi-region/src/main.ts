@@ -4,11 +4,12 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { runAction, setJsonOutput, type ActionContext, writeJobSummary } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
-import { Inputs } from '../../../lib/inputs.js'
+import { InputError, Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
 import { RegionDeployer, type RegionResult } from './deploy-region.js'
 import { getSettings, type Settings } from './input-helper.js'
 import { recordCleanup } from './cleanup.js'
+import { unmatchedAllowances } from './guard.js'
 import { looksSecret } from './parameters.js'
 import {
   decideStackAction,
@@ -138,9 +139,30 @@ async function deploy({ signal }: ActionContext): Promise<void> {
     signal.aborted,
   )
   writeJobSummary(summaryMarkdown(settings, ordered, verdict))
+  checkAllowances(settings, ordered)
   if (verdict.fail) throw new Error(verdict.text)
   if (failed > 0) core.warning(verdict.text)
   else core.info(verdict.text)
+}
+
+/**
+ * `allow-replacement` names that match no change of any region: in a plan, where
+ * every region's changes are known, the input cannot mean what it says. A deploy
+ * has already executed by then, so it only warns.
+ */
+function checkAllowances(settings: Settings, results: readonly RegionResult[]): void {
+  const known = results.every(
+    (r) => r.status === 'planned' || r.status === 'unchanged' || r.changes.length > 0,
+  )
+  if (settings.allowReplacement.length === 0 || !known) return
+  const unmatched = unmatchedAllowances(
+    settings.allowReplacement,
+    results.map((r) => r.changes),
+  )
+  if (unmatched.length === 0) return
+  const accepted = 'logical ids of resources that the plan changes in some region, or *'
+  if (settings.planOnly) throw new InputError('allow-replacement', unmatched.join(', '), accepted)
+  core.warning(`allow-replacement names ${unmatched.join(', ')}, which no region's change set changes.`)
 }
 
 function maskSecretParameters(settings: Settings): void {

@@ -14,6 +14,7 @@ import {
 } from '../../../lib/summary.js'
 import type { RegionResult } from './deploy-region.js'
 import type { Settings } from './input-helper.js'
+import { guardName } from './guard.js'
 import type { ChangeRow } from './plan.js'
 
 export interface Verdict {
@@ -42,7 +43,47 @@ function failuresByReason(results: readonly RegionResult[]): Array<{ regions: st
 }
 
 function changeKey(changes: readonly ChangeRow[]): string {
-  return JSON.stringify(changes.map((c) => [c.action, c.logicalId, c.type, c.replacement ?? '']))
+  return JSON.stringify(
+    changes.map((c) => [c.action, guardName(c), c.type, c.replacement ?? '', c.guard ?? '']),
+  )
+}
+
+const GUARD_MARK = { blocked: '⛔ blocked', allowed: '⚠️ allowed' } as const
+
+function replacementCell(c: ChangeRow): string {
+  const replacement = c.action === 'Remove' ? 'Remove' : (c.replacement ?? '—')
+  return c.guard ? `${replacement} ${GUARD_MARK[c.guard]}` : replacement
+}
+
+/**
+ * Changes that replace or remove a stateful resource, before anything else: one
+ * row per resource, with the regions it happens in and the guard's verdict.
+ */
+function destructiveTable(results: readonly RegionResult[]): string | undefined {
+  const rows = new Map<string, { change: ChangeRow; regions: string[] }>()
+  for (const r of results)
+    for (const c of r.changes.filter((x) => x.guard)) {
+      const key = JSON.stringify([guardName(c), c.type, c.action, c.replacement ?? '', c.guard])
+      const row = rows.get(key) ?? { change: c, regions: [] }
+      row.regions.push(r.region)
+      rows.set(key, row)
+    }
+  if (rows.size === 0) return undefined
+  const table = markdownTable(
+    ['Guard', 'Logical id', 'Type', 'Change', 'Regions'],
+    [...rows.values()].map(({ change: c, regions }) => [
+      GUARD_MARK[c.guard!],
+      `\`${guardName(c)}\``,
+      c.type,
+      c.action === 'Remove' ? 'Remove' : `Replacement ${c.replacement}`,
+      regions.length === results.length && results.length > 1 ? 'every region' : regions.join(', '),
+    ]),
+  )
+  const blocked = [...rows.values()].some(({ change }) => change.guard === 'blocked')
+  const note = blocked
+    ? 'A blocked change fails its region before anything is executed; name the resource in `allow-replacement` if the replacement is intended.'
+    : 'Allowed by `allow-replacement`.'
+  return `### Replaces or removes stateful resources\n\n${note}\n\n${table}`
 }
 
 /** The change list per region; regions with the same list share one table. */
@@ -64,7 +105,7 @@ function changeTables(results: readonly RegionResult[], planOnly: boolean): stri
     const label = `${where}: ${changes.length} change(s)`
     const table = markdownTable(
       ['Action', 'Logical id', 'Type', 'Replacement'],
-      changes.map((c) => [c.action, c.logicalId, c.type, c.replacement ?? '—']),
+      changes.map((c) => [c.action, guardName(c), c.type, replacementCell(c)]),
     )
     return changes.length > 10 ? collapsed(label, table) : `**${label}**\n\n${table}`
   })
@@ -148,7 +189,7 @@ export function summaryMarkdown(
       ['failure-tolerance', settings.failureTolerance],
       ['on-failure', settings.planOnly ? undefined : settings.onFailure],
     ],
-    problems: [problems],
+    problems: [destructiveTable(results), problems],
     details: [
       regionTable,
       changeTables(results, settings.planOnly),

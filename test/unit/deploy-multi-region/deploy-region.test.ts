@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals'
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { STATEFUL_TYPES } from '../../../actions/deploy-multi-region/src/guard.js'
 import { RegionDeployer } from '../../../actions/deploy-multi-region/src/deploy-region.js'
 import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
 import type { TemplateProvider } from '../../../actions/deploy-multi-region/src/template.js'
@@ -79,6 +80,8 @@ function deployer(
     onFailure: 'ROLLBACK',
     timeoutMinutes,
     planOnly: false,
+    statefulTypes: STATEFUL_TYPES,
+    allowReplacement: [],
     ...more,
   } as unknown as Settings
   return new RegionDeployer({
@@ -316,6 +319,7 @@ describe('RegionDeployer: a failed resource', () => {
         body: template,
         bytes: 70,
         parameters: [],
+        resources: ['Topic', 'Queue'],
       },
     })
     const result = await d.run()
