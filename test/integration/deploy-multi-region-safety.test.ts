@@ -392,6 +392,31 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
     expect(seen.filter((s) => s.op === 's3 PUT')).toEqual([{ op: 's3 PUT', owner: '123456789012' }])
   })
 
+  it.each([
+    ['China', 'cn-north-1', 'cn-northwest-1', 'amazonaws\\.com\\.cn'],
+    ['GovCloud', 'us-gov-west-1', 'us-gov-east-1', 'amazonaws\\.com'],
+  ])(
+    'addresses the bucket on its regional endpoint in the %s partition',
+    async (_name, stackRegion, bucketRegion, suffix) => {
+      const bucket = `templates-${bucketRegion}`
+      await createBucket(bucket, bucketRegion)
+      const urls: string[] = []
+      onRequest = (req) => {
+        if (req.operation === 'CreateChangeSet') urls.push(req.params.get('TemplateURL') ?? '')
+      }
+      const r = await deploy({
+        'stack-name': `partition-${stackRegion}`,
+        template: 'large.yaml',
+        regions: stackRegion,
+        'template-bucket': bucket,
+      })
+      expect(urls).toEqual([
+        expect.stringMatching(new RegExp(`^https://${bucket}\\.s3\\.${bucketRegion}\\.${suffix}/`)),
+      ])
+      expect(r.failed).toBe(false)
+    },
+  )
+
   it('refuses a template bucket owned by another account and never writes to it', async () => {
     await createBucket('someone-elses-templates', 'us-east-1')
     const check = bucketOwnerCheck(new Map([['someone-elses-templates', '210987654321']]))

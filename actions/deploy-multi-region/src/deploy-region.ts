@@ -273,11 +273,11 @@ export class RegionDeployer {
     const created = await cfn.send(request).catch(async (error: unknown) => {
       // An update with nothing to change answered as an error rather than a FAILED change set
       // (as moto does when every parameter resolves to the stack's value): nothing was made.
-      if (
+      const noUpdates =
         type === 'UPDATE' &&
-        isEmptyChangeSet('FAILED', errorCode(error) === 'ValidationError' ? errorMessage(error) : undefined)
-      )
-        return { Id: undefined, StackId: state.stackId, empty: true as const }
+        errorCode(error) === 'ValidationError' &&
+        isEmptyChangeSet('FAILED', errorMessage(error))
+      if (noUpdates) return { Id: undefined, StackId: state.stackId, empty: true as const }
       // The name is unique to this run and region, so an existing change set by that name is
       // this run's own, made by an attempt whose reply was lost: carry on with it.
       if (errorCode(error) !== 'AlreadyExistsException') throw error
