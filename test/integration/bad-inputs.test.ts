@@ -145,6 +145,8 @@ const CASES: Case[] = [
     { 'allow-replacement': 'Queue-1' },
     'allow-replacement',
   ],
+  ['deploy-multi-region', 'mode apply without a plan', { mode: 'apply' }, 'plan'],
+  ['deploy-multi-region', 'unknown mode', { mode: 'yolo' }, 'mode'],
   [
     'deploy-multi-region',
     'stateful-types that is no resource type',

@@ -5,10 +5,11 @@
  */
 import {
   CloudFormationClient,
+  DeleteChangeSetCommand,
   DescribeStacksCommand,
   ListChangeSetsCommand,
 } from '@aws-sdk/client-cloudformation'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../actions/deploy-multi-region/src/main.js'
@@ -144,6 +145,247 @@ describe('deploy-multi-region change management', () => {
       expect(r.errors.join('\n')).toContain("Input 'allow-replacement'")
       expect(r.errors.join('\n')).toContain("no resource 'Gone'")
       expect(layer.stats.total).toBe(0)
+    })
+  })
+
+  describe('plan, approve, apply', () => {
+    const regions = 'us-east-1, eu-west-1, ap-southeast-2'
+    interface Plan {
+      stackName: string
+      regions: Array<{
+        region: string
+        changeSetId: string | null
+        changeSetType: string | null
+        stackId: string | null
+        lastUpdatedTime: string | null
+        templateSha256: string
+        changes: Result['changes']
+      }>
+    }
+    const readPlan = (name: string) => JSON.parse(readFileSync(join(workspace, name), 'utf8')) as Plan
+
+    /** A stack made by a deploy, then a plan of v2 against it: the state every case starts from. */
+    async function planned(stackName: string): Promise<Plan> {
+      write(`${stackName}-v1.json`, template(`${stackName}-t1`))
+      write(`${stackName}-v2.json`, template(`${stackName}-t1`, 7))
+      const first = await deploy({ 'stack-name': stackName, template: `${stackName}-v1.json`, regions })
+      expect(first.failed).toBe(false)
+      layer.reset()
+      const plan = await deploy({
+        'stack-name': stackName,
+        template: `${stackName}-v2.json`,
+        regions,
+        mode: 'plan',
+        plan: `${stackName}.plan.json`,
+      })
+      expect(plan.failed).toBe(false)
+      expect(count('ExecuteChangeSet')).toBe(0)
+      expect(count('DeleteChangeSet')).toBe(0)
+      expect(plan.outputs['plan-file']).toBe(join(workspace, `${stackName}.plan.json`))
+      expect(JSON.parse(plan.outputs.plan!)).toEqual(readPlan(`${stackName}.plan.json`))
+      return readPlan(`${stackName}.plan.json`)
+    }
+    const apply = (stackName: string, extra: Record<string, string> = {}) =>
+      deploy({
+        'stack-name': stackName,
+        template: `${stackName}-v2.json`,
+        regions,
+        mode: 'apply',
+        plan: `${stackName}.plan.json`,
+        ...extra,
+      })
+
+    it('apply executes exactly the change sets the plan kept, in every region', async () => {
+      const plan = await planned('reviewed')
+      expect(plan.stackName).toBe('reviewed')
+      expect(plan.regions.map((r) => r.region)).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-2'])
+      for (const r of plan.regions) {
+        expect(r.changeSetId).toMatch(/^arn:aws:cloudformation:[a-z0-9-]+:\d{12}:changeSet\//)
+        expect(r.changeSetType).toBe('UPDATE')
+        expect(r.stackId).toMatch(/:stack\/reviewed\//)
+        expect(r.templateSha256).toMatch(/^[a-f0-9]{64}$/)
+        expect(r.changes.length).toBeGreaterThan(0)
+        // Kept, ready to execute.
+        const open = await openChangeSets(r.region, 'reviewed')
+        expect(open.map((c) => c.ChangeSetId)).toEqual([r.changeSetId])
+      }
+      layer.reset()
+      const applied = await apply('reviewed')
+      expect(applied.failed).toBe(false)
+      expect(results(applied).map((r) => r.status)).toEqual(['updated', 'updated', 'updated'])
+      expect(count('CreateChangeSet')).toBe(0)
+      expect([...layer.executed].sort()).toEqual(plan.regions.map((r) => r.changeSetId!).sort())
+    })
+
+    it('refuses a plan whose stack was updated in between, in every region, with 0 executes', async () => {
+      await planned('raced')
+      // Another pipeline deploys to one region after the plan was made.
+      write('raced-other.json', template('raced-t1', 9))
+      const other = await deploy({
+        'stack-name': 'raced',
+        template: 'raced-other.json',
+        regions: 'eu-west-1',
+      })
+      expect(other.failed).toBe(false)
+      layer.reset()
+      const applied = await apply('raced')
+      expect(applied.failed).toBe(true)
+      expect(count('ExecuteChangeSet')).toBe(0)
+      const [us, eu, ap] = results(applied)
+      expect(eu).toMatchObject({ region: 'eu-west-1', status: 'failed' })
+      expect(eu!.reason).toMatch(/the plan is stale: the stack was updated since planning \(LastUpdatedTime /)
+      expect(us).toMatchObject({
+        status: 'skipped',
+        reason: 'not executed: the plan is stale in another region',
+      })
+      expect(ap).toMatchObject({ status: 'skipped' })
+      expect(applied.errors.join('\n')).toContain('Nothing was executed')
+    })
+
+    it('refuses a plan whose template was edited since, with 0 executes', async () => {
+      await planned('edited')
+      write('edited-v2.json', template('edited-t1', 8))
+      layer.reset()
+      const applied = await apply('edited')
+      expect(applied.failed).toBe(true)
+      expect(count('ExecuteChangeSet')).toBe(0)
+      for (const r of results(applied))
+        expect(r.reason).toMatch(/the template in the workspace .* is not the planned one/)
+    })
+
+    it('refuses a plan whose change set was deleted, with 0 executes', async () => {
+      const plan = await planned('deleted')
+      const ap = plan.regions.find((r) => r.region === 'ap-southeast-2')!
+      await sdk(() =>
+        cfn('ap-southeast-2').send(new DeleteChangeSetCommand({ ChangeSetName: ap.changeSetId! })),
+      )
+      layer.reset()
+      const applied = await apply('deleted')
+      expect(applied.failed).toBe(true)
+      expect(count('ExecuteChangeSet')).toBe(0)
+      expect(results(applied)[2]!.reason).toContain(`change set ${ap.changeSetId} no longer exists`)
+      // The stacks are as they were.
+      const stack = await sdk(
+        async () =>
+          (await cfn('us-east-1').send(new DescribeStacksCommand({ StackName: 'deleted' }))).Stacks![0]!,
+      )
+      expect(stack.StackStatus).toBe('CREATE_COMPLETE')
+    })
+
+    it('a plan of new stacks keeps the REVIEW_IN_PROGRESS stacks; apply creates them', async () => {
+      write('fresh.json', template('fresh-t1'))
+      const plan = await deploy({
+        'stack-name': 'fresh',
+        template: 'fresh.json',
+        regions: 'us-east-1',
+        mode: 'plan',
+      })
+      expect(plan.failed).toBe(false)
+      const doc = readPlan('fresh.plan.json')
+      expect(doc.regions[0]).toMatchObject({ changeSetType: 'CREATE', lastUpdatedTime: null })
+      const stack = await sdk(
+        async () =>
+          (await cfn('us-east-1').send(new DescribeStacksCommand({ StackName: 'fresh' }))).Stacks![0]!,
+      )
+      expect(stack.StackStatus).toBe('REVIEW_IN_PROGRESS')
+      layer.reset()
+      const applied = await deploy({
+        'stack-name': 'fresh',
+        template: 'fresh.json',
+        regions: 'us-east-1',
+        mode: 'apply',
+        plan: 'fresh.plan.json',
+      })
+      expect(applied.failed).toBe(false)
+      expect(results(applied)[0]!.status).toBe('created')
+      expect(layer.executed).toEqual([doc.regions[0]!.changeSetId])
+    })
+
+    describe('bad inputs fail before any call', () => {
+      const good = {
+        format: 'deploy-multi-region-plan',
+        version: 1,
+        stackName: 'orders',
+        template: 'bad-inputs.json',
+        createdAt: '2026-12-01T13:00:00.000Z',
+        regions: [
+          {
+            region: 'us-east-1',
+            changeSetId:
+              'arn:aws:cloudformation:us-east-1:123456789012:changeSet/c/0f0e0d0c-0000-0000-0000-000000000000',
+            changeSetType: 'UPDATE',
+            stackId:
+              'arn:aws:cloudformation:us-east-1:123456789012:stack/orders/0f0e0d0c-0000-0000-0000-000000000001',
+            lastUpdatedTime: null,
+            templateSha256: 'a'.repeat(64),
+            changes: [
+              { action: 'Modify', logicalId: 'Orders', type: 'AWS::DynamoDB::Table', replacement: 'True' },
+            ],
+          },
+        ],
+      }
+      it.each([
+        ['mode apply without a plan', {}, undefined, 'plan', /required with mode: apply/],
+        ['malformed JSON', { plan: 'p.json' }, '{"format": ', 'plan', /it is not JSON/],
+        [
+          'a plan file of another stack',
+          { plan: 'p.json' },
+          JSON.stringify({ ...good, stackName: 'billing' }),
+          'plan',
+          /plan for stack 'billing'/,
+        ],
+        [
+          'a plan of other regions',
+          { plan: 'p.json', regions: 'eu-west-1' },
+          JSON.stringify(good),
+          'plan',
+          /not the regions input/,
+        ],
+        [
+          'a plan with no change set ARN',
+          { plan: 'p.json' },
+          JSON.stringify({ ...good, regions: [{ ...good.regions[0], changeSetId: 'c' }] }),
+          'plan',
+          /no change set ARN/,
+        ],
+        ['a plan that is no JSON object', { plan: 'p.json' }, '[]', 'plan', /not a JSON object/],
+        [
+          'allow-replacement naming no resource in the plan',
+          { plan: 'p.json', 'allow-replacement': 'Jobs' },
+          JSON.stringify(good),
+          'allow-replacement',
+          /that the plan p.json changes/,
+        ],
+        [
+          'a plan input in mode deploy',
+          { mode: 'deploy', plan: 'p.json' },
+          JSON.stringify(good),
+          'plan',
+          /empty unless mode is plan or apply/,
+        ],
+        [
+          'plan-only with mode apply',
+          { 'plan-only': 'true', plan: 'p.json' },
+          JSON.stringify(good),
+          'plan-only',
+          /false/,
+        ],
+      ])('%s', async (_what, inputs: Record<string, string>, planText, input, message) => {
+        write('bad-inputs.json', template('orders-bad'))
+        if (planText !== undefined) write('p.json', planText)
+        layer.reset()
+        const r = await deploy({
+          'stack-name': 'orders',
+          template: 'bad-inputs.json',
+          regions: 'us-east-1',
+          mode: 'apply',
+          ...inputs,
+        })
+        expect(r.failed).toBe(true)
+        expect(r.errors.join('\n')).toContain(`Input '${input}'`)
+        expect(r.errors.join('\n')).toMatch(message)
+        expect(layer.stats.total).toBe(0)
+      })
     })
   })
 })

@@ -16,6 +16,7 @@ import { describeError, errorCode, errorMessage } from '../../../lib/aws.js'
 import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { Settings } from './input-helper.js'
+import { staleReason, type PlannedRegion } from './plan-file.js'
 import { blockedChanges, blockedReason, markChanges } from './guard.js'
 import { parametersFor } from './parameters.js'
 import {
@@ -59,6 +60,8 @@ export interface RegionResult {
   endedAt?: number
   /** The logical id of the resource whose failure failed the region, when known. */
   failedResource?: string
+  /** mode plan: the kept change set and the stack it was planned against, for the plan file. */
+  planned?: Omit<PlannedRegion, 'region' | 'templateSha256' | 'changes'>
 }
 
 export interface RegionContext {
@@ -110,6 +113,8 @@ export class RegionDeployer {
   /** The change set's changes, kept so a region that fails later still reports them. */
   private changes: ChangeRow[] = []
   private eventsWarned = false
+  /** mode apply: the stack as verifyPlanned read it. */
+  private verified: StackSnapshot | undefined
   /** A REVIEW_IN_PROGRESS stack that this run's CREATE change set made; removed if never executed. */
   private reviewStackId: string | undefined
   /** This run deleted the stack it made for its change set: no stack of this region is left to report. */
@@ -139,10 +144,13 @@ export class RegionDeployer {
     if (this.ctx.signal.aborted) throw new AbortedError()
   }
 
-  async run(): Promise<RegionResult> {
+  /** Runs the region's deploy (or `body`, the execution of a planned change set) and reports it. */
+  async run(
+    body: () => Promise<Omit<RegionResult, 'region' | 'durationMs'>> = () => this.deploy(),
+  ): Promise<RegionResult> {
     const { region } = this.ctx
     try {
-      const result = await this.deploy()
+      const result = await body()
       return {
         ...result,
         region,
@@ -195,6 +203,11 @@ export class RegionDeployer {
         continue
       }
       if (decision.action === 'recreate') {
+        if (settings.mode === 'plan')
+          throw new RegionFailure(
+            `${decision.why}; no change set can be planned until it is deleted, which a deploy (or apply) does not do for a plan`,
+            state.stackId,
+          )
         if (settings.planOnly) {
           log.info('Stack is ROLLBACK_COMPLETE: a deploy would delete it and create it again.')
           return { status: 'planned', stackId: state.stackId, outputs: {}, changes: [], reason: decision.why }
@@ -248,7 +261,7 @@ export class RegionDeployer {
     // Events from before this run are not printed again.
     const priming = state.stackId ? primeEvents(cfn, state.stackId, this.events) : Promise.resolve()
     const name = changeSetName(token, region)
-    const { onStackFailure, disableRollback } = failureBehaviour(settings.onFailure, type)
+    const { onStackFailure } = failureBehaviour(settings.onFailure, type)
     // An update keeps the values of the parameters the inputs leave out.
     const previous =
       type === 'UPDATE' && state.parameterKeys.length > 0
@@ -302,6 +315,15 @@ export class RegionDeployer {
       log.info('No changes: the stack already matches the template and parameters.')
       await this.deleteChangeSet()
       const outputs = state.outputs
+      if (settings.mode === 'plan') {
+        const planned = {
+          changeSetId: null,
+          changeSetType: null,
+          stackId: stackId ?? null,
+          lastUpdatedTime: state.lastUpdatedTime ?? null,
+        }
+        return { status: 'planned', stackId, outputs, changes: [], planned }
+      }
       await this.applyTerminationProtection(state)
       return { status: settings.planOnly ? 'planned' : 'unchanged', stackId, outputs, changes: [] }
     }
@@ -324,6 +346,98 @@ export class RegionDeployer {
       await this.deleteChangeSet()
       return { status: 'planned', stackId: type === 'CREATE' ? undefined : stackId, outputs: {}, changes }
     }
+    if (settings.mode === 'plan') {
+      // Kept for apply: neither the change set nor the stack holding it is this run's to clean up now.
+      const planned = {
+        changeSetId: created.Id!,
+        changeSetType: type,
+        stackId: stackId!,
+        lastUpdatedTime: state.lastUpdatedTime ?? null,
+      }
+      this.changeSetId = undefined
+      this.reviewStackId = undefined
+      log.info(`Change set ${name} kept for apply: ${created.Id}`)
+      return {
+        status: 'planned',
+        stackId: type === 'CREATE' ? undefined : stackId,
+        outputs: {},
+        changes,
+        planned,
+      }
+    }
+    return this.executeChangeSet(created.Id!, stackId!, type, changes)
+  }
+
+  /**
+   * mode apply, before any region executes: the stack and the planned change set
+   * as they are now. Gives why the region must not run, or the change set's
+   * changes (with the guard's marks) when it is exactly as planned.
+   */
+  async verifyPlanned(
+    planned: PlannedRegion,
+    workspaceSha256: string,
+  ): Promise<{ refused?: string; changes: ChangeRow[] }> {
+    const { cfn, settings } = this.ctx
+    const stack = await readStack(cfn, settings.stackName)
+    this.verified = stack
+    let changeSet: { status?: string; executionStatus?: string } | undefined
+    let changes: ChangeRow[] = planned.changes
+    if (planned.changeSetId) {
+      try {
+        const described = await this.waitForChangeSet(planned.changeSetId)
+        changeSet = { status: described.status, executionStatus: described.executionStatus }
+        changes = markChanges(
+          changeRows(described.changes),
+          settings.statefulTypes,
+          settings.allowReplacement,
+        )
+      } catch (error) {
+        if (!/ChangeSetNotFound/.test(errorCode(error))) throw error
+      }
+    }
+    this.changes = changes
+    const stale = staleReason(
+      planned,
+      {
+        stackId: stack.stackId,
+        stackStatus: stack.status,
+        lastUpdatedTime: stack.lastUpdatedTime,
+        changeSet,
+      },
+      workspaceSha256,
+    )
+    if (stale) return { refused: `the plan is stale: ${stale}; nothing was executed. Plan again.`, changes }
+    const blocked = blockedChanges(changes)
+    if (blocked.length > 0) return { refused: blockedReason(blocked), changes }
+    return { changes }
+  }
+
+  /** mode apply: executes the planned change set that verifyPlanned found as planned. */
+  async applyPlanned(planned: PlannedRegion): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+    const state = this.verified ?? (await readStack(this.ctx.cfn, this.ctx.settings.stackName))
+    if (!planned.changeSetId) {
+      this.ctx.log.info(
+        'Nothing to change in this region (so the plan says, and the stack has not changed since).',
+      )
+      await this.applyTerminationProtection(state)
+      return { status: 'unchanged', stackId: state.stackId, outputs: state.outputs, changes: [] }
+    }
+    this.checkCancelled()
+    await primeEvents(this.ctx.cfn, planned.stackId!, this.events)
+    return this.executeChangeSet(planned.changeSetId, planned.stackId!, planned.changeSetType!, this.changes)
+  }
+
+  private async executeChangeSet(
+    changeSetId: string,
+    stackId: string,
+    type: 'CREATE' | 'UPDATE',
+    changes: ChangeRow[],
+  ): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+    const { ctx } = this
+    const { settings, cfn, log, region, token } = ctx
+    // A planned change set carries the plan run's name: its ARN says it (arn:...:changeSet/<name>/<id>).
+    const name = /:changeSet\/([^/]+)\//.exec(changeSetId)?.[1] ?? changeSetName(token, region)
+    const { disableRollback } = failureBehaviour(settings.onFailure, type)
     if (this.ctx.signal.aborted)
       throw new CancelledBeforeChange('cancelled before the change set was executed; nothing was changed')
 
@@ -333,14 +447,14 @@ export class RegionDeployer {
     try {
       await cfn.send(
         new ExecuteChangeSetCommand({
-          ChangeSetName: created.Id,
+          ChangeSetName: changeSetId,
           ClientRequestToken: `${token}-${region}-execute`,
           DisableRollback: disableRollback,
         }),
       )
     } catch (error) {
       // A lost reply whose retry met the first call's effect: the change set is already executing.
-      if (!(await this.alreadyExecuting(created.Id!))) {
+      if (!(await this.alreadyExecuting(changeSetId))) {
         throw new RegionFailure(`ExecuteChangeSet failed: ${describeError(error)}`, stackId)
       }
       log.info('The change set is already executing (an earlier attempt of the call went through).')
@@ -362,7 +476,7 @@ export class RegionDeployer {
 
   private async waitForChangeSet(
     id: string,
-  ): Promise<{ status?: string; reason?: string; changes: Change[] }> {
+  ): Promise<{ status?: string; executionStatus?: string; reason?: string; changes: Change[] }> {
     const first = await this.poll(`change set ${id}`, async () => {
       const answer = await this.ctx.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id }))
       return answer.Status === 'CREATE_COMPLETE' ||
@@ -379,7 +493,12 @@ export class RegionDeployer {
       )
       changes.push(...(next.Changes ?? []))
     }
-    return { status: first.Status, reason: first.StatusReason, changes }
+    return {
+      status: first.Status,
+      executionStatus: first.ExecutionStatus,
+      reason: first.StatusReason,
+      changes,
+    }
   }
 
   private async alreadyExecuting(id: string): Promise<boolean> {

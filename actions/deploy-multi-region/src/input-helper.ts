@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
-import { readWorkspaceFile, workspaceFile } from '../../../lib/files.js'
-import { ALLOW_ALL, STATEFUL_TYPES } from './guard.js'
+import { readWorkspaceFile, workspaceFile, workspaceOutputFile } from '../../../lib/files.js'
+import { ALLOW_ALL, STATEFUL_TYPES, unmatchedAllowances } from './guard.js'
+import { parsePlanFile, type PlanDocument } from './plan-file.js'
 import { parseParameters, parseRegionParameters, type ParameterMap } from './parameters.js'
 import { parseTemplate } from './template-document.js'
 
@@ -13,6 +14,9 @@ export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILI
 export type Capability = (typeof CAPABILITIES)[number]
 export const ON_FAILURE = ['ROLLBACK', 'DELETE', 'DO_NOTHING'] as const
 export type OnFailure = (typeof ON_FAILURE)[number]
+
+export const MODES = ['deploy', 'plan-only', 'plan', 'apply'] as const
+export type Mode = (typeof MODES)[number]
 
 export type TemplateSource =
   | {
@@ -46,7 +50,17 @@ export interface Settings {
   maxParallel: number
   canaryRegions: string[]
   failureTolerance: number
+  /**
+   * deploy: plan and execute; plan-only: preview, change sets deleted; plan: change
+   * sets kept and a plan file written; apply: execute exactly a plan file's change sets.
+   */
+  mode: Mode
+  /** mode is plan-only. */
   planOnly: boolean
+  /** mode plan: where the plan file is written; mode apply: the plan file read. */
+  planFile?: string
+  /** mode apply: the plan, read and checked before any call. */
+  plan?: PlanDocument
   /** Resource types whose replacement or removal the guard refuses. */
   statefulTypes: string[]
   /** Logical ids (`Parent/Child` in a nested stack) whose replacement or removal is intended; `*` for all. */
@@ -168,6 +182,60 @@ function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[
   return names
 }
 
+function readMode(inputs: Inputs): Mode {
+  const mode = inputs.choice('mode', MODES, 'deploy')
+  const planOnly = inputs.boolean('plan-only', false)
+  if (planOnly && mode !== 'deploy' && mode !== 'plan-only') {
+    throw new InputError('plan-only', inputs.raw('plan-only'), `false (or empty) with mode: ${mode}`)
+  }
+  return planOnly ? 'plan-only' : mode
+}
+
+/** `plan`: where mode plan writes the plan file, or the plan file mode apply executes. */
+function readPlan(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  mode: Mode,
+  context: { stackName: string; regions: string[]; template: TemplateSource; allowReplacement: string[] },
+): { planFile?: string; plan?: PlanDocument } {
+  const raw = inputs.raw('plan')
+  if (mode === 'deploy' || mode === 'plan-only') {
+    if (raw !== '') throw new InputError('plan', raw, 'empty unless mode is plan or apply')
+    return {}
+  }
+  if (context.template.kind !== 'file') {
+    throw new InputError(
+      'template',
+      context.template.url,
+      `a template file in the workspace with mode: ${mode} (apply checks the file's SHA-256 against the plan)`,
+    )
+  }
+  if (mode === 'plan') {
+    const path = raw === '' ? `${context.stackName}.plan.json` : raw
+    return { planFile: workspaceOutputFile('plan', path, env) }
+  }
+  if (raw === '') {
+    throw new InputError(
+      'plan',
+      raw,
+      'the path of the plan file that a run with mode: plan wrote (required with mode: apply)',
+    )
+  }
+  const plan = parsePlanFile(raw, readWorkspaceFile('plan', raw, env), context)
+  const unmatched = unmatchedAllowances(
+    context.allowReplacement,
+    plan.regions.map((r) => r.changes),
+  )
+  if (unmatched.length > 0) {
+    throw new InputError(
+      'allow-replacement',
+      unmatched.join(', '),
+      `logical ids of resources that the plan ${raw} changes in some region, or *`,
+    )
+  }
+  return { planFile: workspaceFile('plan', raw, env), plan }
+}
+
 /**
  * Reads and checks every input once. Anything wrong throws an InputError that
  * names the input, before a single AWS call is made.
@@ -229,6 +297,9 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
       throw new InputError('canary-regions', canary, "regions that are also listed in 'regions'")
     }
   }
+  const mode = readMode(inputs)
+  const allowReplacement = readAllowReplacement(inputs, template)
+  const planned = readPlan(inputs, env, mode, { stackName, regions, template, allowReplacement })
   return {
     stackName,
     template,
@@ -246,8 +317,10 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     maxParallel: inputs.integer('max-parallel', { default: regions.length, min: 1, max: 1000 }),
     canaryRegions,
     failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: regions.length }),
-    planOnly: inputs.boolean('plan-only', false),
+    mode,
+    planOnly: mode === 'plan-only',
+    ...planned,
     statefulTypes: readStatefulTypes(inputs),
-    allowReplacement: readAllowReplacement(inputs, template),
+    allowReplacement,
   }
 }

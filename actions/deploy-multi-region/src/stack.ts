@@ -16,6 +16,8 @@ export interface StackSnapshot {
   /** The keys of the parameters the stack has now (their values may be masked, as NoEcho ones are). */
   parameterKeys: string[]
   terminationProtection?: boolean
+  /** "The time the stack was last updated ... only returned if the stack has been updated at least once." */
+  lastUpdatedTime?: string
   readAt: number
 }
 
@@ -34,6 +36,7 @@ export function snapshotOf(stack: Stack | undefined): StackSnapshot {
     outputs,
     parameterKeys: (stack.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])),
     terminationProtection: stack.EnableTerminationProtection,
+    ...(stack.LastUpdatedTime ? { lastUpdatedTime: stack.LastUpdatedTime.toISOString() } : {}),
     readAt: Date.now(),
   }
 }

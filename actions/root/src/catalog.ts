@@ -20,6 +20,8 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'canary-regions': '',
     'failure-tolerance': '0',
     'plan-only': 'false',
+    mode: 'deploy',
+    plan: '',
     'allow-replacement': '',
     'stateful-types': '',
   },

@@ -166,3 +166,29 @@ describe('getSettings: the destructive-change guard', () => {
     expect(() => settings({ [input]: value })).toThrow(message)
   })
 })
+
+describe('getSettings: mode and plan', () => {
+  it('mode plan writes to <stack-name>.plan.json in the workspace by default', () => {
+    const s = settings({ mode: 'plan' })
+    expect(s).toMatchObject({ mode: 'plan', planOnly: false, planFile: join(workspace, 'orders.plan.json') })
+  })
+
+  it('plan-only: true is mode plan-only', () => {
+    expect(settings({ 'plan-only': 'true' })).toMatchObject({ mode: 'plan-only', planOnly: true })
+  })
+
+  it.each([
+    [{ mode: 'apply' }, 'plan', /required with mode: apply/],
+    [{ mode: 'plan', 'plan-only': 'true' }, 'plan-only', /false/],
+    [{ plan: 'x.json' }, 'plan', /empty unless/],
+    [
+      { mode: 'plan', template: 'https://bucket.s3.amazonaws.com/t.yaml' },
+      'template',
+      /template file in the workspace/,
+    ],
+    [{ mode: 'plan', plan: '../out.json' }, 'plan', /inside the workspace/],
+  ])('%p is an input error naming %s', (values, input, message) => {
+    expect(() => settings(values)).toThrow(new RegExp(`Input '${input}'`))
+    expect(() => settings(values)).toThrow(message)
+  })
+})
