@@ -147,6 +147,7 @@ const CASES: Case[] = [
   ],
   ['deploy-multi-region', 'mode apply without a plan', { mode: 'apply' }, 'plan'],
   ['deploy-multi-region', 'unknown mode', { mode: 'yolo' }, 'mode'],
+  ['deploy-multi-region', 'unknown drift mode', { drift: 'sometimes' }, 'drift'],
   [
     'deploy-multi-region',
     'stateful-types that is no resource type',

@@ -388,4 +388,85 @@ describe('deploy-multi-region change management', () => {
       })
     })
   })
+
+  describe('drift before deploy', () => {
+    const regions = 'us-east-1, eu-west-1'
+    async function drifted(stackName: string) {
+      write(`${stackName}-v1.json`, template(`${stackName}-t`))
+      write(`${stackName}-v2.json`, template(`${stackName}-t`, 4))
+      const first = await deploy({ 'stack-name': stackName, template: `${stackName}-v1.json`, regions })
+      expect(first.failed).toBe(false)
+      layer.reset()
+      layer.driftPolls = 2
+      layer.drift.set(`eu-west-1/${stackName}`, [
+        {
+          logicalId: 'Jobs',
+          type: 'AWS::SQS::Queue',
+          status: 'MODIFIED',
+          differences: [{ path: '/VisibilityTimeout', expected: '30', actual: '300' }],
+        },
+      ])
+    }
+
+    it('warn (the default) reports drifted properties, expected against actual, and deploys', async () => {
+      await drifted('drift-warn')
+      const r = await deploy({ 'stack-name': 'drift-warn', template: 'drift-warn-v2.json', regions })
+      expect(r.failed).toBe(false)
+      expect(results(r).map((x) => x.status)).toEqual(['updated', 'updated'])
+      // Detected in every region, polled until complete, resources read only where the stack drifted.
+      expect(count('DetectStackDrift')).toBe(2)
+      expect(count('DescribeStackDriftDetectionStatus')).toBe(6)
+      expect(layer.calls.filter((c) => c.endsWith(':DescribeStackResourceDrifts'))).toEqual([
+        'eu-west-1:DescribeStackResourceDrifts',
+      ])
+      const sent = layer.requests.find((q) => q.operation === 'DescribeStackResourceDrifts')!
+      expect(sent.params.get('StackResourceDriftStatusFilters.member.1')).toBe('MODIFIED')
+      expect(r.warnings).toContainEqual(
+        '[eu-west-1] 1 resource(s) drifted from the template: Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout: expected 30, actual 300',
+      )
+      expect(r.summary).toContain('### Drift before planning')
+      expect(r.summary).toContain(
+        '| eu-west-1 | `Jobs` | AWS::SQS::Queue | MODIFIED | `/VisibilityTimeout` | 30 | 300 |',
+      )
+      const eu = JSON.parse(r.outputs.results!)[1]
+      expect(eu.drift).toMatchObject({ stackDriftStatus: 'DRIFTED', resources: [{ logicalId: 'Jobs' }] })
+      // Detection comes before the change set in each region.
+      const euCalls = layer.calls.filter((c) => c.startsWith('eu-west-1:'))
+      expect(euCalls.indexOf('eu-west-1:DetectStackDrift')).toBeLessThan(
+        euCalls.indexOf('eu-west-1:CreateChangeSet'),
+      )
+    })
+
+    it('fail stops the drifted region before any change set; the others deploy', async () => {
+      await drifted('drift-fail')
+      const r = await deploy({
+        'stack-name': 'drift-fail',
+        template: 'drift-fail-v2.json',
+        regions,
+        drift: 'fail',
+        'failure-tolerance': '1',
+      })
+      const [us, eu] = results(r)
+      expect(us!.status).toBe('updated')
+      expect(eu!.status).toBe('failed')
+      expect(eu!.reason).toContain(
+        'Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout: expected 30, actual 300',
+      )
+      expect(eu!.reason).toContain('no change set was made (drift: fail)')
+      expect(layer.calls).not.toContain('eu-west-1:CreateChangeSet')
+      expect(layer.calls).toContain('us-east-1:ExecuteChangeSet')
+    })
+
+    it('off makes no drift call', async () => {
+      await drifted('drift-off')
+      const r = await deploy({
+        'stack-name': 'drift-off',
+        template: 'drift-off-v2.json',
+        regions,
+        drift: 'off',
+      })
+      expect(r.failed).toBe(false)
+      expect(count('DetectStackDrift')).toBe(0)
+    })
+  })
 })

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import {
+  forwardTo,
   queryErrorReply,
   startLoopbackProxy,
   type LoopbackProxy,
@@ -29,8 +31,29 @@ import {
  *   `ChangeSetNotFound` error ("The specified change set name or ID doesn't
  *   exit", HTTP 404), and so for a change set deleted with DeleteChangeSet (moto
  *   answers those with an HTML 500).
+ * - Drift detection (moto answers an HTML 500): DetectStackDrift "returns a
+ *   StackDriftDetectionId you can use to monitor the progress of the operation
+ *   using DescribeStackDriftDetectionStatus"; its DetectionStatus is
+ *   DETECTION_IN_PROGRESS, then DETECTION_COMPLETE, with StackDriftStatus DRIFTED
+ *   or IN_SYNC and DriftedStackResourceCount ("NULL until the drift detection
+ *   operation reaches a status of DETECTION_COMPLETE"). DescribeStackResourceDrifts
+ *   lists StackResourceDrift members (LogicalResourceId, ResourceType,
+ *   StackResourceDriftStatus, PropertyDifferences of PropertyPath, ExpectedValue,
+ *   ActualValue, DifferenceType: "present only for resources whose
+ *   StackResourceDriftStatus is MODIFIED"), filtered by
+ *   StackResourceDriftStatusFilters. The test says what drifted (`drift`) and for
+ *   how many status reads a detection stays in progress (`driftPolls`). Simpler
+ *   than AWS: nothing is compared, there are no ExpectedProperties /
+ *   ActualProperties documents and no pagination; an unknown detection id is a
+ *   ValidationError.
  * Simpler than AWS throughout: stacks are keyed by region and name.
  */
+export interface LayerDrift {
+  logicalId: string
+  type: string
+  status: 'MODIFIED' | 'DELETED' | 'IN_SYNC'
+  differences?: Array<{ path: string; expected: string; actual: string; kind?: string }>
+}
 export interface ChangeManagementLayer extends LoopbackProxy {
   /** logical id -> the Replacement every Modify of it reports. */
   replacements: Map<string, 'True' | 'False' | 'Conditional'>
@@ -40,6 +63,10 @@ export interface ChangeManagementLayer extends LoopbackProxy {
   requests: ProxyRequest[]
   /** Change set ARNs passed to ExecuteChangeSet that the layer let through, in order. */
   executed: string[]
+  /** region/stack name -> the drift its next detections report (none: IN_SYNC). */
+  drift: Map<string, LayerDrift[]>
+  /** How many status reads a detection answers DETECTION_IN_PROGRESS before it completes. */
+  driftPolls: number
   reset(): void
 }
 
@@ -73,6 +100,15 @@ export async function startChangeManagementLayer(
   const gone = new Set<string>()
   const lastUpdated = new Map<string, string>()
   const key = (region: string, stack: string) => `${region}/${stackNameOf(stack)}`
+  const drift = new Map<string, LayerDrift[]>()
+  const detections = new Map<string, { region: string; stack: string; stackId: string; reads: number }>()
+  const settings = { driftPolls: 1 }
+  const xml = (operation: string, result: string): ProxyReply => ({
+    status: 200,
+    headers: { 'content-type': 'text/xml' },
+    body: `<${operation}Response xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><${operation}Result>${result}</${operation}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${operation}Response>`,
+  })
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
   /** The change set's id from its ARN, or from its name and stack. */
   const resolve = (req: ProxyRequest): string | undefined => {
@@ -107,6 +143,59 @@ export async function startChangeManagementLayer(
     if (id && gone.has(id)) return notFound(req)
 
     switch (req.operation) {
+      case 'DetectStackDrift': {
+        const stack = req.params.get('StackName') ?? ''
+        const stackId = await fetchStackId(target, req, stack)
+        if (!stackId) return queryErrorReply(400, 'ValidationError', `Stack with id ${stack} does not exist`)
+        const id = randomUUID()
+        detections.set(id, { region: req.region, stack: stackNameOf(stackId), stackId, reads: 0 })
+        return xml('DetectStackDrift', `<StackDriftDetectionId>${id}</StackDriftDetectionId>`)
+      }
+      case 'DescribeStackDriftDetectionStatus': {
+        const id = req.params.get('StackDriftDetectionId') ?? ''
+        const detection = detections.get(id)
+        if (!detection) return queryErrorReply(400, 'ValidationError', `Drift detection ${id} does not exist`)
+        const now = new Date().toISOString()
+        const common = `<StackId>${detection.stackId}</StackId><StackDriftDetectionId>${id}</StackDriftDetectionId><Timestamp>${now}</Timestamp>`
+        if (++detection.reads <= settings.driftPolls)
+          return xml(
+            'DescribeStackDriftDetectionStatus',
+            `${common}<DetectionStatus>DETECTION_IN_PROGRESS</DetectionStatus>`,
+          )
+        const drifted = (drift.get(key(detection.region, detection.stack)) ?? []).filter(
+          (d) => d.status !== 'IN_SYNC',
+        )
+        return xml(
+          'DescribeStackDriftDetectionStatus',
+          `${common}<DetectionStatus>DETECTION_COMPLETE</DetectionStatus><StackDriftStatus>${drifted.length ? 'DRIFTED' : 'IN_SYNC'}</StackDriftStatus><DriftedStackResourceCount>${drifted.length}</DriftedStackResourceCount>`,
+        )
+      }
+      case 'DescribeStackResourceDrifts': {
+        const stack = req.params.get('StackName') ?? ''
+        const stackId = await fetchStackId(target, req, stack)
+        if (!stackId) return queryErrorReply(400, 'ValidationError', `Stack with id ${stack} does not exist`)
+        const filters: string[] = []
+        for (let n = 1; req.params.has(`StackResourceDriftStatusFilters.member.${n}`); n++)
+          filters.push(req.params.get(`StackResourceDriftStatusFilters.member.${n}`)!)
+        const members = (drift.get(key(req.region, stackId)) ?? [])
+          .filter((d) => filters.length === 0 || filters.includes(d.status))
+          .map((d) => {
+            const diffs =
+              d.status === 'MODIFIED'
+                ? `<PropertyDifferences>${(d.differences ?? [])
+                    .map(
+                      (p) =>
+                        `<member><PropertyPath>${escape(p.path)}</PropertyPath><ExpectedValue>${escape(p.expected)}</ExpectedValue><ActualValue>${escape(p.actual)}</ActualValue><DifferenceType>${p.kind ?? 'NOT_EQUAL'}</DifferenceType></member>`,
+                    )
+                    .join('')}</PropertyDifferences>`
+                : ''
+            return `<member><StackId>${stackId}</StackId><LogicalResourceId>${d.logicalId}</LogicalResourceId><PhysicalResourceId>${d.logicalId}-physical</PhysicalResourceId><ResourceType>${d.type}</ResourceType><StackResourceDriftStatus>${d.status}</StackResourceDriftStatus>${diffs}<Timestamp>${new Date().toISOString()}</Timestamp></member>`
+          })
+        return xml(
+          'DescribeStackResourceDrifts',
+          `<StackResourceDrifts>${members.join('')}</StackResourceDrifts>`,
+        )
+      }
       case 'CreateChangeSet': {
         const reply = await forward()
         const created = tag(reply.body?.toString() ?? '', 'Id')
@@ -175,12 +264,15 @@ export async function startChangeManagementLayer(
         return forward()
     }
   })
-  return Object.assign(proxy, {
+  const layer = Object.assign(proxy, {
     replacements,
     calls,
     requests,
     executed,
+    drift,
     reset() {
+      drift.clear()
+      settings.driftPolls = 1
       replacements.clear()
       calls.length = 0
       requests.length = 0
@@ -188,4 +280,21 @@ export async function startChangeManagementLayer(
       proxy.resetStats()
     },
   })
+  // An accessor, so a test's assignment reaches the handler.
+  return Object.defineProperty(layer, 'driftPolls', {
+    get: () => settings.driftPolls,
+    set: (n: number) => {
+      settings.driftPolls = n
+    },
+  }) as ChangeManagementLayer
+}
+
+/** The stack's id from moto (DescribeStacks sent with the caller's headers; moto does not check signatures). */
+async function fetchStackId(target: string, req: ProxyRequest, stack: string): Promise<string | undefined> {
+  const body = Buffer.from(
+    new URLSearchParams({ Action: 'DescribeStacks', Version: '2010-05-15', StackName: stack }).toString(),
+  )
+  const reply = await forwardTo(target, { ...req, body })
+  if (reply.status !== 200) return undefined
+  return /<StackId>([^<]+)<\/StackId>/.exec(reply.body?.toString() ?? '')?.[1]
 }

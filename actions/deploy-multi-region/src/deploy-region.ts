@@ -17,6 +17,7 @@ import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { Settings } from './input-helper.js'
 import { staleReason, type PlannedRegion } from './plan-file.js'
+import { describeDrift, detectDrift, type DriftReport } from './drift.js'
 import { blockedChanges, blockedReason, markChanges } from './guard.js'
 import { parametersFor } from './parameters.js'
 import {
@@ -62,6 +63,8 @@ export interface RegionResult {
   failedResource?: string
   /** mode plan: the kept change set and the stack it was planned against, for the plan file. */
   planned?: Omit<PlannedRegion, 'region' | 'templateSha256' | 'changes'>
+  /** The stack's drift, detected before planning (`drift` warn or fail). */
+  drift?: DriftReport
 }
 
 export interface RegionContext {
@@ -113,6 +116,8 @@ export class RegionDeployer {
   /** The change set's changes, kept so a region that fails later still reports them. */
   private changes: ChangeRow[] = []
   private eventsWarned = false
+  /** The drift detected before planning, reported with the region's result. */
+  private drift: DriftReport | undefined
   /** mode apply: the stack as verifyPlanned read it. */
   private verified: StackSnapshot | undefined
   /** A REVIEW_IN_PROGRESS stack that this run's CREATE change set made; removed if never executed. */
@@ -153,6 +158,7 @@ export class RegionDeployer {
       const result = await body()
       return {
         ...result,
+        ...(this.drift ? { drift: this.drift } : {}),
         region,
         durationMs: Date.now() - this.started,
         startedAt: this.started,
@@ -164,6 +170,7 @@ export class RegionDeployer {
         region,
         outputs: {},
         changes: this.changes,
+        ...(this.drift ? { drift: this.drift } : {}),
         durationMs: Date.now() - this.started,
         startedAt: this.started,
         endedAt: Date.now(),
@@ -216,8 +223,47 @@ export class RegionDeployer {
         state = await this.deleteFailedStack(state)
         continue
       }
+      if (decision.action === 'update') await this.checkDrift(state)
       return this.deployChangeSet(state, decision.action === 'create' ? 'CREATE' : 'UPDATE')
     }
+  }
+
+  /**
+   * `drift` warn or fail: detects the stack's drift before a change set is planned
+   * against it. A drifted stack fails the region with `fail`, before any change set.
+   */
+  private async checkDrift(state: StackSnapshot): Promise<void> {
+    const { settings, log, cfn } = this.ctx
+    if (settings.drift === 'off' || !state.stackId) return
+    this.ctx.phase('detecting drift')
+    let report: DriftReport
+    try {
+      report = await detectDrift(cfn, state.stackId, (what, check) => this.poll(what, check))
+    } catch (error) {
+      const why = `drift detection failed: ${describeError(error)}`
+      if (settings.drift === 'fail')
+        throw new RegionFailure(`${why}; no change set was made (drift: fail)`, state.stackId)
+      log.warning(`${why}; planning without it.`)
+      return
+    }
+    this.drift = report
+    if (report.detectionStatus === 'DETECTION_FAILED')
+      log.warning(
+        `Drift detection failed for some resources: ${report.detectionStatusReason ?? 'no reason given'}`,
+      )
+    if (report.stackDriftStatus !== 'DRIFTED') {
+      log.info(`Drift: ${report.stackDriftStatus}.`)
+      return
+    }
+    const lines = report.resources.map(describeDrift)
+    const text = `${report.resources.length} resource(s) drifted from the template: ${lines.join(' | ')}`
+    if (settings.drift === 'fail')
+      throw new RegionFailure(
+        `${text}; no change set was made (drift: fail)`,
+        state.stackId,
+        report.resources[0]?.logicalId,
+      )
+    log.warning(text)
   }
 
   /** Waits for another operation on the stack, printing its events, then reads the stack again. */

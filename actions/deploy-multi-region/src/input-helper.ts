@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
 import { readWorkspaceFile, workspaceFile, workspaceOutputFile } from '../../../lib/files.js'
+import { DRIFT_MODES, type DriftMode } from './drift.js'
 import { ALLOW_ALL, STATEFUL_TYPES, unmatchedAllowances } from './guard.js'
 import { parsePlanFile, type PlanDocument } from './plan-file.js'
 import { parseParameters, parseRegionParameters, type ParameterMap } from './parameters.js'
@@ -61,6 +62,8 @@ export interface Settings {
   planFile?: string
   /** mode apply: the plan, read and checked before any call. */
   plan?: PlanDocument
+  /** Drift detection before planning: off, warn (report it) or fail (stop that region). */
+  drift: DriftMode
   /** Resource types whose replacement or removal the guard refuses. */
   statefulTypes: string[]
   /** Logical ids (`Parent/Child` in a nested stack) whose replacement or removal is intended; `*` for all. */
@@ -320,6 +323,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     mode,
     planOnly: mode === 'plan-only',
     ...planned,
+    drift: inputs.choice('drift', DRIFT_MODES, 'warn'),
     statefulTypes: readStatefulTypes(inputs),
     allowReplacement,
   }

@@ -365,6 +365,7 @@ function report(results: RegionResult[]): void {
       changes: r.changes,
       durationMs: r.durationMs,
       ...(r.reason !== undefined && r.status !== 'unchanged' ? { reason: r.reason } : {}),
+      ...(r.drift ? { drift: r.drift } : {}),
     })),
   )
   setJsonOutput(

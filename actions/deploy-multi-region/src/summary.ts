@@ -9,6 +9,7 @@ import {
   elapsedGantt,
   markdownTable,
   renderLayout,
+  tableBlock,
   type GanttBar,
   type Outcome,
 } from '../../../lib/summary.js'
@@ -112,6 +113,32 @@ function changeTables(results: readonly RegionResult[], planOnly: boolean): stri
   return [heading, ...tables].join('\n\n')
 }
 
+/** Drifted resources per region with what differs (expected against actual), under the outcome. */
+function driftTable(results: readonly RegionResult[]): string | undefined {
+  const rows = results.flatMap((r) =>
+    (r.drift?.resources ?? []).flatMap((d) =>
+      d.differences.length === 0
+        ? [[r.region, `\`${d.logicalId}\``, d.type, d.status, '—', '—', '—']]
+        : d.differences.map((p) => [
+            r.region,
+            `\`${d.logicalId}\``,
+            d.type,
+            d.status,
+            `\`${p.path}\``,
+            p.expected,
+            p.actual,
+          ]),
+    ),
+  )
+  if (rows.length === 0) return undefined
+  return `### Drift before planning\n\nThese resources no longer match the template; the change set was planned against the template, not against what is there.\n\n${tableBlock(
+    'Drifted properties',
+    ['Region', 'Logical id', 'Type', 'Drift', 'Property', 'Expected', 'Actual'],
+    rows,
+    20,
+  )}`
+}
+
 /** Output keys down, regions across, so a value that differs between regions stands out. */
 function outputsTable(results: readonly RegionResult[]): string | undefined {
   const withOutputs = results.filter((r) => Object.keys(r.outputs).length > 0)
@@ -189,7 +216,7 @@ export function summaryMarkdown(
       ['failure-tolerance', settings.failureTolerance],
       ['on-failure', settings.planOnly ? undefined : settings.onFailure],
     ],
-    problems: [destructiveTable(results), problems],
+    problems: [destructiveTable(results), driftTable(results), problems],
     details: [
       regionTable,
       changeTables(results, settings.planOnly),

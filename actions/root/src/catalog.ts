@@ -22,6 +22,7 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'plan-only': 'false',
     mode: 'deploy',
     plan: '',
+    drift: 'warn',
     'allow-replacement': '',
     'stateful-types': '',
   },
