@@ -469,4 +469,48 @@ describe('deploy-multi-region change management', () => {
       expect(count('DetectStackDrift')).toBe(0)
     })
   })
+
+  describe('early validation errors', () => {
+    const failure = {
+      reason: 'The following hook(s)/validation failed: [AWS::EarlyValidation::PropertyValidation]',
+      events: [
+        {
+          logicalId: 'Orders',
+          type: 'AWS::DynamoDB::Table',
+          path: '/Properties/BillingMode',
+          name: 'AWS::EarlyValidation::PropertyValidation',
+          message: "Value 'PAY_PER_REQUESTS' is not one of [PROVISIONED, PAY_PER_REQUEST]",
+        },
+      ],
+    }
+
+    it('reports each validation error of a FAILED change set: resource, property, message', async () => {
+      write('invalid.json', template('invalid-t'))
+      layer.failValidation.set('us-east-1/invalid', failure)
+      layer.describeEvents = true
+      const r = await deploy({ 'stack-name': 'invalid', template: 'invalid.json', regions: 'us-east-1' })
+      expect(r.failed).toBe(true)
+      const [us] = results(r)
+      expect(us!.reason).toContain(
+        "1 validation error(s): Orders /Properties/BillingMode: Value 'PAY_PER_REQUESTS' is not one of [PROVISIONED, PAY_PER_REQUEST]",
+      )
+      const sent = layer.requests.find((q) => q.operation === 'DescribeEvents')!
+      expect(sent.params.get('ChangeSetName')).toMatch(/:changeSet\/deploy-/)
+      expect(sent.params.get('Filters.FailedEvents')).toBe('true')
+      expect(r.summary).toContain('### Validation errors')
+      expect(r.summary).toContain('| us-east-1 | `Orders` | `/Properties/BillingMode` | Value')
+      expect(count('ExecuteChangeSet')).toBe(0)
+    })
+
+    it('falls back to the status reason where DescribeEvents is missing, asking once', async () => {
+      write('invalid2.json', template('invalid2-t'))
+      layer.failValidation.set('us-east-1/invalid2', failure)
+      const r = await deploy({ 'stack-name': 'invalid2', template: 'invalid2.json', regions: 'us-east-1' })
+      expect(r.failed).toBe(true)
+      expect(results(r)[0]!.reason).toContain(`failed: ${failure.reason}`)
+      // moto answers HTML 500: one request, not the SDK's retries.
+      expect(count('DescribeEvents')).toBe(1)
+      expect(r.warnings.join('\n')).not.toContain('DescribeEvents')
+    })
+  })
 })

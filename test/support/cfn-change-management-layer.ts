@@ -46,8 +46,24 @@ import {
  *   than AWS: nothing is compared, there are no ExpectedProperties /
  *   ActualProperties documents and no pagination; an unknown detection id is a
  *   ValidationError.
+ * - Early validation (moto accepts every change set and does not implement
+ *   DescribeEvents: HTML 500). For a stack the test names (`failValidation`), the
+ *   change set is FAILED with ExecutionStatus UNAVAILABLE and the given
+ *   StatusReason, and, when `describeEvents` is on, DescribeEvents with
+ *   ChangeSetName answers OperationEvents of EventType VALIDATION_ERROR
+ *   (LogicalResourceId, ResourceType, ValidationName, ValidationStatus FAILED,
+ *   ValidationStatusReason, ValidationPath), as the API reference's OperationEvent
+ *   lists them ("Validation errors - Failures from CloudFormation Early
+ *   Validations"). Simpler than AWS: the failure is given, not found; no
+ *   OperationId, no pagination; Filters.FailedEvents is accepted and all given
+ *   events are failed ones.
  * Simpler than AWS throughout: stacks are keyed by region and name.
  */
+export interface LayerValidation {
+  /** The change set's StatusReason. */
+  reason: string
+  events: Array<{ logicalId?: string; type?: string; path?: string; name?: string; message: string }>
+}
 export interface LayerDrift {
   logicalId: string
   type: string
@@ -67,6 +83,10 @@ export interface ChangeManagementLayer extends LoopbackProxy {
   drift: Map<string, LayerDrift[]>
   /** How many status reads a detection answers DETECTION_IN_PROGRESS before it completes. */
   driftPolls: number
+  /** region/stack name -> the early-validation failure of its change sets. */
+  failValidation: Map<string, LayerValidation>
+  /** Serve DescribeEvents (off: moto's HTML 500, as where the API is missing). */
+  describeEvents: boolean
   reset(): void
 }
 
@@ -102,7 +122,8 @@ export async function startChangeManagementLayer(
   const key = (region: string, stack: string) => `${region}/${stackNameOf(stack)}`
   const drift = new Map<string, LayerDrift[]>()
   const detections = new Map<string, { region: string; stack: string; stackId: string; reads: number }>()
-  const settings = { driftPolls: 1 }
+  const settings = { driftPolls: 1, describeEvents: false }
+  const failValidation = new Map<string, LayerValidation>()
   const xml = (operation: string, result: string): ProxyReply => ({
     status: 200,
     headers: { 'content-type': 'text/xml' },
@@ -137,7 +158,9 @@ export async function startChangeManagementLayer(
     const intercepted = intercept?.(req, forward)
     if (intercepted) return intercepted
     if (req.service !== 'cloudformation') return forward()
-    const id = ['DescribeChangeSet', 'ExecuteChangeSet', 'DeleteChangeSet'].includes(req.operation)
+    const id = ['DescribeChangeSet', 'ExecuteChangeSet', 'DeleteChangeSet', 'DescribeEvents'].includes(
+      req.operation,
+    )
       ? resolve(req)
       : undefined
     if (id && gone.has(id)) return notFound(req)
@@ -232,8 +255,35 @@ export async function startChangeManagementLayer(
           lastUpdated.set(key(req.region, req.params.get('StackName') ?? ''), new Date().toISOString())
         return reply
       }
+      case 'DescribeEvents': {
+        const record = id ?? req.params.get('ChangeSetName') ?? ''
+        const stack = changeSets.get(record)
+        const failure = stack ? failValidation.get(key(stack.region, stack.stackName)) : undefined
+        if (!settings.describeEvents || !failure) return forward()
+        const members = failure.events.map(
+          (e, n) =>
+            `<member><EventId>${record}-v${n}</EventId><EventType>VALIDATION_ERROR</EventType>${e.logicalId ? `<LogicalResourceId>${e.logicalId}</LogicalResourceId>` : ''}${e.type ? `<ResourceType>${e.type}</ResourceType>` : ''}<Timestamp>${new Date().toISOString()}</Timestamp><ValidationFailureMode>FAIL</ValidationFailureMode>${e.name ? `<ValidationName>${e.name}</ValidationName>` : ''}<ValidationStatus>FAILED</ValidationStatus><ValidationStatusReason>${escape(e.message)}</ValidationStatusReason>${e.path ? `<ValidationPath>${escape(e.path)}</ValidationPath>` : ''}</member>`,
+        )
+        return xml('DescribeEvents', `<OperationEvents>${members.join('')}</OperationEvents>`)
+      }
       case 'DescribeChangeSet': {
-        const reply = await forward()
+        let reply = await forward()
+        const record = id ? changeSets.get(id) : undefined
+        const failure = record ? failValidation.get(key(record.region, record.stackName)) : undefined
+        if (reply.status === 200 && failure) {
+          const failed = reply
+            .body!.toString()
+            .replace(
+              /<Status>[^<]*<\/Status>/,
+              `<Status>FAILED</Status><StatusReason>${escape(failure.reason)}</StatusReason>`,
+            )
+            .replace(
+              /<ExecutionStatus>[^<]*<\/ExecutionStatus>/,
+              '<ExecutionStatus>UNAVAILABLE</ExecutionStatus>',
+            )
+            .replace(/<Changes>[\s\S]*<\/Changes>/, '<Changes/>')
+          reply = { ...reply, body: failed }
+        }
         if (reply.status !== 200 || replacements.size === 0) return reply
         const body = reply
           .body!.toString()
@@ -270,7 +320,10 @@ export async function startChangeManagementLayer(
     requests,
     executed,
     drift,
+    failValidation,
     reset() {
+      failValidation.clear()
+      settings.describeEvents = false
       drift.clear()
       settings.driftPolls = 1
       replacements.clear()
@@ -281,6 +334,12 @@ export async function startChangeManagementLayer(
     },
   })
   // An accessor, so a test's assignment reaches the handler.
+  Object.defineProperty(layer, 'describeEvents', {
+    get: () => settings.describeEvents,
+    set: (on: boolean) => {
+      settings.describeEvents = on
+    },
+  })
   return Object.defineProperty(layer, 'driftPolls', {
     get: () => settings.driftPolls,
     set: (n: number) => {

@@ -17,6 +17,7 @@ import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { Settings } from './input-helper.js'
 import { staleReason, type PlannedRegion } from './plan-file.js'
+import { describeValidationError, readValidationErrors, type ValidationError } from './validation-errors.js'
 import { describeDrift, detectDrift, type DriftReport } from './drift.js'
 import { blockedChanges, blockedReason, markChanges } from './guard.js'
 import { parametersFor } from './parameters.js'
@@ -65,6 +66,8 @@ export interface RegionResult {
   planned?: Omit<PlannedRegion, 'region' | 'templateSha256' | 'changes'>
   /** The stack's drift, detected before planning (`drift` warn or fail). */
   drift?: DriftReport
+  /** Why the change set FAILED, per resource and property (DescribeEvents). */
+  validationErrors?: ValidationError[]
 }
 
 export interface RegionContext {
@@ -116,6 +119,8 @@ export class RegionDeployer {
   /** The change set's changes, kept so a region that fails later still reports them. */
   private changes: ChangeRow[] = []
   private eventsWarned = false
+  /** A FAILED change set's validation errors, reported with the region's result. */
+  private validationErrors: ValidationError[] | undefined
   /** The drift detected before planning, reported with the region's result. */
   private drift: DriftReport | undefined
   /** mode apply: the stack as verifyPlanned read it. */
@@ -171,6 +176,7 @@ export class RegionDeployer {
         outputs: {},
         changes: this.changes,
         ...(this.drift ? { drift: this.drift } : {}),
+        ...(this.validationErrors ? { validationErrors: this.validationErrors } : {}),
         durationMs: Date.now() - this.started,
         startedAt: this.started,
         endedAt: Date.now(),
@@ -374,7 +380,15 @@ export class RegionDeployer {
       return { status: settings.planOnly ? 'planned' : 'unchanged', stackId, outputs, changes: [] }
     }
     if (described.status !== 'CREATE_COMPLETE') {
-      throw new RegionFailure(`change set ${name} failed: ${described.reason ?? described.status}`, stackId)
+      const errors = await this.readValidationErrors(created.Id!)
+      const why = errors?.length
+        ? `${errors.length} validation error(s): ${errors.map(describeValidationError).join('; ')}`
+        : (described.reason ?? described.status)
+      throw new RegionFailure(
+        `change set ${name} failed: ${why}`,
+        stackId,
+        errors?.find((e) => e.resource)?.resource,
+      )
     }
     const changes = markChanges(
       changeRows(described.changes),
@@ -412,6 +426,23 @@ export class RegionDeployer {
       }
     }
     return this.executeChangeSet(created.Id!, stackId!, type, changes)
+  }
+
+  /**
+   * The early-validation errors of a FAILED change set, from DescribeEvents;
+   * undefined where the API is missing or cannot be read (the status reason says it then).
+   */
+  private async readValidationErrors(changeSetId: string): Promise<ValidationError[] | undefined> {
+    try {
+      const errors = await readValidationErrors(this.ctx.cfn, changeSetId)
+      if (errors === undefined)
+        this.ctx.log.info('DescribeEvents is not available here: the status reason is all there is.')
+      if (errors?.length) this.validationErrors = errors
+      return errors
+    } catch (error) {
+      this.ctx.log.warning(`Could not read the change set's validation errors: ${describeError(error)}`)
+      return undefined
+    }
   }
 
   /**

@@ -366,6 +366,7 @@ function report(results: RegionResult[]): void {
       durationMs: r.durationMs,
       ...(r.reason !== undefined && r.status !== 'unchanged' ? { reason: r.reason } : {}),
       ...(r.drift ? { drift: r.drift } : {}),
+      ...(r.validationErrors ? { validationErrors: r.validationErrors } : {}),
     })),
   )
   setJsonOutput(

@@ -139,6 +139,20 @@ function driftTable(results: readonly RegionResult[]): string | undefined {
   )}`
 }
 
+/** A FAILED change set's validation errors: resource, property and CloudFormation's message. */
+function validationTable(results: readonly RegionResult[]): string | undefined {
+  const rows = results.flatMap((r) =>
+    (r.validationErrors ?? []).map((v) => [
+      r.region,
+      v.resource ? `\`${v.resource}\`` : '—',
+      v.property ? `\`${v.property}\`` : '—',
+      v.message,
+    ]),
+  )
+  if (rows.length === 0) return undefined
+  return `### Validation errors\n\n${tableBlock('Validation errors', ['Region', 'Logical id', 'Property', 'Message'], rows, 20)}`
+}
+
 /** Output keys down, regions across, so a value that differs between regions stands out. */
 function outputsTable(results: readonly RegionResult[]): string | undefined {
   const withOutputs = results.filter((r) => Object.keys(r.outputs).length > 0)
@@ -216,7 +230,7 @@ export function summaryMarkdown(
       ['failure-tolerance', settings.failureTolerance],
       ['on-failure', settings.planOnly ? undefined : settings.onFailure],
     ],
-    problems: [destructiveTable(results), driftTable(results), problems],
+    problems: [destructiveTable(results), validationTable(results), driftTable(results), problems],
     details: [
       regionTable,
       changeTables(results, settings.planOnly),
