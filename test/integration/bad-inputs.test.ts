@@ -150,6 +150,12 @@ const CASES: Case[] = [
   ['deploy-multi-region', 'unknown drift mode', { drift: 'sometimes' }, 'drift'],
   [
     'deploy-multi-region',
+    'import-existing-resources not a boolean',
+    { 'import-existing-resources': 'please' },
+    'import-existing-resources',
+  ],
+  [
+    'deploy-multi-region',
     'stateful-types that is no resource type',
     { 'stateful-types': 'dynamodb' },
     'stateful-types',

@@ -513,4 +513,30 @@ describe('deploy-multi-region change management', () => {
       expect(r.warnings.join('\n')).not.toContain('DescribeEvents')
     })
   })
+
+  describe('import-existing-resources', () => {
+    it('sends ImportExistingResources on CREATE change sets only', async () => {
+      write('import-v1.json', template('import-t'))
+      write('import-v2.json', template('import-t', 2))
+      const created = await deploy({
+        'stack-name': 'importing',
+        template: 'import-v1.json',
+        regions: 'us-east-1',
+        'import-existing-resources': 'true',
+      })
+      expect(created.failed).toBe(false)
+      const updated = await deploy({
+        'stack-name': 'importing',
+        template: 'import-v2.json',
+        regions: 'us-east-1',
+        'import-existing-resources': 'true',
+      })
+      expect(updated.failed).toBe(false)
+      const sent = layer.requests.filter((q) => q.operation === 'CreateChangeSet').map((q) => q.params)
+      expect(sent.map((p) => [p.get('ChangeSetType'), p.get('ImportExistingResources')])).toEqual([
+        ['CREATE', 'true'],
+        ['UPDATE', null],
+      ])
+    })
+  })
 })

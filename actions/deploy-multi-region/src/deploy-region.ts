@@ -334,6 +334,9 @@ export class RegionDeployer {
       NotificationARNs: settings.notificationArns.length ? settings.notificationArns : undefined,
       Tags: settings.tags.length ? settings.tags : undefined,
       OnStackFailure: settings.planOnly ? undefined : onStackFailure,
+      // "Indicates if the change set auto-imports resources that already exist": named resources
+      // with DeletionPolicy Retain that no stack owns are taken over instead of failing the create.
+      ImportExistingResources: type === 'CREATE' && settings.importExistingResources ? true : undefined,
     })
     const created = await cfn.send(request).catch(async (error: unknown) => {
       // An update with nothing to change answered as an error rather than a FAILED change set

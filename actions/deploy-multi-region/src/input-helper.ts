@@ -62,6 +62,8 @@ export interface Settings {
   planFile?: string
   /** mode apply: the plan, read and checked before any call. */
   plan?: PlanDocument
+  /** CREATE change sets import existing named resources (ImportExistingResources). */
+  importExistingResources: boolean
   /** Drift detection before planning: off, warn (report it) or fail (stop that region). */
   drift: DriftMode
   /** Resource types whose replacement or removal the guard refuses. */
@@ -324,6 +326,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     planOnly: mode === 'plan-only',
     ...planned,
     drift: inputs.choice('drift', DRIFT_MODES, 'warn'),
+    importExistingResources: inputs.boolean('import-existing-resources', false),
     statefulTypes: readStatefulTypes(inputs),
     allowReplacement,
   }

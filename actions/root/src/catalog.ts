@@ -22,6 +22,7 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'plan-only': 'false',
     mode: 'deploy',
     plan: '',
+    'import-existing-resources': 'false',
     drift: 'warn',
     'allow-replacement': '',
     'stateful-types': '',
