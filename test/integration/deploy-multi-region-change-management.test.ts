@@ -9,6 +9,7 @@ import {
   DescribeStacksCommand,
   ListChangeSetsCommand,
 } from '@aws-sdk/client-cloudformation'
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -537,6 +538,103 @@ describe('deploy-multi-region change management', () => {
         ['CREATE', 'true'],
         ['UPDATE', null],
       ])
+    })
+  })
+
+  describe('nested stacks', () => {
+    /** A parent with a nested stack (its template in moto's S3) and a queue. */
+    async function nestedParent(name: string, delay: number): Promise<string> {
+      await sdk(async () => {
+        const s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, maxAttempts: 1 })
+        await s3.send(new CreateBucketCommand({ Bucket: 'nested-templates' })).catch(() => undefined)
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: 'nested-templates',
+            Key: 'data.json',
+            Body: JSON.stringify({ Resources: { Table: { Type: 'AWS::SQS::Queue' } } }),
+          }),
+        )
+      })
+      write(
+        name,
+        JSON.stringify({
+          Resources: {
+            Data: {
+              Type: 'AWS::CloudFormation::Stack',
+              // A property that changes with the parent, so the nested stack is in the parent's changes.
+              Properties: {
+                TemplateURL: 'https://nested-templates.s3.amazonaws.com/data.json',
+                TimeoutInMinutes: 10 + delay,
+              },
+            },
+            Jobs: { Type: 'AWS::SQS::Queue', Properties: { DelaySeconds: delay } },
+          },
+        }),
+      )
+      return name
+    }
+
+    it('lists and guards the changes of nested change sets (IncludeNestedStacks)', async () => {
+      const v1 = await nestedParent('nested-v1.json', 0)
+      const created = await deploy({ 'stack-name': 'nested', template: v1, regions: 'us-east-1' })
+      expect(created.failed).toBe(false)
+      const v2 = await nestedParent('nested-v2.json', 3)
+      layer.reset()
+      layer.nestedChanges.set('Data', [
+        { action: 'Modify', logicalId: 'Table', type: 'AWS::DynamoDB::Table', replacement: 'True' },
+        { action: 'Add', logicalId: 'Index', type: 'AWS::SQS::Queue' },
+      ])
+      const blocked = await deploy({
+        'stack-name': 'nested',
+        template: v2,
+        regions: 'us-east-1',
+        'plan-only': 'true',
+      })
+      const sent = layer.requests.find((q) => q.operation === 'CreateChangeSet')!
+      expect(sent.params.get('IncludeNestedStacks')).toBe('true')
+      expect(blocked.failed).toBe(true)
+      const [r] = results(blocked)
+      expect(r!.reason).toContain('Data/Table (AWS::DynamoDB::Table, Replacement True)')
+      expect(r!.changes[0]).toMatchObject({ logicalId: 'Table', nestedPath: ['Data'], guard: 'blocked' })
+      expect(
+        r!.changes.map((c) =>
+          [...((c as { nestedPath?: string[] }).nestedPath ?? []), c.logicalId].join('/'),
+        ),
+      ).toEqual(expect.arrayContaining(['Data', 'Data/Table', 'Data/Index', 'Jobs']))
+      expect(blocked.summary).toContain('| ⛔ blocked | `Data/Table` |')
+      const allowed = await deploy({
+        'stack-name': 'nested',
+        template: v2,
+        regions: 'us-east-1',
+        'plan-only': 'true',
+        'allow-replacement': 'Data/Table',
+      })
+      expect(allowed.failed).toBe(false)
+    })
+
+    it("a failed update in a nested stack reports the nested resource's own reason", async () => {
+      const v1 = await nestedParent('nested-fail-v1.json', 0)
+      expect((await deploy({ 'stack-name': 'nested-fail', template: v1, regions: 'us-east-1' })).failed).toBe(
+        false,
+      )
+      const v2 = await nestedParent('nested-fail-v2.json', 6)
+      layer.reset()
+      layer.failNested.set('us-east-1/nested-fail', {
+        nestedLogicalId: 'Data',
+        resource: 'Table',
+        type: 'AWS::SQS::Queue',
+        reason: 'Resource handler returned message: "Invalid value for the parameter DelaySeconds"',
+      })
+      const r = await deploy({ 'stack-name': 'nested-fail', template: v2, regions: 'us-east-1' })
+      expect(r.failed).toBe(true)
+      expect(results(r)[0]!.reason).toBe(
+        'stack UPDATE_ROLLBACK_COMPLETE: Data > Table (AWS::SQS::Queue): Resource handler returned message: "Invalid value for the parameter DelaySeconds"',
+      )
+      const nestedReads = layer.requests.filter(
+        (q) =>
+          q.operation === 'DescribeStackEvents' && /-Data-NESTED\//.test(q.params.get('StackName') ?? ''),
+      )
+      expect(nestedReads.length).toBe(1)
     })
   })
 })

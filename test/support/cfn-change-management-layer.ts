@@ -57,8 +57,29 @@ import {
  *   Validations"). Simpler than AWS: the failure is given, not found; no
  *   OperationId, no pagination; Filters.FailedEvents is accepted and all given
  *   events are failed ones.
+ * - Nested change sets (IncludeNestedStacks; moto makes none): a nested stack's
+ *   ResourceChange carries ChangeSetId, "The change set ID of the nested change
+ *   set", which DescribeChangeSet answers with its own Changes (and
+ *   ParentChangeSetId). The test gives each nested stack's changes by its logical
+ *   id (`nestedChanges`). Simpler than AWS: no nested stack is made for the change
+ *   set, and a nested change set cannot be executed or deleted on its own.
+ * - A failed update inside a nested stack (moto finishes every update): for a
+ *   stack the test names (`failNested`), after ExecuteChangeSet DescribeStacks
+ *   reports UPDATE_ROLLBACK_COMPLETE and DescribeStackEvents lists, newest first
+ *   and with the execution's ClientRequestToken ("All events triggered by a given
+ *   stack operation are assigned the same client request token"), the nested
+ *   stack resource's UPDATE_FAILED "Embedded stack <arn> was not successfully
+ *   updated" with the nested stack's ARN as PhysicalResourceId; DescribeStackEvents
+ *   of that ARN lists the nested resource's own failure. Simpler than AWS: the
+ *   resources moto updated stay updated, and no rollback events are listed.
  * Simpler than AWS throughout: stacks are keyed by region and name.
  */
+export interface LayerNestedFailure {
+  nestedLogicalId: string
+  resource: string
+  type: string
+  reason: string
+}
 export interface LayerValidation {
   /** The change set's StatusReason. */
   reason: string
@@ -87,6 +108,10 @@ export interface ChangeManagementLayer extends LoopbackProxy {
   failValidation: Map<string, LayerValidation>
   /** Serve DescribeEvents (off: moto's HTML 500, as where the API is missing). */
   describeEvents: boolean
+  /** Nested stack logical id -> the changes of its nested change set. */
+  nestedChanges: Map<string, Array<{ action: string; logicalId: string; type: string; replacement?: string }>>
+  /** region/stack name -> the nested failure its next execution ends in. */
+  failNested: Map<string, LayerNestedFailure>
   reset(): void
 }
 
@@ -124,6 +149,16 @@ export async function startChangeManagementLayer(
   const detections = new Map<string, { region: string; stack: string; stackId: string; reads: number }>()
   const settings = { driftPolls: 1, describeEvents: false }
   const failValidation = new Map<string, LayerValidation>()
+  const nestedChanges: ChangeManagementLayer['nestedChanges'] = new Map()
+  const nestedSets = new Map<string, { parent: string; logicalId: string }>()
+  const failNested = new Map<string, LayerNestedFailure>()
+  /** region/stack -> the failed execution's events (newest first) and the nested stack's. */
+  const failed = new Map<string, { events: string[]; nestedArn: string; nestedEvents: string[] }>()
+  const eventXml = (e: Record<string, string | undefined>) =>
+    `<member>${Object.entries(e)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `<${k}>${escape(v!)}</${k}>`)
+      .join('')}</member>`
   const xml = (operation: string, result: string): ProxyReply => ({
     status: 200,
     headers: { 'content-type': 'text/xml' },
@@ -239,6 +274,62 @@ export async function startChangeManagementLayer(
       case 'ExecuteChangeSet': {
         const reply = await forward()
         const record = id ? changeSets.get(id) : undefined
+        const failure = record ? failNested.get(key(record.region, record.stackName)) : undefined
+        if (reply.status === 200 && record && failure) {
+          const stackId = (await fetchStackId(target, req, record.stackName)) ?? record.stackName
+          const token = req.params.get('ClientRequestToken') ?? undefined
+          const nestedArn = stackId.replace(
+            /:stack\/([^/]+)\/.*$/,
+            `:stack/$1-${failure.nestedLogicalId}-NESTED/${randomUUID()}`,
+          )
+          const at = (ms: number) => new Date(Date.now() + ms).toISOString()
+          const base = { StackId: stackId, StackName: record.stackName, ClientRequestToken: token }
+          failed.set(key(record.region, record.stackName), {
+            nestedArn,
+            events: [
+              eventXml({
+                ...base,
+                EventId: randomUUID(),
+                LogicalResourceId: record.stackName,
+                PhysicalResourceId: stackId,
+                ResourceType: 'AWS::CloudFormation::Stack',
+                Timestamp: at(3),
+                ResourceStatus: 'UPDATE_ROLLBACK_COMPLETE',
+              }),
+              eventXml({
+                ...base,
+                EventId: randomUUID(),
+                LogicalResourceId: failure.nestedLogicalId,
+                PhysicalResourceId: nestedArn,
+                ResourceType: 'AWS::CloudFormation::Stack',
+                Timestamp: at(2),
+                ResourceStatus: 'UPDATE_FAILED',
+                ResourceStatusReason: `Embedded stack ${nestedArn} was not successfully updated. Currently, it is in UPDATE_ROLLBACK_IN_PROGRESS state.`,
+              }),
+              eventXml({
+                ...base,
+                EventId: randomUUID(),
+                LogicalResourceId: failure.nestedLogicalId,
+                PhysicalResourceId: nestedArn,
+                ResourceType: 'AWS::CloudFormation::Stack',
+                Timestamp: at(0),
+                ResourceStatus: 'UPDATE_IN_PROGRESS',
+              }),
+            ],
+            nestedEvents: [
+              eventXml({
+                StackId: nestedArn,
+                EventId: randomUUID(),
+                LogicalResourceId: failure.resource,
+                ResourceType: failure.type,
+                Timestamp: at(1),
+                ResourceStatus: 'UPDATE_FAILED',
+                ResourceStatusReason: failure.reason,
+                ClientRequestToken: token,
+              }),
+            ],
+          })
+        }
         if (reply.status === 200 && id && record) {
           executed.push(id)
           for (const [other, r] of changeSets)
@@ -267,7 +358,41 @@ export async function startChangeManagementLayer(
         return xml('DescribeEvents', `<OperationEvents>${members.join('')}</OperationEvents>`)
       }
       case 'DescribeChangeSet': {
+        const nestedSet = nestedSets.get(req.params.get('ChangeSetName') ?? '')
+        if (nestedSet) {
+          const rows = nestedChanges.get(nestedSet.logicalId) ?? []
+          const members = rows
+            .map(
+              (c) =>
+                `<member><Type>Resource</Type><ResourceChange><Action>${c.action}</Action><LogicalResourceId>${c.logicalId}</LogicalResourceId><ResourceType>${c.type}</ResourceType>${c.replacement ? `<Replacement>${c.replacement}</Replacement>` : ''}</ResourceChange></member>`,
+            )
+            .join('')
+          return xml(
+            'DescribeChangeSet',
+            `<ChangeSetId>${req.params.get('ChangeSetName')}</ChangeSetId><ParentChangeSetId>${nestedSet.parent}</ParentChangeSetId><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes>${members}</Changes>`,
+          )
+        }
         let reply = await forward()
+        if (reply.status === 200 && id && nestedChanges.size > 0) {
+          const body = reply
+            .body!.toString()
+            .replace(/<ResourceChange>([\s\S]*?)<\/ResourceChange>/g, (whole, inner: string) => {
+              const logical = tag(inner, 'LogicalResourceId')
+              if (
+                !logical ||
+                tag(inner, 'ResourceType') !== 'AWS::CloudFormation::Stack' ||
+                !nestedChanges.has(logical)
+              )
+                return whole
+              const nestedId = id.replace(
+                /:changeSet\/([^/]+)\/.*$/,
+                `:changeSet/$1-${logical}/${randomUUID()}`,
+              )
+              nestedSets.set(nestedId, { parent: id, logicalId: logical })
+              return `<ResourceChange>${inner}<ChangeSetId>${nestedId}</ChangeSetId></ResourceChange>`
+            })
+          reply = { ...reply, body }
+        }
         const record = id ? changeSets.get(id) : undefined
         const failure = record ? failValidation.get(key(record.region, record.stackName)) : undefined
         if (reply.status === 200 && failure) {
@@ -295,9 +420,33 @@ export async function startChangeManagementLayer(
           })
         return { ...reply, body }
       }
-      case 'DescribeStacks': {
+      case 'DescribeStackEvents': {
+        const stack = req.params.get('StackName') ?? ''
+        const nested = [...failed.values()].find((f) => f.nestedArn === stack)
+        if (nested)
+          return xml('DescribeStackEvents', `<StackEvents>${nested.nestedEvents.join('')}</StackEvents>`)
         const reply = await forward()
+        const failure = failed.get(key(req.region, stack))
+        if (reply.status !== 200 || !failure) return reply
+        const body = reply
+          .body!.toString()
+          .replace(/<StackEvents>/, `<StackEvents>${failure.events.join('')}`)
+          .replace(/<StackEvents\/>/, `<StackEvents>${failure.events.join('')}</StackEvents>`)
+        return { ...reply, body }
+      }
+      case 'DescribeStacks': {
+        let reply = await forward()
         if (reply.status !== 200) return reply
+        if (failed.has(key(req.region, req.params.get('StackName') ?? '')))
+          reply = {
+            ...reply,
+            body: reply
+              .body!.toString()
+              .replace(
+                /<StackStatus>[^<]*<\/StackStatus>/,
+                '<StackStatus>UPDATE_ROLLBACK_COMPLETE</StackStatus>',
+              ),
+          }
         // A stack member's StackName comes before its CreationTime (its Parameters may sit between).
         const body = reply
           .body!.toString()
@@ -321,7 +470,13 @@ export async function startChangeManagementLayer(
     executed,
     drift,
     failValidation,
+    nestedChanges,
+    failNested,
     reset() {
+      nestedChanges.clear()
+      nestedSets.clear()
+      failNested.clear()
+      failed.clear()
       failValidation.clear()
       settings.describeEvents = false
       drift.clear()

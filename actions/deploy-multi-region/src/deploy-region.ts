@@ -337,6 +337,8 @@ export class RegionDeployer {
       // "Indicates if the change set auto-imports resources that already exist": named resources
       // with DeletionPolicy Retain that no stack owns are taken over instead of failing the create.
       ImportExistingResources: type === 'CREATE' && settings.importExistingResources ? true : undefined,
+      // Nested stacks get change sets of their own, so their changes are seen (and guarded) too.
+      IncludeNestedStacks: true,
     })
     const created = await cfn.send(request).catch(async (error: unknown) => {
       // An update with nothing to change answered as an error rather than a FAILED change set
@@ -394,7 +396,7 @@ export class RegionDeployer {
       )
     }
     const changes = markChanges(
-      changeRows(described.changes),
+      await this.withNestedChanges(described.changes),
       settings.statefulTypes,
       settings.allowReplacement,
     )
@@ -429,6 +431,25 @@ export class RegionDeployer {
       }
     }
     return this.executeChangeSet(created.Id!, stackId!, type, changes)
+  }
+
+  /**
+   * The change rows of a change set and of its nested stacks' change sets: a
+   * nested stack's ResourceChange carries "The change set ID of the nested change
+   * set", whose changes are listed under the nested stack's logical id.
+   */
+  private async withNestedChanges(changes: readonly Change[], path: string[] = []): Promise<ChangeRow[]> {
+    const rows: ChangeRow[] = []
+    for (const change of changes) {
+      const [row] = changeRows([change])
+      if (!row) continue
+      rows.push(path.length > 0 ? { ...row, nestedPath: path } : row)
+      const nested = change.ResourceChange?.ChangeSetId
+      if (!nested || row.type !== 'AWS::CloudFormation::Stack' || path.length >= MAX_NESTING) continue
+      const described = await this.waitForChangeSet(nested)
+      rows.push(...(await this.withNestedChanges(described.changes, [...path, row.logicalId])))
+    }
+    return rows
   }
 
   /**
@@ -467,7 +488,7 @@ export class RegionDeployer {
         const described = await this.waitForChangeSet(planned.changeSetId)
         changeSet = { status: described.status, executionStatus: described.executionStatus }
         changes = markChanges(
-          changeRows(described.changes),
+          await this.withNestedChanges(described.changes),
           settings.statefulTypes,
           settings.allowReplacement,
         )
