@@ -150,6 +150,18 @@ const CASES: Case[] = [
   ['deploy-multi-region', 'unknown drift mode', { drift: 'sometimes' }, 'drift'],
   [
     'deploy-multi-region',
+    'rollback-all with plan-only',
+    { 'on-region-failure': 'rollback-all', 'plan-only': 'true' },
+    'on-region-failure',
+  ],
+  [
+    'deploy-multi-region',
+    'rollback-all with a failure tolerance',
+    { 'on-region-failure': 'rollback-all', 'failure-tolerance': '1' },
+    'failure-tolerance',
+  ],
+  [
+    'deploy-multi-region',
     'import-existing-resources not a boolean',
     { 'import-existing-resources': 'please' },
     'import-existing-resources',

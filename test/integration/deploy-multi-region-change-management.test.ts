@@ -7,6 +7,7 @@ import {
   CloudFormationClient,
   DeleteChangeSetCommand,
   DescribeStacksCommand,
+  GetTemplateCommand,
   ListChangeSetsCommand,
 } from '@aws-sdk/client-cloudformation'
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
@@ -635,6 +636,78 @@ describe('deploy-multi-region change management', () => {
           q.operation === 'DescribeStackEvents' && /-Data-NESTED\//.test(q.params.get('StackName') ?? ''),
       )
       expect(nestedReads.length).toBe(1)
+    })
+  })
+
+  describe('on-region-failure: rollback-all', () => {
+    it('restores the earlier template and parameters where the deploy had succeeded, and deletes stacks it created', async () => {
+      const v1 = JSON.stringify({
+        Parameters: { Delay: { Type: 'Number', Default: 0 } },
+        Resources: { Jobs: { Type: 'AWS::SQS::Queue', Properties: { DelaySeconds: { Ref: 'Delay' } } } },
+      })
+      const v2 = JSON.stringify({
+        Parameters: { Delay: { Type: 'Number', Default: 0 } },
+        Resources: {
+          Jobs: { Type: 'AWS::SQS::Queue', Properties: { DelaySeconds: { Ref: 'Delay' } } },
+          Dead: { Type: 'AWS::SQS::Queue' },
+        },
+      })
+      write('rb-v1.json', v1)
+      write('rb-v2.json', v2)
+      const first = await deploy({
+        'stack-name': 'rb',
+        template: 'rb-v1.json',
+        regions: 'us-east-1, eu-west-1',
+        parameters: 'Delay=2',
+      })
+      expect(first.failed).toBe(false)
+      layer.reset()
+      // eu-west-1's change set fails; us-east-1 is updated and ap-southeast-2 created meanwhile.
+      layer.failValidation.set('eu-west-1/rb', { reason: 'Template error: something regional', events: [] })
+      const r = await deploy({
+        'stack-name': 'rb',
+        template: 'rb-v2.json',
+        regions: 'us-east-1, eu-west-1, ap-southeast-2',
+        parameters: 'Delay=5',
+        'on-region-failure': 'rollback-all',
+      })
+      expect(r.failed).toBe(true)
+      const [us, eu, ap] = JSON.parse(r.outputs.results!) as Array<Result & { rollback?: object }>
+      expect(eu!.status).toBe('failed')
+      expect(us).toMatchObject({ status: 'updated', rollback: { action: 'restored', outcome: 'done' } })
+      expect(ap).toMatchObject({ status: 'created', rollback: { action: 'deleted', outcome: 'done' } })
+      // The earlier template and parameter value are back in us-east-1.
+      const template = await sdk(
+        async () => (await cfn('us-east-1').send(new GetTemplateCommand({ StackName: 'rb' }))).TemplateBody,
+      )
+      expect(JSON.parse(template!)).toEqual(JSON.parse(v1))
+      const stack = await sdk(
+        async () => (await cfn('us-east-1').send(new DescribeStacksCommand({ StackName: 'rb' }))).Stacks![0]!,
+      )
+      expect(stack.Parameters).toEqual([
+        expect.objectContaining({ ParameterKey: 'Delay', ParameterValue: '2' }),
+      ])
+      // The rollback's change set carried the earlier template as it was.
+      const rollbackSet = layer.requests.find(
+        (q) =>
+          q.operation === 'CreateChangeSet' &&
+          q.region === 'us-east-1' &&
+          /-rollback$/.test(q.params.get('ChangeSetName') ?? ''),
+      )!
+      expect(JSON.parse(rollbackSet.params.get('TemplateBody')!)).toEqual(JSON.parse(v1))
+      const gone = await sdk(() =>
+        cfn('ap-southeast-2').send(new DescribeStacksCommand({ StackName: 'rb' })),
+      ).catch((e: Error) => e)
+      expect(gone instanceof Error ? gone.message : JSON.stringify(gone)).toMatch(
+        /does not exist|DELETE_COMPLETE/,
+      )
+      expect(r.summary).toContain('### Rolled back (on-region-failure: rollback-all)')
+      expect(r.summary).toContain(
+        '| us-east-1 | updated | updated back to its earlier template and parameters | ✅ done |',
+      )
+      expect(r.summary).toContain(
+        '| ap-southeast-2 | created | stack deleted (this run created it) | ✅ done |',
+      )
     })
   })
 })

@@ -6,16 +6,18 @@ import {
   DeleteStackCommand,
   DescribeChangeSetCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   ListChangeSetsCommand,
   UpdateTerminationProtectionCommand,
   type Change,
+  type Parameter,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation'
 import { describeError, errorCode, errorMessage } from '../../../lib/aws.js'
 import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
-import type { Settings } from './input-helper.js'
+import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
 import { staleReason, type PlannedRegion } from './plan-file.js'
 import { describeValidationError, readValidationErrors, type ValidationError } from './validation-errors.js'
 import { describeDrift, detectDrift, type DriftReport } from './drift.js'
@@ -32,6 +34,7 @@ import {
   failureBehaviour,
   formatEvent,
   isEmptyChangeSet,
+  isInProgress,
   nestedEventsOfRun,
   nestedStackOf,
   rootCause,
@@ -68,6 +71,15 @@ export interface RegionResult {
   drift?: DriftReport
   /** Why the change set FAILED, per resource and property (DescribeEvents). */
   validationErrors?: ValidationError[]
+  /** on-region-failure rollback-all: what was undone in this region after another one failed. */
+  rollback?: { action: 'restored' | 'deleted'; outcome: 'done' | 'failed'; reason?: string }
+}
+
+/** The stack as it was before this run: what rollback-all restores. */
+interface RollbackPoint {
+  stackId: string
+  templateBody: string
+  parameters: Parameter[]
 }
 
 export interface RegionContext {
@@ -119,6 +131,10 @@ export class RegionDeployer {
   /** The change set's changes, kept so a region that fails later still reports them. */
   private changes: ChangeRow[] = []
   private eventsWarned = false
+  /** rollback-all: the template and parameters the stack had before this run's change set. */
+  private rollbackPoint: RollbackPoint | undefined
+  /** rollback-all: the stack this run created (deleted if another region fails). */
+  private createdStackId: string | undefined
   /** A FAILED change set's validation errors, reported with the region's result. */
   private validationErrors: ValidationError[] | undefined
   /** The drift detected before planning, reported with the region's result. */
@@ -319,6 +335,7 @@ export class RegionDeployer {
       type === 'UPDATE' && state.parameterKeys.length > 0
         ? { stackKeys: state.parameterKeys, declared: await ctx.templates.declaredParameters(region, cfn) }
         : undefined
+    if (type === 'UPDATE') await this.keepRollbackPoint(state)
     ctx.phase(`creating change set ${name}`)
     const request = new CreateChangeSetCommand({
       StackName: settings.stackName,
@@ -434,6 +451,107 @@ export class RegionDeployer {
   }
 
   /**
+   * rollback-all: the stack's template (GetTemplate, TemplateStage Original: as
+   * submitted, before transforms) and parameters (DescribeStacks) before this
+   * run changes it. A NoEcho parameter is answered masked ("****"): it is restored
+   * with UsePreviousValue, so a NoEcho value this run changed stays changed.
+   */
+  private async keepRollbackPoint(state: StackSnapshot): Promise<void> {
+    if (this.ctx.settings.onRegionFailure !== 'rollback-all' || !state.stackId) return
+    const answer = await this.ctx.cfn.send(
+      new GetTemplateCommand({ StackName: state.stackId, TemplateStage: 'Original' }),
+    )
+    const stack = await readStack(this.ctx.cfn, state.stackId)
+    this.rollbackPoint = {
+      stackId: state.stackId,
+      templateBody: answer.TemplateBody ?? '',
+      parameters: Object.entries(stack.parameterValues ?? {}).map(([ParameterKey, value]) =>
+        value === '****' ? { ParameterKey, UsePreviousValue: true } : { ParameterKey, ParameterValue: value },
+      ),
+    }
+  }
+
+  /** Whether this run changed the stack (so rollback-all has something to undo). */
+  changedStack(): boolean {
+    return this.createdStackId !== undefined || this.rollbackPoint !== undefined
+  }
+
+  /**
+   * rollback-all, after another region failed: deletes the stack this run
+   * created, or updates the stack back to the template and parameters it had.
+   */
+  async rollBack(): Promise<NonNullable<RegionResult['rollback']>> {
+    const { cfn, log, token, region, settings } = this.ctx
+    const untilStable = (id: string, what: string) =>
+      pollUntil(
+        async () => {
+          const now = await readStack(cfn, id)
+          return isInProgress(now.status) ? undefined : now
+        },
+        { what, initialMs: 200, factor: 1.5, maxMs: 2000 },
+      )
+    if (this.createdStackId) {
+      const id = this.createdStackId
+      try {
+        log.info(`Rolling back: deleting stack ${id}, which this run created.`)
+        await cfn.send(
+          new DeleteStackCommand({ StackName: id, ClientRequestToken: `${token}-${region}-rollback` }),
+        )
+        const gone = await untilStable(id, `stack ${id} to be deleted`)
+        if (gone.status !== undefined && gone.status !== 'DELETE_COMPLETE')
+          return { action: 'deleted', outcome: 'failed', reason: `the stack is ${gone.status}` }
+        return { action: 'deleted', outcome: 'done' }
+      } catch (error) {
+        return { action: 'deleted', outcome: 'failed', reason: describeError(error) }
+      }
+    }
+    const point = this.rollbackPoint!
+    try {
+      if (Buffer.byteLength(point.templateBody) > MAX_TEMPLATE_BODY_BYTES)
+        throw new Error(
+          `the earlier template is over ${MAX_TEMPLATE_BODY_BYTES} bytes; restore it from S3 by hand`,
+        )
+      log.info('Rolling back: updating the stack to the template and parameters it had before this run.')
+      // By name, as every change set of this action is made (moto finds no stack by id here); the
+      // id is checked first so a stack replaced meanwhile is not "rolled back" to another's template.
+      const current = await readStack(cfn, settings.stackName)
+      if (current.stackId !== point.stackId)
+        throw new Error(`stack ${settings.stackName} is no longer ${point.stackId}`)
+      const created = await cfn.send(
+        new CreateChangeSetCommand({
+          StackName: settings.stackName,
+          ChangeSetName: `${changeSetName(token, region).slice(0, 118)}-rollback`,
+          ChangeSetType: 'UPDATE',
+          ClientToken: `${token}-${region}-rollback`,
+          Description: `deploy-multi-region ${token} rollback-all`,
+          TemplateBody: point.templateBody,
+          Parameters: point.parameters,
+          Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
+          RoleARN: settings.roleArn,
+          Tags: settings.tags.length ? settings.tags : undefined,
+          IncludeNestedStacks: true,
+        }),
+      )
+      const described = await this.waitForChangeSet(created.Id!)
+      if (isEmptyChangeSet(described.status, described.reason)) return { action: 'restored', outcome: 'done' }
+      if (described.status !== 'CREATE_COMPLETE')
+        throw new Error(`rollback change set failed: ${described.reason ?? described.status}`)
+      await cfn.send(
+        new ExecuteChangeSetCommand({
+          ChangeSetName: created.Id,
+          ClientRequestToken: `${token}-${region}-rollback-execute`,
+        }),
+      )
+      const final = await untilStable(point.stackId, `stack ${point.stackId} to roll back`)
+      if (executionOutcome(final.status) !== 'success')
+        return { action: 'restored', outcome: 'failed', reason: `the stack is ${final.status ?? 'gone'}` }
+      return { action: 'restored', outcome: 'done' }
+    } catch (error) {
+      return { action: 'restored', outcome: 'failed', reason: describeError(error) }
+    }
+  }
+
+  /**
    * The change rows of a change set and of its nested stacks' change sets: a
    * nested stack's ResourceChange carries "The change set ID of the nested change
    * set", whose changes are listed under the nested stack's logical id.
@@ -524,6 +642,7 @@ export class RegionDeployer {
       return { status: 'unchanged', stackId: state.stackId, outputs: state.outputs, changes: [] }
     }
     this.checkCancelled()
+    if (planned.changeSetType === 'UPDATE') await this.keepRollbackPoint(state)
     await primeEvents(this.ctx.cfn, planned.stackId!, this.events)
     return this.executeChangeSet(planned.changeSetId, planned.stackId!, planned.changeSetType!, this.changes)
   }
@@ -565,6 +684,7 @@ export class RegionDeployer {
     this.reviewStackId = undefined
     log.info(`Change set executed; following the stack's events.`)
     ctx.phase(`applying change set ${name}`)
+    if (type === 'CREATE') this.createdStackId = stackId
     const final = await this.followExecution(stackId!, executedFrom)
     await this.applyTerminationProtection(final)
     return {

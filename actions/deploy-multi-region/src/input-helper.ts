@@ -19,6 +19,9 @@ export type OnFailure = (typeof ON_FAILURE)[number]
 export const MODES = ['deploy', 'plan-only', 'plan', 'apply'] as const
 export type Mode = (typeof MODES)[number]
 
+export const ON_REGION_FAILURE = ['continue', 'rollback-all'] as const
+export type OnRegionFailure = (typeof ON_REGION_FAILURE)[number]
+
 export type TemplateSource =
   | {
       kind: 'file'
@@ -62,6 +65,12 @@ export interface Settings {
   planFile?: string
   /** mode apply: the plan, read and checked before any call. */
   plan?: PlanDocument
+  /**
+   * continue: a failed region leaves the others as they are (failure-tolerance applies);
+   * rollback-all: the first failure starts no further region and rolls back the regions this run
+   * changed (earlier template and parameters; stacks it created are deleted).
+   */
+  onRegionFailure: OnRegionFailure
   /** CREATE change sets import existing named resources (ImportExistingResources). */
   importExistingResources: boolean
   /** Drift detection before planning: off, warn (report it) or fail (stop that region). */
@@ -185,6 +194,29 @@ function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[
     }
   }
   return names
+}
+
+function readOnRegionFailure(inputs: Inputs, mode: Mode): OnRegionFailure {
+  const value = inputs.choice('on-region-failure', ON_REGION_FAILURE, 'continue')
+  if (value === 'rollback-all' && (mode === 'plan' || mode === 'plan-only')) {
+    throw new InputError(
+      'on-region-failure',
+      value,
+      `continue with mode: ${mode} (nothing is executed to roll back)`,
+    )
+  }
+  if (
+    value === 'rollback-all' &&
+    inputs.raw('failure-tolerance') !== '' &&
+    inputs.raw('failure-tolerance') !== '0'
+  ) {
+    throw new InputError(
+      'failure-tolerance',
+      inputs.raw('failure-tolerance'),
+      '0 (or empty) with on-region-failure: rollback-all, where one failed region rolls back all',
+    )
+  }
+  return value
 }
 
 function readMode(inputs: Inputs): Mode {
@@ -327,6 +359,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     ...planned,
     drift: inputs.choice('drift', DRIFT_MODES, 'warn'),
     importExistingResources: inputs.boolean('import-existing-resources', false),
+    onRegionFailure: readOnRegionFailure(inputs, mode),
     statefulTypes: readStatefulTypes(inputs),
     allowReplacement,
   }

@@ -76,6 +76,8 @@ async function deploy({ signal }: ActionContext): Promise<void> {
   signal.addEventListener('abort', onAbort, { once: true })
 
   const results = new Map<string, RegionResult>()
+  /** Each region's deployer, kept for rollback-all. */
+  const used = new Map<string, RegionDeployer>()
   let failed = 0
   let canaryFailed: string | undefined
   try {
@@ -94,6 +96,7 @@ async function deploy({ signal }: ActionContext): Promise<void> {
           phases.set(region, 'starting')
           const verified = applying?.deployers.get(region)
           const deployer = verified ?? newDeployer(region, states.get(region) as StackSnapshot)
+          used.set(region, deployer)
           try {
             const planned = settings.plan?.regions.find((r) => r.region === region)
             const result = await (verified && planned
@@ -146,8 +149,53 @@ async function deploy({ signal }: ActionContext): Promise<void> {
     (r) => results.get(r) ?? skippedResult(r, signal.aborted ? 'cancelled before it started' : 'not started'),
   )
   for (const log of logs.values()) log.flush()
+  if (settings.onRegionFailure === 'rollback-all' && (failed > 0 || canaryFailed) && !signal.aborted)
+    await rollBackAll(ordered, used, logs)
   const incomplete = settings.mode === 'plan' ? await keepPlan(settings, ordered, cfn) : undefined
   finish(settings, ordered, annotations, signal, incomplete, failed, canaryFailed)
+}
+
+/**
+ * on-region-failure rollback-all: a region failed, so every region this run
+ * created or updated is undone (stacks it created are deleted, updated ones go
+ * back to their earlier template and parameters), all at once.
+ */
+async function rollBackAll(
+  results: RegionResult[],
+  deployers: Map<string, RegionDeployer>,
+  logs: Map<string, RegionLog>,
+): Promise<void> {
+  const changed = results.filter(
+    (r) => (r.status === 'created' || r.status === 'updated') && deployers.get(r.region)?.changedStack(),
+  )
+  if (changed.length === 0) return
+  core.info(
+    `A region failed: rolling back ${changed.map((r) => r.region).join(', ')} (on-region-failure: rollback-all).`,
+  )
+  const outcomes = await fanOut(changed, (r) => deployers.get(r.region)!.rollBack())
+  for (const o of outcomes) {
+    const rollback =
+      o.state === 'fulfilled'
+        ? o.value
+        : {
+            action: 'restored' as const,
+            outcome: 'failed' as const,
+            reason: o.state === 'rejected' ? describeError(o.error) : 'not started',
+          }
+    o.item.rollback = rollback
+    const log = logs.get(o.item.region)!
+    const what =
+      rollback.action === 'deleted'
+        ? 'the stack this run created was deleted'
+        : 'the stack was updated back to its earlier template and parameters'
+    if (rollback.outcome === 'done') log.info(`Rolled back: ${what}.`)
+    else
+      log.error(
+        `Rollback failed: ${rollback.reason ?? 'unknown'}; the stack needs attention.`,
+        `deploy-multi-region ${o.item.region}`,
+      )
+    log.flush()
+  }
 }
 
 /** Outputs, annotations, the job summary and the step's verdict. */
@@ -367,6 +415,7 @@ function report(results: RegionResult[]): void {
       ...(r.reason !== undefined && r.status !== 'unchanged' ? { reason: r.reason } : {}),
       ...(r.drift ? { drift: r.drift } : {}),
       ...(r.validationErrors ? { validationErrors: r.validationErrors } : {}),
+      ...(r.rollback ? { rollback: r.rollback } : {}),
     })),
   )
   setJsonOutput(

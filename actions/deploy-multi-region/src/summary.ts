@@ -153,6 +153,24 @@ function validationTable(results: readonly RegionResult[]): string | undefined {
   return `### Validation errors\n\n${tableBlock('Validation errors', ['Region', 'Logical id', 'Property', 'Message'], rows, 20)}`
 }
 
+/** rollback-all: what was undone in the regions that had succeeded. */
+function rollbackTable(results: readonly RegionResult[]): string | undefined {
+  const rolled = results.filter((r) => r.rollback)
+  if (rolled.length === 0) return undefined
+  const table = markdownTable(
+    ['Region', 'Had been', 'Rolled back', 'Outcome'],
+    rolled.map((r) => [
+      r.region,
+      r.status,
+      r.rollback!.action === 'deleted'
+        ? 'stack deleted (this run created it)'
+        : 'updated back to its earlier template and parameters',
+      r.rollback!.outcome === 'done' ? '✅ done' : `❌ failed: ${r.rollback!.reason ?? ''}`,
+    ]),
+  )
+  return `### Rolled back (on-region-failure: rollback-all)\n\nA region failed, so the regions this run had changed were rolled back.\n\n${table}`
+}
+
 /** Output keys down, regions across, so a value that differs between regions stands out. */
 function outputsTable(results: readonly RegionResult[]): string | undefined {
   const withOutputs = results.filter((r) => Object.keys(r.outputs).length > 0)
@@ -229,8 +247,15 @@ export function summaryMarkdown(
       ['max-parallel', settings.maxParallel],
       ['failure-tolerance', settings.failureTolerance],
       ['on-failure', settings.planOnly ? undefined : settings.onFailure],
+      ['on-region-failure', settings.onRegionFailure === 'rollback-all' ? 'rollback-all' : undefined],
     ],
-    problems: [destructiveTable(results), validationTable(results), driftTable(results), problems],
+    problems: [
+      rollbackTable(results),
+      destructiveTable(results),
+      validationTable(results),
+      driftTable(results),
+      problems,
+    ],
     details: [
       regionTable,
       changeTables(results, settings.planOnly),

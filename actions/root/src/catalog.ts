@@ -22,6 +22,7 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'plan-only': 'false',
     mode: 'deploy',
     plan: '',
+    'on-region-failure': 'continue',
     'import-existing-resources': 'false',
     drift: 'warn',
     'allow-replacement': '',
