@@ -92,7 +92,7 @@ export interface LayerDrift {
   differences?: Array<{ path: string; expected: string; actual: string; kind?: string }>
 }
 export interface ChangeManagementLayer extends LoopbackProxy {
-  /** logical id -> the Replacement every Modify of it reports. */
+  /** logical id (or region/logical id, for one region) -> the Replacement every Modify of it reports. */
   replacements: Map<string, 'True' | 'False' | 'Conditional'>
   /** Operations seen, in order, as `region:Operation`. */
   calls: string[]
@@ -414,7 +414,9 @@ export async function startChangeManagementLayer(
           .body!.toString()
           .replace(/<ResourceChange>([\s\S]*?)<\/ResourceChange>/g, (whole, inner: string) => {
             const logical = tag(inner, 'LogicalResourceId')
-            const value = logical ? replacements.get(logical) : undefined
+            const value = logical
+              ? (replacements.get(`${req.region}/${logical}`) ?? replacements.get(logical))
+              : undefined
             if (tag(inner, 'Action') !== 'Modify' || !value || inner.includes('<Replacement>')) return whole
             return `<ResourceChange>${inner}<Replacement>${value}</Replacement></ResourceChange>`
           })

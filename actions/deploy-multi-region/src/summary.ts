@@ -88,15 +88,18 @@ function destructiveTable(results: readonly RegionResult[]): string | undefined 
 }
 
 /** The change list per region; regions with the same list share one table. */
-function changeTables(results: readonly RegionResult[], planOnly: boolean): string | undefined {
+function changeTables(results: readonly RegionResult[], mode: string): string | undefined {
   const withChanges = results.filter((r) => r.changes.length > 0)
   if (withChanges.length === 0) return undefined
   const groups = new Map<string, RegionResult[]>()
   for (const r of withChanges)
     groups.set(changeKey(r.changes), [...(groups.get(changeKey(r.changes)) ?? []), r])
-  const heading = planOnly
-    ? '### Resource changes (preview: the change sets were deleted)'
-    : '### Resource changes'
+  const heading =
+    mode === 'plan-only'
+      ? '### Resource changes (preview: the change sets were deleted)'
+      : mode === 'plan'
+        ? '### Resource changes (plan: the change sets are kept; apply executes exactly these)'
+        : '### Resource changes'
   const tables = [...groups.values()].map((regions) => {
     const changes = regions[0]!.changes
     const where =
@@ -197,9 +200,14 @@ export function summaryMarkdown(
   verdict: Verdict | string,
 ): string {
   const v = typeof verdict === 'string' ? { fail: false, text: verdict } : verdict
-  const title = settings.planOnly
-    ? `Plan for stack \`${settings.stackName}\``
-    : `Deploy of stack \`${settings.stackName}\``
+  const titles: Record<string, string> = {
+    'plan-only': `Plan for stack \`${settings.stackName}\``,
+    plan: `Plan for stack \`${settings.stackName}\` (change sets kept for apply)`,
+    apply: `Apply of the reviewed plan for stack \`${settings.stackName}\``,
+  }
+  const title =
+    titles[settings.mode ?? (settings.planOnly ? 'plan-only' : 'deploy')] ??
+    `Deploy of stack \`${settings.stackName}\``
   const failures = failuresByReason(results)
   // One cause everywhere: it is the sentence, and a table would only repeat it.
   const oneCause = failures.length === 1 ? failures[0]! : undefined
@@ -258,7 +266,7 @@ export function summaryMarkdown(
     ],
     details: [
       regionTable,
-      changeTables(results, settings.planOnly),
+      changeTables(results, settings.mode ?? (settings.planOnly ? 'plan-only' : 'deploy')),
       outputsTable(results),
       ran.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
     ],
