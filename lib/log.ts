@@ -30,6 +30,9 @@ function annotate(annotation: Annotation, prefix = ''): void {
 export class Annotations {
   private readonly entries = new Map<string, { annotation: Annotation; regions: string[] }>()
 
+  /** `regionOrder`: how regions are listed in an annotation (the order they were given in). */
+  constructor(private readonly regionOrder: readonly string[] = []) {}
+
   add(region: string | undefined, annotation: Annotation): void {
     const key = JSON.stringify([annotation.level, annotation.title, annotation.message, annotation.location])
     const entry = this.entries.get(key) ?? { annotation, regions: [] }
@@ -43,8 +46,14 @@ export class Annotations {
 
   /** Prints every collected annotation (outside any group) and forgets them. */
   emit(): void {
-    for (const { annotation, regions } of this.entries.values())
-      annotate(annotation, regions.length > 0 ? `[${regions.join(', ')}] ` : '')
+    const rank = (r: string) => {
+      const i = this.regionOrder.indexOf(r)
+      return i < 0 ? this.regionOrder.length : i
+    }
+    for (const { annotation, regions } of this.entries.values()) {
+      const sorted = [...regions].sort((a, b) => rank(a) - rank(b))
+      annotate(annotation, sorted.length > 0 ? `[${sorted.join(', ')}] ` : '')
+    }
     this.entries.clear()
   }
 }
@@ -146,8 +155,8 @@ export class RegionLog {
   /**
    * Prints the lines kept since the last flush as one collapsed group headed
    * `[region] heading`; then (outside the group) the annotations, unless a
-   * shared `Annotations` prints them at the end of the run. Nothing to print
-   * and no heading: nothing happens.
+   * shared `Annotations` prints them at the end of the run. No lines: no
+   * group (an empty group is noise), annotations still go out.
    */
   flush(heading = ''): void {
     unflushed.delete(this)
@@ -159,8 +168,7 @@ export class RegionLog {
     if (this.live) {
       this.live = false
       core.endGroup()
-    } else {
-      if (lines.length === 0 && !heading) return
+    } else if (lines.length > 0) {
       core.startGroup(`[${this.region}]${heading ? ` ${heading}` : ''}`)
       for (const line of lines) core.info(line)
       core.endGroup()

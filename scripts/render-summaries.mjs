@@ -60,52 +60,69 @@ function page(title, body) {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`
 }
 
-/** In the page: draws every mermaid block and reports errors, overlapping bars and gantt ticks. */
-async function drawCharts(page) {
-  await page.addScriptTag({ path: mermaidBundle })
-  return page.evaluate(async () => {
-    const mermaid = globalThis.mermaid
-    mermaid.initialize({ startOnLoad: false, theme: 'default', securityLevel: 'strict' })
-    const problems = []
-    const gantts = []
-    const nodes = [...globalThis.document.querySelectorAll('pre.mermaid')]
-    for (const [index, node] of nodes.entries()) {
-      const source = node.textContent ?? ''
-      try {
-        await mermaid.parse(source)
-        const { svg } = await mermaid.render(`chart${index}`, source)
-        node.innerHTML = svg
-      } catch (error) {
-        problems.push(`chart ${index + 1}: ${error?.message ?? String(error)}`)
-        continue
-      }
-      const svg = node.querySelector('svg')
-      if (svg?.getAttribute('aria-roledescription') === 'xychart') {
-        // Bars of different series at the same x hide each other; zero-height bars hide nothing.
-        const bars = [...svg.querySelectorAll('g.bar-plot-0, g[class^="bar-plot-"]')].flatMap((g) =>
-          [...g.querySelectorAll('rect')].map((r) => ({
-            plot: g.getAttribute('class'),
-            x: Number(r.getAttribute('x')),
-            width: Number(r.getAttribute('width')),
-            height: Number(r.getAttribute('height')),
-          })),
-        )
-        const visible = bars.filter((b) => b.height > 0.5)
-        for (const [i, a] of visible.entries()) {
-          for (const b of visible.slice(i + 1)) {
-            if (a.plot !== b.plot && a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5)
-              problems.push(
-                `chart ${index + 1}: bars of ${a.plot} and ${b.plot} overlap at x=${a.x.toFixed(1)}`,
-              )
+/** A page with the style and mermaid loaded once; each summary is swapped into its body. */
+async function openRenderer(context, timezoneId) {
+  const tab = await context.newPage()
+  if (timezoneId) {
+    const cdp = await context.newCDPSession(tab)
+    await cdp.send('Emulation.setTimezoneOverride', { timezoneId })
+  }
+  await tab.setContent(page('summary', ''), { waitUntil: 'load' })
+  await tab.addScriptTag({ path: mermaidBundle })
+  await tab.evaluate(() =>
+    globalThis.mermaid.initialize({ startOnLoad: false, theme: 'default', securityLevel: 'strict' }),
+  )
+  return tab
+}
+
+/** In the page: shows `body`, draws every mermaid block and reports errors, overlapping bars and gantt ticks. */
+async function drawCharts(tab, body, prefix) {
+  return tab.evaluate(
+    async ({ body, prefix }) => {
+      globalThis.document.body.innerHTML = body
+      const mermaid = globalThis.mermaid
+      const problems = []
+      const gantts = []
+      const nodes = [...globalThis.document.querySelectorAll('pre.mermaid')]
+      for (const [index, node] of nodes.entries()) {
+        const source = node.textContent ?? ''
+        try {
+          await mermaid.parse(source)
+          const { svg } = await mermaid.render(`${prefix}${index}`, source)
+          node.innerHTML = svg
+        } catch (error) {
+          problems.push(`chart ${index + 1}: ${error?.message ?? String(error)}`)
+          continue
+        }
+        const svg = node.querySelector('svg')
+        if (svg?.getAttribute('aria-roledescription') === 'xychart') {
+          // Bars of different series at the same x hide each other; zero-height bars hide nothing.
+          const bars = [...svg.querySelectorAll('g.bar-plot-0, g[class^="bar-plot-"]')].flatMap((g) =>
+            [...g.querySelectorAll('rect')].map((r) => ({
+              plot: g.getAttribute('class'),
+              x: Number(r.getAttribute('x')),
+              width: Number(r.getAttribute('width')),
+              height: Number(r.getAttribute('height')),
+            })),
+          )
+          const visible = bars.filter((b) => b.height > 0.5)
+          for (const [i, a] of visible.entries()) {
+            for (const b of visible.slice(i + 1)) {
+              if (a.plot !== b.plot && a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5)
+                problems.push(
+                  `chart ${index + 1}: bars of ${a.plot} and ${b.plot} overlap at x=${a.x.toFixed(1)}`,
+                )
+            }
           }
         }
+        if (svg?.getAttribute('aria-roledescription') === 'gantt') {
+          gantts.push([...svg.querySelectorAll('g.tick text')].map((t) => t.textContent))
+        }
       }
-      if (svg?.getAttribute('aria-roledescription') === 'gantt') {
-        gantts.push([...svg.querySelectorAll('g.tick text')].map((t) => t.textContent))
-      }
-    }
-    return { problems, gantts }
-  })
+      return { problems, gantts }
+    },
+    { body, prefix },
+  )
 }
 
 async function main() {
@@ -134,30 +151,23 @@ async function main() {
   })
   const failures = []
   try {
-    for (const file of files) {
-      const markdown = readFileSync(join(inputDir, file), 'utf8')
-      const html = page(file, toHtml(markdown))
-      const tab = await context.newPage()
-      await tab.setContent(html, { waitUntil: 'load' })
-      const { problems, gantts } = await drawCharts(tab)
+    const tab = await openRenderer(context)
+    // The same summaries in a timezone half an hour off: an elapsed-time axis reads the same.
+    const elsewhere = await openRenderer(context, OTHER_TIMEZONE)
+    for (const [n, file] of files.entries()) {
+      const body = toHtml(readFileSync(join(inputDir, file), 'utf8'))
+      const { problems, gantts } = await drawCharts(tab, body, `f${n}c`)
       const png = join(outputDir, `${basename(file, '.md')}.png`)
       await tab.screenshot({ path: png, fullPage: true })
       if (gantts.length > 0) {
-        // The same page in a timezone half an hour off: an elapsed-time axis reads the same.
-        const other = await context.newPage()
-        const cdp = await context.newCDPSession(other)
-        await cdp.send('Emulation.setTimezoneOverride', { timezoneId: OTHER_TIMEZONE })
-        await other.setContent(html, { waitUntil: 'load' })
-        const again = await drawCharts(other)
+        const again = await drawCharts(elsewhere, body, `f${n}t`)
         again.gantts.forEach((ticks, i) => {
           if (JSON.stringify(ticks) !== JSON.stringify(gantts[i]))
             problems.push(
               `gantt ${i + 1}: axis reads ${JSON.stringify(gantts[i])} in UTC but ${JSON.stringify(ticks)} in ${OTHER_TIMEZONE}`,
             )
         })
-        await other.close()
       }
-      await tab.close()
       for (const p of problems) failures.push(`${file}: ${p}`)
       console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${file} -> ${png}`)
       for (const p of problems) console.log(`     ${p}`)

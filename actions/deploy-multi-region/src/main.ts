@@ -35,7 +35,7 @@ async function deploy({ signal }: ActionContext): Promise<void> {
   const settings = getSettings(new Inputs(), process.env)
   maskSecretParameters(settings)
   const cfn = clientFactory(CloudFormationClient)
-  const annotations = new Annotations()
+  const annotations = new Annotations(settings.regions)
   const logs = new Map(settings.regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
 
   const waves = regionWaves(settings.regions, settings.canaryRegions)

@@ -56,7 +56,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
   const { clients } = deps
   const regions = [...settings.regions]
   if (settings.drRegion && !regions.includes(settings.drRegion)) regions.push(settings.drRegion)
-  const annotations = new Annotations()
+  const annotations = new Annotations(regions)
   const logs = new Map(regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
   const log = (region: string) => logs.get(region)!
 

@@ -46,7 +46,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const { records, healthChecks, statuses, recordType } = state
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
-  const annotations = new Annotations()
+  const annotations = new Annotations(regions)
   const logs = new Map(regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
   const logOf = (region: string) => logs.get(region)!
 
@@ -143,7 +143,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     core.setOutput('recovery-seconds', String(drill.result.recoverySeconds))
   await core.summary.addRaw(renderSummary(report, drill?.result.bars)).write()
 
-  for (const log of logs.values()) log.flush()
+  for (const log of logs.values()) log.flush('during the drill')
   annotations.emit()
   const failed = checks.filter((c) => !c.passed)
   for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {

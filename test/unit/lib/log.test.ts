@@ -84,14 +84,16 @@ describe('RegionLog, grouped', () => {
       '::warning file=t.yaml,line=3::[eu-west-1] slow',
     ])
     expect(await captured(() => log.flush())).toEqual([])
+    // A heading alone is no reason for an empty group.
+    expect(await captured(() => log.flush('deletions'))).toEqual([])
   })
   it('annotates the same failure of several regions once, naming the regions', async () => {
-    const annotations = new Annotations()
-    const logs = ['us-east-1', 'eu-west-1', 'ap-southeast-2'].map(
-      (r) => new RegionLog(r, { grouped: true, annotations }),
-    )
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2']
+    const annotations = new Annotations(regions)
+    const logs = regions.map((r) => new RegionLog(r, { grouped: true, annotations }))
     const printed = await captured(() => {
-      for (const log of logs) {
+      // Regions finish in any order; the annotation lists them as they were given.
+      for (const log of [logs[2]!, logs[0]!, logs[1]!]) {
         log.error('Queue (AWS::SQS::Queue): invalid name', 'deploy-multi-region', { file: 'q.yaml', line: 4 })
         log.flush('failed')
       }
