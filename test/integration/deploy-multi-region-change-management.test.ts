@@ -134,6 +134,39 @@ describe('deploy-multi-region change management', () => {
       expect(allowed.summary).toContain('| ⚠️ allowed | `Orders` |')
     })
 
+    it('a plan with allow-replacement naming a resource that no region changes fails on that input, executing nothing', async () => {
+      const body = (delay: number) =>
+        JSON.stringify({
+          Resources: {
+            Jobs: { Type: 'AWS::SQS::Queue', Properties: { DelaySeconds: delay } },
+            Alerts: { Type: 'AWS::SNS::Topic' },
+          },
+        })
+      write('unmatched-v1.json', body(0))
+      write('unmatched-v2.json', body(4))
+      const regions = 'us-east-1'
+      expect(
+        (await deploy({ 'stack-name': 'unmatched', template: 'unmatched-v1.json', regions })).failed,
+      ).toBe(false)
+      layer.reset()
+      layer.unchanged.add('Alerts')
+      const r = await deploy({
+        'stack-name': 'unmatched',
+        template: 'unmatched-v2.json',
+        regions,
+        mode: 'plan',
+        'allow-replacement': 'Alerts',
+      })
+      expect(results(r)[0]!.changes.map((c) => c.logicalId)).toEqual(['Jobs'])
+      expect(r.failed).toBe(true)
+      expect(r.errors.join('\n')).toContain("Input 'allow-replacement'")
+      expect(r.errors.join('\n')).toContain('Alerts')
+      expect(count('ExecuteChangeSet')).toBe(0)
+      // Nothing is left to approve: no plan file, no change set kept.
+      expect(r.outputs.plan).toBeUndefined()
+      expect(await openChangeSets('us-east-1', 'unmatched')).toEqual([])
+    })
+
     it('allow-replacement naming no resource of the template fails on that input before any call', async () => {
       write('two.json', template('orders-two'))
       const r = await deploy({
@@ -272,6 +305,30 @@ describe('deploy-multi-region change management', () => {
           (await cfn('us-east-1').send(new DescribeStacksCommand({ StackName: 'deleted' }))).Stacks![0]!,
       )
       expect(stack.StackStatus).toBe('CREATE_COMPLETE')
+    })
+
+    it('writes no plan when a region cannot be planned, and deletes the change sets kept so far', async () => {
+      write('partial-v1.json', template('partial-t1'))
+      write('partial-v2.json', template('partial-t2', 3))
+      expect((await deploy({ 'stack-name': 'partial', template: 'partial-v1.json', regions })).failed).toBe(
+        false,
+      )
+      layer.reset()
+      layer.replacements.set('ap-southeast-2/Orders', 'True')
+      const r = await deploy({
+        'stack-name': 'partial',
+        template: 'partial-v2.json',
+        regions,
+        mode: 'plan',
+        plan: 'partial.plan.json',
+      })
+      expect(r.failed).toBe(true)
+      expect(r.outputs.plan).toBeUndefined()
+      expect(() => readPlan('partial.plan.json')).toThrow(/ENOENT/)
+      expect(r.errors.join('\n')).toContain('No plan was written: ap-southeast-2 could not be planned')
+      for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-2'])
+        expect(await openChangeSets(region, 'partial')).toEqual([])
+      expect(count('ExecuteChangeSet')).toBe(0)
     })
 
     it('a plan of new stacks keeps the REVIEW_IN_PROGRESS stacks; apply creates them', async () => {

@@ -94,6 +94,12 @@ export interface LayerDrift {
 export interface ChangeManagementLayer extends LoopbackProxy {
   /** logical id (or region/logical id, for one region) -> the Replacement every Modify of it reports. */
   replacements: Map<string, 'True' | 'False' | 'Conditional'>
+  /**
+   * Logical ids whose changes DescribeChangeSet leaves out: AWS "compares the stack's
+   * information with the information that you submit in the change set and lists the
+   * differences", while moto lists some unchanged resources as Modify.
+   */
+  unchanged: Set<string>
   /** Operations seen, in order, as `region:Operation`. */
   calls: string[]
   /** Requests seen, for assertions on what was sent. */
@@ -138,6 +144,7 @@ export async function startChangeManagementLayer(
   ) => Promise<ProxyReply | 'drop'> | undefined,
 ): Promise<ChangeManagementLayer> {
   const replacements = new Map<string, 'True' | 'False' | 'Conditional'>()
+  const unchanged = new Set<string>()
   const calls: string[] = []
   const requests: ProxyRequest[] = []
   const executed: string[] = []
@@ -409,6 +416,15 @@ export async function startChangeManagementLayer(
             .replace(/<Changes>[\s\S]*<\/Changes>/, '<Changes/>')
           reply = { ...reply, body: failed }
         }
+        if (reply.status === 200 && unchanged.size > 0) {
+          const kept = reply
+            .body!.toString()
+            .replace(
+              /<member><Type>Resource<\/Type><ResourceChange>([\s\S]*?)<\/ResourceChange><\/member>/g,
+              (whole, inner: string) => (unchanged.has(tag(inner, 'LogicalResourceId') ?? '') ? '' : whole),
+            )
+          reply = { ...reply, body: kept }
+        }
         if (reply.status !== 200 || replacements.size === 0) return reply
         const body = reply
           .body!.toString()
@@ -467,6 +483,7 @@ export async function startChangeManagementLayer(
   })
   const layer = Object.assign(proxy, {
     replacements,
+    unchanged,
     calls,
     requests,
     executed,
@@ -475,6 +492,7 @@ export async function startChangeManagementLayer(
     nestedChanges,
     failNested,
     reset() {
+      unchanged.clear()
       nestedChanges.clear()
       nestedSets.clear()
       failNested.clear()

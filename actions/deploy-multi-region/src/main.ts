@@ -237,13 +237,19 @@ async function keepPlan(
   cfn: (region: string) => CloudFormationClient,
 ): Promise<string | undefined> {
   const missing = results.filter((r) => r.status !== 'planned' || !r.planned).map((r) => r.region)
-  if (missing.length > 0) {
+  const unmatched = unmatchedAllowances(
+    settings.allowReplacement,
+    results.map((r) => r.changes),
+  )
+  if (missing.length > 0 || unmatched.length > 0) {
     const kept = results.filter((r) => r.planned?.changeSetId)
     await fanOut(kept, async (r) => {
       await cfn(r.region).send(new DeleteChangeSetCommand({ ChangeSetName: r.planned!.changeSetId! }))
       r.planned = undefined
     })
-    return `No plan was written: ${missing.join(', ')} could not be planned, and a plan covers every region or none.`
+    return missing.length > 0
+      ? `No plan was written: ${missing.join(', ')} could not be planned, and a plan covers every region or none.`
+      : `No plan was written: allow-replacement names ${unmatched.join(', ')}, which the plan does not change.`
   }
   const body = (settings.template as { body: string }).body
   const doc = buildPlan(settings, results, templateSha256(body), new Date())
@@ -316,14 +322,17 @@ function checkAllowances(settings: Settings, results: readonly RegionResult[]): 
   const known = results.every(
     (r) => r.status === 'planned' || r.status === 'unchanged' || r.changes.length > 0,
   )
-  if (settings.allowReplacement.length === 0 || !known) return
+  // mode apply checked the names against the plan file before any call.
+  if (settings.allowReplacement.length === 0 || !known || settings.mode === 'apply') return
   const unmatched = unmatchedAllowances(
     settings.allowReplacement,
     results.map((r) => r.changes),
   )
   if (unmatched.length === 0) return
   const accepted = 'logical ids of resources that the plan changes in some region, or *'
-  if (settings.planOnly) throw new InputError('allow-replacement', unmatched.join(', '), accepted)
+  // Nothing was executed in a preview or a plan: the input is refused once the plan is known.
+  if (settings.planOnly || settings.mode === 'plan')
+    throw new InputError('allow-replacement', unmatched.join(', '), accepted)
   core.warning(`allow-replacement names ${unmatched.join(', ')}, which no region's change set changes.`)
 }
 
