@@ -453,7 +453,7 @@ export class RegionDeployer {
   /**
    * rollback-all: the stack's template (GetTemplate, TemplateStage Original: as
    * submitted, before transforms) and parameters (DescribeStacks) before this
-   * run changes it. A NoEcho parameter is answered masked ("****"): it is restored
+   * run changes it. A NoEcho parameter is answered masked ("*****"): it is restored
    * with UsePreviousValue, so a NoEcho value this run changed stays changed.
    */
   private async keepRollbackPoint(state: StackSnapshot): Promise<void> {
@@ -466,7 +466,10 @@ export class RegionDeployer {
       stackId: state.stackId,
       templateBody: answer.TemplateBody ?? '',
       parameters: Object.entries(stack.parameterValues ?? {}).map(([ParameterKey, value]) =>
-        value === '****' ? { ParameterKey, UsePreviousValue: true } : { ParameterKey, ParameterValue: value },
+        // "the parameter value is masked with asterisks (*****)": such a value cannot be sent back.
+        /^\*+$/.test(value)
+          ? { ParameterKey, UsePreviousValue: true }
+          : { ParameterKey, ParameterValue: value },
       ),
     }
   }

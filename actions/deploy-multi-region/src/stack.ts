@@ -15,7 +15,7 @@ export interface StackSnapshot {
   outputs: Record<string, string>
   /** The keys of the parameters the stack has now (their values may be masked, as NoEcho ones are). */
   parameterKeys: string[]
-  /** The parameters' values as DescribeStacks answers them ("****" for a NoEcho one). */
+  /** The parameters' values as DescribeStacks answers them ("*****" for a NoEcho one). */
   parameterValues?: Record<string, string>
   terminationProtection?: boolean
   /** "The time the stack was last updated ... only returned if the stack has been updated at least once." */
