@@ -10,6 +10,8 @@ import { InputError } from '../../../lib/inputs.js'
 export interface TemplateDocument {
   /** The parameter keys the template declares (its `Parameters` section). */
   parameters: string[]
+  /** The logical ids of its resources (its `Resources` section). */
+  resources: string[]
 }
 
 /** Aliases expanded at most this many times: a small template never needs more, a "billion laughs" does. */
@@ -44,5 +46,5 @@ export function parseTemplate(input: string, shown: string, text: string): Templ
     Parameters !== null && typeof Parameters === 'object' && !Array.isArray(Parameters)
       ? Object.keys(Parameters)
       : []
-  return { parameters: declared }
+  return { parameters: declared, resources: Object.keys(Resources) }
 }
