@@ -136,6 +136,45 @@ const CASES: Case[] = [
     'notification-arns',
   ],
   ['deploy-multi-region', 'tag without a value separator', { tags: 'team' }, 'tags'],
+  [
+    'deploy-multi-region',
+    'allow-replacement naming no resource of the template',
+    { 'allow-replacement': 'OrdersTable' },
+    'allow-replacement',
+  ],
+  [
+    'deploy-multi-region',
+    'allow-replacement that is no logical id',
+    { 'allow-replacement': 'Queue-1' },
+    'allow-replacement',
+  ],
+  ['deploy-multi-region', 'mode apply without a plan', { mode: 'apply' }, 'plan'],
+  ['deploy-multi-region', 'unknown mode', { mode: 'yolo' }, 'mode'],
+  ['deploy-multi-region', 'unknown drift mode', { drift: 'sometimes' }, 'drift'],
+  [
+    'deploy-multi-region',
+    'rollback-all with plan-only',
+    { 'on-region-failure': 'rollback-all', 'plan-only': 'true' },
+    'on-region-failure',
+  ],
+  [
+    'deploy-multi-region',
+    'rollback-all with a failure tolerance',
+    { 'on-region-failure': 'rollback-all', 'failure-tolerance': '1' },
+    'failure-tolerance',
+  ],
+  [
+    'deploy-multi-region',
+    'import-existing-resources not a boolean',
+    { 'import-existing-resources': 'please' },
+    'import-existing-resources',
+  ],
+  [
+    'deploy-multi-region',
+    'stateful-types that is no resource type',
+    { 'stateful-types': 'dynamodb' },
+    'stateful-types',
+  ],
   // stackset-rollout
   ['stackset-rollout', 'empty stack set name', { 'stack-set-name': '' }, 'stack-set-name'],
   [

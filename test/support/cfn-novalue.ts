@@ -1,4 +1,4 @@
-import { parse } from 'yaml'
+import { readCfnYaml } from '../../lib/cfn-yaml.js'
 
 /**
  * What CloudFormation does with `AWS::NoValue` inside a list, which moto does not:
@@ -18,49 +18,6 @@ import { parse } from 'yaml'
 export function expandNoValueLists(templateBody: string): string {
   return JSON.stringify(rewrite(readCfnYaml(templateBody)))
 }
-
-const SHORT_FORMS = [
-  'Ref',
-  'Sub',
-  'GetAtt',
-  'If',
-  'Equals',
-  'Not',
-  'And',
-  'Or',
-  'Join',
-  'Split',
-  'Select',
-  'FindInMap',
-  'Base64',
-  'Cidr',
-  'GetAZs',
-  'ImportValue',
-  'Condition',
-]
-
-/** CloudFormation YAML with its short-form tags turned into the long form (`!Ref x` -> `{Ref: x}`). */
-export function readCfnYaml(text: string): unknown {
-  const longForm = (tag: string) => (value: unknown) => {
-    if (tag === 'Ref' || tag === 'Condition') return { [tag]: value }
-    if (tag === 'GetAtt' && typeof value === 'string') {
-      const dot = value.indexOf('.')
-      return { 'Fn::GetAtt': [value.slice(0, dot), value.slice(dot + 1)] }
-    }
-    return { [`Fn::${tag}`]: value }
-  }
-  const customTags = SHORT_FORMS.flatMap((tag) => [
-    { tag: `!${tag}`, resolve: longForm(tag) },
-    { tag: `!${tag}`, collection: 'seq' as const, resolve: (v: unknown) => longForm(tag)(toJs(v)) },
-    { tag: `!${tag}`, collection: 'map' as const, resolve: (v: unknown) => longForm(tag)(toJs(v)) },
-  ])
-  return parse(text, { customTags })
-}
-
-const toJs = (value: unknown): unknown =>
-  value && typeof (value as { toJSON?: unknown }).toJSON === 'function'
-    ? (value as { toJSON: () => unknown }).toJSON()
-    : value
 
 type Optional = { condition: unknown; value: unknown }
 

@@ -6,16 +6,22 @@ import {
   DeleteStackCommand,
   DescribeChangeSetCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   ListChangeSetsCommand,
   UpdateTerminationProtectionCommand,
   type Change,
+  type Parameter,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation'
 import { describeError, errorCode, errorMessage } from '../../../lib/aws.js'
 import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
-import type { Settings } from './input-helper.js'
+import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
+import { staleReason, type PlannedRegion } from './plan-file.js'
+import { describeValidationError, readValidationErrors, type ValidationError } from './validation-errors.js'
+import { describeDrift, detectDrift, type DriftReport } from './drift.js'
+import { blockedChanges, blockedReason, markChanges } from './guard.js'
 import { parametersFor } from './parameters.js'
 import {
   changeRows,
@@ -28,6 +34,7 @@ import {
   failureBehaviour,
   formatEvent,
   isEmptyChangeSet,
+  isInProgress,
   nestedEventsOfRun,
   nestedStackOf,
   rootCause,
@@ -58,6 +65,21 @@ export interface RegionResult {
   endedAt?: number
   /** The logical id of the resource whose failure failed the region, when known. */
   failedResource?: string
+  /** mode plan: the kept change set and the stack it was planned against, for the plan file. */
+  planned?: Omit<PlannedRegion, 'region' | 'templateSha256' | 'changes'>
+  /** The stack's drift, detected before planning (`drift` warn or fail). */
+  drift?: DriftReport
+  /** Why the change set FAILED, per resource and property (DescribeEvents). */
+  validationErrors?: ValidationError[]
+  /** on-region-failure rollback-all: what was undone in this region after another one failed. */
+  rollback?: { action: 'restored' | 'deleted'; outcome: 'done' | 'failed'; reason?: string }
+}
+
+/** The stack as it was before this run: what rollback-all restores. */
+interface RollbackPoint {
+  stackId: string
+  templateBody: string
+  parameters: Parameter[]
 }
 
 export interface RegionContext {
@@ -109,6 +131,16 @@ export class RegionDeployer {
   /** The change set's changes, kept so a region that fails later still reports them. */
   private changes: ChangeRow[] = []
   private eventsWarned = false
+  /** rollback-all: the template and parameters the stack had before this run's change set. */
+  private rollbackPoint: RollbackPoint | undefined
+  /** rollback-all: the stack this run created (deleted if another region fails). */
+  private createdStackId: string | undefined
+  /** A FAILED change set's validation errors, reported with the region's result. */
+  private validationErrors: ValidationError[] | undefined
+  /** The drift detected before planning, reported with the region's result. */
+  private drift: DriftReport | undefined
+  /** mode apply: the stack as verifyPlanned read it. */
+  private verified: StackSnapshot | undefined
   /** A REVIEW_IN_PROGRESS stack that this run's CREATE change set made; removed if never executed. */
   private reviewStackId: string | undefined
   /** This run deleted the stack it made for its change set: no stack of this region is left to report. */
@@ -138,12 +170,16 @@ export class RegionDeployer {
     if (this.ctx.signal.aborted) throw new AbortedError()
   }
 
-  async run(): Promise<RegionResult> {
+  /** Runs the region's deploy (or `body`, the execution of a planned change set) and reports it. */
+  async run(
+    body: () => Promise<Omit<RegionResult, 'region' | 'durationMs'>> = () => this.deploy(),
+  ): Promise<RegionResult> {
     const { region } = this.ctx
     try {
-      const result = await this.deploy()
+      const result = await body()
       return {
         ...result,
+        ...(this.drift ? { drift: this.drift } : {}),
         region,
         durationMs: Date.now() - this.started,
         startedAt: this.started,
@@ -155,6 +191,8 @@ export class RegionDeployer {
         region,
         outputs: {},
         changes: this.changes,
+        ...(this.drift ? { drift: this.drift } : {}),
+        ...(this.validationErrors ? { validationErrors: this.validationErrors } : {}),
         durationMs: Date.now() - this.started,
         startedAt: this.started,
         endedAt: Date.now(),
@@ -194,6 +232,11 @@ export class RegionDeployer {
         continue
       }
       if (decision.action === 'recreate') {
+        if (settings.mode === 'plan')
+          throw new RegionFailure(
+            `${decision.why}; no change set can be planned until it is deleted, which a deploy (or apply) does not do for a plan`,
+            state.stackId,
+          )
         if (settings.planOnly) {
           log.info('Stack is ROLLBACK_COMPLETE: a deploy would delete it and create it again.')
           return { status: 'planned', stackId: state.stackId, outputs: {}, changes: [], reason: decision.why }
@@ -202,8 +245,47 @@ export class RegionDeployer {
         state = await this.deleteFailedStack(state)
         continue
       }
+      if (decision.action === 'update') await this.checkDrift(state)
       return this.deployChangeSet(state, decision.action === 'create' ? 'CREATE' : 'UPDATE')
     }
+  }
+
+  /**
+   * `drift` warn or fail: detects the stack's drift before a change set is planned
+   * against it. A drifted stack fails the region with `fail`, before any change set.
+   */
+  private async checkDrift(state: StackSnapshot): Promise<void> {
+    const { settings, log, cfn } = this.ctx
+    if (settings.drift === 'off' || !state.stackId) return
+    this.ctx.phase('detecting drift')
+    let report: DriftReport
+    try {
+      report = await detectDrift(cfn, state.stackId, (what, check) => this.poll(what, check))
+    } catch (error) {
+      const why = `drift detection failed: ${describeError(error)}`
+      if (settings.drift === 'fail')
+        throw new RegionFailure(`${why}; no change set was made (drift: fail)`, state.stackId)
+      log.warning(`${why}; planning without it.`)
+      return
+    }
+    this.drift = report
+    if (report.detectionStatus === 'DETECTION_FAILED')
+      log.warning(
+        `Drift detection failed for some resources: ${report.detectionStatusReason ?? 'no reason given'}`,
+      )
+    if (report.stackDriftStatus !== 'DRIFTED') {
+      log.info(`Drift: ${report.stackDriftStatus}.`)
+      return
+    }
+    const lines = report.resources.map(describeDrift)
+    const text = `${report.resources.length} resource(s) drifted from the template: ${lines.join(' | ')}`
+    if (settings.drift === 'fail')
+      throw new RegionFailure(
+        `${text}; no change set was made (drift: fail)`,
+        state.stackId,
+        report.resources[0]?.logicalId,
+      )
+    log.warning(text)
   }
 
   /** Waits for another operation on the stack, printing its events, then reads the stack again. */
@@ -247,12 +329,13 @@ export class RegionDeployer {
     // Events from before this run are not printed again.
     const priming = state.stackId ? primeEvents(cfn, state.stackId, this.events) : Promise.resolve()
     const name = changeSetName(token, region)
-    const { onStackFailure, disableRollback } = failureBehaviour(settings.onFailure, type)
+    const { onStackFailure } = failureBehaviour(settings.onFailure, type)
     // An update keeps the values of the parameters the inputs leave out.
     const previous =
       type === 'UPDATE' && state.parameterKeys.length > 0
         ? { stackKeys: state.parameterKeys, declared: await ctx.templates.declaredParameters(region, cfn) }
         : undefined
+    if (type === 'UPDATE') await this.keepRollbackPoint(state)
     ctx.phase(`creating change set ${name}`)
     const request = new CreateChangeSetCommand({
       StackName: settings.stackName,
@@ -268,6 +351,11 @@ export class RegionDeployer {
       NotificationARNs: settings.notificationArns.length ? settings.notificationArns : undefined,
       Tags: settings.tags.length ? settings.tags : undefined,
       OnStackFailure: settings.planOnly ? undefined : onStackFailure,
+      // "Indicates if the change set auto-imports resources that already exist": named resources
+      // with DeletionPolicy Retain that no stack owns are taken over instead of failing the create.
+      ImportExistingResources: type === 'CREATE' && settings.importExistingResources ? true : undefined,
+      // Nested stacks get change sets of their own, so their changes are seen (and guarded) too.
+      IncludeNestedStacks: true,
     })
     const created = await cfn.send(request).catch(async (error: unknown) => {
       // An update with nothing to change answered as an error rather than a FAILED change set
@@ -301,21 +389,278 @@ export class RegionDeployer {
       log.info('No changes: the stack already matches the template and parameters.')
       await this.deleteChangeSet()
       const outputs = state.outputs
+      if (settings.mode === 'plan') {
+        const planned = {
+          changeSetId: null,
+          changeSetType: null,
+          stackId: stackId ?? null,
+          lastUpdatedTime: state.lastUpdatedTime ?? null,
+        }
+        return { status: 'planned', stackId, outputs, changes: [], planned }
+      }
       await this.applyTerminationProtection(state)
       return { status: settings.planOnly ? 'planned' : 'unchanged', stackId, outputs, changes: [] }
     }
     if (described.status !== 'CREATE_COMPLETE') {
-      throw new RegionFailure(`change set ${name} failed: ${described.reason ?? described.status}`, stackId)
+      const errors = await this.readValidationErrors(created.Id!)
+      const why = errors?.length
+        ? `${errors.length} validation error(s): ${errors.map(describeValidationError).join('; ')}`
+        : (described.reason ?? described.status)
+      throw new RegionFailure(
+        `change set ${name} failed: ${why}`,
+        stackId,
+        errors?.find((e) => e.resource)?.resource,
+      )
     }
-    const changes = changeRows(described.changes)
+    const changes = markChanges(
+      await this.withNestedChanges(described.changes),
+      settings.statefulTypes,
+      settings.allowReplacement,
+    )
     this.changes = changes
     log.info(`${changes.length} resource change(s):`)
     for (const c of changes) log.info(`  ${describeChange(c)}`)
+    const blocked = blockedChanges(changes)
+    // Refused before ExecuteChangeSet, in every mode; the change set is deleted on the way out.
+    if (blocked.length > 0) throw new RegionFailure(blockedReason(blocked), stackId, blocked[0]!.logicalId)
 
     if (settings.planOnly) {
       await this.deleteChangeSet()
       return { status: 'planned', stackId: type === 'CREATE' ? undefined : stackId, outputs: {}, changes }
     }
+    if (settings.mode === 'plan') {
+      // Kept for apply: neither the change set nor the stack holding it is this run's to clean up now.
+      const planned = {
+        changeSetId: created.Id!,
+        changeSetType: type,
+        stackId: stackId!,
+        lastUpdatedTime: state.lastUpdatedTime ?? null,
+      }
+      this.changeSetId = undefined
+      this.reviewStackId = undefined
+      log.info(`Change set ${name} kept for apply: ${created.Id}`)
+      return {
+        status: 'planned',
+        stackId: type === 'CREATE' ? undefined : stackId,
+        outputs: {},
+        changes,
+        planned,
+      }
+    }
+    return this.executeChangeSet(created.Id!, stackId!, type, changes)
+  }
+
+  /**
+   * rollback-all: the stack's template (GetTemplate, TemplateStage Original: as
+   * submitted, before transforms) and parameters (DescribeStacks) before this
+   * run changes it. A NoEcho parameter is answered masked ("*****"): it is restored
+   * with UsePreviousValue, so a NoEcho value this run changed stays changed.
+   */
+  private async keepRollbackPoint(state: StackSnapshot): Promise<void> {
+    if (this.ctx.settings.onRegionFailure !== 'rollback-all' || !state.stackId) return
+    const answer = await this.ctx.cfn.send(
+      new GetTemplateCommand({ StackName: state.stackId, TemplateStage: 'Original' }),
+    )
+    const stack = await readStack(this.ctx.cfn, state.stackId)
+    this.rollbackPoint = {
+      stackId: state.stackId,
+      templateBody: answer.TemplateBody ?? '',
+      parameters: Object.entries(stack.parameterValues ?? {}).map(([ParameterKey, value]) =>
+        // "the parameter value is masked with asterisks (*****)": such a value cannot be sent back.
+        /^\*+$/.test(value)
+          ? { ParameterKey, UsePreviousValue: true }
+          : { ParameterKey, ParameterValue: value },
+      ),
+    }
+  }
+
+  /** Whether this run changed the stack (so rollback-all has something to undo). */
+  changedStack(): boolean {
+    return this.createdStackId !== undefined || this.rollbackPoint !== undefined
+  }
+
+  /**
+   * rollback-all, after another region failed: deletes the stack this run
+   * created, or updates the stack back to the template and parameters it had.
+   */
+  async rollBack(): Promise<NonNullable<RegionResult['rollback']>> {
+    const { cfn, log, token, region, settings } = this.ctx
+    const untilStable = (id: string, what: string) =>
+      pollUntil(
+        async () => {
+          const now = await readStack(cfn, id)
+          return isInProgress(now.status) ? undefined : now
+        },
+        { what, initialMs: 200, factor: 1.5, maxMs: 2000 },
+      )
+    if (this.createdStackId) {
+      const id = this.createdStackId
+      try {
+        log.info(`Rolling back: deleting stack ${id}, which this run created.`)
+        await cfn.send(
+          new DeleteStackCommand({ StackName: id, ClientRequestToken: `${token}-${region}-rollback` }),
+        )
+        const gone = await untilStable(id, `stack ${id} to be deleted`)
+        if (gone.status !== undefined && gone.status !== 'DELETE_COMPLETE')
+          return { action: 'deleted', outcome: 'failed', reason: `the stack is ${gone.status}` }
+        return { action: 'deleted', outcome: 'done' }
+      } catch (error) {
+        return { action: 'deleted', outcome: 'failed', reason: describeError(error) }
+      }
+    }
+    const point = this.rollbackPoint!
+    try {
+      if (Buffer.byteLength(point.templateBody) > MAX_TEMPLATE_BODY_BYTES)
+        throw new Error(
+          `the earlier template is over ${MAX_TEMPLATE_BODY_BYTES} bytes; restore it from S3 by hand`,
+        )
+      log.info('Rolling back: updating the stack to the template and parameters it had before this run.')
+      // By name, as every change set of this action is made (moto finds no stack by id here); the
+      // id is checked first so a stack replaced meanwhile is not "rolled back" to another's template.
+      const current = await readStack(cfn, settings.stackName)
+      if (current.stackId !== point.stackId)
+        throw new Error(`stack ${settings.stackName} is no longer ${point.stackId}`)
+      const created = await cfn.send(
+        new CreateChangeSetCommand({
+          StackName: settings.stackName,
+          ChangeSetName: `${changeSetName(token, region).slice(0, 118)}-rollback`,
+          ChangeSetType: 'UPDATE',
+          ClientToken: `${token}-${region}-rollback`,
+          Description: `deploy-multi-region ${token} rollback-all`,
+          TemplateBody: point.templateBody,
+          Parameters: point.parameters,
+          Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
+          RoleARN: settings.roleArn,
+          Tags: settings.tags.length ? settings.tags : undefined,
+          IncludeNestedStacks: true,
+        }),
+      )
+      const described = await this.waitForChangeSet(created.Id!)
+      if (isEmptyChangeSet(described.status, described.reason)) return { action: 'restored', outcome: 'done' }
+      if (described.status !== 'CREATE_COMPLETE')
+        throw new Error(`rollback change set failed: ${described.reason ?? described.status}`)
+      await cfn.send(
+        new ExecuteChangeSetCommand({
+          ChangeSetName: created.Id,
+          ClientRequestToken: `${token}-${region}-rollback-execute`,
+        }),
+      )
+      const final = await untilStable(point.stackId, `stack ${point.stackId} to roll back`)
+      if (executionOutcome(final.status) !== 'success')
+        return { action: 'restored', outcome: 'failed', reason: `the stack is ${final.status ?? 'gone'}` }
+      return { action: 'restored', outcome: 'done' }
+    } catch (error) {
+      return { action: 'restored', outcome: 'failed', reason: describeError(error) }
+    }
+  }
+
+  /**
+   * The change rows of a change set and of its nested stacks' change sets: a
+   * nested stack's ResourceChange carries "The change set ID of the nested change
+   * set", whose changes are listed under the nested stack's logical id.
+   */
+  private async withNestedChanges(changes: readonly Change[], path: string[] = []): Promise<ChangeRow[]> {
+    const rows: ChangeRow[] = []
+    for (const change of changes) {
+      const [row] = changeRows([change])
+      if (!row) continue
+      rows.push(path.length > 0 ? { ...row, nestedPath: path } : row)
+      const nested = change.ResourceChange?.ChangeSetId
+      if (!nested || row.type !== 'AWS::CloudFormation::Stack' || path.length >= MAX_NESTING) continue
+      const described = await this.waitForChangeSet(nested)
+      rows.push(...(await this.withNestedChanges(described.changes, [...path, row.logicalId])))
+    }
+    return rows
+  }
+
+  /**
+   * The early-validation errors of a FAILED change set, from DescribeEvents;
+   * undefined where the API is missing or cannot be read (the status reason says it then).
+   */
+  private async readValidationErrors(changeSetId: string): Promise<ValidationError[] | undefined> {
+    try {
+      const errors = await readValidationErrors(this.ctx.cfn, changeSetId)
+      if (errors === undefined)
+        this.ctx.log.info('DescribeEvents is not available here: the status reason is all there is.')
+      if (errors?.length) this.validationErrors = errors
+      return errors
+    } catch (error) {
+      this.ctx.log.warning(`Could not read the change set's validation errors: ${describeError(error)}`)
+      return undefined
+    }
+  }
+
+  /**
+   * mode apply, before any region executes: the stack and the planned change set
+   * as they are now. Gives why the region must not run, or the change set's
+   * changes (with the guard's marks) when it is exactly as planned.
+   */
+  async verifyPlanned(
+    planned: PlannedRegion,
+    workspaceSha256: string,
+  ): Promise<{ refused?: string; changes: ChangeRow[] }> {
+    const { cfn, settings } = this.ctx
+    const stack = await readStack(cfn, settings.stackName)
+    this.verified = stack
+    let changeSet: { status?: string; executionStatus?: string } | undefined
+    let changes: ChangeRow[] = planned.changes
+    if (planned.changeSetId) {
+      try {
+        const described = await this.waitForChangeSet(planned.changeSetId)
+        changeSet = { status: described.status, executionStatus: described.executionStatus }
+        changes = markChanges(
+          await this.withNestedChanges(described.changes),
+          settings.statefulTypes,
+          settings.allowReplacement,
+        )
+      } catch (error) {
+        if (!/ChangeSetNotFound/.test(errorCode(error))) throw error
+      }
+    }
+    this.changes = changes
+    const stale = staleReason(
+      planned,
+      {
+        stackId: stack.stackId,
+        stackStatus: stack.status,
+        lastUpdatedTime: stack.lastUpdatedTime,
+        changeSet,
+      },
+      workspaceSha256,
+    )
+    if (stale) return { refused: `the plan is stale: ${stale}; nothing was executed. Plan again.`, changes }
+    const blocked = blockedChanges(changes)
+    if (blocked.length > 0) return { refused: blockedReason(blocked), changes }
+    return { changes }
+  }
+
+  /** mode apply: executes the planned change set that verifyPlanned found as planned. */
+  async applyPlanned(planned: PlannedRegion): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+    const state = this.verified ?? (await readStack(this.ctx.cfn, this.ctx.settings.stackName))
+    if (!planned.changeSetId) {
+      this.ctx.log.info(
+        'Nothing to change in this region (so the plan says, and the stack has not changed since).',
+      )
+      await this.applyTerminationProtection(state)
+      return { status: 'unchanged', stackId: state.stackId, outputs: state.outputs, changes: [] }
+    }
+    this.checkCancelled()
+    if (planned.changeSetType === 'UPDATE') await this.keepRollbackPoint(state)
+    await primeEvents(this.ctx.cfn, planned.stackId!, this.events)
+    return this.executeChangeSet(planned.changeSetId, planned.stackId!, planned.changeSetType!, this.changes)
+  }
+
+  private async executeChangeSet(
+    changeSetId: string,
+    stackId: string,
+    type: 'CREATE' | 'UPDATE',
+    changes: ChangeRow[],
+  ): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+    const { ctx } = this
+    const { settings, cfn, log, region, token } = ctx
+    // A planned change set carries the plan run's name: its ARN says it (arn:...:changeSet/<name>/<id>).
+    const name = /:changeSet\/([^/]+)\//.exec(changeSetId)?.[1] ?? changeSetName(token, region)
+    const { disableRollback } = failureBehaviour(settings.onFailure, type)
     if (this.ctx.signal.aborted)
       throw new CancelledBeforeChange('cancelled before the change set was executed; nothing was changed')
 
@@ -325,14 +670,14 @@ export class RegionDeployer {
     try {
       await cfn.send(
         new ExecuteChangeSetCommand({
-          ChangeSetName: created.Id,
+          ChangeSetName: changeSetId,
           ClientRequestToken: `${token}-${region}-execute`,
           DisableRollback: disableRollback,
         }),
       )
     } catch (error) {
       // A lost reply whose retry met the first call's effect: the change set is already executing.
-      if (!(await this.alreadyExecuting(created.Id!))) {
+      if (!(await this.alreadyExecuting(changeSetId))) {
         throw new RegionFailure(`ExecuteChangeSet failed: ${describeError(error)}`, stackId)
       }
       log.info('The change set is already executing (an earlier attempt of the call went through).')
@@ -342,6 +687,7 @@ export class RegionDeployer {
     this.reviewStackId = undefined
     log.info(`Change set executed; following the stack's events.`)
     ctx.phase(`applying change set ${name}`)
+    if (type === 'CREATE') this.createdStackId = stackId
     const final = await this.followExecution(stackId!, executedFrom)
     await this.applyTerminationProtection(final)
     return {
@@ -354,7 +700,7 @@ export class RegionDeployer {
 
   private async waitForChangeSet(
     id: string,
-  ): Promise<{ status?: string; reason?: string; changes: Change[] }> {
+  ): Promise<{ status?: string; executionStatus?: string; reason?: string; changes: Change[] }> {
     const first = await this.poll(`change set ${id}`, async () => {
       const answer = await this.ctx.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id }))
       return answer.Status === 'CREATE_COMPLETE' ||
@@ -371,7 +717,12 @@ export class RegionDeployer {
       )
       changes.push(...(next.Changes ?? []))
     }
-    return { status: first.Status, reason: first.StatusReason, changes }
+    return {
+      status: first.Status,
+      executionStatus: first.ExecutionStatus,
+      reason: first.StatusReason,
+      changes,
+    }
   }
 
   private async alreadyExecuting(id: string): Promise<boolean> {
@@ -449,10 +800,6 @@ export class RegionDeployer {
    * a nested stack ("Embedded stack ... was not successfully created"), the
    * nested stack's own failed resource, read from its events.
    */
-  /**
-   * This run's root cause, followed into nested stacks; `logicalId` is the resource of the
-   * root template it sits under, for the annotation's line.
-   */
   private async explainFailure(
     stackId: string,
     executedFrom: number,
@@ -483,6 +830,7 @@ export class RegionDeployer {
       stackId = nested
       cause = inner
     }
+    // The template's own resource (the outermost nested stack) is where an annotation points.
     return { text: describeCause(path, cause), logicalId: path[0] ?? cause.LogicalResourceId }
   }
 

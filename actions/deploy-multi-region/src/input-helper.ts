@@ -1,7 +1,10 @@
 import { statSync } from 'node:fs'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
-import { readWorkspaceFile, workspaceFile } from '../../../lib/files.js'
+import { readWorkspaceFile, workspaceFile, workspaceOutputFile } from '../../../lib/files.js'
 import { mappingInput } from '../../../lib/mapping-input.js'
+import { DRIFT_MODES, type DriftMode } from './drift.js'
+import { ALLOW_ALL, STATEFUL_TYPES, unmatchedAllowances } from './guard.js'
+import { parsePlanFile, type PlanDocument } from './plan-file.js'
 import { parseParameters, parseRegionParameters, type ParameterMap } from './parameters.js'
 import { parseTemplate } from './template-document.js'
 
@@ -14,6 +17,12 @@ export type Capability = (typeof CAPABILITIES)[number]
 export const ON_FAILURE = ['ROLLBACK', 'DELETE', 'DO_NOTHING'] as const
 export type OnFailure = (typeof ON_FAILURE)[number]
 
+export const MODES = ['deploy', 'plan-only', 'plan', 'apply'] as const
+export type Mode = (typeof MODES)[number]
+
+export const ON_REGION_FAILURE = ['continue', 'rollback-all'] as const
+export type OnRegionFailure = (typeof ON_REGION_FAILURE)[number]
+
 export type TemplateSource =
   | {
       kind: 'file'
@@ -23,6 +32,8 @@ export type TemplateSource =
       bytes: number
       /** The parameter keys the template declares, read locally. */
       parameters: string[]
+      /** The logical ids of the template's resources, read locally. */
+      resources: string[]
     }
   | { kind: 'url'; url: string }
 
@@ -44,7 +55,31 @@ export interface Settings {
   maxParallel: number
   canaryRegions: string[]
   failureTolerance: number
+  /**
+   * deploy: plan and execute; plan-only: preview, change sets deleted; plan: change
+   * sets kept and a plan file written; apply: execute exactly a plan file's change sets.
+   */
+  mode: Mode
+  /** mode is plan-only. */
   planOnly: boolean
+  /** mode plan: where the plan file is written; mode apply: the plan file read. */
+  planFile?: string
+  /** mode apply: the plan, read and checked before any call. */
+  plan?: PlanDocument
+  /**
+   * continue: a failed region leaves the others as they are (failure-tolerance applies);
+   * rollback-all: the first failure starts no further region and rolls back the regions this run
+   * changed (earlier template and parameters; stacks it created are deleted).
+   */
+  onRegionFailure: OnRegionFailure
+  /** CREATE change sets import existing named resources (ImportExistingResources). */
+  importExistingResources: boolean
+  /** Drift detection before planning: off, warn (report it) or fail (stop that region). */
+  drift: DriftMode
+  /** Resource types whose replacement or removal the guard refuses. */
+  statefulTypes: string[]
+  /** Logical ids (`Parent/Child` in a nested stack) whose replacement or removal is intended; `*` for all. */
+  allowReplacement: string[]
 }
 
 const STACK_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/
@@ -75,8 +110,8 @@ function readTemplate(raw: string, env: NodeJS.ProcessEnv): TemplateSource {
     )
   }
   const body = readWorkspaceFile('template', raw, env)
-  const { parameters } = parseTemplate('template', raw, body)
-  return { kind: 'file', path, input: raw, body, bytes, parameters }
+  const { parameters, resources } = parseTemplate('template', raw, body)
+  return { kind: 'file', path, input: raw, body, bytes, parameters, resources }
 }
 
 function readTags(inputs: Inputs): Array<{ Key: string; Value: string }> {
@@ -108,6 +143,135 @@ function readBucket(inputs: Inputs, regions: readonly string[]): string | undefi
     }
   }
   return bucket
+}
+
+const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/
+const LOGICAL_ID_PATH = /^[A-Za-z0-9]{1,255}(\/[A-Za-z0-9]{1,255})*$/
+
+function readStatefulTypes(inputs: Inputs): string[] {
+  const types = inputs.list('stateful-types', { unique: true })
+  if (types.length === 0) return [...STATEFUL_TYPES]
+  for (const type of types) {
+    if (!RESOURCE_TYPE.test(type)) {
+      throw new InputError(
+        'stateful-types',
+        type,
+        'CloudFormation resource types such as AWS::DynamoDB::Table',
+      )
+    }
+  }
+  return types
+}
+
+/**
+ * `allow-replacement`: logical ids, or `*`. A name that is no resource of a
+ * local template cannot be in any plan, so it is refused before any call.
+ */
+function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[] {
+  const names = inputs.list('allow-replacement', { unique: true })
+  if (names.includes(ALLOW_ALL) && names.length > 1) {
+    throw new InputError(
+      'allow-replacement',
+      inputs.raw('allow-replacement'),
+      "either '*' alone or logical ids",
+    )
+  }
+  for (const name of names) {
+    if (name === ALLOW_ALL) continue
+    if (!LOGICAL_ID_PATH.test(name)) {
+      throw new InputError(
+        'allow-replacement',
+        name,
+        "logical ids of the template's resources (Parent/Child for a resource of a nested stack), or '*'",
+      )
+    }
+    const top = name.split('/')[0]!
+    if (template.kind === 'file' && !template.resources.includes(top)) {
+      throw new InputError(
+        'allow-replacement',
+        name,
+        `logical ids of resources of ${template.input} (it has no resource '${top}'), or '*'`,
+      )
+    }
+  }
+  return names
+}
+
+function readOnRegionFailure(inputs: Inputs, mode: Mode): OnRegionFailure {
+  const value = inputs.choice('on-region-failure', ON_REGION_FAILURE, 'continue')
+  if (value === 'rollback-all' && (mode === 'plan' || mode === 'plan-only')) {
+    throw new InputError(
+      'on-region-failure',
+      value,
+      `continue with mode: ${mode} (nothing is executed to roll back)`,
+    )
+  }
+  if (
+    value === 'rollback-all' &&
+    inputs.raw('failure-tolerance') !== '' &&
+    inputs.raw('failure-tolerance') !== '0'
+  ) {
+    throw new InputError(
+      'failure-tolerance',
+      inputs.raw('failure-tolerance'),
+      '0 (or empty) with on-region-failure: rollback-all, where one failed region rolls back all',
+    )
+  }
+  return value
+}
+
+function readMode(inputs: Inputs): Mode {
+  const mode = inputs.choice('mode', MODES, 'deploy')
+  const planOnly = inputs.boolean('plan-only', false)
+  if (planOnly && mode !== 'deploy' && mode !== 'plan-only') {
+    throw new InputError('plan-only', inputs.raw('plan-only'), `false (or empty) with mode: ${mode}`)
+  }
+  return planOnly ? 'plan-only' : mode
+}
+
+/** `plan`: where mode plan writes the plan file, or the plan file mode apply executes. */
+function readPlan(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  mode: Mode,
+  context: { stackName: string; regions: string[]; template: TemplateSource; allowReplacement: string[] },
+): { planFile?: string; plan?: PlanDocument } {
+  const raw = inputs.raw('plan')
+  if (mode === 'deploy' || mode === 'plan-only') {
+    if (raw !== '') throw new InputError('plan', raw, 'empty unless mode is plan or apply')
+    return {}
+  }
+  if (context.template.kind !== 'file') {
+    throw new InputError(
+      'template',
+      context.template.url,
+      `a template file in the workspace with mode: ${mode} (apply checks the file's SHA-256 against the plan)`,
+    )
+  }
+  if (mode === 'plan') {
+    const path = raw === '' ? `${context.stackName}.plan.json` : raw
+    return { planFile: workspaceOutputFile('plan', path, env) }
+  }
+  if (raw === '') {
+    throw new InputError(
+      'plan',
+      raw,
+      'the path of the plan file that a run with mode: plan wrote (required with mode: apply)',
+    )
+  }
+  const plan = parsePlanFile(raw, readWorkspaceFile('plan', raw, env), context)
+  const unmatched = unmatchedAllowances(
+    context.allowReplacement,
+    plan.regions.map((r) => r.changes),
+  )
+  if (unmatched.length > 0) {
+    throw new InputError(
+      'allow-replacement',
+      unmatched.join(', '),
+      `logical ids of resources that the plan ${raw} changes in some region, or *`,
+    )
+  }
+  return { planFile: workspaceFile('plan', raw, env), plan }
 }
 
 /**
@@ -171,6 +335,9 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
       throw new InputError('canary-regions', canary, "regions that are also listed in 'regions'")
     }
   }
+  const mode = readMode(inputs)
+  const allowReplacement = readAllowReplacement(inputs, template)
+  const planned = readPlan(inputs, env, mode, { stackName, regions, template, allowReplacement })
   return {
     stackName,
     template,
@@ -188,6 +355,13 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     maxParallel: inputs.integer('max-parallel', { default: regions.length, min: 1, max: 1000 }),
     canaryRegions,
     failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: regions.length }),
-    planOnly: inputs.boolean('plan-only', false),
+    mode,
+    planOnly: mode === 'plan-only',
+    ...planned,
+    drift: inputs.choice('drift', DRIFT_MODES, 'warn'),
+    importExistingResources: inputs.boolean('import-existing-resources', false),
+    onRegionFailure: readOnRegionFailure(inputs, mode),
+    statefulTypes: readStatefulTypes(inputs),
+    allowReplacement,
   }
 }

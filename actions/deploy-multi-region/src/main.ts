@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto'
 import * as core from '@actions/core'
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { CloudFormationClient, DeleteChangeSetCommand } from '@aws-sdk/client-cloudformation'
 import { runAction, setJsonOutput, type ActionContext, writeJobSummary } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
-import { Inputs } from '../../../lib/inputs.js'
+import { InputError, Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
 import { RegionDeployer, type RegionResult } from './deploy-region.js'
 import { getSettings, type Settings } from './input-helper.js'
 import { recordCleanup } from './cleanup.js'
+import { unmatchedAllowances } from './guard.js'
 import { looksSecret } from './parameters.js'
+import { buildPlan, templateSha256, type PlanDocument } from './plan-file.js'
 import {
   decideStackAction,
   mayStartMore,
@@ -34,16 +38,36 @@ async function deploy({ signal }: ActionContext): Promise<void> {
   const annotations = new Annotations(settings.regions)
   const logs = new Map(settings.regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
 
-  const states = await readStates(settings, cfn)
   const waves = regionWaves(settings.regions, settings.canaryRegions)
-  const plans = planRegions(settings, waves, states)
-  printPlan(settings, plans, waves)
-
   const token = runToken(process.env, randomBytes(4).toString('hex'))
-  // If the job is killed before this run cleans up after itself, the post step does it.
-  recordCleanup({ token, stackName: settings.stackName, regions: settings.regions })
   const templates = new TemplateProvider(settings)
+  const newDeployer = (region: string, initial: StackSnapshot) =>
+    new RegionDeployer({
+      region,
+      settings,
+      cfn: cfn(region),
+      templates,
+      log: logs.get(region)!,
+      signal,
+      token,
+      initial,
+      phase: (text) => phases.set(region, text),
+    })
   const phases = new Map<string, string>()
+
+  // mode apply: every region's stack and change set checked first; one stale region stops them all.
+  const applying = settings.plan ? await verifyPlan(settings, settings.plan, newDeployer, logs) : undefined
+  if (applying?.refused) {
+    for (const log of logs.values()) log.flush()
+    return finish(settings, applying.results, annotations, signal, applying.refused)
+  }
+  const states = applying ? new Map<string, StackSnapshot | Error>() : await readStates(settings, cfn)
+  const plans = applying ? [] : planRegions(settings, waves, states)
+  if (applying) printApply(settings, settings.plan!)
+  else printPlan(settings, plans, waves)
+
+  // If the job is killed before this run cleans up after itself, the post step does it.
+  if (!applying) recordCleanup({ token, stackName: settings.stackName, regions: settings.regions })
   const onAbort = () => {
     const busy = [...phases.entries()]
     if (busy.length === 0) core.warning('Cancelled: no region was in progress.')
@@ -52,6 +76,8 @@ async function deploy({ signal }: ActionContext): Promise<void> {
   signal.addEventListener('abort', onAbort, { once: true })
 
   const results = new Map<string, RegionResult>()
+  /** Each region's deployer, kept for rollback-all. */
+  const used = new Map<string, RegionDeployer>()
   let failed = 0
   let canaryFailed: string | undefined
   try {
@@ -59,28 +85,23 @@ async function deploy({ signal }: ActionContext): Promise<void> {
       const outcomes = await fanOut(
         wave,
         async (region) => {
-          const plan = plans.find((p) => p.region === region)!
           const log = logs.get(region)!
-          if (plan.readError) {
+          const plan = plans.find((p) => p.region === region)
+          if (plan?.readError) {
             log.error(`Cannot read the stack: ${plan.readError}`, `deploy-multi-region ${region}`)
             failed++
             log.flush('failed: cannot read the stack')
             return failedResult(region, plan.readError)
           }
           phases.set(region, 'starting')
-          const deployer = new RegionDeployer({
-            region,
-            settings,
-            cfn: cfn(region),
-            templates,
-            log,
-            signal,
-            token,
-            initial: states.get(region) as StackSnapshot,
-            phase: (text) => phases.set(region, text),
-          })
+          const verified = applying?.deployers.get(region)
+          const deployer = verified ?? newDeployer(region, states.get(region) as StackSnapshot)
+          used.set(region, deployer)
           try {
-            const result = await deployer.run()
+            const planned = settings.plan?.regions.find((r) => r.region === region)
+            const result = await (verified && planned
+              ? deployer.run(() => deployer.applyPlanned(planned))
+              : deployer.run())
             if (result.status === 'failed') failed++
             log.flush(`${result.status} in ${(result.durationMs / 1000).toFixed(1)} s`)
             return result
@@ -128,19 +149,191 @@ async function deploy({ signal }: ActionContext): Promise<void> {
     (r) => results.get(r) ?? skippedResult(r, signal.aborted ? 'cancelled before it started' : 'not started'),
   )
   for (const log of logs.values()) log.flush()
+  if (settings.onRegionFailure === 'rollback-all' && (failed > 0 || canaryFailed) && !signal.aborted)
+    await rollBackAll(ordered, used, logs)
+  const incomplete = settings.mode === 'plan' ? await keepPlan(settings, ordered, cfn) : undefined
+  finish(settings, ordered, annotations, signal, incomplete, failed, canaryFailed)
+}
+
+/**
+ * on-region-failure rollback-all: a region failed, so every region this run
+ * created or updated is undone (stacks it created are deleted, updated ones go
+ * back to their earlier template and parameters), all at once.
+ */
+async function rollBackAll(
+  results: RegionResult[],
+  deployers: Map<string, RegionDeployer>,
+  logs: Map<string, RegionLog>,
+): Promise<void> {
+  const changed = results.filter(
+    (r) => (r.status === 'created' || r.status === 'updated') && deployers.get(r.region)?.changedStack(),
+  )
+  if (changed.length === 0) return
+  core.info(
+    `A region failed: rolling back ${changed.map((r) => r.region).join(', ')} (on-region-failure: rollback-all).`,
+  )
+  const outcomes = await fanOut(changed, (r) => deployers.get(r.region)!.rollBack())
+  for (const o of outcomes) {
+    const rollback =
+      o.state === 'fulfilled'
+        ? o.value
+        : {
+            action: 'restored' as const,
+            outcome: 'failed' as const,
+            reason: o.state === 'rejected' ? describeError(o.error) : 'not started',
+          }
+    o.item.rollback = rollback
+    const log = logs.get(o.item.region)!
+    const what =
+      rollback.action === 'deleted'
+        ? 'the stack this run created was deleted'
+        : 'the stack was updated back to its earlier template and parameters'
+    if (rollback.outcome === 'done') log.info(`Rolled back: ${what}.`)
+    else
+      log.error(
+        `Rollback failed: ${rollback.reason ?? 'unknown'}; the stack needs attention.`,
+        `deploy-multi-region ${o.item.region}`,
+      )
+    log.flush()
+  }
+}
+
+/** Outputs, annotations, the job summary and the step's verdict. */
+function finish(
+  settings: Settings,
+  ordered: RegionResult[],
+  annotations: Annotations,
+  signal: AbortSignal,
+  refused?: string,
+  failed = ordered.filter((r) => r.status === 'failed').length,
+  canaryFailed?: string,
+): void {
   report(ordered)
   annotations.emit()
-  const verdict = verdictOf(
+  const counted = verdictOf(
     settings.failureTolerance,
     ordered.map((r) => r.status),
     failed,
     canaryFailed,
     signal.aborted,
   )
+  // A plan or an apply is all or nothing: the failure tolerance does not apply to it.
+  const verdict = refused ? { fail: true, text: refused } : counted
   writeJobSummary(summaryMarkdown(settings, ordered, verdict))
+  checkAllowances(settings, ordered)
   if (verdict.fail) throw new Error(verdict.text)
   if (failed > 0) core.warning(verdict.text)
   else core.info(verdict.text)
+}
+
+/**
+ * mode plan: writes the plan file and the \`plan\` output when every region was
+ * planned. Otherwise there is nothing to approve: the change sets kept so far are
+ * deleted and the reason is returned.
+ */
+async function keepPlan(
+  settings: Settings,
+  results: readonly RegionResult[],
+  cfn: (region: string) => CloudFormationClient,
+): Promise<string | undefined> {
+  const missing = results.filter((r) => r.status !== 'planned' || !r.planned).map((r) => r.region)
+  const unmatched = unmatchedAllowances(
+    settings.allowReplacement,
+    results.map((r) => r.changes),
+  )
+  if (missing.length > 0 || unmatched.length > 0) {
+    const kept = results.filter((r) => r.planned?.changeSetId)
+    await fanOut(kept, async (r) => {
+      await cfn(r.region).send(new DeleteChangeSetCommand({ ChangeSetName: r.planned!.changeSetId! }))
+      r.planned = undefined
+    })
+    return missing.length > 0
+      ? `No plan was written: ${missing.join(', ')} could not be planned, and a plan covers every region or none.`
+      : `No plan was written: allow-replacement names ${unmatched.join(', ')}, which the plan does not change.`
+  }
+  const body = (settings.template as { body: string }).body
+  const doc = buildPlan(settings, results, templateSha256(body), new Date())
+  mkdirSync(dirname(settings.planFile!), { recursive: true })
+  writeFileSync(settings.planFile!, `${JSON.stringify(doc, null, 2)}\n`)
+  setJsonOutput('plan', doc)
+  core.setOutput('plan-file', settings.planFile)
+  core.info(
+    `Plan written to ${settings.planFile}: ${doc.regions.filter((r) => r.changeSetId).length} change set(s) kept for apply.`,
+  )
+  return undefined
+}
+
+/** mode apply: reads every region's stack and planned change set before any execute. */
+async function verifyPlan(
+  settings: Settings,
+  plan: PlanDocument,
+  newDeployer: (region: string, initial: StackSnapshot) => RegionDeployer,
+  logs: Map<string, RegionLog>,
+): Promise<{ deployers: Map<string, RegionDeployer>; refused?: string; results: RegionResult[] }> {
+  const sha = templateSha256((settings.template as { body: string }).body)
+  const deployers = new Map(
+    settings.regions.map((region) => [
+      region,
+      newDeployer(region, { outputs: {}, parameterKeys: [], readAt: 0 }),
+    ]),
+  )
+  const outcomes = await fanOut(settings.regions, async (region) => {
+    const planned = plan.regions.find((r) => r.region === region)!
+    return deployers.get(region)!.verifyPlanned(planned, sha)
+  })
+  const results: RegionResult[] = outcomes.map((o) => {
+    const refused =
+      o.state === 'fulfilled'
+        ? o.value.refused
+        : o.state === 'rejected'
+          ? describeError(o.error)
+          : 'not checked'
+    const changes = o.state === 'fulfilled' ? o.value.changes : []
+    if (refused) logs.get(o.item)!.error(refused, `deploy-multi-region ${o.item}`)
+    return refused
+      ? { ...failedResult(o.item, refused), changes }
+      : { ...skippedResult(o.item, 'not executed: the plan is stale in another region'), changes }
+  })
+  const bad = results.filter((r) => r.status === 'failed')
+  if (bad.length === 0) return { deployers, results }
+  return {
+    deployers,
+    results,
+    refused: `Nothing was executed: the plan cannot be applied in ${bad.map((r) => r.region).join(', ')}. Plan again and review the new plan.`,
+  }
+}
+
+function printApply(settings: Settings, plan: PlanDocument): void {
+  core.info(
+    `Apply: the plan of ${plan.createdAt} for stack '${settings.stackName}' in ${plan.regions.length} region(s).`,
+  )
+  for (const r of plan.regions)
+    core.info(
+      `  ${r.region.padEnd(15)} ${r.changeSetId ? `execute ${r.changeSetId} (${r.changes.length} change(s))` : 'nothing to change'}`,
+    )
+}
+
+/**
+ * `allow-replacement` names that match no change of any region: in a plan, where
+ * every region's changes are known, the input cannot mean what it says. A deploy
+ * has already executed by then, so it only warns.
+ */
+function checkAllowances(settings: Settings, results: readonly RegionResult[]): void {
+  const known = results.every(
+    (r) => r.status === 'planned' || r.status === 'unchanged' || r.changes.length > 0,
+  )
+  // mode apply checked the names against the plan file before any call.
+  if (settings.allowReplacement.length === 0 || !known || settings.mode === 'apply') return
+  const unmatched = unmatchedAllowances(
+    settings.allowReplacement,
+    results.map((r) => r.changes),
+  )
+  if (unmatched.length === 0) return
+  const accepted = 'logical ids of resources that the plan changes in some region, or *'
+  // Nothing was executed in a preview or a plan: the input is refused once the plan is known.
+  if (settings.planOnly || settings.mode === 'plan')
+    throw new InputError('allow-replacement', unmatched.join(', '), accepted)
+  core.warning(`allow-replacement names ${unmatched.join(', ')}, which no region's change set changes.`)
 }
 
 function maskSecretParameters(settings: Settings): void {
@@ -229,6 +422,9 @@ function report(results: RegionResult[]): void {
       changes: r.changes,
       durationMs: r.durationMs,
       ...(r.reason !== undefined && r.status !== 'unchanged' ? { reason: r.reason } : {}),
+      ...(r.drift ? { drift: r.drift } : {}),
+      ...(r.validationErrors ? { validationErrors: r.validationErrors } : {}),
+      ...(r.rollback ? { rollback: r.rollback } : {}),
     })),
   )
   setJsonOutput(

@@ -3,6 +3,7 @@
  * to read CloudFormation's answers. No I/O here, so all of it is unit-tested.
  */
 import { partitionOf } from '../../../lib/regions.js'
+import type { GuardMark } from './guard.js'
 import type { OnFailure } from './input-helper.js'
 
 export type RegionStatus = 'created' | 'updated' | 'unchanged' | 'planned' | 'failed' | 'skipped'
@@ -106,6 +107,10 @@ export interface ChangeRow {
   type: string
   /** True, False or Conditional (CloudFormation's words), for a Modify. */
   replacement?: string
+  /** The logical ids of the nested stacks the resource is in, outermost first (IncludeNestedStacks). */
+  nestedPath?: string[]
+  /** Set on a change that replaces or removes a stateful resource: the guard's verdict. */
+  guard?: GuardMark
 }
 
 interface ChangeLike {
@@ -135,7 +140,14 @@ export function changeRows(changes: readonly ChangeLike[] | undefined): ChangeRo
 
 export function describeChange(row: ChangeRow): string {
   const replacement = row.replacement === undefined ? '' : ` (replacement: ${row.replacement})`
-  return `${row.action.padEnd(7)} ${row.logicalId} [${row.type}]${replacement}`
+  const mark =
+    row.guard === 'blocked'
+      ? ' BLOCKED: stateful resource, not in allow-replacement'
+      : row.guard === 'allowed'
+        ? ' (stateful resource, allowed by allow-replacement)'
+        : ''
+  const name = [...(row.nestedPath ?? []), row.logicalId].join('/')
+  return `${row.action.padEnd(7)} ${name} [${row.type}]${replacement}${mark}`
 }
 
 /**

@@ -15,7 +15,11 @@ export interface StackSnapshot {
   outputs: Record<string, string>
   /** The keys of the parameters the stack has now (their values may be masked, as NoEcho ones are). */
   parameterKeys: string[]
+  /** The parameters' values as DescribeStacks answers them ("*****" for a NoEcho one). */
+  parameterValues?: Record<string, string>
   terminationProtection?: boolean
+  /** "The time the stack was last updated ... only returned if the stack has been updated at least once." */
+  lastUpdatedTime?: string
   readAt: number
 }
 
@@ -33,7 +37,13 @@ export function snapshotOf(stack: Stack | undefined): StackSnapshot {
     statusReason: stack.StackStatusReason,
     outputs,
     parameterKeys: (stack.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])),
+    parameterValues: Object.fromEntries(
+      (stack.Parameters ?? []).flatMap((p) =>
+        p.ParameterKey ? [[p.ParameterKey, p.ParameterValue ?? '']] : [],
+      ),
+    ),
     terminationProtection: stack.EnableTerminationProtection,
+    ...(stack.LastUpdatedTime ? { lastUpdatedTime: stack.LastUpdatedTime.toISOString() } : {}),
     readAt: Date.now(),
   }
 }

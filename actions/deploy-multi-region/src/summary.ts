@@ -9,11 +9,13 @@ import {
   elapsedGantt,
   markdownTable,
   renderLayout,
+  tableBlock,
   type GanttBar,
   type Outcome,
 } from '../../../lib/summary.js'
 import type { RegionResult } from './deploy-region.js'
 import type { Settings } from './input-helper.js'
+import { guardName } from './guard.js'
 import type { ChangeRow } from './plan.js'
 
 export interface Verdict {
@@ -42,19 +44,62 @@ function failuresByReason(results: readonly RegionResult[]): Array<{ regions: st
 }
 
 function changeKey(changes: readonly ChangeRow[]): string {
-  return JSON.stringify(changes.map((c) => [c.action, c.logicalId, c.type, c.replacement ?? '']))
+  return JSON.stringify(
+    changes.map((c) => [c.action, guardName(c), c.type, c.replacement ?? '', c.guard ?? '']),
+  )
+}
+
+const GUARD_MARK = { blocked: '⛔ blocked', allowed: '⚠️ allowed' } as const
+
+function replacementCell(c: ChangeRow): string {
+  const replacement = c.action === 'Remove' ? 'Remove' : (c.replacement ?? '—')
+  return c.guard ? `${replacement} ${GUARD_MARK[c.guard]}` : replacement
+}
+
+/**
+ * Changes that replace or remove a stateful resource, before anything else: one
+ * row per resource, with the regions it happens in and the guard's verdict.
+ */
+function destructiveTable(results: readonly RegionResult[]): string | undefined {
+  const rows = new Map<string, { change: ChangeRow; regions: string[] }>()
+  for (const r of results)
+    for (const c of r.changes.filter((x) => x.guard)) {
+      const key = JSON.stringify([guardName(c), c.type, c.action, c.replacement ?? '', c.guard])
+      const row = rows.get(key) ?? { change: c, regions: [] }
+      row.regions.push(r.region)
+      rows.set(key, row)
+    }
+  if (rows.size === 0) return undefined
+  const table = markdownTable(
+    ['Guard', 'Logical id', 'Type', 'Change', 'Regions'],
+    [...rows.values()].map(({ change: c, regions }) => [
+      GUARD_MARK[c.guard!],
+      `\`${guardName(c)}\``,
+      c.type,
+      c.action === 'Remove' ? 'Remove' : `Replacement ${c.replacement}`,
+      regions.length === results.length && results.length > 1 ? 'every region' : regions.join(', '),
+    ]),
+  )
+  const blocked = [...rows.values()].some(({ change }) => change.guard === 'blocked')
+  const note = blocked
+    ? 'A blocked change fails its region before anything is executed; name the resource in `allow-replacement` if the replacement is intended.'
+    : 'Allowed by `allow-replacement`.'
+  return `### Replaces or removes stateful resources\n\n${note}\n\n${table}`
 }
 
 /** The change list per region; regions with the same list share one table. */
-function changeTables(results: readonly RegionResult[], planOnly: boolean): string | undefined {
+function changeTables(results: readonly RegionResult[], mode: string): string | undefined {
   const withChanges = results.filter((r) => r.changes.length > 0)
   if (withChanges.length === 0) return undefined
   const groups = new Map<string, RegionResult[]>()
   for (const r of withChanges)
     groups.set(changeKey(r.changes), [...(groups.get(changeKey(r.changes)) ?? []), r])
-  const heading = planOnly
-    ? '### Resource changes (preview: the change sets were deleted)'
-    : '### Resource changes'
+  const heading =
+    mode === 'plan-only'
+      ? '### Resource changes (preview: the change sets were deleted)'
+      : mode === 'plan'
+        ? '### Resource changes (plan: the change sets are kept; apply executes exactly these)'
+        : '### Resource changes'
   const tables = [...groups.values()].map((regions) => {
     const changes = regions[0]!.changes
     const where =
@@ -64,11 +109,69 @@ function changeTables(results: readonly RegionResult[], planOnly: boolean): stri
     const label = `${where}: ${changes.length} change(s)`
     const table = markdownTable(
       ['Action', 'Logical id', 'Type', 'Replacement'],
-      changes.map((c) => [c.action, c.logicalId, c.type, c.replacement ?? '—']),
+      changes.map((c) => [c.action, guardName(c), c.type, replacementCell(c)]),
     )
     return changes.length > 10 ? collapsed(label, table) : `**${label}**\n\n${table}`
   })
   return [heading, ...tables].join('\n\n')
+}
+
+/** Drifted resources per region with what differs (expected against actual), under the outcome. */
+function driftTable(results: readonly RegionResult[]): string | undefined {
+  const rows = results.flatMap((r) =>
+    (r.drift?.resources ?? []).flatMap((d) =>
+      d.differences.length === 0
+        ? [[r.region, `\`${d.logicalId}\``, d.type, d.status, '—', '—', '—']]
+        : d.differences.map((p) => [
+            r.region,
+            `\`${d.logicalId}\``,
+            d.type,
+            d.status,
+            `\`${p.path}\``,
+            p.expected,
+            p.actual,
+          ]),
+    ),
+  )
+  if (rows.length === 0) return undefined
+  return `### Drift before planning\n\nThese resources no longer match the template; the change set was planned against the template, not against what is there.\n\n${tableBlock(
+    'Drifted properties',
+    ['Region', 'Logical id', 'Type', 'Drift', 'Property', 'Expected', 'Actual'],
+    rows,
+    20,
+  )}`
+}
+
+/** A FAILED change set's validation errors: resource, property and CloudFormation's message. */
+function validationTable(results: readonly RegionResult[]): string | undefined {
+  const rows = results.flatMap((r) =>
+    (r.validationErrors ?? []).map((v) => [
+      r.region,
+      v.resource ? `\`${v.resource}\`` : '—',
+      v.property ? `\`${v.property}\`` : '—',
+      v.message,
+    ]),
+  )
+  if (rows.length === 0) return undefined
+  return `### Validation errors\n\n${tableBlock('Validation errors', ['Region', 'Logical id', 'Property', 'Message'], rows, 20)}`
+}
+
+/** rollback-all: what was undone in the regions that had succeeded. */
+function rollbackTable(results: readonly RegionResult[]): string | undefined {
+  const rolled = results.filter((r) => r.rollback)
+  if (rolled.length === 0) return undefined
+  const table = markdownTable(
+    ['Region', 'Had been', 'Rolled back', 'Outcome'],
+    rolled.map((r) => [
+      r.region,
+      r.status,
+      r.rollback!.action === 'deleted'
+        ? 'stack deleted (this run created it)'
+        : 'updated back to its earlier template and parameters',
+      r.rollback!.outcome === 'done' ? '✅ done' : `❌ failed: ${r.rollback!.reason ?? ''}`,
+    ]),
+  )
+  return `### Rolled back (on-region-failure: rollback-all)\n\nA region failed, so the regions this run had changed were rolled back.\n\n${table}`
 }
 
 /** Output keys down, regions across, so a value that differs between regions stands out. */
@@ -97,9 +200,14 @@ export function summaryMarkdown(
   verdict: Verdict | string,
 ): string {
   const v = typeof verdict === 'string' ? { fail: false, text: verdict } : verdict
-  const title = settings.planOnly
-    ? `Plan for stack \`${settings.stackName}\``
-    : `Deploy of stack \`${settings.stackName}\``
+  const titles: Record<string, string> = {
+    'plan-only': `Plan for stack \`${settings.stackName}\``,
+    plan: `Plan for stack \`${settings.stackName}\` (change sets kept for apply)`,
+    apply: `Apply of the reviewed plan for stack \`${settings.stackName}\``,
+  }
+  const title =
+    titles[settings.mode ?? (settings.planOnly ? 'plan-only' : 'deploy')] ??
+    `Deploy of stack \`${settings.stackName}\``
   const failures = failuresByReason(results)
   // One cause everywhere: it is the sentence, and a table would only repeat it.
   const oneCause = failures.length === 1 ? failures[0]! : undefined
@@ -147,11 +255,18 @@ export function summaryMarkdown(
       ['max-parallel', settings.maxParallel],
       ['failure-tolerance', settings.failureTolerance],
       ['on-failure', settings.planOnly ? undefined : settings.onFailure],
+      ['on-region-failure', settings.onRegionFailure === 'rollback-all' ? 'rollback-all' : undefined],
     ],
-    problems: [problems],
+    problems: [
+      rollbackTable(results),
+      destructiveTable(results),
+      validationTable(results),
+      driftTable(results),
+      problems,
+    ],
     details: [
       regionTable,
-      changeTables(results, settings.planOnly),
+      changeTables(results, settings.mode ?? (settings.planOnly ? 'plan-only' : 'deploy')),
       outputsTable(results),
       ran.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
     ],

@@ -20,6 +20,13 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'canary-regions': '',
     'failure-tolerance': '0',
     'plan-only': 'false',
+    mode: 'deploy',
+    plan: '',
+    'on-region-failure': 'continue',
+    'import-existing-resources': 'false',
+    drift: 'warn',
+    'allow-replacement': '',
+    'stateful-types': '',
   },
   'stackset-rollout': {
     'stack-set-name': '',

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals'
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { STATEFUL_TYPES } from '../../../actions/deploy-multi-region/src/guard.js'
 import { RegionDeployer } from '../../../actions/deploy-multi-region/src/deploy-region.js'
 import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
 import type { TemplateProvider } from '../../../actions/deploy-multi-region/src/template.js'
@@ -66,8 +67,8 @@ function deployer(
   cfn: CloudFormationClient,
   timeoutMinutes: number | undefined,
   signal = new AbortController().signal,
-  initialStatus = 'UPDATE_COMPLETE',
   more: Partial<Settings> = {},
+  initialStatus = 'UPDATE_COMPLETE',
 ) {
   const settings = {
     stackName: 'orders',
@@ -79,6 +80,8 @@ function deployer(
     onFailure: 'ROLLBACK',
     timeoutMinutes,
     planOnly: false,
+    statefulTypes: STATEFUL_TYPES,
+    allowReplacement: [],
     ...more,
   } as unknown as Settings
   return new RegionDeployer({
@@ -276,7 +279,7 @@ describe('RegionDeployer: root cause of a failed update', () => {
 
   it("reports this run's nested resource, not the operation it waited for nor the embedded stack's summary", async () => {
     const { cfn, calls } = nestedFailure()
-    const result = await deployer(cfn, undefined, undefined, 'UPDATE_ROLLBACK_IN_PROGRESS').run()
+    const result = await deployer(cfn, undefined, undefined, {}, 'UPDATE_ROLLBACK_IN_PROGRESS').run()
     expect(calls).toContain('ExecuteChangeSet')
     expect(result).toMatchObject({
       status: 'failed',
@@ -308,7 +311,7 @@ describe('RegionDeployer: a failed resource', () => {
         ResourceStatusReason: 'Queue name must end in .fifo for FIFO queues',
       },
     ])
-    const d = deployer(cfn, undefined, undefined, 'UPDATE_COMPLETE', {
+    const d = deployer(cfn, undefined, undefined, {
       template: {
         kind: 'file',
         path: '/w/t.yaml',
@@ -316,6 +319,7 @@ describe('RegionDeployer: a failed resource', () => {
         body: template,
         bytes: 70,
         parameters: [],
+        resources: ['Topic', 'Queue'],
       },
     })
     const result = await d.run()

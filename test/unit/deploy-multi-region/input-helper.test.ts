@@ -135,3 +135,60 @@ describe('getSettings', () => {
     expect(() => settings(values)).toThrow(message)
   })
 })
+
+describe('getSettings: the destructive-change guard', () => {
+  it('defaults to the built-in stateful types and allows nothing', () => {
+    const s = settings({})
+    expect(s.statefulTypes).toContain('AWS::DynamoDB::Table')
+    expect(s.allowReplacement).toEqual([])
+  })
+
+  it('stateful-types replaces the list', () => {
+    expect(settings({ 'stateful-types': 'AWS::SNS::Topic, Custom::Store::Thing' }).statefulTypes).toEqual([
+      'AWS::SNS::Topic',
+      'Custom::Store::Thing',
+    ])
+  })
+
+  it('allow-replacement takes resources of the template, a nested path under one, or *', () => {
+    expect(settings({ 'allow-replacement': 'Topic' }).allowReplacement).toEqual(['Topic'])
+    expect(settings({ 'allow-replacement': 'Topic/Inner' }).allowReplacement).toEqual(['Topic/Inner'])
+    expect(settings({ 'allow-replacement': '*' }).allowReplacement).toEqual(['*'])
+  })
+
+  it.each([
+    ['allow-replacement', 'Missing', /no resource 'Missing'/],
+    ['allow-replacement', 'Topic-1', /logical ids/],
+    ['allow-replacement', '*, Topic', /either '\*' alone/],
+    ['stateful-types', 'DynamoDB Table', /resource types/],
+  ])('%s %p is an input error', (input, value, message) => {
+    expect(() => settings({ [input]: value })).toThrow(InputError)
+    expect(() => settings({ [input]: value })).toThrow(message)
+  })
+})
+
+describe('getSettings: mode and plan', () => {
+  it('mode plan writes to <stack-name>.plan.json in the workspace by default', () => {
+    const s = settings({ mode: 'plan' })
+    expect(s).toMatchObject({ mode: 'plan', planOnly: false, planFile: join(workspace, 'orders.plan.json') })
+  })
+
+  it('plan-only: true is mode plan-only', () => {
+    expect(settings({ 'plan-only': 'true' })).toMatchObject({ mode: 'plan-only', planOnly: true })
+  })
+
+  it.each([
+    [{ mode: 'apply' }, 'plan', /required with mode: apply/],
+    [{ mode: 'plan', 'plan-only': 'true' }, 'plan-only', /false/],
+    [{ plan: 'x.json' }, 'plan', /empty unless/],
+    [
+      { mode: 'plan', template: 'https://bucket.s3.amazonaws.com/t.yaml' },
+      'template',
+      /template file in the workspace/,
+    ],
+    [{ mode: 'plan', plan: '../out.json' }, 'plan', /inside the workspace/],
+  ])('%p is an input error naming %s', (values, input, message) => {
+    expect(() => settings(values)).toThrow(new RegExp(`Input '${input}'`))
+    expect(() => settings(values)).toThrow(message)
+  })
+})

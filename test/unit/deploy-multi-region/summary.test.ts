@@ -119,4 +119,30 @@ describe('summaryMarkdown', () => {
     const md = summaryMarkdown(settings, [{ ...results[0]!, changes: many }], { fail: false, text: 'ok' })
     expect(md).toContain('<details><summary>us-east-1: 14 change(s)</summary>')
   })
+
+  it('lists changes that replace or remove stateful resources first, marked with the guard', () => {
+    const guarded: RegionResult[] = ['us-east-1', 'eu-west-1', 'ap-south-1'].map((region) => ({
+      region,
+      status: region === 'eu-west-1' ? 'failed' : 'planned',
+      outputs: {},
+      changes: [
+        {
+          action: 'Modify',
+          logicalId: 'Orders',
+          type: 'AWS::DynamoDB::Table',
+          replacement: 'True',
+          guard: 'blocked',
+        },
+        { action: 'Modify', logicalId: 'Queue', type: 'AWS::SQS::Queue', replacement: 'False' },
+      ],
+      durationMs: 100,
+      reason: region === 'eu-west-1' ? 'blocked' : undefined,
+    }))
+    const text = summaryMarkdown({ ...settings, planOnly: true }, guarded, 'x')
+    expect(text).toContain(
+      '| ⛔ blocked | `Orders` | AWS::DynamoDB::Table | Replacement True | every region |',
+    )
+    expect(text.indexOf('Replaces or removes stateful resources')).toBeLessThan(text.indexOf('| Region |'))
+    expect(text).toContain('| Modify | Orders | AWS::DynamoDB::Table | True ⛔ blocked |')
+  })
 })

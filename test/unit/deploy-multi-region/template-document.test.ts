@@ -47,6 +47,7 @@ describe('parseTemplate', () => {
       JSON.stringify({ Parameters: { A: {} }, Resources: { B: {} } }),
     )
     expect(doc.parameters).toEqual(['A'])
+    expect(doc.resources).toEqual(['B'])
   })
 
   it.each([

@@ -55,6 +55,36 @@ describe('comment renderers', () => {
     expect(text).toContain('| Remove | Old | AWS::SNS::Topic |  |')
   })
 
+  withJq('plan: changes that replace or remove stateful resources come first, marked', () => {
+    const text = render('plan', [
+      {
+        region: 'us-east-1',
+        status: 'failed',
+        reason: 'blocked',
+        changes: [
+          {
+            action: 'Modify',
+            logicalId: 'Orders',
+            type: 'AWS::DynamoDB::Table',
+            replacement: 'True',
+            guard: 'blocked',
+          },
+          {
+            action: 'Remove',
+            logicalId: 'Logs',
+            type: 'AWS::S3::Bucket',
+            guard: 'allowed',
+            nestedPath: ['Data'],
+          },
+        ],
+      },
+    ])
+    expect(text).toContain('| ⛔ blocked | us-east-1 | Orders | AWS::DynamoDB::Table | Replacement True |')
+    expect(text).toContain('| ⚠️ allowed | us-east-1 | Data/Logs | AWS::S3::Bucket | Remove |')
+    expect(text.indexOf('Replaces or removes')).toBeLessThan(text.indexOf('| Region |'))
+    expect(text).toContain('| Modify | Orders | AWS::DynamoDB::Table | True ⛔ blocked |')
+  })
+
   withJq('failover: a row per check with its verdict', () => {
     const text = render('failover', {
       checks: [

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parse } from 'yaml'
+import { readCfnYaml } from '../../../lib/cfn-yaml.js'
 import { ROOT } from './workflow-files.js'
 
 const DIR = join(ROOT, 'templates')
@@ -15,34 +15,11 @@ const templates = existsSync(DIR)
       .sort()
   : []
 
-/** Reads CloudFormation YAML: short-form tags (!Ref, !Sub, ...) become plain values. */
+/** Reads a CloudFormation template, short-form tags in their long form. */
 function readTemplate(
   file: string,
 ): Record<string, Record<string, { Description?: string }> | string | undefined> {
-  const customTags = [
-    'Ref',
-    'Sub',
-    'GetAtt',
-    'If',
-    'Equals',
-    'Not',
-    'And',
-    'Or',
-    'Join',
-    'Split',
-    'Select',
-    'FindInMap',
-    'Base64',
-    'Cidr',
-    'GetAZs',
-    'ImportValue',
-    'Condition',
-  ].flatMap((tag) => [
-    { tag: `!${tag}`, resolve: (value: unknown) => value },
-    { tag: `!${tag}`, collection: 'seq' as const, resolve: (value: unknown) => value },
-    { tag: `!${tag}`, collection: 'map' as const, resolve: (value: unknown) => value },
-  ])
-  return parse(readFileSync(join(DIR, file), 'utf8'), { customTags }) as ReturnType<typeof readTemplate>
+  return readCfnYaml(readFileSync(join(DIR, file), 'utf8')) as ReturnType<typeof readTemplate>
 }
 
 const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' })

@@ -1,0 +1,118 @@
+/**
+ * Drift before deploy: whether the stack's resources still match its template,
+ * read before a change set is planned against it. DetectStackDrift starts the
+ * detection, DescribeStackDriftDetectionStatus says when it is done ("can take
+ * up to several minutes"), DescribeStackResourceDrifts lists what drifted.
+ */
+import {
+  DescribeStackDriftDetectionStatusCommand,
+  DescribeStackResourceDriftsCommand,
+  DetectStackDriftCommand,
+  type CloudFormationClient,
+  type DescribeStackDriftDetectionStatusCommandOutput,
+  type StackResourceDrift,
+} from '@aws-sdk/client-cloudformation'
+
+export const DRIFT_MODES = ['off', 'warn', 'fail'] as const
+export type DriftMode = (typeof DRIFT_MODES)[number]
+
+export interface DriftDifference {
+  path: string
+  expected: string
+  actual: string
+  /** ADD, REMOVE or NOT_EQUAL. */
+  kind: string
+}
+
+export interface DriftedResource {
+  logicalId: string
+  type: string
+  /** MODIFIED or DELETED. */
+  status: string
+  differences: DriftDifference[]
+}
+
+export interface DriftReport {
+  /** DRIFTED, IN_SYNC, UNKNOWN or NOT_CHECKED, as DescribeStackDriftDetectionStatus answers. */
+  stackDriftStatus: string
+  /** DETECTION_COMPLETE or DETECTION_FAILED ("has failed for at least one resource"). */
+  detectionStatus: string
+  detectionStatusReason?: string
+  resources: DriftedResource[]
+}
+
+/** Values longer than this are cut in logs and summaries (a policy document can be kilobytes). */
+const MAX_VALUE = 200
+
+function cut(value: string | undefined): string {
+  const text = value ?? ''
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text
+}
+
+export function driftedResources(drifts: readonly StackResourceDrift[]): DriftedResource[] {
+  return drifts
+    .filter((d) => d.StackResourceDriftStatus === 'MODIFIED' || d.StackResourceDriftStatus === 'DELETED')
+    .map((d) => ({
+      logicalId: d.LogicalResourceId ?? '',
+      type: d.ResourceType ?? '',
+      status: d.StackResourceDriftStatus!,
+      differences: (d.PropertyDifferences ?? []).map((p) => ({
+        path: p.PropertyPath ?? '',
+        expected: cut(p.ExpectedValue),
+        actual: cut(p.ActualValue),
+        kind: p.DifferenceType ?? '',
+      })),
+    }))
+}
+
+/** One line per drifted resource: what differs, expected against actual. */
+export function describeDrift(resource: DriftedResource): string {
+  if (resource.status === 'DELETED')
+    return `${resource.logicalId} [${resource.type}] DELETED outside CloudFormation`
+  const diffs = resource.differences.map((d) => `${d.path}: expected ${d.expected}, actual ${d.actual}`)
+  return `${resource.logicalId} [${resource.type}] MODIFIED${diffs.length ? `: ${diffs.join('; ')}` : ''}`
+}
+
+export type Poll = <T>(what: string, check: () => Promise<T | undefined>) => Promise<T>
+
+/** Detects the stack's drift and waits for the result; the drifted resources with their differences. */
+export async function detectDrift(
+  cfn: CloudFormationClient,
+  stackId: string,
+  poll: Poll,
+): Promise<DriftReport> {
+  const started = await cfn.send(new DetectStackDriftCommand({ StackName: stackId }))
+  const id = started.StackDriftDetectionId
+  if (!id) throw new Error('DetectStackDrift answered no StackDriftDetectionId')
+  const status: DescribeStackDriftDetectionStatusCommandOutput = await poll(
+    `drift detection ${id}`,
+    async () => {
+      const answer = await cfn.send(
+        new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: id }),
+      )
+      return answer.DetectionStatus === 'DETECTION_IN_PROGRESS' ? undefined : answer
+    },
+  )
+  const report: DriftReport = {
+    stackDriftStatus: status.StackDriftStatus ?? 'UNKNOWN',
+    detectionStatus: status.DetectionStatus ?? 'UNKNOWN',
+    ...(status.DetectionStatusReason ? { detectionStatusReason: status.DetectionStatusReason } : {}),
+    resources: [],
+  }
+  if (report.stackDriftStatus !== 'DRIFTED') return report
+  const drifts: StackResourceDrift[] = []
+  let token: string | undefined
+  do {
+    const page = await cfn.send(
+      new DescribeStackResourceDriftsCommand({
+        StackName: stackId,
+        StackResourceDriftStatusFilters: ['MODIFIED', 'DELETED'],
+        NextToken: token,
+      }),
+    )
+    drifts.push(...(page.StackResourceDrifts ?? []))
+    token = page.NextToken
+  } while (token)
+  report.resources = driftedResources(drifts)
+  return report
+}
