@@ -149,7 +149,9 @@ describe('multi-region-actions', () => {
     const { code, stdout } = await cli(['prune-snapshots', '--help'])
     expect(code).toBe(0)
     expect(stdout).toContain('Usage: multi-region-actions prune-snapshots')
-    expect(stdout).toMatch(/--keep-last <value> +Keep the newest N snapshots of each volume\. \(default: 7\)/)
+    expect(stdout).toMatch(
+      /--keep-last <value> +Keep the newest N snapshots of each volume\.[^]*?\(default: 7\)/,
+    )
     const overview = await cli(['--help'])
     expect(overview.code).toBe(0)
     expect(overview.stdout).toMatch(/^ {2}verify-failover /m)
@@ -182,7 +184,10 @@ describe('multi-region-actions', () => {
 
   it('exits 1 when the run fails, and never prints the credentials', async () => {
     const env: Record<string, string> = { ...demo.envFor('http://127.0.0.1:9'), AWS_MAX_ATTEMPTS: '1' }
-    const { code, stdout } = await cli(['prune-snapshots', '--regions', 'eu-west-1'], env)
+    const { code, stdout } = await cli(
+      ['prune-snapshots', '--regions', 'eu-west-1', '--all-volumes', 'true'],
+      env,
+    )
     expect(code).toBe(1)
     expect(stdout).toMatch(/error: /)
     expect(stdout).not.toContain(env.AWS_SECRET_ACCESS_KEY!)
