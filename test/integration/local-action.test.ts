@@ -130,7 +130,12 @@ describe('GitHub local-action', () => {
       'actions/root/src/main.ts',
       {
         ...demo.envFor(demo.endpoints.ec2),
-        ...inputEnv({ action: 'prune-snapshots', regions: 'eu-west-1', 'dry-run': 'true' }),
+        ...inputEnv({
+          action: 'prune-snapshots',
+          regions: 'eu-west-1',
+          'all-volumes': 'true',
+          'dry-run': 'true',
+        }),
         RUNNER_TEMP: demo.outputDir,
       },
       join(process.cwd(), 'actions/root/src/post.ts'),
