@@ -232,6 +232,43 @@ const CASES: Case[] = [
   ['verify-failover', 'unknown record type', { 'record-type': 'XYZ' }, 'record-type'],
   ['verify-failover', 'probe not a boolean', { probe: 'sometimes' }, 'probe'],
   ['verify-failover', 'negative detection time', { 'max-detection-seconds': '-10' }, 'max-detection-seconds'],
+  [
+    'deploy-multi-region',
+    'account id of 11 digits',
+    { accounts: '111111111111, 22222222222', 'role-name': 'multi-region-actions-target' },
+    'accounts',
+  ],
+  [
+    'deploy-multi-region',
+    'account listed twice',
+    { accounts: '111111111111\n111111111111', 'role-name': 'multi-region-actions-target' },
+    'accounts',
+  ],
+  [
+    'deploy-multi-region',
+    'role-name with a path',
+    { accounts: '111111111111', 'role-name': 'ci/multi-region-actions-target' },
+    'role-name',
+  ],
+  [
+    'deploy-multi-region',
+    'role-name as an ARN',
+    { accounts: '111111111111', 'role-name': 'arn:aws:iam::111111111111:role/multi-region-actions-target' },
+    'role-name',
+  ],
+  ['deploy-multi-region', 'accounts without role-name', { accounts: '111111111111' }, 'role-name'],
+  [
+    'deploy-multi-region',
+    'accounts with mode plan',
+    { accounts: '111111111111', 'role-name': 'target', mode: 'plan' },
+    'accounts',
+  ],
+  [
+    'deploy-multi-region',
+    'canary account not in accounts',
+    { accounts: '111111111111', 'role-name': 'target', 'canary-regions': '222222222222/us-east-1' },
+    'canary-regions',
+  ],
   // prune-snapshots
   ['prune-snapshots', 'no regions', { regions: '' }, 'regions'],
   [

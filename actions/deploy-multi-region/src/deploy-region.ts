@@ -54,6 +54,8 @@ function templateLocation(settings: Settings, logicalId: string | undefined): So
 }
 
 export interface RegionResult {
+  /** The target's account in a run over several accounts; undefined: the job's own. */
+  account?: string
   region: string
   status: RegionStatus
   stackId?: string

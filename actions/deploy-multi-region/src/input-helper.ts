@@ -2,6 +2,13 @@ import { statSync } from 'node:fs'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
 import { readWorkspaceFile, workspaceFile, workspaceOutputFile } from '../../../lib/files.js'
 import { mappingInput } from '../../../lib/mapping-input.js'
+import {
+  parseCanaryTargets,
+  readAccountSettings,
+  targetsOf,
+  type AccountSettings,
+  type Target,
+} from '../../../lib/targets.js'
 import { DRIFT_MODES, type DriftMode } from './drift.js'
 import { ALLOW_ALL, STATEFUL_TYPES, unmatchedAllowances } from './guard.js'
 import { parsePlanFile, type PlanDocument } from './plan-file.js'
@@ -37,7 +44,7 @@ export type TemplateSource =
     }
   | { kind: 'url'; url: string }
 
-export interface Settings {
+export interface Settings extends AccountSettings {
   stackName: string
   template: TemplateSource
   regions: string[]
@@ -54,6 +61,10 @@ export interface Settings {
   templateBucket?: string
   maxParallel: number
   canaryRegions: string[]
+  /** Every (account, region) pair, account by account; the regions alone without `accounts`. */
+  targets: Target[]
+  /** The targets `canary-regions` names: a region in every account, or one `account/region`. */
+  canaryTargets: Target[]
   failureTolerance: number
   /**
    * deploy: plan and execute; plan-only: preview, change sets deleted; plan: change
@@ -329,14 +340,19 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
       `a template of at most ${MAX_TEMPLATE_BODY_BYTES} bytes, or set 'template-bucket' so this ${template.bytes}-byte template is uploaded to S3`,
     )
   }
-  const canaryRegions = inputs.list('canary-regions')
-  for (const canary of canaryRegions) {
-    if (!regions.includes(canary)) {
-      throw new InputError('canary-regions', canary, "regions that are also listed in 'regions'")
-    }
-  }
+  const accountSettings = readAccountSettings(inputs)
+  const targets = targetsOf(accountSettings.accounts, regions)
+  const canaryTargets = parseCanaryTargets(
+    'canary-regions',
+    inputs.raw('canary-regions'),
+    accountSettings.accounts,
+    regions,
+  )
+  const canaryRegions = [...new Set(canaryTargets.map((t) => t.region))]
   const mode = readMode(inputs)
   const allowReplacement = readAllowReplacement(inputs, template)
+  const onRegionFailure = readOnRegionFailure(inputs, mode)
+  if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, mode, onRegionFailure, templateBucket)
   const planned = readPlan(inputs, env, mode, { stackName, regions, template, allowReplacement })
   return {
     stackName,
@@ -352,16 +368,55 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     onFailure: inputs.choice('on-failure', ON_FAILURE, 'ROLLBACK'),
     timeoutMinutes: inputs.optionalInteger('timeout-minutes', { min: 1, max: 4320 }),
     templateBucket,
-    maxParallel: inputs.integer('max-parallel', { default: regions.length, min: 1, max: 1000 }),
+    maxParallel: inputs.integer('max-parallel', { default: targets.length, min: 1, max: 1000 }),
     canaryRegions,
-    failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: regions.length }),
+    targets,
+    canaryTargets,
+    failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: targets.length }),
     mode,
     planOnly: mode === 'plan-only',
     ...planned,
     drift: inputs.choice('drift', DRIFT_MODES, 'warn'),
     importExistingResources: inputs.boolean('import-existing-resources', false),
-    onRegionFailure: readOnRegionFailure(inputs, mode),
+    onRegionFailure,
     statefulTypes: readStatefulTypes(inputs),
     allowReplacement,
+    ...accountSettings,
+  }
+}
+
+/**
+ * What a run over several accounts does not do yet: a plan file and its apply
+ * (one change set per region), rollback-all, and a template uploaded to a
+ * bucket of the job's own account (CloudFormation in another account reads the
+ * template with that account's role). Refused rather than half done.
+ */
+function refuseWithAccounts(
+  inputs: Inputs,
+  mode: Mode,
+  onRegionFailure: OnRegionFailure,
+  templateBucket: string | undefined,
+): void {
+  const accepted = "empty 'accounts' (the job's own account)"
+  if (mode === 'plan' || mode === 'apply') {
+    throw new InputError(
+      'accounts',
+      inputs.raw('accounts'),
+      `${accepted} with mode: ${mode}; use mode deploy or plan-only with 'accounts'`,
+    )
+  }
+  if (onRegionFailure === 'rollback-all') {
+    throw new InputError(
+      'accounts',
+      inputs.raw('accounts'),
+      `${accepted} with on-region-failure: rollback-all; use on-region-failure continue with 'accounts'`,
+    )
+  }
+  if (templateBucket !== undefined) {
+    throw new InputError(
+      'accounts',
+      inputs.raw('accounts'),
+      `${accepted} with template-bucket (the bucket is in the job's own account); use a template file of at most ${MAX_TEMPLATE_BODY_BYTES} bytes with 'accounts'`,
+    )
   }
 }

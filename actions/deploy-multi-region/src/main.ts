@@ -5,7 +5,20 @@ import { dirname } from 'node:path'
 import { CloudFormationClient, DeleteChangeSetCommand } from '@aws-sdk/client-cloudformation'
 import { runAction, setJsonOutput, type ActionContext, writeJobSummary } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
-import { fanOut } from '../../../lib/fanout.js'
+import { fanOut, fanOutTargets } from '../../../lib/fanout.js'
+import {
+  assumeRoles,
+  sessionNameOf,
+  type AccountAccess,
+  type AssumeRoleCall,
+} from '../../../lib/assume-role.js'
+import {
+  partitionOfRegions,
+  spansAccounts,
+  targetKey,
+  targetLabel,
+  type Target,
+} from '../../../lib/targets.js'
 import { InputError, Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
 import { RegionDeployer, type RegionResult } from './deploy-region.js'
@@ -31,27 +44,74 @@ export async function run(): Promise<void> {
   await runAction(deploy)
 }
 
-async function deploy({ signal }: ActionContext): Promise<void> {
-  const settings = getSettings(new Inputs(), process.env)
-  maskSecretParameters(settings)
-  const cfn = clientFactory(CloudFormationClient)
-  const annotations = new Annotations(settings.regions)
-  const logs = new Map(settings.regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
+async function deploy(context: ActionContext): Promise<void> {
+  await deployTargets(getSettings(new Inputs(), process.env), context)
+}
 
-  const waves = regionWaves(settings.regions, settings.canaryRegions)
+/** The role assumed in every listed account, once each; an account refused comes back with AWS's reason. */
+async function accountAccess(
+  settings: Settings,
+  assume: AssumeRoleCall | undefined,
+): Promise<Map<string, AccountAccess>> {
+  if (settings.accounts.length === 0) return new Map()
+  return assumeRoles(
+    settings.accounts,
+    {
+      roleName: settings.roleName!,
+      externalId: settings.roleExternalId,
+      durationSeconds: settings.roleSessionDurationSeconds,
+      partition: partitionOfRegions(settings.regions),
+      stsRegion: settings.regions[0]!,
+      sessionName: sessionNameOf(),
+    },
+    { assume },
+  )
+}
+
+/** Runs a deploy over the settings' (account, region) targets; `assume` replaces STS AssumeRole in tests. */
+export async function deployTargets(
+  settings: Settings,
+  { signal }: ActionContext,
+  assume?: AssumeRoleCall,
+): Promise<void> {
+  maskSecretParameters(settings)
+  const cfnClients = clientFactory(CloudFormationClient)
+  const targets = settings.targets
+  const byLabel = new Map(targets.map((t) => [targetLabel(t), t]))
+  const annotations = new Annotations(targets.map(targetLabel))
+  const logs = new Map(
+    targets.map((t) => [targetLabel(t), new RegionLog(targetLabel(t), { grouped: true, annotations })]),
+  )
+
+  // Access first: one AssumeRole per account; an account refused fails only its own targets.
+  const access = await accountAccess(settings, assume)
+  const refusedAccount = (target: Target) => {
+    const entry = target.account === undefined ? undefined : access.get(target.account)
+    return entry && !entry.ok ? entry.reason : undefined
+  }
+  const cfnOf = (target: Target) => {
+    const entry = target.account === undefined ? undefined : access.get(target.account)
+    return cfnClients(target.region, entry?.ok ? entry.access : undefined)
+  }
+  // Single-account code paths (plan, apply, keepPlan) ask by region.
+  const cfn = (region: string) => cfnClients(region)
+
+  const waves = regionWaves(targets.map(targetLabel), settings.canaryTargets.map(targetLabel)).map((w) =>
+    w.map((label) => byLabel.get(label)!),
+  )
   const token = runToken(process.env, randomBytes(4).toString('hex'))
   const templates = new TemplateProvider(settings)
-  const newDeployer = (region: string, initial: StackSnapshot) =>
+  const newDeployer = (target: Target, initial: StackSnapshot) =>
     new RegionDeployer({
-      region,
+      region: target.region,
       settings,
-      cfn: cfn(region),
+      cfn: cfnOf(target),
       templates,
-      log: logs.get(region)!,
+      log: logs.get(targetLabel(target))!,
       signal,
       token,
       initial,
-      phase: (text) => phases.set(region, text),
+      phase: (text) => phases.set(targetLabel(target), text),
     })
   const phases = new Map<string, string>()
 
@@ -61,17 +121,21 @@ async function deploy({ signal }: ActionContext): Promise<void> {
     for (const log of logs.values()) log.flush()
     return finish(settings, applying.results, annotations, signal, applying.refused)
   }
-  const states = applying ? new Map<string, StackSnapshot | Error>() : await readStates(settings, cfn)
+  const states = applying
+    ? new Map<string, StackSnapshot | Error>()
+    : await readStates(settings, cfnOf, refusedAccount)
   const plans = applying ? [] : planRegions(settings, waves, states)
   if (applying) printApply(settings, settings.plan!)
   else printPlan(settings, plans, waves)
 
-  // If the job is killed before this run cleans up after itself, the post step does it.
-  if (!applying) recordCleanup({ token, stackName: settings.stackName, regions: settings.regions })
+  // If the job is killed before this run cleans up after itself, the post step does it
+  // (with the job's own credentials: a run over several accounts leaves no record).
+  if (!applying && settings.accounts.length === 0)
+    recordCleanup({ token, stackName: settings.stackName, regions: settings.regions })
   const onAbort = () => {
     const busy = [...phases.entries()]
     if (busy.length === 0) core.warning('Cancelled: no region was in progress.')
-    for (const [region, phase] of busy) logs.get(region)!.warning(`Cancelled while in progress: ${phase}`)
+    for (const [label, phase] of busy) logs.get(label)!.warning(`Cancelled while in progress: ${phase}`)
   }
   signal.addEventListener('abort', onAbort, { once: true })
 
@@ -82,36 +146,38 @@ async function deploy({ signal }: ActionContext): Promise<void> {
   let canaryFailed: string | undefined
   try {
     for (const [index, wave] of waves.entries()) {
-      const outcomes = await fanOut(
+      const outcomes = await fanOutTargets(
         wave,
-        async (region) => {
-          const log = logs.get(region)!
-          const plan = plans.find((p) => p.region === region)
+        async (target) => {
+          const label = targetLabel(target)
+          const log = logs.get(label)!
+          const plan = plans.find((p) => targetLabel(p) === label)
           if (plan?.readError) {
-            log.error(`Cannot read the stack: ${plan.readError}`, `deploy-multi-region ${region}`)
+            log.error(`Cannot read the stack: ${plan.readError}`, `deploy-multi-region ${label}`)
             failed++
             log.flush('failed: cannot read the stack')
-            return failedResult(region, plan.readError)
+            return failedResult(target, plan.readError)
           }
-          phases.set(region, 'starting')
-          const verified = applying?.deployers.get(region)
-          const deployer = verified ?? newDeployer(region, states.get(region) as StackSnapshot)
-          used.set(region, deployer)
+          phases.set(label, 'starting')
+          const verified = applying?.deployers.get(target.region)
+          const deployer = verified ?? newDeployer(target, states.get(label) as StackSnapshot)
+          used.set(label, deployer)
           try {
-            const planned = settings.plan?.regions.find((r) => r.region === region)
+            const planned = settings.plan?.regions.find((r) => r.region === target.region)
             const result = await (verified && planned
               ? deployer.run(() => deployer.applyPlanned(planned))
               : deployer.run())
             if (result.status === 'failed') failed++
             log.flush(`${result.status} in ${(result.durationMs / 1000).toFixed(1)} s`)
-            return result
+            return withAccount(result, target)
           } finally {
-            phases.delete(region)
+            phases.delete(label)
             log.flush()
           }
         },
         {
-          concurrency: settings.maxParallel,
+          maxParallel: settings.maxParallel,
+          maxParallelPerAccount: settings.maxParallelPerAccount,
           shouldStart: () => !signal.aborted && mayStartMore(failed, settings.failureTolerance),
         },
       ).then((all) =>
@@ -127,14 +193,17 @@ async function deploy({ signal }: ActionContext): Promise<void> {
           return skippedResult(o.item, why)
         }),
       )
-      for (const r of outcomes) results.set(r.region, r)
-      const isCanaryWave = settings.canaryRegions.length > 0 && index === 0
+      for (const r of outcomes) results.set(targetLabel(r), r)
+      const isCanaryWave = settings.canaryTargets.length > 0 && index === 0
       if (isCanaryWave) {
         const bad = outcomes.find((r) => r.status === 'failed' || r.status === 'skipped')
         if (bad) {
-          canaryFailed = bad.region
-          for (const region of waves.slice(1).flat()) {
-            results.set(region, skippedResult(region, `canary region ${bad.region} did not succeed`))
+          canaryFailed = targetLabel(bad)
+          for (const target of waves.slice(1).flat()) {
+            results.set(
+              targetLabel(target),
+              skippedResult(target, `canary region ${canaryFailed} did not succeed`),
+            )
           }
           break
         }
@@ -145,8 +214,10 @@ async function deploy({ signal }: ActionContext): Promise<void> {
   }
   if (!signal.aborted) recordCleanup(undefined)
 
-  const ordered = settings.regions.map(
-    (r) => results.get(r) ?? skippedResult(r, signal.aborted ? 'cancelled before it started' : 'not started'),
+  const ordered = targets.map(
+    (t) =>
+      results.get(targetLabel(t)) ??
+      skippedResult(t, signal.aborted ? 'cancelled before it started' : 'not started'),
   )
   for (const log of logs.values()) log.flush()
   if (settings.onRegionFailure === 'rollback-all' && (failed > 0 || canaryFailed) && !signal.aborted)
@@ -166,13 +237,14 @@ async function rollBackAll(
   logs: Map<string, RegionLog>,
 ): Promise<void> {
   const changed = results.filter(
-    (r) => (r.status === 'created' || r.status === 'updated') && deployers.get(r.region)?.changedStack(),
+    (r) =>
+      (r.status === 'created' || r.status === 'updated') && deployers.get(targetLabel(r))?.changedStack(),
   )
   if (changed.length === 0) return
   core.info(
     `A region failed: rolling back ${changed.map((r) => r.region).join(', ')} (on-region-failure: rollback-all).`,
   )
-  const outcomes = await fanOut(changed, (r) => deployers.get(r.region)!.rollBack())
+  const outcomes = await fanOut(changed, (r) => deployers.get(targetLabel(r))!.rollBack())
   for (const o of outcomes) {
     const rollback =
       o.state === 'fulfilled'
@@ -183,7 +255,7 @@ async function rollBackAll(
             reason: o.state === 'rejected' ? describeError(o.error) : 'not started',
           }
     o.item.rollback = rollback
-    const log = logs.get(o.item.region)!
+    const log = logs.get(targetLabel(o.item))!
     const what =
       rollback.action === 'deleted'
         ? 'the stack this run created was deleted'
@@ -267,14 +339,14 @@ async function keepPlan(
 async function verifyPlan(
   settings: Settings,
   plan: PlanDocument,
-  newDeployer: (region: string, initial: StackSnapshot) => RegionDeployer,
+  newDeployer: (target: Target, initial: StackSnapshot) => RegionDeployer,
   logs: Map<string, RegionLog>,
 ): Promise<{ deployers: Map<string, RegionDeployer>; refused?: string; results: RegionResult[] }> {
   const sha = templateSha256((settings.template as { body: string }).body)
   const deployers = new Map(
     settings.regions.map((region) => [
       region,
-      newDeployer(region, { outputs: {}, parameterKeys: [], readAt: 0 }),
+      newDeployer({ region }, { outputs: {}, parameterKeys: [], readAt: 0 }),
     ]),
   )
   const outcomes = await fanOut(settings.regions, async (region) => {
@@ -291,8 +363,8 @@ async function verifyPlan(
     const changes = o.state === 'fulfilled' ? o.value.changes : []
     if (refused) logs.get(o.item)!.error(refused, `deploy-multi-region ${o.item}`)
     return refused
-      ? { ...failedResult(o.item, refused), changes }
-      : { ...skippedResult(o.item, 'not executed: the plan is stale in another region'), changes }
+      ? { ...failedResult({ region: o.item }, refused), changes }
+      : { ...skippedResult({ region: o.item }, 'not executed: the plan is stale in another region'), changes }
   })
   const bad = results.filter((r) => r.status === 'failed')
   if (bad.length === 0) return { deployers, results }
@@ -342,15 +414,28 @@ function maskSecretParameters(settings: Settings): void {
     for (const [key, value] of Object.entries(map)) if (looksSecret(key) && value) core.setSecret(value)
 }
 
-/** Every region's stack, read at once: the state the plan is made from. */
+/**
+ * Every target's stack, read at once (within the per-account cap): the state the
+ * plan is made from. A target of an account whose role was refused is not read:
+ * AWS's reason is its error.
+ */
 async function readStates(
   settings: Settings,
-  cfn: (region: string) => CloudFormationClient,
+  cfnOf: (target: Target) => CloudFormationClient,
+  refusedAccount: (target: Target) => string | undefined,
 ): Promise<Map<string, StackSnapshot | Error>> {
-  const outcomes = await fanOut(settings.regions, (region) => readStack(cfn(region), settings.stackName))
+  const outcomes = await fanOutTargets(
+    settings.targets,
+    async (target) => {
+      const refused = refusedAccount(target)
+      if (refused !== undefined) throw new Error(refused)
+      return readStack(cfnOf(target), settings.stackName)
+    },
+    { maxParallel: settings.maxParallel, maxParallelPerAccount: settings.maxParallelPerAccount },
+  )
   return new Map(
     outcomes.map((o) => [
-      o.item,
+      targetLabel(o.item),
       o.state === 'fulfilled'
         ? o.value
         : new Error(o.state === 'rejected' ? describeError(o.error) : 'not read'),
@@ -360,14 +445,16 @@ async function readStates(
 
 function planRegions(
   settings: Settings,
-  waves: string[][],
+  waves: Target[][],
   states: Map<string, StackSnapshot | Error>,
 ): RegionPlan[] {
-  return settings.regions.map((region) => {
-    const wave = waves.findIndex((w) => w.includes(region))
-    const state = states.get(region)
+  return settings.targets.map((target) => {
+    const { account, region } = target
+    const wave = waves.findIndex((w) => w.includes(target))
+    const state = states.get(targetLabel(target))
     if (state instanceof Error || state === undefined) {
       return {
+        ...(account !== undefined ? { account } : {}),
         region,
         wave,
         decision: { action: 'blocked', why: 'unreadable' },
@@ -375,6 +462,7 @@ function planRegions(
       }
     }
     return {
+      ...(account !== undefined ? { account } : {}),
       region,
       wave,
       status: state.status,
@@ -384,12 +472,16 @@ function planRegions(
   }) as RegionPlan[]
 }
 
-function printPlan(settings: Settings, plans: RegionPlan[], waves: string[][]): void {
+function printPlan(settings: Settings, plans: RegionPlan[], waves: Target[][]): void {
   const mode = settings.planOnly ? 'Plan only (change sets are created, described and deleted)' : 'Deploy'
-  core.info(`${mode}: stack '${settings.stackName}' in ${settings.regions.length} region(s).`)
+  const where =
+    settings.accounts.length > 0
+      ? `${settings.regions.length} region(s) of ${settings.accounts.length} account(s) (${settings.targets.length} targets)`
+      : `${settings.regions.length} region(s)`
+  core.info(`${mode}: stack '${settings.stackName}' in ${where}.`)
   const order =
     waves.length > 1
-      ? `canary ${waves[0]!.join(', ')} first, then the other ${waves[1]!.length}`
+      ? `canary ${waves[0]!.map(targetLabel).join(', ')} first, then the other ${waves[1]!.length}`
       : 'all regions together'
   core.info(
     `Order: ${order}; at most ${settings.maxParallel} at once; failure tolerance ${settings.failureTolerance}; on failure ${settings.onFailure}` +
@@ -400,21 +492,36 @@ function printPlan(settings: Settings, plans: RegionPlan[], waves: string[][]): 
   const sp = settings.regionParameters
   for (const region of Object.keys(sp))
     core.info(`Parameters for ${region}: ${Object.keys(sp[region]!).join(', ')}`)
-  for (const plan of plans) core.info(`  ${plan.region.padEnd(15)} ${planLine(plan, settings.planOnly)}`)
+  for (const plan of plans)
+    core.info(`  ${targetLabel(plan).padEnd(15)} ${planLine(plan, settings.planOnly)}`)
 }
 
-function failedResult(region: string, reason: string): RegionResult {
-  return { region, status: 'failed', outputs: {}, changes: [], durationMs: 0, reason }
+/** A target's result names its account (in a run over accounts). */
+function withAccount(result: RegionResult, target: Target): RegionResult {
+  return target.account === undefined ? result : Object.assign(result, { account: target.account })
 }
 
-function skippedResult(region: string, reason: string): RegionResult {
-  return { region, status: 'skipped', outputs: {}, changes: [], durationMs: 0, reason }
+function failedResult(target: Target, reason: string): RegionResult {
+  return withAccount(
+    { region: target.region, status: 'failed', outputs: {}, changes: [], durationMs: 0, reason },
+    target,
+  )
+}
+
+function skippedResult(target: Target, reason: string): RegionResult {
+  return withAccount(
+    { region: target.region, status: 'skipped', outputs: {}, changes: [], durationMs: 0, reason },
+    target,
+  )
 }
 
 function report(results: RegionResult[]): void {
+  // One account keeps the region keys workflows already read; several key by "<account>/<region>".
+  const multiAccount = spansAccounts(results)
   setJsonOutput(
     'results',
     results.map((r) => ({
+      ...(r.account !== undefined ? { account: r.account } : {}),
       region: r.region,
       status: r.status,
       stackId: r.stackId ?? null,
@@ -429,20 +536,20 @@ function report(results: RegionResult[]): void {
   )
   setJsonOutput(
     'outputs',
-    Object.fromEntries(results.filter((r) => r.stackId).map((r) => [r.region, r.outputs])),
+    Object.fromEntries(results.filter((r) => r.stackId).map((r) => [targetKey(r, multiAccount), r.outputs])),
   )
   setJsonOutput(
     'stack-ids',
-    Object.fromEntries(results.filter((r) => r.stackId).map((r) => [r.region, r.stackId])),
+    Object.fromEntries(results.filter((r) => r.stackId).map((r) => [targetKey(r, multiAccount), r.stackId])),
   )
   const firstWith = new Map<string, string>()
   for (const r of results) {
     // A reason shared by several regions is printed once; the others refer to it.
     const seen = r.reason ? firstWith.get(r.reason) : undefined
-    if (r.reason && !seen) firstWith.set(r.reason, r.region)
+    if (r.reason && !seen) firstWith.set(r.reason, targetLabel(r))
     const tail = seen ? ` (same reason as ${seen})` : r.reason ? ` (${r.reason})` : ''
     core.info(
-      `${r.region.padEnd(15)} ${r.status.padEnd(9)} ${(r.durationMs / 1000).toFixed(1)} s, ${r.changes.length} change(s)${tail}`,
+      `${targetLabel(r).padEnd(15)} ${r.status.padEnd(9)} ${(r.durationMs / 1000).toFixed(1)} s, ${r.changes.length} change(s)${tail}`,
     )
   }
 }

@@ -299,6 +299,8 @@ export class EventTracker {
 }
 
 export interface RegionPlan {
+  /** undefined: the job's own account. */
+  account?: string
   region: string
   wave: number
   status?: string

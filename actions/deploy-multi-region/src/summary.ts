@@ -13,6 +13,7 @@ import {
   type GanttBar,
   type Outcome,
 } from '../../../lib/summary.js'
+import { sameTarget, spansAccounts, targetLabel } from '../../../lib/targets.js'
 import type { RegionResult } from './deploy-region.js'
 import type { Settings } from './input-helper.js'
 import { guardName } from './guard.js'
@@ -38,7 +39,7 @@ function failuresByReason(results: readonly RegionResult[]): Array<{ regions: st
   const groups = new Map<string, string[]>()
   for (const r of results.filter((x) => x.status === 'failed')) {
     const reason = r.reason ?? 'failed'
-    groups.set(reason, [...(groups.get(reason) ?? []), r.region])
+    groups.set(reason, [...(groups.get(reason) ?? []), targetLabel(r)])
   }
   return [...groups].map(([reason, regions]) => ({ regions, reason }))
 }
@@ -66,7 +67,7 @@ function destructiveTable(results: readonly RegionResult[]): string | undefined 
     for (const c of r.changes.filter((x) => x.guard)) {
       const key = JSON.stringify([guardName(c), c.type, c.action, c.replacement ?? '', c.guard])
       const row = rows.get(key) ?? { change: c, regions: [] }
-      row.regions.push(r.region)
+      row.regions.push(targetLabel(r))
       rows.set(key, row)
     }
   if (rows.size === 0) return undefined
@@ -105,7 +106,7 @@ function changeTables(results: readonly RegionResult[], mode: string): string | 
     const where =
       regions.length === results.length && results.length > 1
         ? 'every region'
-        : regions.map((r) => r.region).join(', ')
+        : regions.map((r) => targetLabel(r)).join(', ')
     const label = `${where}: ${changes.length} change(s)`
     const table = markdownTable(
       ['Action', 'Logical id', 'Type', 'Replacement'],
@@ -121,9 +122,9 @@ function driftTable(results: readonly RegionResult[]): string | undefined {
   const rows = results.flatMap((r) =>
     (r.drift?.resources ?? []).flatMap((d) =>
       d.differences.length === 0
-        ? [[r.region, `\`${d.logicalId}\``, d.type, d.status, '—', '—', '—']]
+        ? [[targetLabel(r), `\`${d.logicalId}\``, d.type, d.status, '—', '—', '—']]
         : d.differences.map((p) => [
-            r.region,
+            targetLabel(r),
             `\`${d.logicalId}\``,
             d.type,
             d.status,
@@ -146,7 +147,7 @@ function driftTable(results: readonly RegionResult[]): string | undefined {
 function validationTable(results: readonly RegionResult[]): string | undefined {
   const rows = results.flatMap((r) =>
     (r.validationErrors ?? []).map((v) => [
-      r.region,
+      targetLabel(r),
       v.resource ? `\`${v.resource}\`` : '—',
       v.property ? `\`${v.property}\`` : '—',
       v.message,
@@ -163,7 +164,7 @@ function rollbackTable(results: readonly RegionResult[]): string | undefined {
   const table = markdownTable(
     ['Region', 'Had been', 'Rolled back', 'Outcome'],
     rolled.map((r) => [
-      r.region,
+      targetLabel(r),
       r.status,
       r.rollback!.action === 'deleted'
         ? 'stack deleted (this run created it)'
@@ -183,7 +184,7 @@ function outputsTable(results: readonly RegionResult[]): string | undefined {
   }
   const keys = [...new Set(withOutputs.flatMap((r) => Object.keys(r.outputs)))].sort()
   const table = markdownTable(
-    ['Output', ...withOutputs.map((r) => r.region)],
+    ['Output', ...withOutputs.map((r) => targetLabel(r))],
     keys.map((k) => [`\`${k}\``, ...withOutputs.map((r) => r.outputs[k] ?? '—')]),
   )
   return `### Stack outputs\n\n${table}`
@@ -192,6 +193,19 @@ function outputsTable(results: readonly RegionResult[]): string | undefined {
 function outcomeOf(verdict: Verdict, results: readonly RegionResult[]): Outcome {
   if (verdict.fail) return 'failed'
   return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? 'warning' : 'passed'
+}
+
+function isCanary(settings: Settings, r: RegionResult): boolean {
+  return settings.canaryTargets
+    ? settings.canaryTargets.some((c) => sameTarget(c, r))
+    : settings.canaryRegions.includes(r.region)
+}
+
+/** A run over several accounts: one section per account, its targets' rows under it. */
+function byAccount(results: readonly RegionResult[]): Array<[string | undefined, RegionResult[]]> {
+  const groups = new Map<string | undefined, RegionResult[]>()
+  for (const r of results) groups.set(r.account, [...(groups.get(r.account) ?? []), r])
+  return [...groups]
 }
 
 export function summaryMarkdown(
@@ -224,21 +238,32 @@ export function summaryMarkdown(
         )
       : undefined
   const anyReason = results.some((r) => r.status === 'skipped' && r.reason)
-  const regionTable = markdownTable(
-    ['Region', 'Status', 'Duration', 'Changes', 'Stack', ...(anyReason ? ['Why skipped'] : [])],
-    results.map((r) => [
-      settings.canaryRegions.includes(r.region) ? `${r.region} (canary)` : r.region,
-      r.status,
-      durationCell(r.durationMs, r.startedAt !== undefined),
-      r.startedAt === undefined && r.changes.length === 0 ? '—' : r.changes.length,
-      stackCell(r),
-      ...(anyReason ? [r.status === 'skipped' ? (r.reason ?? '') : ''] : []),
-    ]),
-  )
+  const targetTable = (rows: readonly RegionResult[]) =>
+    markdownTable(
+      ['Region', 'Status', 'Duration', 'Changes', 'Stack', ...(anyReason ? ['Why skipped'] : [])],
+      rows.map((r) => [
+        isCanary(settings, r) ? `${r.region} (canary)` : r.region,
+        r.status,
+        durationCell(r.durationMs, r.startedAt !== undefined),
+        r.startedAt === undefined && r.changes.length === 0 ? '—' : r.changes.length,
+        stackCell(r),
+        ...(anyReason ? [r.status === 'skipped' ? (r.reason ?? '') : ''] : []),
+      ]),
+    )
+  const multiAccount = spansAccounts(results)
+  const regionTable = multiAccount
+    ? byAccount(results)
+        .map(([account, rows]) => {
+          const failedHere = rows.filter((r) => r.status === 'failed').length
+          const tally = failedHere > 0 ? `${failedHere} of ${rows.length} failed` : `${rows.length} done`
+          return `### Account ${account ?? '(own)'}: ${tally}\n\n${targetTable(rows)}`
+        })
+        .join('\n\n')
+    : targetTable(results)
   const ran = results.filter((r) => r.startedAt !== undefined && r.endedAt !== undefined)
   const bars: GanttBar[] = ran.map((r) => ({
-    section: settings.canaryRegions.includes(r.region) ? 'canary' : 'regions',
-    label: `${r.region} ${r.status}`,
+    section: isCanary(settings, r) ? 'canary' : 'regions',
+    label: `${targetLabel(r)} ${r.status}`,
     startMs: r.startedAt!,
     endMs: r.endedAt!,
     state: r.status === 'failed' ? 'crit' : 'done',
@@ -250,6 +275,7 @@ export function summaryMarkdown(
     sentence,
     inputs: [
       ['template', template],
+      ['accounts', settings.accounts],
       ['regions', settings.regions],
       ['canary-regions', settings.canaryRegions],
       ['max-parallel', settings.maxParallel],

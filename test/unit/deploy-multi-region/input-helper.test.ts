@@ -126,7 +126,7 @@ describe('getSettings', () => {
     [
       'canary-regions',
       { 'canary-regions': 'ap-south-1' },
-      /Input 'canary-regions': "ap-south-1".*also listed in 'regions'/,
+      /Input 'canary-regions': "ap-south-1".*listed in 'regions'/,
     ],
     ['failure-tolerance', { 'failure-tolerance': '3' }, /Input 'failure-tolerance'.*from 0 to 2/],
     ['plan-only', { 'plan-only': 'sometimes' }, /Input 'plan-only'/],
@@ -190,5 +190,37 @@ describe('getSettings: mode and plan', () => {
   ])('%p is an input error naming %s', (values, input, message) => {
     expect(() => settings(values)).toThrow(new RegExp(`Input '${input}'`))
     expect(() => settings(values)).toThrow(message)
+  })
+})
+
+describe('getSettings with accounts', () => {
+  const accounts = { accounts: '111111111111, 222222222222', 'role-name': 'deploy-target' }
+
+  it('makes (account, region) targets and reads account/region canaries', () => {
+    const s = settings({ ...accounts, 'canary-regions': '222222222222/eu-west-1' })
+    expect(s.targets).toEqual([
+      { account: '111111111111', region: 'us-east-1' },
+      { account: '111111111111', region: 'eu-west-1' },
+      { account: '222222222222', region: 'us-east-1' },
+      { account: '222222222222', region: 'eu-west-1' },
+    ])
+    expect(s.canaryTargets).toEqual([{ account: '222222222222', region: 'eu-west-1' }])
+    // Defaults count every target, not only the regions.
+    expect(s.maxParallel).toBe(4)
+    expect(settings({ ...accounts, 'failure-tolerance': '4' }).failureTolerance).toBe(4)
+  })
+
+  it('keeps region targets without accounts', () => {
+    expect(settings({}).targets).toEqual([{ region: 'us-east-1' }, { region: 'eu-west-1' }])
+  })
+
+  it.each([
+    ['mode plan', { mode: 'plan' }, /Input 'accounts'.*mode: plan/],
+    ['mode apply', { mode: 'apply', plan: 'x.json' }, /Input 'accounts'.*mode: apply/],
+    ['rollback-all', { 'on-region-failure': 'rollback-all' }, /Input 'accounts'.*rollback-all/],
+    ['template-bucket', { 'template-bucket': 'templates-{region}' }, /Input 'accounts'.*template-bucket/],
+  ])('refuses accounts with %s, naming both inputs', (_name, values, message) => {
+    expect(() => settings({ ...accounts, ...values })).toThrow(InputError)
+    expect(() => settings({ ...accounts, ...values })).toThrow(message)
   })
 })

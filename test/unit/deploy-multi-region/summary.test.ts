@@ -146,3 +146,38 @@ describe('summaryMarkdown', () => {
     expect(text).toContain('| Modify | Orders | AWS::DynamoDB::Table | True ⛔ blocked |')
   })
 })
+
+describe('summaryMarkdown over several accounts', () => {
+  const target = (account: string, region: string, status: RegionResult['status']): RegionResult => ({
+    account,
+    region,
+    status,
+    outputs: {},
+    changes: [],
+    durationMs: 1000,
+    ...(status === 'failed' ? { reason: `cannot assume the role in ${account}` } : {}),
+  })
+  const many = [
+    target('111111111111', 'us-east-1', 'created'),
+    target('111111111111', 'eu-west-1', 'created'),
+    target('222222222222', 'us-east-1', 'failed'),
+    target('222222222222', 'eu-west-1', 'failed'),
+  ]
+  const md = summaryMarkdown(
+    { ...settings, canaryRegions: [], accounts: ['111111111111', '222222222222'] } as unknown as Settings,
+    many,
+    { fail: false, text: '2 region(s) failed, within the failure tolerance of 2.' },
+  )
+
+  it('has one outcome line for the run, then a section per account', () => {
+    expect(md.match(/^## /gm)).toHaveLength(1)
+    expect(md).toContain('### Account 111111111111: 2 done')
+    expect(md).toContain('### Account 222222222222: 2 of 2 failed')
+    expect(md.indexOf('### Account 111111111111')).toBeLessThan(md.indexOf('### Account 222222222222'))
+  })
+
+  it("lists each account's regions in its own section", () => {
+    expect(md).toMatch(/### Account 222222222222[^#]*\| us-east-1 \| failed/)
+    expect(md).toMatch(/### Account 111111111111[^#]*\| eu-west-1 \| created/)
+  })
+})

@@ -185,3 +185,47 @@ describe('the audit rules themselves', () => {
     })
   })
 })
+
+describe('deploy.yml past shard-size', () => {
+  interface Step {
+    id?: string
+    name?: string
+    if?: string
+    run?: string
+    with?: Record<string, string>
+    env?: Record<string, string>
+  }
+  interface Job {
+    needs?: string[]
+    strategy?: unknown
+    steps: Step[]
+  }
+  const jobs = loadWorkflow('.github/workflows/deploy.yml').doc.jobs as unknown as Record<string, Job>
+  const step = (job: string, pick: (s: Step) => boolean) => jobs[job]!.steps.find(pick)!
+
+  it('splits the targets, deploys each slice as a matrix job and merges the slices', () => {
+    expect(jobs.shards!.steps.at(-1)!.run).toBe('node .multi-region-actions/scripts/shards.mjs split')
+    expect(jobs.deploy!.strategy).toEqual({
+      'fail-fast': false,
+      matrix: '${{ fromJSON(needs.shards.outputs.matrix) }}',
+    })
+    expect(step('deploy', (s) => s.id === 'deploy').with).toMatchObject({
+      accounts: '${{ matrix.accounts }}',
+      regions: '${{ matrix.regions }}',
+      'canary-regions': '${{ matrix.canary-regions }}',
+      'role-name': '${{ inputs.role-name }}',
+    })
+    expect(jobs.merge!.needs).toEqual(['shards', 'deploy'])
+    expect(jobs.merge!.steps.at(-1)!.run).toBe('node .multi-region-actions/scripts/shards.mjs merge')
+    expect(jobs.merge!.steps.at(-1)!.env!.FAILURE_TOLERANCE).toBe('${{ inputs.failure-tolerance }}')
+  })
+
+  it('keeps the review path: plan, then apply of the planned change sets in one slice', () => {
+    expect(step('plan', (s) => s.id === 'plan').with!.mode).toBe('plan')
+    expect(step('deploy', (s) => s.id === 'deploy').with!.mode).toBe(
+      "${{ inputs.review && 'apply' || 'deploy' }}",
+    )
+    const refuse = step('shards', (s) => s.name === 'Refuse review with accounts or shard-size')
+    expect(refuse.if).toBe("inputs.review && (inputs.accounts != '' || inputs.shard-size != '')")
+  })
+})

@@ -1,0 +1,185 @@
+/**
+ * deploy-multi-region over several accounts, against moto through the real SDK:
+ * 3 accounts x 2 regions. moto keys its state by the account of the access key
+ * and its AssumeRole keys act in the role's account, so each account's stacks are
+ * really apart; test/support/sts-role-layer.ts refuses the AssumeRole of a role
+ * that does not exist, as AWS does (moto grants any ARN).
+ */
+import { resolve } from 'node:path'
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
+import { run } from '../../actions/deploy-multi-region/src/main.js'
+import { runActionInProcess, type ActionRun } from '../support/action-runner.js'
+import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
+import { startStsRoleLayer, type StsRoleLayer } from '../support/sts-role-layer.js'
+
+const WORKSPACE = resolve(import.meta.dirname, '../..')
+const TEMPLATE = 'templates/sample-queue.yaml'
+const ACCOUNTS = ['111111111111', '222222222222', '333333333333']
+const REGIONS = ['eu-west-1', 'eu-central-1']
+const ROLE = 'multi-region-actions-target'
+
+interface Result {
+  account?: string
+  region: string
+  status: string
+  stackId: string | null
+  reason?: string
+}
+
+let moto: MotoServer
+let layer: StsRoleLayer
+let env: Record<string, string>
+const keys = new Map<string, { accessKeyId: string; secretAccessKey: string; sessionToken: string }>()
+
+/** Setup credentials acting in `account` (moto's AssumeRole, straight, not through the layer). */
+async function keysFor(account: string) {
+  let found = keys.get(account)
+  if (!found) {
+    const sts = new STSClient(directClientConfig(moto.endpoint))
+    const answer = await sts.send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/setup`, RoleSessionName: 'setup' }),
+    )
+    sts.destroy()
+    const c = answer.Credentials!
+    found = {
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+    }
+    keys.set(account, found)
+  }
+  return found
+}
+
+/** A raw IAM query call in `account` (moto takes the account from the access key). */
+async function createRole(account: string): Promise<void> {
+  const { accessKeyId } = await keysFor(account)
+  const res = await fetch(moto.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: new URLSearchParams({
+      Action: 'CreateRole',
+      Version: '2010-05-08',
+      RoleName: ROLE,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::123456789012:role/multi-region-actions-deploy' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+    }),
+  })
+  if (!res.ok) throw new Error(`CreateRole in ${account}: ${res.status} ${await res.text()}`)
+}
+
+/** The stack's status in one account and region, or undefined when it does not exist there. */
+async function stackIn(account: string, region: string, stackName: string) {
+  const cfn = new CloudFormationClient({
+    ...directClientConfig(moto.endpoint, region),
+    credentials: await keysFor(account),
+  })
+  try {
+    const page = await cfn.send(new DescribeStacksCommand({ StackName: stackName }))
+    return page.Stacks?.[0]
+  } catch {
+    return undefined
+  } finally {
+    cfn.destroy()
+  }
+}
+
+const results = (r: ActionRun) => JSON.parse(r.outputs.results ?? '[]') as Result[]
+const deploy = (inputs: Record<string, string>) =>
+  runActionInProcess(
+    run,
+    { template: TEMPLATE, regions: REGIONS.join(','), 'role-name': ROLE, ...inputs },
+    env,
+  )
+
+beforeAll(async () => {
+  moto = await startMoto()
+  layer = await startStsRoleLayer(moto.endpoint)
+  env = { ...localAwsEnv(layer.endpoint), GITHUB_WORKSPACE: WORKSPACE }
+  for (const account of ACCOUNTS) await createRole(account)
+})
+afterAll(async () => {
+  await layer.close()
+  await moto.stop()
+})
+
+describe('deploy-multi-region across accounts', () => {
+  it('creates one stack per (account, region) in the right account, then a rerun changes nothing', async () => {
+    const stackName = 'accounts-queue'
+    layer.requests.length = 0
+    const first = await deploy({ 'stack-name': stackName, accounts: ACCOUNTS.join('\n') })
+    expect(first.failed).toBe(false)
+    // One AssumeRole per account, the role ARN built for each.
+    expect(layer.requests.map((r) => r.roleArn).sort()).toEqual(
+      ACCOUNTS.map((a) => `arn:aws:iam::${a}:role/${ROLE}`),
+    )
+    const created = results(first)
+    expect(created).toHaveLength(6)
+    expect(created.map((r) => [r.account, r.region, r.status])).toEqual(
+      ACCOUNTS.flatMap((a) => REGIONS.map((region) => [a, region, 'created'])),
+    )
+    for (const r of created) expect(r.stackId).toContain(`:${r.account}:stack/${stackName}/`)
+    const stackIds = JSON.parse(first.outputs['stack-ids']!) as Record<string, string>
+    expect(Object.keys(stackIds).sort()).toEqual(
+      ACCOUNTS.flatMap((a) => REGIONS.map((region) => `${a}/${region}`)).sort(),
+    )
+    for (const account of ACCOUNTS) {
+      for (const region of REGIONS) {
+        expect((await stackIn(account, region, stackName))?.StackStatus).toBe('CREATE_COMPLETE')
+      }
+    }
+    // The job's own account got nothing.
+    expect(await stackIn('123456789012', REGIONS[0]!, stackName)).toBeUndefined()
+    expect(first.summary).toContain('### Account 111111111111')
+    expect(first.summary).toContain('### Account 333333333333')
+
+    const again = await deploy({ 'stack-name': stackName, accounts: ACCOUNTS.join('\n') })
+    expect(again.failed).toBe(false)
+    expect(results(again).map((r) => r.status)).toEqual(Array(6).fill('unchanged'))
+  })
+
+  it('fails only the targets of an account whose role cannot be assumed, with AWS reason', async () => {
+    const stackName = 'accounts-missing-role'
+    const missing = '444444444444'
+    const r = await deploy({
+      'stack-name': stackName,
+      accounts: [ACCOUNTS[0]!, missing, ACCOUNTS[1]!].join(','),
+      'failure-tolerance': '2',
+    })
+    const byTarget = Object.fromEntries(results(r).map((x) => [`${x.account}/${x.region}`, x]))
+    for (const region of REGIONS) {
+      expect(byTarget[`${missing}/${region}`]?.status).toBe('failed')
+      expect(byTarget[`${missing}/${region}`]?.reason).toContain(
+        'is not authorized to perform: sts:AssumeRole',
+      )
+      expect(byTarget[`${ACCOUNTS[0]}/${region}`]?.status).toBe('created')
+      expect(byTarget[`${ACCOUNTS[1]}/${region}`]?.status).toBe('created')
+    }
+    // Within failure-tolerance: the step passes with a warning.
+    expect(r.failed).toBe(false)
+  })
+
+  it('fails the step when the refused account passes the failure tolerance', async () => {
+    const r = await deploy({
+      'stack-name': 'accounts-over-tolerance',
+      accounts: [ACCOUNTS[2]!, '555555555555'].join(','),
+    })
+    expect(r.failed).toBe(true)
+    const statuses = Object.fromEntries(results(r).map((x) => [`${x.account}/${x.region}`, x.status]))
+    expect(statuses['555555555555/eu-west-1']).toBe('failed')
+    // Tolerance 0: once a target failed, no further target starts (those already started go on).
+    expect(Object.values(statuses).filter((s) => s === 'skipped').length).toBeGreaterThan(0)
+  })
+})
