@@ -84,8 +84,9 @@ describe('verify-failover drill with 20% of calls faulted', () => {
         const failed = (parsed.checks ?? []).filter((c) => !c.passed).map((c) => `${c.name} [${c.subject}]`)
         if (failed.length > 0) problems.push(`the run succeeded with failed checks: ${failed.join(', ')}`)
         if (parsed.drill?.restore !== 'changed') problems.push(`drill restore: ${parsed.drill?.restore}`)
-        if (!(Number(result.outputs['failover-seconds']) > 0))
-          problems.push(`failover-seconds: ${result.outputs['failover-seconds']}`)
+        // Measured, to 0.1 s: with 50 ms checker rounds a quick failover can round to 0.
+        const failover = result.outputs['failover-seconds']
+        if (!failover || !(Number(failover) >= 0)) problems.push(`failover-seconds: ${failover}`)
       }
       report.record(seed, proxy.faults, result, problems, startedAt)
     } finally {
