@@ -16,7 +16,7 @@ import {
   type CredentialProvider,
 } from './aws.js'
 import { fanOut } from './fanout.js'
-import { roleArn } from './targets.js'
+import { partitionOfRegions, roleArn, type AccountSettings } from './targets.js'
 
 /**
  * Assume again when less than this is left. The SDK asks its provider again
@@ -145,5 +145,28 @@ export async function assumeRoles(
       const reason = o.state === 'rejected' ? describeError(o.error) : 'not started'
       return [o.item, { account: o.item, ok: false, reason: `cannot assume ${arn}: ${reason}`, roleArn: arn }]
     }),
+  )
+}
+
+/**
+ * The shared account inputs' role assumed in every listed account, once each; no accounts
+ * (the job's own account) assumes nothing.
+ */
+export function assumeAccountRoles(
+  settings: AccountSettings & { regions: readonly string[] },
+  assume?: AssumeRoleCall,
+): Promise<Map<string, AccountAccess>> {
+  if (settings.accounts.length === 0) return Promise.resolve(new Map())
+  return assumeRoles(
+    settings.accounts,
+    {
+      roleName: settings.roleName!,
+      externalId: settings.roleExternalId,
+      durationSeconds: settings.roleSessionDurationSeconds,
+      partition: partitionOfRegions(settings.regions),
+      stsRegion: settings.regions[0]!,
+      sessionName: sessionNameOf(),
+    },
+    { assume },
   )
 }

@@ -6,19 +6,8 @@ import { CloudFormationClient, DeleteChangeSetCommand } from '@aws-sdk/client-cl
 import { runAction, setJsonOutput, type ActionContext, writeJobSummary } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { fanOut, fanOutTargets } from '../../../lib/fanout.js'
-import {
-  assumeRoles,
-  sessionNameOf,
-  type AccountAccess,
-  type AssumeRoleCall,
-} from '../../../lib/assume-role.js'
-import {
-  partitionOfRegions,
-  spansAccounts,
-  targetKey,
-  targetLabel,
-  type Target,
-} from '../../../lib/targets.js'
+import { assumeAccountRoles, type AssumeRoleCall } from '../../../lib/assume-role.js'
+import { spansAccounts, targetKey, targetLabel, type Target } from '../../../lib/targets.js'
 import { InputError, Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
 import { RegionDeployer, type RegionResult } from './deploy-region.js'
@@ -48,26 +37,6 @@ async function deploy(context: ActionContext): Promise<void> {
   await deployTargets(getSettings(new Inputs(), process.env), context)
 }
 
-/** The role assumed in every listed account, once each; an account refused comes back with AWS's reason. */
-async function accountAccess(
-  settings: Settings,
-  assume: AssumeRoleCall | undefined,
-): Promise<Map<string, AccountAccess>> {
-  if (settings.accounts.length === 0) return new Map()
-  return assumeRoles(
-    settings.accounts,
-    {
-      roleName: settings.roleName!,
-      externalId: settings.roleExternalId,
-      durationSeconds: settings.roleSessionDurationSeconds,
-      partition: partitionOfRegions(settings.regions),
-      stsRegion: settings.regions[0]!,
-      sessionName: sessionNameOf(),
-    },
-    { assume },
-  )
-}
-
 /** Runs a deploy over the settings' (account, region) targets; `assume` replaces STS AssumeRole in tests. */
 export async function deployTargets(
   settings: Settings,
@@ -84,7 +53,7 @@ export async function deployTargets(
   )
 
   // Access first: one AssumeRole per account; an account refused fails only its own targets.
-  const access = await accountAccess(settings, assume)
+  const access = await assumeAccountRoles(settings, assume)
   const refusedAccount = (target: Target) => {
     const entry = target.account === undefined ? undefined : access.get(target.account)
     return entry && !entry.ok ? entry.reason : undefined

@@ -1,22 +1,11 @@
 import * as core from '@actions/core'
 import { describeError } from '../../../lib/aws.js'
-import {
-  assumeRoles,
-  sessionNameOf,
-  type AccountAccess,
-  type AssumeRoleCall,
-} from '../../../lib/assume-role.js'
+import { assumeAccountRoles, type AssumeRoleCall } from '../../../lib/assume-role.js'
 import { fanOutTargets } from '../../../lib/fanout.js'
 import { writeRunFile } from '../../../lib/files.js'
 import { type ActionContext, runAction, setJsonOutput, writeJobSummary } from '../../../lib/action.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
-import {
-  partitionOfRegions,
-  spansAccounts,
-  targetLabel,
-  targetsOf,
-  type Target,
-} from '../../../lib/targets.js'
+import { spansAccounts, targetLabel, targetsOf, type Target } from '../../../lib/targets.js'
 import { deleteSnapshots, makeCopies, type CopyResult } from './apply.js'
 import { forAccount, makeClients, type Clients } from './clients.js'
 import { getSettings, type Settings } from './input-helper.js'
@@ -86,23 +75,6 @@ interface AccountRun extends AccountOutcome {
   recycleBin: Map<string, RecycleBinRule[]>
 }
 
-/** The role assumed in every listed account, once each; an account refused comes back with AWS's reason. */
-async function accountAccess(settings: Settings, deps: Dependencies): Promise<Map<string, AccountAccess>> {
-  if (settings.accounts.length === 0) return new Map()
-  return assumeRoles(
-    settings.accounts,
-    {
-      roleName: settings.roleName!,
-      externalId: settings.roleExternalId,
-      durationSeconds: settings.roleSessionDurationSeconds,
-      partition: partitionOfRegions(settings.regions),
-      stsRegion: settings.regions[0]!,
-      sessionName: sessionNameOf(),
-    },
-    { assume: deps.assume },
-  )
-}
-
 export async function prune(settings: Settings, context: ActionContext, deps: Dependencies): Promise<void> {
   const regions = [...settings.regions]
   if (settings.drRegion && !regions.includes(settings.drRegion)) regions.push(settings.drRegion)
@@ -118,7 +90,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
   }
 
   // Access: the job's own account, or the role assumed in each listed account.
-  const access = await accountAccess(settings, deps)
+  const access = await assumeAccountRoles(settings, deps.assume)
   const runs = new Map<string, AccountRun>()
   for (const account of settings.accounts.length ? settings.accounts : [undefined]) {
     const entry = account === undefined ? undefined : access.get(account)

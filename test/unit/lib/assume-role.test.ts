@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals'
 import {
   REFRESH_MARGIN_MS,
+  assumeAccountRoles,
   assumeRoles,
   roleCredentialProvider,
   sessionNameOf,
@@ -109,5 +110,32 @@ describe('sessionNameOf', () => {
     )
     expect(sessionNameOf({})).toBe('multi-region-actions')
     expect(sessionNameOf({ GITHUB_RUN_ID: '9'.repeat(80) })).toHaveLength(64)
+  })
+})
+
+describe('assumeAccountRoles', () => {
+  it('assumes nothing without accounts, and the named role in the partition of the regions with them', async () => {
+    const asked: string[] = []
+    const assume = async (arn: string) => {
+      asked.push(arn)
+      return identity('1', Date.now() + 3600_000)
+    }
+    const own = await assumeAccountRoles({ accounts: [], regions: ['us-east-1'] }, assume)
+    expect(own.size).toBe(0)
+    expect(asked).toEqual([])
+    const out = captureStdout()
+    try {
+      const access = await assumeAccountRoles(
+        { accounts: ['111111111111', '222222222222'], roleName: 'target', regions: ['cn-north-1'] },
+        assume,
+      )
+      expect([...access.keys()]).toEqual(['111111111111', '222222222222'])
+    } finally {
+      out.restore()
+    }
+    expect(asked).toEqual([
+      'arn:aws-cn:iam::111111111111:role/target',
+      'arn:aws-cn:iam::222222222222:role/target',
+    ])
   })
 })
