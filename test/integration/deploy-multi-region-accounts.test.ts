@@ -7,10 +7,10 @@
  */
 import { resolve } from 'node:path'
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { run } from '../../actions/deploy-multi-region/src/main.js'
 import { runActionInProcess, type ActionRun } from '../support/action-runner.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
+import { motoAccounts } from '../support/moto-accounts.js'
 import { startStsRoleLayer, type StsRoleLayer } from '../support/sts-role-layer.js'
 
 const WORKSPACE = resolve(import.meta.dirname, '../..')
@@ -30,54 +30,12 @@ interface Result {
 let moto: MotoServer
 let layer: StsRoleLayer
 let env: Record<string, string>
-const keys = new Map<string, { accessKeyId: string; secretAccessKey: string; sessionToken: string }>()
+const accounts = motoAccounts(() => moto.endpoint)
+const keysFor = accounts.keysFor
 
-/** Setup credentials acting in `account` (moto's AssumeRole, straight, not through the layer). */
-async function keysFor(account: string) {
-  let found = keys.get(account)
-  if (!found) {
-    const sts = new STSClient(directClientConfig(moto.endpoint))
-    const answer = await sts.send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/setup`, RoleSessionName: 'setup' }),
-    )
-    sts.destroy()
-    const c = answer.Credentials!
-    found = {
-      accessKeyId: c.AccessKeyId!,
-      secretAccessKey: c.SecretAccessKey!,
-      sessionToken: c.SessionToken!,
-    }
-    keys.set(account, found)
-  }
-  return found
-}
-
-/** A raw IAM query call in `account` (moto takes the account from the access key). */
-async function createRole(account: string): Promise<void> {
-  const { accessKeyId } = await keysFor(account)
-  const res = await fetch(moto.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: new URLSearchParams({
-      Action: 'CreateRole',
-      Version: '2010-05-08',
-      RoleName: ROLE,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: 'arn:aws:iam::123456789012:role/multi-region-actions-deploy' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    }),
-  })
-  if (!res.ok) throw new Error(`CreateRole in ${account}: ${res.status} ${await res.text()}`)
+/** The target role in `account`, trusting the deploy role. */
+function createRole(account: string): Promise<void> {
+  return accounts.createRole(account, ROLE, 'arn:aws:iam::123456789012:role/multi-region-actions-deploy')
 }
 
 /** The stack's status in one account and region, or undefined when it does not exist there. */

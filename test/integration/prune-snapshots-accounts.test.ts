@@ -15,7 +15,6 @@ import {
   DescribeSnapshotsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2'
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { run } from '../../actions/prune-snapshots/src/main.js'
 import type { PruneResult } from '../../actions/prune-snapshots/src/results.js'
 import { sliceMatrix, splitTargets } from '../../lib/shards.js'
@@ -23,6 +22,7 @@ import { runActionInProcess } from '../support/action-runner.js'
 import { snapshotExtrasHandler, snapshotExtrasState } from '../support/ec2-snapshot-extras.js'
 import { startLoopbackProxy, type LoopbackProxy } from '../support/loopback-proxy.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
+import { motoAccounts } from '../support/moto-accounts.js'
 import { startStsRoleLayer, type StsRoleLayer } from '../support/sts-role-layer.js'
 
 const ACCOUNTS = ['111111111111', '222222222222', '333333333333']
@@ -34,28 +34,10 @@ let moto: MotoServer
 let extras: LoopbackProxy
 let layer: StsRoleLayer
 let env: Record<string, string>
-/** Setup credentials acting in each account (moto's AssumeRole, straight, not counted). */
-const keys = new Map<string, { accessKeyId: string; secretAccessKey: string; sessionToken: string }>()
+/** Set-up credentials acting in each account (moto's AssumeRole, straight, not counted). */
+const accounts = motoAccounts(() => moto.endpoint)
 const clients: EC2Client[] = []
-
-async function keysFor(account: string) {
-  let found = keys.get(account)
-  if (!found) {
-    const sts = new STSClient(directClientConfig(moto.endpoint))
-    const answer = await sts.send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/setup`, RoleSessionName: 'setup' }),
-    )
-    sts.destroy()
-    const c = answer.Credentials!
-    found = {
-      accessKeyId: c.AccessKeyId!,
-      secretAccessKey: c.SecretAccessKey!,
-      sessionToken: c.SessionToken!,
-    }
-    keys.set(account, found)
-  }
-  return found
-}
+const keysFor = accounts.keysFor
 
 async function ec2In(account: string, region: string): Promise<EC2Client> {
   const client = new EC2Client({
@@ -66,32 +48,9 @@ async function ec2In(account: string, region: string): Promise<EC2Client> {
   return client
 }
 
-/** A raw IAM query call in `account` (moto takes the account from the access key). */
-async function createRole(account: string): Promise<void> {
-  const { accessKeyId } = await keysFor(account)
-  const res = await fetch(moto.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: new URLSearchParams({
-      Action: 'CreateRole',
-      Version: '2010-05-08',
-      RoleName: ROLE,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: 'arn:aws:iam::123456789012:role/multi-region-actions-deploy' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    }),
-  })
-  if (!res.ok) throw new Error(`CreateRole in ${account}: ${res.status} ${await res.text()}`)
+/** The target role in `account`, trusting the deploy role. */
+function createRole(account: string): Promise<void> {
+  return accounts.createRole(account, ROLE, 'arn:aws:iam::123456789012:role/multi-region-actions-deploy')
 }
 
 /** `volumes` volumes with `perVolume` snapshots each in one account and region. */
@@ -141,7 +100,7 @@ afterAll(async () => {
 })
 beforeEach(async () => {
   await moto.reset()
-  keys.clear()
+  accounts.reset()
   layer.requests.length = 0
   layer.resetStats()
 })
