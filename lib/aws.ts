@@ -60,18 +60,47 @@ export function clientFactory<C>(
   overrides: Partial<AwsClientConfig> = {},
 ) {
   const clients = new Map<string, C>()
+  const firstInRegion = new Map<string, C>()
   return (region: string, access?: AccountCredentials): C => {
     const key = access ? `${access.account}/${region}` : region
     let client = clients.get(key)
     if (client === undefined) {
-      const config = { ...awsClientConfig(region, env), ...overrides }
+      const config: AwsClientConfig & SharedSettings = { ...awsClientConfig(region, env), ...overrides }
+      const first = firstInRegion.get(region)
+      if (first !== undefined) Object.assign(config, settingsToShare(first))
       if (access) config.credentials = access.credentials
       client = new ctor(config)
       if (hasMiddleware(client)) nameFailedCalls(client)
       clients.set(key, client)
+      if (first === undefined) firstInRegion.set(region, client)
     }
     return client
   }
+}
+
+/**
+ * Settings the SDK reads for every new client from the environment and the
+ * shared config files (each a chain of lookups, resolved on the client's first
+ * call). They do not depend on the credentials, so the clients of one service
+ * and region, one per account, take the first client's providers: the lookups
+ * run once per region instead of once per account and region, which is most of
+ * what a new client costs before its first call.
+ */
+const SHARED_SETTINGS = [
+  'defaultsMode',
+  'useFipsEndpoint',
+  'useDualstackEndpoint',
+  'userAgentAppId',
+  'authSchemePreference',
+] as const
+type SharedSettings = Partial<Record<(typeof SHARED_SETTINGS)[number], unknown>>
+
+function settingsToShare(client: unknown): SharedSettings {
+  const config = (client as { config?: Record<string, unknown> }).config
+  const shared: SharedSettings = {}
+  if (config === undefined) return shared
+  for (const name of SHARED_SETTINGS) if (config[name] !== undefined) shared[name] = config[name]
+  return shared
 }
 
 /**

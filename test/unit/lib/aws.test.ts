@@ -1,3 +1,4 @@
+import { EC2Client } from '@aws-sdk/client-ec2'
 import {
   awsClientConfig,
   clientFactory,
@@ -44,6 +45,40 @@ describe('clientFactory', () => {
     expect(get('us-east-1', b).config.credentials).toBe(b.credentials)
     // Without an account the SDK's own chain applies, as before.
     expect(get('us-east-1').config.credentials).toBeUndefined()
+  })
+  it('gives the other accounts’ clients of a region the first one’s settings read from the environment', () => {
+    class FakeClient {
+      readonly config: Record<string, unknown>
+      constructor(input: object) {
+        // As the SDK does: a setting not given becomes a provider of its own.
+        this.config = { useFipsEndpoint: () => Promise.resolve(false), ...input }
+      }
+    }
+    const get = clientFactory(FakeClient, {})
+    const provider = () => Promise.resolve({ accessKeyId: 'A', secretAccessKey: 's' })
+    const a = get('us-east-1', { account: '111111111111', credentials: provider })
+    const b = get('us-east-1', { account: '222222222222', credentials: provider })
+    const c = get('eu-west-1', { account: '222222222222', credentials: provider })
+    expect(b.config.useFipsEndpoint).toBe(a.config.useFipsEndpoint)
+    expect(c.config.useFipsEndpoint).not.toBe(a.config.useFipsEndpoint)
+    expect(b.config.region).toBe('us-east-1')
+  })
+  it('with real SDK clients, every account’s client reads the environment’s settings and signs as its account', async () => {
+    const saved = process.env.AWS_USE_FIPS_ENDPOINT
+    process.env.AWS_USE_FIPS_ENDPOINT = 'true'
+    try {
+      const get = clientFactory(EC2Client, {})
+      const key = (id: string) => () => Promise.resolve({ accessKeyId: id, secretAccessKey: 's' })
+      const a = get('us-east-1', { account: '111111111111', credentials: key('A') })
+      const b = get('us-east-1', { account: '222222222222', credentials: key('B') })
+      expect(await a.config.useFipsEndpoint()).toBe(true)
+      expect(await b.config.useFipsEndpoint()).toBe(true)
+      expect((await b.config.credentials()).accessKeyId).toBe('B')
+      expect((await a.config.credentials()).accessKeyId).toBe('A')
+    } finally {
+      if (saved === undefined) delete process.env.AWS_USE_FIPS_ENDPOINT
+      else process.env.AWS_USE_FIPS_ENDPOINT = saved
+    }
   })
 })
 
