@@ -1,6 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { startLoopbackProxy, type LoopbackProxy } from './loopback-proxy.js'
+import { pathToFileURL } from 'node:url'
+import {
+  startLoopbackProxy,
+  type LoopbackProxy,
+  type ProxyReply,
+  type ProxyRequest,
+} from './loopback-proxy.js'
 
 /**
  * A loopback proxy that holds every request for `delayMs` before passing it to
@@ -9,12 +15,15 @@ import { startLoopbackProxy, type LoopbackProxy } from './loopback-proxy.js'
  * calls to different regions overlap. The proxy's stats count calls and the
  * peak number in flight.
  */
-export function startDelayProxy(target: string, delayMs: number): Promise<LoopbackProxy> {
-  return startLoopbackProxy(target, async (_req, forward) => {
+export function startDelayProxy(target: string, delayMs: number, answer?: Answer): Promise<LoopbackProxy> {
+  return startLoopbackProxy(target, async (req, forward) => {
     await new Promise((resolve) => setTimeout(resolve, delayMs))
-    return forward()
+    return answer ? answer(req) : forward()
   })
 }
+
+/** Answers a call itself instead of passing it on (a stand-in for AWS; see startDelayProxyProcess). */
+export type Answer = (req: ProxyRequest) => ProxyReply | Promise<ProxyReply>
 
 export interface ProxyCounts {
   total: number
@@ -37,10 +46,22 @@ type Message =
  * The same proxy in a child process. The network's delay costs a real caller
  * no CPU; a proxy inside the measured process would take event-loop time from
  * the code being measured, so benchmarks run it apart.
+ *
+ * With `answerModule` (a module exporting `answer`, an Answer) the proxy answers
+ * every call itself after the delay, in its own process: a stand-in for AWS
+ * then costs one HTTP hop instead of two and one process instead of two on the
+ * cores the measured process runs on. AWS answers concurrent calls on many
+ * machines; a stand-in behind a forwarding proxy answers them one at a time,
+ * twice, on ours.
  */
-export async function startDelayProxyProcess(target: string, delayMs: number): Promise<DelayProxyProcess> {
+export async function startDelayProxyProcess(
+  target: string,
+  delayMs: number,
+  options: { answerModule?: string } = {},
+): Promise<DelayProxyProcess> {
   const script = fileURLToPath(import.meta.url)
-  const child: ChildProcess = fork(script, ['--serve', target, String(delayMs)], {
+  const args = ['--serve', target, String(delayMs), ...(options.answerModule ? [options.answerModule] : [])]
+  const child: ChildProcess = fork(script, args, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
@@ -79,8 +100,11 @@ export async function startDelayProxyProcess(target: string, delayMs: number): P
   }
 }
 
-async function serve(target: string, delayMs: number): Promise<void> {
-  const proxy = await startDelayProxy(target, delayMs)
+async function serve(target: string, delayMs: number, answerModule?: string): Promise<void> {
+  const answer = answerModule
+    ? ((await import(pathToFileURL(answerModule).href)) as { answer: Answer }).answer
+    : undefined
+  const proxy = await startDelayProxy(target, delayMs, answer)
   process.on('message', (m: { type: string }) => {
     if (m.type === 'counts') {
       process.send!({ type: 'counts', total: proxy.stats.total, peakInFlight: proxy.stats.peakInFlight })
@@ -94,5 +118,5 @@ async function serve(target: string, delayMs: number): Promise<void> {
 }
 
 if (process.argv[2] === '--serve' && process.send) {
-  void serve(process.argv[3]!, Number(process.argv[4]))
+  void serve(process.argv[3]!, Number(process.argv[4]), process.argv[5])
 }
