@@ -37,6 +37,7 @@ import { stepEnvironment, type StepFiles } from '../cli/src/step.js'
 import { PARTITION_REGIONS } from '../lib/regions.js'
 import { startDelayProxyProcess, type DelayProxyProcess } from '../test/support/delay-proxy.js'
 import { localAwsEnv } from '../test/support/moto.js'
+import { numberArg } from './args.js'
 
 const DELAY_MS = 250
 const REPEATS = 3
@@ -45,14 +46,9 @@ const STAND_IN = resolve(import.meta.dirname, 'stand-in.ts')
 const REPORT_USAGE = resolve(import.meta.dirname, 'report-usage.mjs')
 const ROLE_NAME = 'multi-region-actions-target'
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : fallback
-}
-
-const ACCOUNT_COUNT = arg('accounts', 20)
-const REGION_COUNT = arg('regions', 16)
-const SNAPSHOTS_PER_TARGET = arg('snapshots', 3)
+const ACCOUNT_COUNT = numberArg('accounts', 20)
+const REGION_COUNT = numberArg('regions', 16)
+const SNAPSHOTS_PER_TARGET = numberArg('snapshots', 3)
 const only = ['deploy', 'prune'].filter((a) => process.argv.includes(`--${a}`))
 const ACTIONS = only.length > 0 ? only : ['deploy', 'prune']
 

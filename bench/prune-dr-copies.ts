@@ -29,15 +29,11 @@ import {
 import { startLoopbackProxy } from '../test/support/loopback-proxy.js'
 import { localAwsEnv, startMoto } from '../test/support/moto.js'
 import { mulberry32 } from '../test/support/random.js'
+import { numberArg } from './args.js'
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : fallback
-}
-
-const copies = arg('copies', 500)
-const pendingMinMs = arg('pending-min-ms', 1000)
-const pendingMaxMs = arg('pending-max-ms', 3000)
+const copies = numberArg('copies', 500)
+const pendingMinMs = numberArg('pending-min-ms', 1000)
+const pendingMaxMs = numberArg('pending-max-ms', 3000)
 const SOURCE = 'eu-west-1'
 const DR = 'us-east-1'
 

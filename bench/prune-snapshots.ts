@@ -21,17 +21,13 @@ import { Inputs, mapInputReader } from '../lib/inputs.js'
 import { localAwsEnv, startMoto } from '../test/support/moto.js'
 import { startLoopbackProxy } from '../test/support/loopback-proxy.js'
 import { snapshotExtrasHandler, snapshotExtrasState } from '../test/support/ec2-snapshot-extras.js'
+import { numberArg } from './args.js'
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : fallback
-}
-
-const total = arg('snapshots', 10_000)
-const perVolume = arg('per-volume', 10)
-const keepLast = arg('keep-last', 3)
+const total = numberArg('snapshots', 10_000)
+const perVolume = numberArg('per-volume', 10)
+const keepLast = numberArg('keep-last', 3)
 const regions = ['eu-west-1', 'us-east-1']
-const seedConcurrency = arg('seed-concurrency', 16)
+const seedConcurrency = numberArg('seed-concurrency', 16)
 
 /**
  * moto answers about 50-90 calls a second, so one CreateSnapshot per snapshot
