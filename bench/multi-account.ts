@@ -28,12 +28,11 @@
  *
  *   npm run bench:accounts [-- --deploy | --prune] [--accounts 20] [--regions 16] [--snapshots 3]
  */
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseCommandFile } from '../cli/src/command-files.js'
-import { stepEnvironment, type StepFiles } from '../cli/src/step.js'
+import { createStepFiles, runBundle, stepEnvironment } from '../cli/src/step.js'
 import { PARTITION_REGIONS } from '../lib/regions.js'
 import { startDelayProxyProcess, type DelayProxyProcess } from '../test/support/delay-proxy.js'
 import { localAwsEnv } from '../test/support/moto.js'
@@ -81,37 +80,28 @@ interface StepRun {
 async function runStep(action: string, inputs: Record<string, string>): Promise<StepRun> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-step-'))
   try {
-    const files: StepFiles = {
-      GITHUB_OUTPUT: join(dir, 'output'),
-      GITHUB_STATE: join(dir, 'state'),
-      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-      GITHUB_ENV: join(dir, 'env'),
-      GITHUB_PATH: join(dir, 'path'),
-    }
-    for (const file of Object.values(files)) await writeFile(file, '')
+    const files = createStepFiles(dir)
     const usageFile = join(dir, 'usage.json')
     const env = {
       ...stepEnvironment(process.env, inputs, files, ROOT),
       RUNNER_TEMP: dir,
       BENCH_USAGE_FILE: usageFile,
     }
+    // The step's log is read as the runner reads it; only the end of stderr is kept, for a failure.
+    const stderr: string[] = []
+    const display = {
+      line: () => undefined,
+      note: (text: string) => {
+        stderr.push(text)
+        if (stderr.length > 40) stderr.shift()
+      },
+      finish: () => undefined,
+    }
     const started = performance.now()
-    const { exitCode, stderr } = await new Promise<{ exitCode: number; stderr: string }>((done, fail) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', REPORT_USAGE, join(ROOT, 'dist', action, 'index.js')],
-        {
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      )
-      let err = ''
-      // Read as the runner reads a step's log; only the end is kept, for a failure.
-      child.stdout.on('data', () => undefined)
-      child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)))
-      child.on('error', fail)
-      child.on('close', (code) => done({ exitCode: code ?? 1, stderr: err }))
-    })
+    const exitCode = await runBundle(join(ROOT, 'dist', action, 'index.js'), env, display, [
+      '--import',
+      REPORT_USAGE,
+    ])
     const seconds = (performance.now() - started) / 1000
     const { usage, atPeak } = JSON.parse(await readFile(usageFile, 'utf8')) as {
       usage: NodeJS.ResourceUsage
@@ -120,7 +110,7 @@ async function runStep(action: string, inputs: Record<string, string>): Promise<
     return {
       seconds,
       exitCode,
-      stderr,
+      stderr: stderr.join('\n'),
       outputs: parseCommandFile(await readFile(files.GITHUB_OUTPUT, 'utf8')),
       cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
       peakRssMb: usage.maxRSS / 1024,

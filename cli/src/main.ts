@@ -14,7 +14,7 @@ import { Masker } from './console-lines.js'
 import { LiveDisplay, PlainDisplay, type Display } from './display.js'
 import { actionHelp, overviewHelp } from './help.js'
 import { ACTION_NAMES, readActionMetadata, type ActionMetadata } from './metadata.js'
-import { runBundle, stepEnvironment, type StepFiles } from './step.js'
+import { createStepFiles, runBundle, stepEnvironment } from './step.js'
 
 export interface Io {
   stdout: NodeJS.WriteStream
@@ -68,14 +68,7 @@ async function runAction(metadata: ActionMetadata, request: StepRequest, io: Io)
       : new PlainDisplay(log, masker, debug)
   const dir = mkdtempSync(join(tmpdir(), 'multi-region-actions-'))
   try {
-    const files: StepFiles = {
-      GITHUB_OUTPUT: join(dir, 'output'),
-      GITHUB_STATE: join(dir, 'state'),
-      GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
-      GITHUB_ENV: join(dir, 'env'),
-      GITHUB_PATH: join(dir, 'path'),
-    }
-    for (const file of Object.values(files)) writeFileSync(file, '')
+    const files = createStepFiles(dir)
     const env = stepEnvironment(io.env, request.inputs, files, io.cwd)
     const mainExit = await runBundle(metadata.main, env, display)
     let postExit = 0

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Display } from './display.js'
 
@@ -13,6 +15,19 @@ export interface StepFiles {
   GITHUB_STEP_SUMMARY: string
   GITHUB_ENV: string
   GITHUB_PATH: string
+}
+
+/** The step's command files in `dir`, each made empty, as the runner gives a step fresh ones. */
+export function createStepFiles(dir: string): StepFiles {
+  const files: StepFiles = {
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STATE: join(dir, 'state'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
+    GITHUB_ENV: join(dir, 'env'),
+    GITHUB_PATH: join(dir, 'path'),
+  }
+  for (const file of Object.values(files)) writeFileSync(file, '')
+  return files
 }
 
 /**
@@ -40,11 +55,17 @@ export function stepEnvironment(
 /**
  * Runs a bundle in a child Node.js process, as the runner runs `node <main>`,
  * each line it prints going to the display; a Ctrl-C or SIGTERM is passed on
- * so the action winds down as it does when a job is cancelled.
+ * so the action winds down as it does when a job is cancelled. `nodeArgs` go
+ * before the bundle (a benchmark's `--import` of its own probe).
  */
-export function runBundle(bundle: string, env: NodeJS.ProcessEnv, display: Display): Promise<number> {
+export function runBundle(
+  bundle: string,
+  env: NodeJS.ProcessEnv,
+  display: Display,
+  nodeArgs: readonly string[] = [],
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeArgs, bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     const forward = (signal: NodeJS.Signals) => child.kill(signal)
     process.on('SIGINT', forward)
     process.on('SIGTERM', forward)
