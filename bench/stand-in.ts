@@ -21,9 +21,9 @@
  * takes seconds there, a stack with a queue tens of seconds), which makes a
  * deploy's 320-target run harder to keep close to one target's, not easier.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { ProxyReply, ProxyRequest } from '../test/support/loopback-proxy.js'
-import { queryErrorReply } from '../test/support/loopback-proxy.js'
+import { queryErrorReply, queryReply } from '../test/support/loopback-proxy.js'
 
 export const CHANGE_SET_MS = 1500
 export const STACK_MS = 6000
@@ -36,6 +36,12 @@ const RESOURCES = [
   { logicalId: 'Queue', type: 'AWS::SQS::Queue' },
   { logicalId: 'QueueUrlParameter', type: 'AWS::SSM::Parameter' },
 ]
+
+/** Every change set's changes: the template's resources, each added. */
+const CHANGES = RESOURCES.map(
+  (r) =>
+    `<member><Type>Resource</Type><ResourceChange><Action>Add</Action><LogicalResourceId>${r.logicalId}</LogicalResourceId><ResourceType>${r.type}</ResourceType><Scope/><Details/></ResourceChange></member>`,
+).join('')
 
 interface Stack {
   name: string
@@ -52,28 +58,18 @@ interface ChangeSet {
   createdAt: number
 }
 
+/** By account/region/name, and the same stacks by StackId (either may be asked for). */
 const stacks = new Map<string, Stack>()
+const stacksById = new Map<string, Stack>()
 const changeSets = new Map<string, ChangeSet>()
 const deletedSnapshots = new Set<string>()
-
-function requestId(): string {
-  return randomBytes(8).toString('hex')
-}
-
-function queryReply(operation: string, ns: string, result: string): ProxyReply {
-  return {
-    status: 200,
-    headers: { 'content-type': 'text/xml' },
-    body: `<${operation}Response xmlns="${ns}"><${operation}Result>${result}</${operation}Result><ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></${operation}Response>`,
-  }
-}
 
 /** EC2's query answers have no Result wrapper. */
 function ec2Reply(operation: string, inner: string): ProxyReply {
   return {
     status: 200,
     headers: { 'content-type': 'text/xml' },
-    body: `<${operation}Response xmlns="${EC2_NS}"><requestId>${requestId()}</requestId>${inner}</${operation}Response>`,
+    body: `<${operation}Response xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId>${inner}</${operation}Response>`,
   }
 }
 
@@ -181,7 +177,7 @@ export function answer(req: ProxyRequest): ProxyReply {
     }
     case 'DescribeStacks': {
       const name = p.get('StackName') ?? ''
-      const stack = stacks.get(stackKey(name)) ?? [...stacks.values()].find((s) => s.id === name)
+      const stack = stacks.get(stackKey(name)) ?? stacksById.get(name)
       if (!stack) return queryErrorReply(400, 'ValidationError', `Stack with id ${name} does not exist`)
       return queryReply(
         'DescribeStacks',
@@ -199,6 +195,7 @@ export function answer(req: ProxyRequest): ProxyReply {
           createdAt: now,
         }
         stacks.set(stackKey(name), stack)
+        stacksById.set(stack.id, stack)
       }
       const changeSetName = p.get('ChangeSetName') ?? 'cs'
       const id = `arn:aws:cloudformation:${req.region}:${account}:changeSet/${changeSetName}/${stableId(`${stack.id}/${changeSetName}`, 8)}`
@@ -211,14 +208,10 @@ export function answer(req: ProxyRequest): ProxyReply {
         return queryErrorReply(400, 'ChangeSetNotFound', `ChangeSet ${p.get('ChangeSetName')} does not exist`)
       const status = changeSetStatus(changeSet, now)
       const executed = changeSet.stack.executedAt !== undefined
-      const changes = RESOURCES.map(
-        (r) =>
-          `<member><Type>Resource</Type><ResourceChange><Action>Add</Action><LogicalResourceId>${r.logicalId}</LogicalResourceId><ResourceType>${r.type}</ResourceType><Scope/><Details/></ResourceChange></member>`,
-      ).join('')
       return queryReply(
         'DescribeChangeSet',
         CFN_NS,
-        `<ChangeSetName>${changeSet.name}</ChangeSetName><ChangeSetId>${changeSet.id}</ChangeSetId><StackId>${changeSet.stack.id}</StackId><StackName>${changeSet.stack.name}</StackName><CreationTime>${iso(changeSet.createdAt)}</CreationTime><Status>${status}</Status><ExecutionStatus>${executed ? 'EXECUTE_IN_PROGRESS' : status === 'CREATE_COMPLETE' ? 'AVAILABLE' : 'UNAVAILABLE'}</ExecutionStatus>${status === 'CREATE_COMPLETE' ? `<Changes>${changes}</Changes>` : '<Changes/>'}`,
+        `<ChangeSetName>${changeSet.name}</ChangeSetName><ChangeSetId>${changeSet.id}</ChangeSetId><StackId>${changeSet.stack.id}</StackId><StackName>${changeSet.stack.name}</StackName><CreationTime>${iso(changeSet.createdAt)}</CreationTime><Status>${status}</Status><ExecutionStatus>${executed ? 'EXECUTE_IN_PROGRESS' : status === 'CREATE_COMPLETE' ? 'AVAILABLE' : 'UNAVAILABLE'}</ExecutionStatus>${status === 'CREATE_COMPLETE' ? `<Changes>${CHANGES}</Changes>` : '<Changes/>'}`,
       )
     }
     case 'ExecuteChangeSet': {
@@ -237,7 +230,7 @@ export function answer(req: ProxyRequest): ProxyReply {
     }
     case 'DescribeStackEvents': {
       const name = p.get('StackName') ?? ''
-      const stack = stacks.get(stackKey(name)) ?? [...stacks.values()].find((s) => s.id === name)
+      const stack = stacks.get(stackKey(name)) ?? stacksById.get(name)
       if (!stack) return queryErrorReply(400, 'ValidationError', `Stack [${name}] does not exist`)
       return queryReply(
         'DescribeStackEvents',

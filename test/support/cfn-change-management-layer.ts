@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import {
   forwardTo,
   queryErrorReply,
+  queryReply,
   startLoopbackProxy,
   type LoopbackProxy,
   type ProxyReply,
@@ -166,11 +167,8 @@ export async function startChangeManagementLayer(
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `<${k}>${escape(v!)}</${k}>`)
       .join('')}</member>`
-  const xml = (operation: string, result: string): ProxyReply => ({
-    status: 200,
-    headers: { 'content-type': 'text/xml' },
-    body: `<${operation}Response xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><${operation}Result>${result}</${operation}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${operation}Response>`,
-  })
+  const xml = (operation: string, result: string): ProxyReply =>
+    queryReply(operation, 'http://cloudformation.amazonaws.com/doc/2010-05-15/', result)
   const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
   /** The change set's id from its ARN, or from its name and stack. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
 import { listenOnLoopback } from './loopback-server.js'
 
@@ -138,6 +139,19 @@ export async function startLoopbackProxy(target: string, handler?: ProxyHandler)
       stats.byOperation.clear()
     },
     close: listening.close,
+  }
+}
+
+/**
+ * An AWS query-protocol answer with a Result wrapper (CloudFormation, STS):
+ * `<OpResponse xmlns><OpResult>…</OpResult><ResponseMetadata>…`, in the service's
+ * namespace (EC2's query answers have no Result wrapper).
+ */
+export function queryReply(operation: string, namespace: string, result: string): ProxyReply {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml' },
+    body: `<${operation}Response xmlns="${namespace}"><${operation}Result>${result}</${operation}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${operation}Response>`,
   }
 }
 
