@@ -1,6 +1,7 @@
 import {
   forwardTo,
   queryErrorReply,
+  queryReply,
   startLoopbackProxy,
   type LoopbackProxy,
   type ProxyReply,
@@ -28,10 +29,6 @@ function stackNameOf(nameOrId: string): string {
   return /^arn:[^:]+:cloudformation:[^:]+:\d+:stack\/([^/]+)\//.exec(nameOrId)?.[1] ?? nameOrId
 }
 
-function xmlReply(body: string): ProxyReply {
-  return { status: 200, headers: { 'content-type': 'text/xml' }, body }
-}
-
 export async function startTerminationProtectionLayer(
   target: string,
   /** Sees every request first, so a test can act at a chosen moment of a run. */
@@ -54,8 +51,10 @@ export async function startTerminationProtectionLayer(
       const probe = await fetchStackId(target, req, stack)
       if (!probe) return queryErrorReply(400, 'ValidationError', `Stack [${stack}] does not exist`)
       flags.set(key(req.region, stack), req.params.get('EnableTerminationProtection') === 'true')
-      return xmlReply(
-        `<UpdateTerminationProtectionResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><UpdateTerminationProtectionResult><StackId>${probe}</StackId></UpdateTerminationProtectionResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000001</RequestId></ResponseMetadata></UpdateTerminationProtectionResponse>`,
+      return queryReply(
+        'UpdateTerminationProtection',
+        'http://cloudformation.amazonaws.com/doc/2010-05-15/',
+        `<StackId>${probe}</StackId>`,
       )
     }
     if (req.operation === 'DeleteStack' && flags.get(key(req.region, stack))) {
