@@ -41,19 +41,23 @@ describe('RegionLog, grouped', () => {
     const east = new RegionLog('us-east-1', { grouped: true })
     const west = new RegionLog('eu-west-1', { grouped: true })
     const printed = await captured(async () => {
-      // Two regions working at once: their lines arrive interleaved.
+      // Two regions working at once: their lines arrive interleaved, and west
+      // finishes first (ordered by promises, not by timers a busy machine may reorder).
+      let westDone!: () => void
+      const westFinished = new Promise<void>((r) => (westDone = r))
       await Promise.all([
         (async () => {
           east.info('east 1')
-          await new Promise((r) => setTimeout(r, 5))
+          await westFinished
           east.info('east 2')
           east.flush('created in 1.0 s')
         })(),
         (async () => {
           west.info('west 1')
-          await new Promise((r) => setTimeout(r, 1))
+          await Promise.resolve()
           west.info('west 2')
           west.flush('failed in 0.5 s')
+          westDone()
         })(),
       ])
     })
