@@ -7,6 +7,7 @@
  * throttling) with more attempts than the SDK's 3.
  */
 import { isNamedCallError, nameFailedCalls } from './call-errors.js'
+import { Sha256 } from './sha256.js'
 
 export const DEFAULT_MAX_ATTEMPTS = 8
 export const DEFAULT_RETRY_MODE = 'adaptive'
@@ -19,6 +20,8 @@ export interface AwsClientConfig {
   customUserAgent: string
   /** Unset: the SDK's default credential chain (the job's own credentials). */
   credentials?: CredentialProvider
+  /** The hash requests are signed with (lib/sha256.ts: the SDK's, minus a cost on Node 24). */
+  sha256: typeof Sha256
 }
 
 /** The SDK's AwsCredentialIdentity: with an expiration, the SDK asks again shortly before it. */
@@ -39,7 +42,7 @@ export interface AccountCredentials {
 }
 
 export function awsClientConfig(region: string, env: NodeJS.ProcessEnv = process.env): AwsClientConfig {
-  const config: AwsClientConfig = { region, customUserAgent: USER_AGENT }
+  const config: AwsClientConfig = { region, customUserAgent: USER_AGENT, sha256: Sha256 }
   // Left undefined when set in the environment, so the SDK's own loader applies it.
   if (!env.AWS_MAX_ATTEMPTS) config.maxAttempts = DEFAULT_MAX_ATTEMPTS
   if (!env.AWS_RETRY_MODE) config.retryMode = DEFAULT_RETRY_MODE
