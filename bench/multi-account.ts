@@ -21,10 +21,10 @@
  *   DescribeImages, DescribeLockedSnapshots, Recycle Bin ListRules, and one
  *   DeleteSnapshot per snapshot the plan deletes (two per target).
  *
- * Peak RSS is the step's highest resident memory (getrusage). Beside it, the V8
- * heap at that moment: what live objects used and what the heap had reserved.
- * On Node 24 a busy process's young generation may grow to 128 MB (Node 20's
- * stops at 32 MB), so most of the gap is the garbage collector's room, not data.
+ * Peak RSS is the step's highest resident memory (getrusage), its main thread
+ * and the action's worker thread (lib/worker.ts) together. Beside it, the V8
+ * heap at that moment, both threads' heaps summed: what objects used (live or
+ * not yet collected) and what the heaps had reserved.
  *
  *   npm run bench:accounts [-- --deploy | --prune] [--accounts 20] [--regions 16] [--snapshots 3]
  */

@@ -3,8 +3,12 @@
 // time, which the parent cannot read from Node once the child is gone), and the
 // V8 heap at the moment of the highest RSS it sampled: how much of the peak is
 // live JavaScript objects and how much is memory the heap holds in reserve.
-import { writeFileSync } from 'node:fs'
+// An action that runs in a worker thread (lib/worker.ts) loads this in both
+// threads: the worker leaves its heap beside the file, and the main thread,
+// which exits last, adds it to its own.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { setInterval } from 'node:timers'
+import { isMainThread } from 'node:worker_threads'
 
 let atPeak = process.memoryUsage()
 setInterval(() => {
@@ -13,6 +17,18 @@ setInterval(() => {
 }, 20).unref()
 
 process.on('exit', () => {
-  if (!process.env.BENCH_USAGE_FILE) return
-  writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify({ usage: process.resourceUsage(), atPeak }))
+  const file = process.env.BENCH_USAGE_FILE
+  if (!file) return
+  const workerFile = `${file}.worker`
+  if (!isMainThread) return writeFileSync(workerFile, JSON.stringify(atPeak))
+  if (existsSync(workerFile)) {
+    const worker = JSON.parse(readFileSync(workerFile, 'utf8'))
+    rmSync(workerFile)
+    atPeak = {
+      ...atPeak,
+      heapUsed: atPeak.heapUsed + worker.heapUsed,
+      heapTotal: atPeak.heapTotal + worker.heapTotal,
+    }
+  }
+  writeFileSync(file, JSON.stringify({ usage: process.resourceUsage(), atPeak }))
 })

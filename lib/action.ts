@@ -1,7 +1,9 @@
 import * as core from '@actions/core'
 import { appendFileSync } from 'node:fs'
+import { isMainThread, parentPort } from 'node:worker_threads'
 import { describeError } from './aws.js'
 import { InputError } from './inputs.js'
+import { isSignalMessage } from './worker.js'
 
 export interface ActionContext {
   /** Aborted on SIGINT/SIGTERM (a cancelled job): stop starting work, clean up. */
@@ -33,8 +35,18 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
       controller.abort(new Error(`Cancelled by ${signal}`))
     }
   }
+  // In a worker (lib/worker.ts) the signals arrive as messages from the main thread.
+  const onMessage = (message: unknown) => {
+    if (isSignalMessage(message)) onSignal(message.signal)
+  }
+  const port = isMainThread ? null : parentPort
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  if (port) {
+    port.on('message', onMessage)
+    // Listening must not keep the worker alive once the action is done.
+    port.unref()
+  }
   try {
     await body({ signal: controller.signal })
   } catch (error) {
@@ -45,6 +57,7 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    port?.off('message', onMessage)
   }
 }
 

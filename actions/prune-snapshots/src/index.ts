@@ -1,2 +1,2 @@
-import { run } from './main.js'
-void run()
+import { runInWorker } from '../../../lib/worker.js'
+runInWorker(import.meta.url, () => import('./main.js'))

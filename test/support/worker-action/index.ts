@@ -1,0 +1,2 @@
+import { runInWorker } from '../../../lib/worker.js'
+runInWorker(import.meta.url, () => import('./main.js'))
