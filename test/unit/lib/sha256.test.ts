@@ -106,49 +106,33 @@ describe('clients signing with Sha256', () => {
     jest.restoreAllMocks()
   })
 
-  it('sign an EC2 (query protocol) request exactly as with the SDK’s own hash', async () => {
-    const sign = (sha256: boolean) =>
-      signedRequest(
-        (requestHandler) => {
-          const { sha256: ours, ...rest } = awsClientConfig('eu-west-1', {})
-          const client = new EC2Client({
-            ...rest,
-            ...(sha256 ? { sha256: ours } : {}),
-            credentials,
-            requestHandler,
-            maxAttempts: 1,
-          })
-          return client as unknown as StackedClient
-        },
-        new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: 1000 }),
-      )
+  // A client made as the factory makes it, with our hash or (false) with the SDK's own.
+  type MakeClient = (config: object) => StackedClient
+  const cases: Array<[string, string, MakeClient, unknown]> = [
+    [
+      'an EC2 (query protocol)',
+      'ec2',
+      (config) => new EC2Client(config) as unknown as StackedClient,
+      new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: 1000 }),
+    ],
+    [
+      'a Recycle Bin (REST JSON, older SDK core)',
+      'rbin',
+      (config) => new RbinClient(config) as unknown as StackedClient,
+      new ListRulesCommand({ ResourceType: 'EBS_SNAPSHOT' }),
+    ],
+  ]
+  it.each(cases)('sign %s request exactly as with the SDK’s own hash', async (_, service, make, command) => {
+    const sign = (withOurs: boolean) =>
+      signedRequest((requestHandler) => {
+        const { sha256, ...rest } = awsClientConfig('eu-west-1', {})
+        return make({ ...rest, ...(withOurs ? { sha256 } : {}), credentials, requestHandler, maxAttempts: 1 })
+      }, command)
     const [ours, sdk] = [await sign(true), await sign(false)]
     expect(ours.headers.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE\/20261201\/eu-west-1\/ec2\/aws4_request/,
+      new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261201/eu-west-1/${service}/aws4_request`),
     )
     expect(ours.headers.authorization).toBe(sdk.headers.authorization)
     expect(ours.headers['x-amz-content-sha256'] ?? '').toBe(sdk.headers['x-amz-content-sha256'] ?? '')
-  })
-  it('sign a Recycle Bin (REST JSON, older SDK core) request exactly as with the SDK’s own hash', async () => {
-    const sign = (sha256: boolean) =>
-      signedRequest(
-        (requestHandler) => {
-          const { sha256: ours, ...rest } = awsClientConfig('eu-west-1', {})
-          const client = new RbinClient({
-            ...rest,
-            ...(sha256 ? { sha256: ours } : {}),
-            credentials,
-            requestHandler,
-            maxAttempts: 1,
-          })
-          return client as unknown as StackedClient
-        },
-        new ListRulesCommand({ ResourceType: 'EBS_SNAPSHOT' }),
-      )
-    const [ours, sdk] = [await sign(true), await sign(false)]
-    expect(ours.headers.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE\/20261201\/eu-west-1\/rbin\/aws4_request/,
-    )
-    expect(ours.headers.authorization).toBe(sdk.headers.authorization)
   })
 })

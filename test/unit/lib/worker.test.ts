@@ -3,26 +3,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
+import { bundleOptions } from '../../../scripts/bundle-options.mjs'
 import { runInWorker, YOUNG_GENERATION_MB } from '../../../lib/worker.js'
 import { LINES } from '../../support/worker-action/main.js'
 
 let bundle: string
 
 beforeAll(async () => {
-  // Bundled as scripts/build.mjs bundles an action (ESM, the main a chunk of its own), since the
+  // Bundled as scripts/build.mjs bundles an action (the main a chunk of its own), since the
   // worker runs what the runner starts: dist/<action>/index.js, JavaScript.
   const outdir = mkdtempSync(join(tmpdir(), 'worker-action-'))
   await build({
+    ...bundleOptions,
     entryPoints: [resolve(import.meta.dirname, '../../support/worker-action/index.ts')],
     outdir,
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
-    logLevel: 'warning',
   })
   writeFileSync(join(outdir, 'package.json'), '{"type":"module"}\n')
   bundle = join(outdir, 'index.js')
