@@ -5,8 +5,15 @@
  * really apart; test/support/sts-role-layer.ts refuses the AssumeRole of a role
  * that does not exist, as AWS does (moto grants any ARN).
  */
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DescribeStacksCommand,
+  ListChangeSetsCommand,
+} from '@aws-sdk/client-cloudformation'
+import { CLEANUP_STATE, runPost, type CleanupState } from '../../actions/deploy-multi-region/src/cleanup.js'
 import { run } from '../../actions/deploy-multi-region/src/main.js'
 import { runActionInProcess, type ActionRun } from '../support/action-runner.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
@@ -38,20 +45,35 @@ function createRole(account: string): Promise<void> {
   return accounts.createRole(account, ROLE, 'arn:aws:iam::123456789012:role/multi-region-actions-deploy')
 }
 
-/** The stack's status in one account and region, or undefined when it does not exist there. */
-async function stackIn(account: string, region: string, stackName: string) {
+/** CloudFormation in one account and region, straight to moto. */
+async function cfnIn<T>(account: string, region: string, use: (cfn: CloudFormationClient) => Promise<T>) {
   const cfn = new CloudFormationClient({
     ...directClientConfig(moto.endpoint, region),
     credentials: await keysFor(account),
   })
   try {
-    const page = await cfn.send(new DescribeStacksCommand({ StackName: stackName }))
-    return page.Stacks?.[0]
-  } catch {
-    return undefined
+    return await use(cfn)
   } finally {
     cfn.destroy()
   }
+}
+
+/** The stack's status in one account and region, or undefined when it does not exist there. */
+function stackIn(account: string, region: string, stackName: string) {
+  return cfnIn(account, region, async (cfn) => {
+    const page = await cfn.send(new DescribeStacksCommand({ StackName: stackName }))
+    return page.Stacks?.[0]
+  }).catch(() => undefined)
+}
+
+/** The stack's change sets not executed, in one account and region. */
+function openChangeSetsIn(account: string, region: string, stackName: string) {
+  return cfnIn(account, region, async (cfn) => {
+    const page = await cfn.send(new ListChangeSetsCommand({ StackName: stackName }))
+    return (page.Summaries ?? [])
+      .filter((c) => c.StackName === stackName && c.ExecutionStatus === 'AVAILABLE')
+      .map((c) => c.ChangeSetName)
+  }).catch(() => [])
 }
 
 const results = (r: ActionRun) => JSON.parse(r.outputs.results ?? '[]') as Result[]
@@ -139,5 +161,71 @@ describe('deploy-multi-region across accounts', () => {
     expect(statuses['555555555555/eu-west-1']).toBe('failed')
     // Tolerance 0: once a target failed, no further target starts (those already started go on).
     expect(Object.values(statuses).filter((s) => s === 'skipped').length).toBeGreaterThan(0)
+  })
+
+  it('a cancelled run leaves its accounts for the post step, which cleans up in each, assuming the role again', async () => {
+    const stackName = 'accounts-killed'
+    const missing = '444444444444'
+    const accountsInput = [ACCOUNTS[0]!, ACCOUNTS[2]!, missing].join(',')
+    const inputs = { accounts: accountsInput, 'role-name': ROLE, 'failure-tolerance': '6' }
+    // Cancelled as soon as every account's role was asked for, before anything was deployed.
+    layer.requests.length = 0
+    let ended = false
+    const cancelled = deploy({ 'stack-name': stackName, ...inputs }).finally(() => (ended = true))
+    while (layer.requests.length < 3 && !ended) await new Promise((r) => setTimeout(r, 1))
+    expect(ended).toBe(false)
+    process.emit('SIGINT', 'SIGINT')
+    const main = await cancelled
+    expect(main.failed).toBe(true)
+    const state = JSON.parse(main.state[CLEANUP_STATE]!) as CleanupState
+    expect(state).toMatchObject({
+      stackName,
+      regions: REGIONS,
+      accounts: [ACCOUNTS[0], ACCOUNTS[2], missing],
+    })
+
+    // What a job killed while creating change sets leaves: this run's change sets, never executed.
+    const template = readFileSync(resolve(WORKSPACE, TEMPLATE), 'utf8')
+    for (const account of [ACCOUNTS[0]!, ACCOUNTS[2]!]) {
+      await cfnIn(account, 'eu-west-1', (cfn) =>
+        cfn.send(
+          new CreateChangeSetCommand({
+            StackName: stackName,
+            ChangeSetName: `${state.token}-eu-west-1`,
+            ChangeSetType: 'CREATE',
+            TemplateBody: template,
+          }),
+        ),
+      )
+      expect(await openChangeSetsIn(account, 'eu-west-1', stackName)).toHaveLength(1)
+    }
+
+    layer.requests.length = 0
+    const post = await runActionInProcess(runPost, inputs, {
+      ...env,
+      [`STATE_${CLEANUP_STATE}`]: main.state[CLEANUP_STATE]!,
+    })
+    expect(post.failed).toBe(false)
+    // One AssumeRole per account, as in the main step.
+    expect(layer.requests.map((r) => r.roleArn).sort()).toEqual(
+      [ACCOUNTS[0], ACCOUNTS[2], missing].map((a) => `arn:aws:iam::${a}:role/${ROLE}`),
+    )
+    for (const account of [ACCOUNTS[0]!, ACCOUNTS[2]!]) {
+      expect(post.stdout).toContain(
+        `[${account}/eu-west-1] Deleted change set(s) left by the run: ${state.token}-eu-west-1`,
+      )
+      expect(await openChangeSetsIn(account, 'eu-west-1', stackName)).toEqual([])
+    }
+    // The account whose role cannot be assumed is named with AWS's reason, per target.
+    for (const region of REGIONS)
+      expect(post.warnings).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^\\[${missing}/${region}\\] Could not clean up change sets: cannot assume .*sts:AssumeRole`,
+          ),
+        ),
+      )
+    // The job's own account was not touched.
+    expect(await openChangeSetsIn('123456789012', 'eu-west-1', stackName)).toEqual([])
   })
 })

@@ -1,7 +1,9 @@
 /**
  * Cleanup shared by the main step and the `post` step: the change sets this run
  * created and never executed. The main step removes its own as it goes; the
- * post step catches what a cancelled or killed job left behind.
+ * post step catches what a cancelled or killed job left behind, in the job's
+ * own account or, for a run over `accounts`, in each of them (the role assumed
+ * again, once per account, from the step's inputs, which the post step gets too).
  */
 import * as core from '@actions/core'
 import {
@@ -10,8 +12,11 @@ import {
   ListChangeSetsCommand,
 } from '@aws-sdk/client-cloudformation'
 import { runAction } from '../../../lib/action.js'
+import { assumeAccountRoles, type AccountAccess } from '../../../lib/assume-role.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
-import { fanOut } from '../../../lib/fanout.js'
+import { fanOutTargets } from '../../../lib/fanout.js'
+import { Inputs } from '../../../lib/inputs.js'
+import { readAccountSettings, targetLabel, targetsOf, type Target } from '../../../lib/targets.js'
 
 export const CLEANUP_STATE = 'deploy-multi-region-cleanup'
 
@@ -19,6 +24,8 @@ export interface CleanupState {
   token: string
   stackName: string
   regions: string[]
+  /** The accounts of a run over `accounts`; absent for the job's own account. */
+  accounts?: string[]
 }
 
 /** Recorded before the first change set is made; cleared when the run ended with nothing left over. */
@@ -62,13 +69,29 @@ export async function runPost(): Promise<void> {
   await runAction(async () => {
     const state = readCleanup()
     if (!state) return
+    const accounts = state.accounts ?? []
+    // The role's name, external id and session length, as the main step had them.
+    const roles = accounts.length > 0 ? readAccountSettings(new Inputs()) : undefined
+    const access: Map<string, AccountAccess> = roles
+      ? await assumeAccountRoles({ ...roles, accounts, regions: state.regions })
+      : new Map()
     const cfn = clientFactory(CloudFormationClient)
-    const outcomes = await fanOut(state.regions, (region) => deleteLeftoverChangeSets(cfn(region), state))
+    const targets: Target[] = targetsOf(accounts, state.regions)
+    const outcomes = await fanOutTargets(
+      targets,
+      async (target) => {
+        const entry = target.account === undefined ? undefined : access.get(target.account)
+        if (entry && !entry.ok) throw new Error(entry.reason)
+        return deleteLeftoverChangeSets(cfn(target.region, entry?.access), state)
+      },
+      { maxParallelPerAccount: roles?.maxParallelPerAccount },
+    )
     for (const o of outcomes) {
+      const label = targetLabel(o.item)
       if (o.state === 'fulfilled' && o.value.length)
-        core.info(`[${o.item}] Deleted change set(s) left by the run: ${o.value.join(', ')}`)
+        core.info(`[${label}] Deleted change set(s) left by the run: ${o.value.join(', ')}`)
       if (o.state === 'rejected')
-        core.warning(`[${o.item}] Could not clean up change sets: ${describeError(o.error)}`)
+        core.warning(`[${label}] Could not clean up change sets: ${describeError(o.error)}`)
     }
   })
 }

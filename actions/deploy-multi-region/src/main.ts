@@ -97,10 +97,15 @@ export async function deployTargets(
   if (applying) printApply(settings, settings.plan!)
   else printPlan(settings, plans, waves)
 
-  // If the job is killed before this run cleans up after itself, the post step does it
-  // (with the job's own credentials: a run over several accounts leaves no record).
-  if (!applying && settings.accounts.length === 0)
-    recordCleanup({ token, stackName: settings.stackName, regions: settings.regions })
+  // If the job is killed before this run cleans up after itself, the post step does it (in each
+  // account of a run over accounts, assuming the role there again).
+  if (!applying)
+    recordCleanup({
+      token,
+      stackName: settings.stackName,
+      regions: settings.regions,
+      ...(settings.accounts.length > 0 ? { accounts: settings.accounts } : {}),
+    })
   const onAbort = () => {
     const busy = [...phases.entries()]
     if (busy.length === 0) core.warning('Cancelled: no region was in progress.')
