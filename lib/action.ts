@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { appendFileSync } from 'node:fs'
-import { isMainThread, parentPort } from 'node:worker_threads'
+import { parentPort } from 'node:worker_threads'
 import { describeError } from './aws.js'
 import { InputError } from './inputs.js'
 import { isSignalMessage } from './worker.js'
@@ -39,7 +39,7 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
   const onMessage = (message: unknown) => {
     if (isSignalMessage(message)) onSignal(message.signal)
   }
-  const port = isMainThread ? null : parentPort
+  const port = parentPort // null in the main thread
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   if (port) {

@@ -16,7 +16,7 @@ import { assumeAccountRoles, type AccountAccess } from '../../../lib/assume-role
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { fanOutTargets } from '../../../lib/fanout.js'
 import { Inputs } from '../../../lib/inputs.js'
-import { readAccountSettings, targetLabel, targetsOf, type Target } from '../../../lib/targets.js'
+import { readAccountSettings, targetLabel, targetsOf } from '../../../lib/targets.js'
 
 export const CLEANUP_STATE = 'deploy-multi-region-cleanup'
 
@@ -76,7 +76,7 @@ export async function runPost(): Promise<void> {
       ? await assumeAccountRoles({ ...roles, accounts, regions: state.regions })
       : new Map()
     const cfn = clientFactory(CloudFormationClient)
-    const targets: Target[] = targetsOf(accounts, state.regions)
+    const targets = targetsOf(accounts, state.regions)
     const outcomes = await fanOutTargets(
       targets,
       async (target) => {
