@@ -80,7 +80,10 @@ export async function deployTargets(
       signal,
       token,
       initial,
-      phase: (text) => phases.set(targetLabel(target), text),
+      phase: (text) => {
+        phases.set(targetLabel(target), text)
+        logs.get(targetLabel(target))!.activity(text)
+      },
     })
   const phases = new Map<string, string>()
 
