@@ -49,12 +49,18 @@ describe('foreign text in the log', () => {
     const run = await deployWithTimeline(moto, {
       scale: 0.05,
       stackName: 'foreign-reason',
-      reason: `Resource handler returned message: "denied"${FORGED}`,
+      reason: `Resource handler returned message: "denied" <img src=x> @octo-org/admins | \`x${FORGED}`,
       after: maskLater,
     })
     expect(run.result.failed).toBe(true)
-    expect(run.result.stdout).toContain('denied"\\n::stop-commands::x\\n::warning::y')
+    expect(run.result.stdout).toContain('@octo-org/admins | `x\\n::stop-commands::x\\n::warning::y')
     expectOnlyOwnCommands(run.result.stdout)
+    // The job summary's outcome quotes the reason on one line, with no HTML and no mention.
+    const summary = run.result.summary
+    expect(summary.split('\n')[0]).toContain(
+      '"denied" &lt;img src=x> @\u200bocto-org/admins | `x ::stop-commands::x',
+    )
+    expect(summary).not.toMatch(/<img|@octo-org/)
   }, 60_000)
 
   it('an AWS error message cannot start a workflow command', async () => {

@@ -40,6 +40,8 @@ export interface RegionTimeline {
 export interface TimelineLayer extends LoopbackProxy {
   /** Region -> its next execution's timeline (regions left out finish at once, as moto does). */
   timelines: Map<string, RegionTimeline>
+  /** Region -> when its change set was executed (Date.now()). */
+  executedAt: Map<string, number>
   /** Region -> when its failing resource's *_FAILED event became visible (Date.now()), once it has. */
   failureShownAt: Map<string, number>
   /** The resources every execution reports events for (default: Queue, AWS::SQS::Queue). */
@@ -107,7 +109,7 @@ function eventsOf(e: Execution, resources: TimelineLayer['resources']): Event[] 
         at: inProgressMs,
         ...resource,
         status: `${op}_FAILED`,
-        reason: `Resource ${op.toLowerCase()} cancelled`,
+        reason: op === 'CREATE' ? 'Resource creation cancelled' : 'Resource update cancelled',
       })
     if (op === 'CREATE') {
       events.push({ at: inProgressMs + 1, ...resource, status: 'DELETE_IN_PROGRESS' })
@@ -160,6 +162,7 @@ function tag(body: string, name: string): string | undefined {
 export async function startTimelineLayer(target: string): Promise<TimelineLayer> {
   const timelines = new Map<string, RegionTimeline>()
   const failureShownAt = new Map<string, number>()
+  const executedAt = new Map<string, number>()
   const executions = new Map<string, Execution>()
   const resources = [{ logicalId: 'Queue', type: 'AWS::SQS::Queue' }]
 
@@ -199,6 +202,7 @@ export async function startTimelineLayer(target: string): Promise<TimelineLayer>
         const before = tag(await ask(req, { Action: 'DescribeStacks', StackName: stackId }), 'StackStatus')
         const reply = await forward()
         if (reply.status !== 200) return reply
+        executedAt.set(req.region, Date.now())
         executions.set(req.region, {
           started: Date.now(),
           timeline,
@@ -231,5 +235,5 @@ export async function startTimelineLayer(target: string): Promise<TimelineLayer>
         return forward()
     }
   })
-  return Object.assign(proxy, { timelines, failureShownAt, resources })
+  return Object.assign(proxy, { timelines, executedAt, failureShownAt, resources })
 }

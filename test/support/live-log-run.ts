@@ -23,7 +23,7 @@ export interface TimedLine {
 export interface LiveLogRun {
   result: ActionRun
   lines: TimedLine[]
-  /** When the first change set was executed and when the step ended, ms since it started. */
+  /** When the first change set was executed, and when the step ended: ms since the step started. */
   inProgressFrom: number
   endedAt: number
   /** The longest time without a printed line while targets were in progress, ms. */
@@ -101,9 +101,10 @@ export async function deployWithTimeline(
     configure?.({})
     await layer.close()
   }
-  const executed = lines.find((l) => l.text.includes('Change set executed'))
-  const inProgressFrom = executed?.at ?? 0
-  const times = [...lines.map((l) => l.at).filter((at) => at >= inProgressFrom), endedAt]
+  // From the first execution on (a log that holds its lines back says nothing of it meanwhile).
+  const executions = [...layer.executedAt.values()]
+  const inProgressFrom = executions.length > 0 ? toPerformance(Math.min(...executions)) - started : endedAt
+  const times = [inProgressFrom, ...lines.map((l) => l.at).filter((at) => at >= inProgressFrom), endedAt]
   let longestSilenceMs = 0
   for (let i = 1; i < times.length; i++)
     longestSilenceMs = Math.max(longestSilenceMs, times[i]! - times[i - 1]!)
