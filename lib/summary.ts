@@ -13,9 +13,13 @@
 /** Between `@` and a name, so GitHub links and notifies no one; invisible when read. */
 const ZERO_WIDTH_SPACE = '\u200b'
 
-/** No HTML and no mention: `<` shown as `&lt;`, `@name` and `@org/team` broken by a zero-width space. */
+/**
+ * No HTML and no mention: a `<` that could open a tag, comment, declaration or
+ * autolink (CommonMark: followed by a letter, `/`, `!` or `?`) shown as `&lt;`,
+ * so "p < 0.05" stays as it is; `@name` and `@org/team` broken by a zero-width space.
+ */
 function inert(text: string): string {
-  return text.replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9_-])/g, `@${ZERO_WIDTH_SPACE}`)
+  return text.replace(/<(?=[A-Za-z/!?])/g, '&lt;').replace(/@(?=[A-Za-z0-9_-])/g, `@${ZERO_WIDTH_SPACE}`)
 }
 
 /** Foreign text as plain markdown text on one line: no HTML, no mention, no emphasis, link or code. */
