@@ -251,6 +251,15 @@ describe('scripts/release.mjs on a scratch clone', () => {
   })
 })
 
+describe('this repository', () => {
+  it('has the CHANGELOG.md section of the version in package.json, dated', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    const r = spawnSync(process.execPath, [SCRIPT, 'notes', version], { cwd: ROOT, encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^### /m)
+  })
+})
+
 describe('.github/workflows/release.yml', () => {
   const workflow = loadWorkflow('.github/workflows/release.yml')
   const jobs = workflow.doc.jobs as Record<string, Job & { needs?: string[]; if?: string }>
