@@ -177,8 +177,28 @@ function tag(version) {
   }
   if (existing !== undefined) throw new ReleaseError(`${name} exists at ${existing}, not at ${head}`)
   git(['tag', '--annotate', '--message', name, name, head])
-  git(['push', remote(), `refs/tags/${name}`], { stdio: 'inherit' })
+  pushTags([`refs/tags/${name}`], [])
   console.log(`${name} created at ${head} and pushed.`)
+}
+
+/**
+ * GitHub refuses a tag pushed with an app's token (GITHUB_TOKEN is one) that it counts as
+ * changing .github/workflows/: a commit whose workflows differ from the branch tips' (main
+ * changed a workflow while the checks ran), and, as reported, a vX moved across workflow
+ * changes. Only a token with the workflows permission may push those.
+ */
+const WORKFLOWS_REFUSAL = /without `?workflows`? permission/
+
+function pushTags(refs, flags) {
+  const r = spawnSync('git', ['push', ...flags, remote(), ...refs], { encoding: 'utf8' })
+  process.stderr.write(r.stderr ?? '')
+  if (r.status === 0) return
+  if (WORKFLOWS_REFUSAL.test(r.stderr ?? ''))
+    throw new ReleaseError(
+      `GitHub refused ${refs.join(' ')} for want of the workflows permission. Give the repository a ` +
+        'RELEASE_TOKEN secret that may write contents and workflows, then re-run the failed jobs.',
+    )
+  throw new ReleaseError(`git push of ${refs.join(' ')} failed`)
 }
 
 function gh(args, options = {}) {
@@ -231,7 +251,10 @@ function move(version) {
     return
   }
   for (const t of moves) git(['tag', '--force', t, commit])
-  git(['push', '--force', '--atomic', remote(), ...moves.map((t) => `refs/tags/${t}`)], { stdio: 'inherit' })
+  pushTags(
+    moves.map((t) => `refs/tags/${t}`),
+    ['--force', '--atomic'],
+  )
   console.log(`${moves.join(' and ')} moved to ${name} (${commit}).`)
 }
 

@@ -8,7 +8,8 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import { ROOT, loadWorkflow, type Job } from './workflow-files.js'
+import { grantProblems } from './workflow-audits.js'
+import { ROOT, loadWorkflow, type Job, type Workflow } from './workflow-files.js'
 
 const SCRIPT = join(ROOT, 'scripts', 'release.mjs')
 
@@ -203,6 +204,29 @@ describe('scripts/release.mjs on a scratch clone', () => {
     expect(originTag('v1.0')).toBe(v100)
   })
 
+  it('names the way out when GitHub refuses a tag push for want of the workflows permission', () => {
+    git(clone, 'push', '-q', '--force', 'origin', `${v100}:refs/tags/v1`)
+    const hook = join(origin, 'hooks', 'pre-receive')
+    writeFileSync(
+      hook,
+      '#!/bin/sh\necho "refusing to allow a GitHub App to create or update workflow \\`.github/workflows/ci.yml\\` without \\`workflows\\` permission" >&2\nexit 1\n',
+    )
+    chmodSync(hook, 0o755)
+    try {
+      const r = release('move', '1.1.0')
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(
+        /release: GitHub refused refs\/tags\/v1 refs\/tags\/v1\.1 for want of the workflows permission/,
+      )
+      expect(r.stderr).toMatch(/RELEASE_TOKEN/)
+      expect(originTag('v1')).toBe(v100) // the refused push changed nothing
+    } finally {
+      rmSync(hook)
+    }
+    expect(release('move', '1.1.0').status).toBe(0) // re-run once GitHub takes the push
+    expect(originTag('v1')).toBe(v110)
+  })
+
   it('plans no release once the version is tagged (any later push to main)', () => {
     const r = release('plan')
     expect(r.status).toBe(0)
@@ -304,5 +328,33 @@ describe('.github/workflows/release.yml', () => {
         expect(line.trim()).toMatch(/^node scripts\/release\.mjs (notes|tag|publish|move) /)
       }
     }
+  })
+})
+
+describe('the grant rules for releases (workflow-audits.ts)', () => {
+  const workflow = (file: string, jobs: Record<string, Job>): Workflow => ({ file, text: '', doc: { jobs } })
+  const attest = { uses: 'actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32' }
+  const checkout = { uses: 'actions/checkout@08eba0b27e820071cde6df949e0beb9ba4906955' }
+
+  it('allow id-token and attestations writes to a job that attests, and to no other', () => {
+    const grants = { 'id-token': 'write', attestations: 'write', contents: 'read' }
+    expect(
+      grantProblems(
+        workflow('x.yml', {
+          attest: { permissions: grants, steps: [checkout, attest] },
+          other: { permissions: grants, steps: [checkout] },
+        }),
+      ),
+    ).toEqual(['other: id-token: write', 'other: attestations: write'])
+  })
+
+  it("allow contents: write to release.yml's publish job only", () => {
+    const publish = { permissions: { contents: 'write' }, steps: [checkout] }
+    expect(grantProblems(workflow('.github/workflows/release.yml', { publish, tag: publish }))).toEqual([
+      'tag: contents: write',
+    ])
+    expect(grantProblems(workflow('.github/workflows/ci.yml', { publish }))).toEqual([
+      'publish: contents: write',
+    ])
   })
 })
