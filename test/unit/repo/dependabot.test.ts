@@ -32,6 +32,10 @@ describe('.github/dependabot.yml', () => {
     },
   )
 
+  it('gives github-actions only the cooldown keys it takes (per-semver days are refused there)', () => {
+    expect(Object.keys(update('github-actions')!.cooldown ?? {})).toEqual(['default-days'])
+  })
+
   it('covers every folder of workflows (the root entry covers .github/workflows)', () => {
     const dirs = update('github-actions')!.directories ?? []
     for (const folder of WORKFLOW_DIRS) {
