@@ -138,6 +138,9 @@ export function permissionProblems(workflow: Workflow): string[] {
   return all.includes('write-all') ? [...missing, 'write-all'] : missing
 }
 
+/** The one job that may write to the repository: it pushes the release tags and runs only git, gh and scripts/release.mjs (release.test.ts). */
+const RELEASE_PUBLISH_JOB = { file: '.github/workflows/release.yml', job: 'publish' }
+
 export function grantProblems(workflow: Workflow): string[] {
   const wrong: string[] = []
   for (const [id, job] of jobsOf(workflow)) {
@@ -147,10 +150,14 @@ export function grantProblems(workflow: Workflow): string[] {
     // The step that reads the toolkit commit from the job's OIDC token (toolkit-commit.test.ts).
     const resolvesToolkit = (job.steps ?? []).some((s) => s.id === 'toolkit')
     const comments = stepUses(job).some((u) => toolkitActionName(u) === 'pr-comment')
-    if (grants(permissions, 'id-token') && !assumesRole && !resolvesToolkit && !calls)
+    // Signing an attestation takes a Sigstore certificate for the job's OIDC token.
+    const attests = stepUses(job).some((u) => u.startsWith('actions/attest-build-provenance@'))
+    const publishesRelease = workflow.file === RELEASE_PUBLISH_JOB.file && id === RELEASE_PUBLISH_JOB.job
+    if (grants(permissions, 'id-token') && !assumesRole && !resolvesToolkit && !attests && !calls)
       wrong.push(`${id}: id-token: write`)
+    if (grants(permissions, 'attestations') && !attests && !calls) wrong.push(`${id}: attestations: write`)
     if (grants(permissions, 'pull-requests') && !comments && !calls) wrong.push(`${id}: pull-requests: write`)
-    if (grants(permissions, 'contents') && !calls) wrong.push(`${id}: contents: write`)
+    if (grants(permissions, 'contents') && !publishesRelease && !calls) wrong.push(`${id}: contents: write`)
   }
   return wrong
 }
