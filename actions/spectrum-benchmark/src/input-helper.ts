@@ -41,7 +41,16 @@ export interface Settings {
   queryTimeoutSeconds: number
   queryGroup?: string
   scanStats: boolean
+  /** What a changed EXPLAIN does: nothing, a report, or a failed step. */
+  planChanges: PlanChangesMode
+  /** Fraction: bytes scanned may grow by this much before the step fails; undefined: growth is only reported. */
+  maxScanGrowth?: number
+  /** The base branch's queries, run alternately with these in the same window (A B A ...). */
+  interleave?: { baseQueries: QueryFile[] }
 }
+
+export const PLAN_CHANGES_MODES = ['ignore', 'report', 'fail'] as const
+export type PlanChangesMode = (typeof PLAN_CHANGES_MODES)[number]
 
 const CLUSTER = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
 const WORKGROUP = /^[a-z0-9-]{3,64}$/
@@ -84,9 +93,25 @@ export function parsePercent(name: string, raw: string): number {
   return value / 100
 }
 
+/**
+ * `10%` or `0%`: how much bytes scanned may grow. Zero is a real limit here (any
+ * growth fails), since scan statistics do not vary from run to run.
+ */
+export function parseGrowth(name: string, raw: string): number {
+  const accepted = 'a percentage from 0 to 1000, such as 10%'
+  const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(raw.trim())
+  if (!m) throw new InputError(name, raw, accepted)
+  const value = Number(m[1])
+  if (value > 1000) throw new InputError(name, raw, accepted)
+  return value / 100
+}
+
 /** Resolves the `queries` glob(s) inside the workspace; every match must be a .sql file there. */
-export function resolveQueries(raw: string, env: NodeJS.ProcessEnv = process.env): QueryFile[] {
-  const name = 'queries'
+export function resolveQueries(
+  raw: string,
+  env: NodeJS.ProcessEnv = process.env,
+  name = 'queries',
+): QueryFile[] {
   const root = workspaceRoot(env)
   const patterns = raw
     .split('\n')
@@ -279,9 +304,13 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     'a label of up to 100 letters, digits, spaces and _ . : / -',
   )
   const scanStats = inputs.boolean('scan-stats', true)
+  const planChanges = inputs.choice('plan-changes', PLAN_CHANGES_MODES, 'report')
+  const rawGrowth = inputs.raw('max-scan-growth')
+  const maxScanGrowth = rawGrowth === '' ? undefined : parseGrowth('max-scan-growth', rawGrowth)
   const queries = resolveQueries(inputs.string('queries', { required: true }), env)
   const setupSql = readSetupSql(inputs, env)
   const baseline = readBaseline(inputs, env)
+  const interleave = readInterleave(inputs, env, baseline)
   const root = workspaceRoot(env)
   const rawSetup = inputs.raw('setup-sql')
   const reads = [
@@ -291,6 +320,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
       ? [{ input: 'baseline', path: resolve(root, baseline.baselineMissing) }]
       : []),
     ...(isSqlFilePath(rawSetup) ? [{ input: 'setup-sql', path: resolve(root, rawSetup) }] : []),
+    ...(interleave?.baseQueries ?? []).map((q) => ({ input: 'base-queries', path: resolve(root, q.file) })),
   ]
   const results = resultsPath(inputs, env, reads)
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION
@@ -318,5 +348,45 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     queryTimeoutSeconds,
     queryGroup,
     scanStats,
+    planChanges,
+    maxScanGrowth,
+    interleave,
   }
+}
+
+/**
+ * `interleave: true` runs the base branch's queries (`base-queries`, checked out
+ * beside the pull request's) alternately with these: it needs them, and it is its
+ * own baseline, so a `baseline` file would be a second, contradicting one.
+ */
+function readInterleave(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  baseline: Pick<Settings, 'baseline' | 'baselineMissing'>,
+): Settings['interleave'] {
+  const interleave = inputs.boolean('interleave', false)
+  const rawBase = inputs.raw('base-queries')
+  if (!interleave) {
+    if (rawBase !== '')
+      throw new InputError(
+        'base-queries',
+        rawBase,
+        "empty unless interleave is true (it names the base branch's queries to interleave)",
+      )
+    return undefined
+  }
+  if (rawBase === '')
+    throw new InputError(
+      'interleave',
+      inputs.raw('interleave'),
+      "false, or true with base-queries naming the base branch's query files (for example the base ref checked out in .spectrum-base: .spectrum-base/queries/*.sql)",
+    )
+  const given = baseline.baseline?.path ?? baseline.baselineMissing
+  if (given !== undefined)
+    throw new InputError(
+      'baseline',
+      given,
+      "empty when interleave is true (the base branch's queries, run in the same window, are the baseline)",
+    )
+  return { baseQueries: resolveQueries(rawBase, env, 'base-queries') }
 }

@@ -1,5 +1,6 @@
 import type { Settings } from '../../../actions/spectrum-benchmark/src/input-helper.js'
-import { buildResultsFile, evaluate } from '../../../actions/spectrum-benchmark/src/plan.js'
+import { evaluate } from '../../../actions/spectrum-benchmark/src/evaluate.js'
+import { buildResultsFile } from '../../../actions/spectrum-benchmark/src/plan.js'
 import { ms, renderFailure, renderSummary } from '../../../actions/spectrum-benchmark/src/summary.js'
 
 const settings: Settings = {
@@ -21,6 +22,7 @@ const settings: Settings = {
   resultsFileRelative: 'r.json',
   queryTimeoutSeconds: 60,
   scanStats: true,
+  planChanges: 'report',
 }
 
 describe('renderSummary', () => {
@@ -59,7 +61,7 @@ describe('renderSummary', () => {
     expect(md).toContain('  bar "this run" [130, 10]')
     expect(md).toContain('  line "baseline" [100, 10]')
     expect(md.match(/^ {2}bar /gm)).toHaveLength(1)
-    expect(md).toContain('| q1 | 3.0 MB | 10 | 1 | 4 | 4 |')
+    expect(md).toContain('| q1 | 3.0 MB | 10 | 1 | 4 | - | 4 |')
   })
 
   it('shortens long query names on the chart axis and keys them in the tables', () => {
