@@ -77,7 +77,12 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     )
     expect(result.errors).toEqual([])
     expect(result.failed).toBe(false)
-    expect(Object.keys(result.outputs).sort()).toEqual(['regressions', 'report', 'results-file'])
+    expect(Object.keys(result.outputs).sort()).toEqual([
+      'plan-changes',
+      'regressions',
+      'report',
+      'results-file',
+    ])
     expect(result.outputs['results-file']).toBe('out/run1.json')
     expect(JSON.parse(result.outputs.regressions!)).toEqual([])
     const report = JSON.parse(result.outputs.report!) as {
@@ -109,15 +114,17 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     expect(result.warnings.filter((w) => w.includes('scan statistics'))).toEqual([])
 
     const ran = api.engine.executed.slice(before)
-    const measured = ran.filter((s) => s.sql.includes('spectrum.uservisits'))
+    const measured = ran.filter((s) => s.sql.includes('spectrum.uservisits') && !s.sql.startsWith('EXPLAIN'))
     expect(measured).toHaveLength(5 * 4)
+    expect(ran.filter((s) => s.sql.startsWith('EXPLAIN'))).toHaveLength(5)
     expect(
       measured.every(
         (s) => s.queryGroup === 'pr-42' && !s.fromResultCache && s.sessionId === ran[0]!.sessionId,
       ),
     ).toBe(true)
     expect(proxy.stats.byOperation.get('BatchExecuteStatement')).toBe(1)
-    expect(proxy.stats.byOperation.get('ExecuteStatement')).toBe(5 * 4 + 1)
+    // 4 runs of each query, its EXPLAIN, the scan statistics and the query history.
+    expect(proxy.stats.byOperation.get('ExecuteStatement')).toBe(5 * 4 + 5 + 1 + 1)
 
     expect(result.summary).toContain('| Query | Runs | Median | p95 |')
     expect(result.summary).toContain('```mermaid')
@@ -313,9 +320,12 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     )
     expect(result.failed).toBe(false)
     expect(lostReplies).toBe(1)
-    const q3Runs = api.engine.executed.slice(before).filter((s) => s.sql.includes('nine customer-month'))
+    const q3Runs = api.engine.executed
+      .slice(before)
+      .filter((s) => s.sql.includes('nine customer-month') && !s.sql.startsWith('EXPLAIN'))
     expect(q3Runs).toHaveLength(2)
-    expect(proxy.stats.byOperation.get('ExecuteStatement')).toBe(5 * 2 + 1)
+    // Two runs of each query, its EXPLAIN, the scan statistics and the query history.
+    expect(proxy.stats.byOperation.get('ExecuteStatement')).toBe(5 * 2 + 5 + 1 + 1)
   })
 
   it('cancels the running statement and starts nothing more when the job is cancelled', async () => {

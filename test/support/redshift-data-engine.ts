@@ -831,12 +831,16 @@ export class RedshiftDataEngine {
   }
 
   /** EXPLAIN: PostgreSQL plans the query, and the plan is printed as Redshift prints one. */
-  private async explain(record: StatementRecord, started: bigint, query: string, values: string[]): Promise<void> {
+  private async explain(
+    record: StatementRecord,
+    started: bigint,
+    query: string,
+    values: string[],
+  ): Promise<void> {
     try {
-      const explained = await this.db.query<{ 'QUERY PLAN': Array<{ Plan: Parameters<typeof redshiftPlan>[0] }> }>(
-        `EXPLAIN (FORMAT JSON) ${query}`,
-        values,
-      )
+      const explained = await this.db.query<{
+        'QUERY PLAN': Array<{ Plan: Parameters<typeof redshiftPlan>[0] }>
+      }>(`EXPLAIN (FORMAT JSON) ${query}`, values)
       const lines = redshiftPlan(explained.rows[0]!['QUERY PLAN'][0]!.Plan)
       const answer = { fields: [{ name: 'QUERY PLAN', dataTypeID: 1043 }], rows: lines.map((l) => [l]) }
       return this.finish(record, started, answer, BigInt(Math.round(NO_PLAN_MS * 1e6)))

@@ -84,7 +84,9 @@ interface ExternalScan {
 }
 
 function externalTableOf(relation: string, tables: readonly ExternalTable[]): ExternalTable | undefined {
-  return tables.find((t) => t.table === relation || (t.leafPrefix !== undefined && relation.startsWith(t.leafPrefix)))
+  return tables.find(
+    (t) => t.table === relation || (t.leafPrefix !== undefined && relation.startsWith(t.leafPrefix)),
+  )
 }
 
 /** The scan of one external table: a Seq Scan on it, or an Append over its partitions' scans. */
@@ -102,7 +104,8 @@ function externalScan(node: PgPlan, tables: readonly ExternalTable[]): ExternalS
   }
   if (!collect(node) || scans.length === 0) return undefined
   const table = externalTableOf(scans[0]!['Relation Name'] ?? '', tables)
-  if (!table || scans.some((s) => externalTableOf(s['Relation Name'] ?? '', tables) !== table)) return undefined
+  if (!table || scans.some((s) => externalTableOf(s['Relation Name'] ?? '', tables) !== table))
+    return undefined
   const alias = (scans[0]!.Alias ?? table.table).replace(/_\d+$/, '')
   return { table, alias, leavesRead: scans.length, filters: scans[0]!.Filter ? [scans[0]!.Filter] : [], node }
 }
@@ -158,9 +161,7 @@ function s3Scan(scan: ExternalScan, aggregate: PgPlan | undefined): Step {
     details: rest.length > 0 ? [`Filter: ${and(rest)}`] : [],
     children: [],
   }
-  const inS3 = aggregate
-    ? { label: 'S3 HashAggregate', cost: aggregate, details: [], children: [seq] }
-    : seq
+  const inS3 = aggregate ? { label: 'S3 HashAggregate', cost: aggregate, details: [], children: [seq] } : seq
   const query: Step = {
     label: `XN S3 Query Scan ${scan.alias}`,
     cost: aggregate ?? scan.node,
@@ -172,7 +173,13 @@ function s3Scan(scan: ExternalScan, aggregate: PgPlan | undefined): Step {
   const partitionFilter = all.filter(onPartition)
   const info: Step = {
     label: `XN Seq Scan PartitionInfo of spectrum.${scan.table.table} ${scan.alias}`,
-    cost: { ...scan.node, 'Startup Cost': 0, 'Total Cost': 0.01 * scan.table.leaves!, 'Plan Rows': scan.leavesRead, 'Plan Width': 8 },
+    cost: {
+      ...scan.node,
+      'Startup Cost': 0,
+      'Total Cost': 0.01 * scan.table.leaves!,
+      'Plan Rows': scan.leavesRead,
+      'Plan Width': 8,
+    },
     details: [`Filter: ${partitionFilter.length > 0 ? and(partitionFilter) : '(partition pruning)'}`],
     children: [],
   }
@@ -197,7 +204,12 @@ function translate(node: PgPlan, tables: readonly ExternalTable[]): Step {
   const only = (node.Plans ?? [])[0]
   switch (type) {
     case 'Aggregate': {
-      const strategy = node.Strategy === 'Hashed' ? 'XN HashAggregate' : node.Strategy === 'Sorted' ? 'XN GroupAggregate' : 'XN Aggregate'
+      const strategy =
+        node.Strategy === 'Hashed'
+          ? 'XN HashAggregate'
+          : node.Strategy === 'Sorted'
+            ? 'XN GroupAggregate'
+            : 'XN Aggregate'
       // An aggregation directly over an external scan runs in Spectrum, and the cluster combines.
       const below = only?.['Node Type'] === 'Sort' ? only.Plans?.[0] : only
       const pushed = below ? externalScan(below, tables) : undefined
@@ -205,9 +217,19 @@ function translate(node: PgPlan, tables: readonly ExternalTable[]): Step {
       return { label: strategy, cost: node, details: [], children: children() }
     }
     case 'Hash Join':
-      return { label: joinLabel(node, 'Hash', 'DS_BCAST_INNER'), cost: node, details: [`Hash Cond: ${node['Hash Cond']}`], children: children() }
+      return {
+        label: joinLabel(node, 'Hash', 'DS_BCAST_INNER'),
+        cost: node,
+        details: [`Hash Cond: ${node['Hash Cond']}`],
+        children: children(),
+      }
     case 'Merge Join':
-      return { label: joinLabel(node, 'Merge', 'DS_DIST_NONE'), cost: node, details: [`Merge Cond: ${node['Merge Cond']}`], children: children() }
+      return {
+        label: joinLabel(node, 'Merge', 'DS_DIST_NONE'),
+        cost: node,
+        details: [`Merge Cond: ${node['Merge Cond']}`],
+        children: children(),
+      }
     case 'Nested Loop':
       return {
         label: joinLabel(node, 'Nested Loop', 'DS_BCAST_INNER'),
@@ -221,12 +243,27 @@ function translate(node: PgPlan, tables: readonly ExternalTable[]): Step {
     case 'Bitmap Heap Scan': {
       // Redshift has no indexes: every local table is read by a sequential scan with a filter.
       const filter = [node['Index Cond'], node['Recheck Cond'], node.Filter].filter(Boolean) as string[]
-      return { label: relationLabel(node), cost: node, details: filter.length > 0 ? [`Filter: ${and(filter.flatMap(conjuncts))}`] : [], children: [] }
+      return {
+        label: relationLabel(node),
+        cost: node,
+        details: filter.length > 0 ? [`Filter: ${and(filter.flatMap(conjuncts))}`] : [],
+        children: [],
+      }
     }
     case 'Sort':
-      return { label: 'XN Sort', cost: node, details: [`Sort Key: ${(node['Sort Key'] ?? []).join(', ')}`], children: children() }
+      return {
+        label: 'XN Sort',
+        cost: node,
+        details: [`Sort Key: ${(node['Sort Key'] ?? []).join(', ')}`],
+        children: children(),
+      }
     case 'Subquery Scan':
-      return { label: `XN Subquery Scan ${node.Alias ?? ''}`.trim(), cost: node, details: [], children: children() }
+      return {
+        label: `XN Subquery Scan ${node.Alias ?? ''}`.trim(),
+        cost: node,
+        details: [],
+        children: children(),
+      }
     case 'Memoize':
     case 'Materialize':
     case 'Gather':
@@ -255,7 +292,12 @@ export function redshiftPlan(plan: PgPlan, tables: readonly ExternalTable[] = PO
   if (root.label === 'XN Sort') {
     // The compute nodes sort their slices; the leader merges them.
     const network: Step = { label: 'XN Network', cost: plan, details: ['Send to leader'], children: [root] }
-    root = { label: 'XN Merge', cost: plan, details: [root.details[0]!.replace('Sort Key', 'Merge Key')], children: [network] }
+    root = {
+      label: 'XN Merge',
+      cost: plan,
+      details: [root.details[0]!.replace('Sort Key', 'Merge Key')],
+      children: [network],
+    }
   }
   const out: string[] = []
   render(root, 0, out)
