@@ -137,7 +137,7 @@ describe('spectrum-benchmark: plans, scans, compile time and noise', () => {
       expect(JSON.parse(changed.outputs.regressions!)).toEqual([])
       expect(changed.warnings.some((w) => w.includes(Q2) && w.includes('plan changed'))).toBe(true)
       expect(changed.summary.split('\n')[0]).toMatch(
-        /^## ⚠️ .*1 query plans changed: 02-revenue-partition-customer/,
+        /^## ⚠️ .*1 query plan changed: 02-revenue-partition-customer/,
       )
       expect(changed.summary).toContain('| Query | Plan change |')
       // Without max-scan-growth, the doubled scan is a warning.
@@ -157,7 +157,7 @@ describe('spectrum-benchmark: plans, scans, compile time and noise', () => {
       )
       expect(failing.failed).toBe(true)
       expect(failing.errors.some((e) => e.includes(Q2) && e.includes('plan changed'))).toBe(true)
-      expect(failing.errors.join('\n')).toContain('1 query plans changed (plan-changes: fail)')
+      expect(failing.errors.join('\n')).toContain('1 query plan changed (plan-changes: fail)')
       expect(JSON.parse(failing.outputs.regressions!)).toEqual([])
     })
 
@@ -180,7 +180,7 @@ describe('spectrum-benchmark: plans, scans, compile time and noise', () => {
       expect(planChanges(grown.outputs)).toEqual([])
       expect(grown.errors.some((e) => e.includes(Q2) && e.includes('max-scan-growth'))).toBe(true)
       expect(grown.summary.split('\n')[0]).toContain(
-        '1 scanned more than 10% more bytes: 02-revenue-partition-customer',
+        '1 query scanned more than 10% more bytes: 02-revenue-partition-customer',
       )
     })
 

@@ -276,9 +276,19 @@ export function bindParameters(
  *   scanned", `qualified_partitions` "The number of partitions an Amazon S3
  *   query scanned".
  *
+ * - SVL_S3PARTITION_SUMMARY (clusters): a row per segment that read a
+ *   partitioned table, `total_partitions` and `qualified_partitions` ("Total
+ *   number of qualified partitions").
+ * - SYS_QUERY_HISTORY (serverless): a row per query, `queue_time`,
+ *   `compile_time` and `execution_time` in microseconds; STL_WLM_QUERY and
+ *   SVL_COMPILE (clusters): `total_queue_time` and `total_exec_time` (compile
+ *   included), and a row per compiled segment with `compile` 1.
+ *
  * Simpler than Redshift: one row per table read (one segment each), one slice,
  * no retries or slow-downs, request durations 0, and a table's "files" are the
- * leaf tables read (one per partition). The log is written after each
+ * leaf tables read (one per partition). The query history has one segment per
+ * query, no compile or queue time unless a Slowdown injects it, and an
+ * execution time equal to the statement's Duration less compile time. The log is written after each
  * statement that read the `spectrum` schema, from PostgreSQL's per-table read
  * counters.
  */

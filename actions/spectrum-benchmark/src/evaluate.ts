@@ -192,7 +192,7 @@ export function failures(
     )
   if (settings.planChanges === 'fail' && evaluation.planChanges.length > 0)
     out.push(
-      `${evaluation.planChanges.length} query plans changed (plan-changes: fail): ${evaluation.planChanges.map((c) => c.query).join(', ')}`,
+      `${evaluation.planChanges.length === 1 ? '1 query plan' : `${evaluation.planChanges.length} query plans`} changed (plan-changes: fail): ${evaluation.planChanges.map((c) => c.query).join(', ')}`,
     )
   return out
 }

@@ -4,6 +4,7 @@ import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
 import { globSync } from 'tinyglobby'
 import { readWorkspaceFile, workspaceOutputFile, workspaceRoot } from '../../../lib/files.js'
 import { Inputs, InputError } from '../../../lib/inputs.js'
+import { historyBaseline, orderHistory, type HistoryRun } from './history.js'
 import { parseResults, ResultsFormatError, type ResultsFile } from './results.js'
 import { splitStatements } from './sql.js'
 
@@ -47,6 +48,10 @@ export interface Settings {
   maxScanGrowth?: number
   /** The base branch's queries, run alternately with these in the same window (A B A ...). */
   interleave?: { baseQueries: QueryFile[] }
+  /** Earlier runs' results files (the default branch's), oldest first: each query's trend. */
+  history?: HistoryRun[]
+  /** With history: the baseline is the last this many runs, pooled (0: the `baseline` file, if any). */
+  historyBaseline: number
 }
 
 export const PLAN_CHANGES_MODES = ['ignore', 'report', 'fail'] as const
@@ -309,8 +314,11 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   const maxScanGrowth = rawGrowth === '' ? undefined : parseGrowth('max-scan-growth', rawGrowth)
   const queries = resolveQueries(inputs.string('queries', { required: true }), env)
   const setupSql = readSetupSql(inputs, env)
-  const baseline = readBaseline(inputs, env)
-  const interleave = readInterleave(inputs, env, baseline)
+  const given = readBaseline(inputs, env)
+  const interleave = readInterleave(inputs, env, given)
+  const history = readHistory(inputs, env)
+  const historyRuns = inputs.integer('history-baseline', { default: 0, min: 0, max: 100 })
+  const baseline = historyAsBaseline(historyRuns, history, given, interleave)
   const root = workspaceRoot(env)
   const rawSetup = inputs.raw('setup-sql')
   const reads = [
@@ -321,6 +329,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
       : []),
     ...(isSqlFilePath(rawSetup) ? [{ input: 'setup-sql', path: resolve(root, rawSetup) }] : []),
     ...(interleave?.baseQueries ?? []).map((q) => ({ input: 'base-queries', path: resolve(root, q.file) })),
+    ...(history ?? []).map((h) => ({ input: 'history', path: resolve(root, h.path) })),
   ]
   const results = resultsPath(inputs, env, reads)
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION
@@ -351,7 +360,77 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     planChanges,
     maxScanGrowth,
     interleave,
+    history,
+    historyBaseline: historyRuns,
   }
+}
+
+/** `history`: a glob of earlier results files inside the workspace (none matching: no history yet). */
+function readHistory(inputs: Inputs, env: NodeJS.ProcessEnv): HistoryRun[] | undefined {
+  const raw = inputs.raw('history')
+  if (raw === '') return undefined
+  const root = workspaceRoot(env)
+  const accepted =
+    'a glob of results files of earlier runs inside the workspace, such as .spectrum-history/*/*.json'
+  const patterns = raw
+    .split('\n')
+    .map((p) => p.trim())
+    .filter(Boolean)
+  for (const pattern of patterns)
+    if (pattern.includes('\0') || isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..'))
+      throw new InputError('history', pattern, accepted)
+  const realRoot = realpathSync(root)
+  const files = globSync(patterns, { cwd: root, absolute: true, onlyFiles: true }).sort()
+  const runs = files.map((path) => {
+    const file = relative(root, path).split(sep).join('/')
+    if (outside(realRoot, realpathSync(path)))
+      throw new InputError('history', file, `${accepted}; this file links outside it`)
+    try {
+      return { path: file, results: parseResults(readWorkspaceFile('history', file, env)) }
+    } catch (error) {
+      if (error instanceof ResultsFormatError)
+        throw new InputError('history', file, `${accepted} (${error.message})`)
+      throw error
+    }
+  })
+  return orderHistory(runs)
+}
+
+/**
+ * `history-baseline: N` makes the last N runs of the history the baseline: it
+ * needs a history, and it is a baseline of its own, so neither a `baseline`
+ * file nor interleave can be given with it.
+ */
+function historyAsBaseline(
+  runs: number,
+  history: HistoryRun[] | undefined,
+  given: Pick<Settings, 'baseline' | 'baselineMissing'>,
+  interleave: Settings['interleave'],
+): Pick<Settings, 'baseline' | 'baselineMissing'> {
+  if (runs === 0) return given
+  if (history === undefined)
+    throw new InputError(
+      'history-baseline',
+      String(runs),
+      '0, or a number of runs with history naming their results files',
+    )
+  const file = given.baseline?.path ?? given.baselineMissing
+  if (file !== undefined)
+    throw new InputError(
+      'baseline',
+      file,
+      'empty when history-baseline is given (the last runs of the history are the baseline)',
+    )
+  if (interleave)
+    throw new InputError(
+      'history-baseline',
+      String(runs),
+      '0 when interleave is true (the base branch in the same window is the baseline)',
+    )
+  // No earlier run yet (the first runs on the branch): timings are reported without comparison.
+  if (history.length === 0) return {}
+  const n = Math.min(runs, history.length)
+  return { baseline: { path: `the last ${n} runs of the history`, results: historyBaseline(history, n) } }
 }
 
 /**

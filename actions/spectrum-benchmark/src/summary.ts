@@ -105,6 +105,10 @@ function medianOf(values: readonly number[] | undefined): number | undefined {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`}`
+}
+
 /** The first line's sentence: what failed, or what was compared. */
 function outcomeSentence(settings: Settings, evaluation: Evaluation): string {
   const queries = evaluation.queries
@@ -118,11 +122,11 @@ function outcomeSentence(settings: Settings, evaluation: Evaluation): string {
     )
   if (evaluation.scanGrowth.length > 0)
     parts.push(
-      `${evaluation.scanGrowth.length} scanned more than ${formatPercent(settings.maxScanGrowth ?? 0)} more bytes: ${evaluation.scanGrowth.map((f) => f.query).join(', ')}`,
+      `${plural(evaluation.scanGrowth.length, 'query')} scanned more than ${formatPercent(settings.maxScanGrowth ?? 0)} more bytes: ${evaluation.scanGrowth.map((f) => f.query).join(', ')}`,
     )
   if (evaluation.planChanges.length > 0)
     parts.push(
-      `${evaluation.planChanges.length} query plans changed: ${evaluation.planChanges.map((c) => c.query).join(', ')}`,
+      `${plural(evaluation.planChanges.length, 'query plan')} changed: ${evaluation.planChanges.map((c) => c.query).join(', ')}`,
     )
   if (parts.length > 0) return `${parts.join('; ')}.`
   if (settings.baseline) return `No query regressed: ${queries.length} compared with the baseline (${limit}).`

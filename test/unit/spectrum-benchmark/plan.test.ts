@@ -35,6 +35,7 @@ const settings: Settings = {
   queryTimeoutSeconds: 60,
   scanStats: true,
   planChanges: 'report',
+  historyBaseline: 0,
 }
 
 const scan = (bytes: number, files = 1): ScanStats => ({

@@ -23,6 +23,7 @@ const settings: Settings = {
   queryTimeoutSeconds: 60,
   scanStats: true,
   planChanges: 'report',
+  historyBaseline: 0,
 }
 
 describe('renderSummary', () => {
