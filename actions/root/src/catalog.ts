@@ -123,5 +123,7 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'max-scan-growth': '',
     interleave: 'false',
     'base-queries': '',
+    history: '',
+    'history-baseline': '0',
   },
 }

@@ -8,6 +8,7 @@ import {
   type RunInput,
 } from '../../../lib/summary.js'
 import { failures, type Evaluation, type QueryEvaluation } from './evaluate.js'
+import { sparkline, trends } from './history.js'
 import type { Settings } from './input-helper.js'
 import { formatPercent } from './plan.js'
 import type { ScanStats } from './results.js'
@@ -91,6 +92,8 @@ function runInputs(settings: Settings): RunInput[] {
     ],
     ['plan-changes', settings.planChanges],
     ['interleave', settings.interleave ? 'true' : undefined],
+    ['history', settings.history ? `${settings.history.length} runs` : undefined],
+    ['history-baseline', settings.historyBaseline > 0 ? settings.historyBaseline : undefined],
   ]
 }
 
@@ -248,6 +251,29 @@ function scansSection(settings: Settings, evaluation: Evaluation, key: ReadonlyM
       scanned.map((q) => [keyedName(q.name, key.get(q.name)!), ...scanCell(q.scan, q.baselineScan)]),
     )
   )
+}
+
+/** Each query's time over the default branch's earlier runs, this run last and marked. */
+function trendSection(settings: Settings, evaluation: Evaluation, key: ReadonlyMap<string, string>) {
+  if (!settings.history || settings.history.length === 0) return undefined
+  const rows = trends(
+    settings.history,
+    evaluation.queries.map((q) => ({ name: q.name, median: q.stats.median })),
+  )
+  const table = markdownTable(
+    ['Query', `Trend (${settings.history.length} earlier runs, then ●this run)`, 'Earlier runs', 'This run'],
+    rows.map((t) => [
+      keyedName(t.query, key.get(t.query)!),
+      `${sparkline([...t.earlier, t.current]).slice(0, -1)}●${sparkline([...t.earlier, t.current]).slice(-1)}`,
+      t.earlier.length > 0 ? `${ms(Math.min(...t.earlier))} – ${ms(Math.max(...t.earlier))}` : '-',
+      ms(t.current),
+    ]),
+  )
+  const gate =
+    settings.historyBaseline > 0 && settings.baseline
+      ? `The baseline is ${settings.baseline.path}, pooled: the gate compares with their median.`
+      : 'The gate compares with the baseline above; the trend is for reading.'
+  return `### Trend on the default branch\n\nMedian time per run, oldest first. ${gate}\n\n${table}`
 }
 
 export function renderSummary(settings: Settings, evaluation: Evaluation): string {
