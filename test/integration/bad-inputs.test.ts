@@ -362,6 +362,7 @@ const CASES: Case[] = [
   ['spectrum-benchmark', 'negative max-scan-growth', { 'max-scan-growth': '-5%' }, 'max-scan-growth'],
   ['spectrum-benchmark', 'unknown plan-changes', { 'plan-changes': 'maybe' }, 'plan-changes'],
   ['spectrum-benchmark', 'interleave without base queries', { interleave: 'true' }, 'interleave'],
+  ['spectrum-benchmark', 'history-baseline without history', { 'history-baseline': '5' }, 'history-baseline'],
   [
     'spectrum-benchmark',
     'interleave with a baseline file too',

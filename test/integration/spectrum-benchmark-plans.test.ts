@@ -203,6 +203,35 @@ describe('spectrum-benchmark: plans, scans, compile time and noise', () => {
     })
   })
 
+  describe('history of the default branch', () => {
+    it('draws each query over the earlier runs and gates against the last N of them', async () => {
+      for (const n of [1, 2, 3]) {
+        const earlier = await runActionInProcess(
+          run,
+          inputs({ 'results-file': `history/${n}/spectrum-benchmark.json`, 'scan-stats': 'false' }),
+          env,
+        )
+        expect(earlier.failed).toBe(false)
+      }
+      api.engine.addSlowdown({ pattern: Q3_TEXT, factor: 1.5 })
+      const now = await runActionInProcess(
+        run,
+        inputs({
+          history: 'history/*/spectrum-benchmark.json',
+          'history-baseline': 3,
+          iterations: 5,
+          'results-file': 'out/after-history.json',
+        }),
+        env,
+      )
+      // 5 runs against the 3 x 3 runs of the history, pooled: Q3 is 50% slower than their median.
+      expect(JSON.parse(now.outputs.regressions!)).toEqual([Q3])
+      expect(now.summary).toContain('`baseline` the last 3 runs of the history')
+      expect(now.summary).toContain('### Trend on the default branch')
+      expect(now.summary).toMatch(/\| \*\*Q3\*\* 03-revenue-partition-customer-month \| [▁-█]{3}●█ \|/)
+    })
+  })
+
   describe('interleaved with the base branch', () => {
     it('A/B: the base and the change alternate in one window, and the noise is measured', async () => {
       const ab = await runActionInProcess(

@@ -298,6 +298,7 @@ export function renderSummary(settings: Settings, evaluation: Evaluation): strin
     details: [
       timingsSection(settings, evaluation, key),
       chartOf(evaluation, key),
+      trendSection(settings, evaluation, key),
       scansSection(settings, evaluation, key),
     ],
   })
