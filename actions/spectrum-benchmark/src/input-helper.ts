@@ -247,11 +247,8 @@ function resultsPath(
   return { full, relative: relative(workspaceRoot(env), full).split(sep).join('/') }
 }
 
-/**
- * Builds the one validated settings object. Every input error is thrown here,
- * before any call to the Data API.
- */
-export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEnv = process.env): Settings {
+/** The cluster or workgroup, the database and how to sign in to it. */
+function readTarget(inputs: Inputs) {
   const clusterIdentifier = inputs.matching(
     'cluster-identifier',
     CLUSTER,
@@ -297,6 +294,15 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   )
   if (dbUser && secretArn)
     throw new InputError('db-user', dbUser, 'empty when secret-arn is given (give one of the two)')
+  return { clusterIdentifier, workgroupName, database, dbUser, secretArn }
+}
+
+/**
+ * Builds the one validated settings object. Every input error is thrown here,
+ * before any call to the Data API.
+ */
+export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEnv = process.env): Settings {
+  const { clusterIdentifier, workgroupName, database, dbUser, secretArn } = readTarget(inputs)
   const iterations = inputs.integer('iterations', { default: 5, min: 1, max: 1000 })
   const warmup = inputs.integer('warmup', { default: 1, min: 0, max: 100 })
   const resultCache = inputs.boolean('result-cache', false)
