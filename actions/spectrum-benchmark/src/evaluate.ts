@@ -188,7 +188,7 @@ export function failures(
     )
   if (evaluation.scanGrowth.length > 0)
     out.push(
-      `${evaluation.scanGrowth.length} queries scanned more than max-scan-growth allows: ${evaluation.scanGrowth.map((f) => f.query).join(', ')}`,
+      `${evaluation.scanGrowth.length === 1 ? '1 query' : `${evaluation.scanGrowth.length} queries`} scanned more than max-scan-growth allows: ${evaluation.scanGrowth.map((f) => f.query).join(', ')}`,
     )
   if (settings.planChanges === 'fail' && evaluation.planChanges.length > 0)
     out.push(
