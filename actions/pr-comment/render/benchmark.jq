@@ -41,7 +41,9 @@ def change_pct:
           "",
           "**Plan changes**",
           "",
-          ($p[] | "- " + ((pick(["query"]) // "") | cell) + ": " + ((pick(["description"]) // tojson) | cell))
+          # A plan's filters hold the query's literals: no HTML tag opens and no one is mentioned.
+          ($p[] | "- " + ((pick(["query"]) // "") | cell) + ": "
+            + ((pick(["description"]) // tojson) | cell | gsub("<"; "&lt;") | gsub(">"; "&gt;") | gsub("@"; "@\u200b")))
         else empty end ),
     ( ($report | objects | .scanGrowth // []) as $g
       | if ($g | length) > 0 then

@@ -108,6 +108,14 @@ function medianOf(values: readonly number[] | undefined): number | undefined {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/**
+ * Text from the database (a plan's filters hold the query's literals) shown as
+ * text: no HTML tag opens and no one is mentioned.
+ */
+function foreignText(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/@/g, '@\u200b')
+}
+
 function plural(n: number, noun: string): string {
   return `${n} ${n === 1 ? noun : noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`}`
 }
@@ -159,7 +167,7 @@ function problemsOf(evaluation: Evaluation): Array<string | undefined> {
     problems.push(
       markdownTable(
         ['Query', 'Plan change'],
-        evaluation.planChanges.map((c) => [c.query, c.description]),
+        evaluation.planChanges.map((c) => [c.query, foreignText(c.description)]),
       ),
     )
   if (evaluation.findings.length > 0)

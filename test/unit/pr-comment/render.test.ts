@@ -144,6 +144,7 @@ describe('comment renderers', () => {
           query: 'q2',
           description: 'the Spectrum scan of spectrum.sales lost its partition loop | all read',
         },
+        { query: 'q3', description: "the filter changed to (x <> '<b>@team</b>')" },
       ],
       scanGrowth: [{ query: 'q2', message: 'bytes scanned rose from 10 to 20' }],
       queries: [{ name: 'q2', verdict: 'unchanged', medianMs: 10 }],
@@ -151,6 +152,7 @@ describe('comment renderers', () => {
     expect(text).toContain(
       '**Plan changes**\n\n- q2: the Spectrum scan of spectrum.sales lost its partition loop \\| all read',
     )
+    expect(text).toContain("- q3: the filter changed to (x &lt;&gt; '&lt;b&gt;@\u200bteam&lt;/b&gt;')")
     expect(text).toContain('**Scans grown past max-scan-growth**\n\n- q2: bytes scanned rose from 10 to 20')
   })
 

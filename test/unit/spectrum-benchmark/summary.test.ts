@@ -102,6 +102,26 @@ describe('renderSummary', () => {
     expect(md).not.toContain('Baseline median')
   })
 
+  it('shows a plan change as text: the query literals in its filters open no HTML and mention no one', () => {
+    const plan = (filter: string) => [
+      'XN S3 Query Scan t  (cost=0.00..1.00 rows=1 width=1)',
+      '  ->  S3 Seq Scan spectrum.t t location:"s3://b/t" format:PARQUET  (cost=0.00..1.00 rows=1 width=1)',
+      `        Filter: ${filter}`,
+    ]
+    const one = { ...settings, queries: settings.queries.slice(0, 1) }
+    const base = buildResultsFile(one, new Map([['q1', [1, 1, 1]]]), new Map(), new Date(0), {
+      plans: new Map([['q1', plan("(name = 'a')")]]),
+    })
+    const withBaseline = { ...one, baseline: { path: 'b.json', results: base } }
+    const evaluation = evaluate(withBaseline, new Map([['q1', [1, 1, 1]]]), new Map(), {
+      plans: new Map([['q1', plan("(name = '<img src=x>@team')")]]),
+    })
+    const md = renderSummary(withBaseline, evaluation)
+    expect(md.split('\n')[0]).toContain('⚠️')
+    expect(md).toContain("changed to (name = '&lt;img src=x&gt;@\u200bteam')")
+    expect(md).not.toContain('<img')
+  })
+
   it('renders a failure with the statement and the error', () => {
     const md = renderFailure("Query 'x'", 'ERROR: boom')
     expect(md).toMatch(/^## ❌ Spectrum benchmark failed: Query 'x' failed, so no query was compared\./)
