@@ -188,7 +188,9 @@ function s3Scan(scan: ExternalScan, aggregate: PgPlan | undefined): Step {
 
 function joinLabel(node: PgPlan, kind: string, movement: string): string {
   const type = node['Join Type'] && node['Join Type'] !== 'Inner' ? ` ${node['Join Type']}` : ''
-  return kind === 'Nested Loop' ? `XN Nested Loop${type} ${movement}` : `XN ${kind}${type} Join ${movement}`
+  if (kind === 'Nested Loop')
+    return type ? `XN Nested Loop${type} Join ${movement}` : `XN Nested Loop ${movement}`
+  return `XN ${kind}${type} Join ${movement}`
 }
 
 function relationLabel(node: PgPlan): string {
