@@ -132,6 +132,8 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
   })
 
   it('reads scan statistics of a provisioned cluster from SVL_S3QUERY_SUMMARY', async () => {
+    // A cold compile of Q3: STL_WLM_QUERY counts it in total_exec_time, SVL_COMPILE says how long it took.
+    api.engine.addSlowdown({ pattern: /nine customer-month partitions/, compileMs: 100 })
     const result = await runActionInProcess(
       run,
       inputs({
@@ -150,6 +152,15 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     const q3 = saved.queries.find((q) => q.name === Q3)!.scan
     expect(q3).toMatchObject({ files: 9, rowsScanned: 3 * 3 * 160, parallelism: 9 })
     expect(q3!.rowsReturned).toBeGreaterThan(0)
+    // Partitions from SVL_S3PARTITION_SUMMARY; queue, compile and execution from STL_WLM_QUERY less SVL_COMPILE.
+    expect(q3).toMatchObject({ partitionsTotal: 144, partitionsQualified: 9 })
+    const timings = saved.queries.find((q) => q.name === Q3)!.timings!
+    expect(timings.compileMs).toEqual([100])
+    expect(timings.executionMs[0]).toBeCloseTo(
+      saved.queries.find((q) => q.name === Q3)!.durationsMs[0]! - 100,
+      0,
+    )
+    expect(result.warnings.filter((w) => w.includes('not available'))).toEqual([])
   })
 
   it('is answered from the result cache when result-cache is on, which is why it is off by default', async () => {
