@@ -140,6 +140,8 @@ describe('spectrum-benchmark: plans, scans, compile time and noise', () => {
         /^## ⚠️ .*1 query plan changed: 02-revenue-partition-customer/,
       )
       expect(changed.summary).toContain('| Query | Plan change |')
+      // Beside the timings: twice the bytes, every partition.
+      expect(changed.summary).toMatch(/\| [\d.]+ MB \(\+100%\), 144\/144 partitions \|/)
       // Without max-scan-growth, the doubled scan is a warning.
       expect(changed.summary).toMatch(/bytes scanned rose from \d+ to \d+ .*partitions 72 -> 144/)
     })

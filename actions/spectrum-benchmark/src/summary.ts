@@ -57,6 +57,16 @@ function partitionsCell(scan: ScanStats, base: ScanStats | null): string {
     : now
 }
 
+function scannedCell(q: QueryEvaluation): string {
+  if (!q.scan) return '-'
+  const [bytesText] = scanCell(q.scan, q.baselineScan)
+  const partitions =
+    q.scan.partitionsTotal == null
+      ? ''
+      : `, ${q.scan.partitionsQualified ?? '-'}/${q.scan.partitionsTotal} partitions`
+  return `${bytesText}${partitions}`
+}
+
 function scanCell(scan: ScanStats | null, base: ScanStats | null): string[] {
   if (!scan) return ['-', '-', '-', '-', '-', '-']
   const change =
@@ -184,6 +194,8 @@ function timingsSection(
 ): string {
   const queries = evaluation.queries
   const withHistory = queries.some((q) => q.timings)
+  // The deterministic cost beside the time: bytes scanned and partitions do not depend on load.
+  const withScans = queries.some((q) => q.scan)
   const interleaved = Boolean(settings.interleave)
   const table = markdownTable(
     [
@@ -194,6 +206,7 @@ function timingsSection(
       'Range',
       'Spread (MAD)',
       ...(withHistory ? ['Compile (median)', 'Queue (median)'] : []),
+      ...(withScans ? ['Scanned'] : []),
       ...(settings.baseline ? ['Baseline median', 'Change', 'p-value', 'Verdict'] : []),
       ...(interleaved ? ['Noise (A/A)'] : []),
     ],
@@ -205,6 +218,7 @@ function timingsSection(
       `${ms(q.stats.min)} – ${ms(q.stats.max)}`,
       ms(q.stats.mad),
       ...(withHistory ? [ms(medianOf(q.timings?.compileMs)), ms(medianOf(q.timings?.queueMs))] : []),
+      ...(withScans ? [scannedCell(q)] : []),
       ...(settings.baseline
         ? [ms(q.comparison.baselineMedian), signedPercent(q.comparison.change), pValueCell(q), verdictCell(q)]
         : []),
