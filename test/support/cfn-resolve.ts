@@ -214,3 +214,24 @@ export function rolesOf(resolved: Resolved): RolePolicies[] {
     }
   })
 }
+
+/**
+ * The template with each policy document written as a JSON string (`!Sub |` over JSON,
+ * for condition keys that name a parameter) parsed into an object, the parameters
+ * substituted. CloudFormation parses such a string itself; moto passes it on to IAM as a
+ * JSON string literal, which IAM refuses as malformed. Used before CreateStack on moto.
+ */
+export function inlineStringPolicies(templateBody: string, given: Record<string, string>): string {
+  const template = readCfnYaml(templateBody) as Template
+  const parameters = parameterValues(template, given)
+  for (const resource of Object.values(template.Resources)) {
+    const document = resource.Properties?.PolicyDocument as { 'Fn::Sub'?: unknown } | undefined
+    if (typeof document?.['Fn::Sub'] !== 'string') continue
+    const text = document['Fn::Sub'].replace(/\$\{([^}!]+)\}/g, (whole, key: string) => {
+      const value = PSEUDO[key] ?? parameters[key]
+      return value === undefined ? whole : String(value)
+    })
+    resource.Properties!.PolicyDocument = JSON.parse(text) as unknown
+  }
+  return JSON.stringify(template)
+}
