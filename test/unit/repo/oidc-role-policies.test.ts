@@ -327,7 +327,10 @@ describe('github-oidc-role.yaml, every part enabled', () => {
   it('no role creates a KMS grant that is not for an AWS resource, or uses the key outside EC2', async () => {
     for (const role of Object.values(all)) {
       for (const context of [
-        { 'kms:GrantIsForAWSResource': 'false', 'kms:ViaService': 'ec2.eu-west-1.amazonaws.com' },
+        { 'kms:GrantIsForAWSResource': 'false', 'kms:ViaService': 'ec2.eu-west-1.amazonaws.com' } as Record<
+          string,
+          string
+        >,
         { 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
         {},
       ])
