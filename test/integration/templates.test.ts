@@ -208,7 +208,7 @@ describe('templates deployed to moto', () => {
         .map((m) => m[1]!.replace(/^github-oidc-|-[A-Z0-9]+$/g, ''))
         .sort()
     }
-    expect(await attachedTo('octo-deploy')).toEqual(['DeployMultiRegionPolicy'])
+    expect(await attachedTo('octo-deploy')).toEqual(['DeployMultiRegionPolicy', 'VerifyFailoverPolicy'])
     expect(await attachedTo('octo-plan')).toEqual(['PlanPolicy', 'VerifyFailoverPolicy'])
     expect(await attachedTo('octo-stacksets')).toEqual(['StackSetRolloutPolicy'])
     expect(await attachedTo('octo-prune')).toEqual(['PruneSnapshotsDeletePolicy', 'PruneSnapshotsPolicy'])
