@@ -222,6 +222,13 @@ describe('github-oidc-role.yaml, every part enabled', () => {
         STACK,
         { 'cloudformation:ChangeSetName': 'deploy-1-1-abc-us-east-1' },
       ],
+      [
+        'cloudformation:DeleteChangeSet',
+        STACK,
+        {
+          'cloudformation:ChangeSetName': `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/deploy-1-1-abc-us-east-1/0f0e`,
+        },
+      ],
       ['cloudformation:UpdateTerminationProtection', STACK, {}],
       ['iam:PassRole', EXECUTION_ROLE, { 'iam:PassedToService': 'cloudformation.amazonaws.com' }],
       ['s3:PutObject', 'arn:aws:s3:::cfn-templates-us-east-1/orders-api/template.yaml', {}],
@@ -258,6 +265,13 @@ describe('github-oidc-role.yaml, every part enabled', () => {
         { 'cloudformation:ChangeSetName': 'gate-1-1-abc-us-east-1' },
       ],
       ['cloudformation:DeleteChangeSet', STACK, { 'cloudformation:ChangeSetName': 'gate-1-1-abc-us-east-1' }],
+      [
+        'cloudformation:DeleteChangeSet',
+        STACK,
+        {
+          'cloudformation:ChangeSetName': `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/gate-1-1-abc-us-east-1/0f0e`,
+        },
+      ],
       ['cloudformation:DescribeStacks', STACK, {}],
       ['route53:GetHealthCheckStatus', 'arn:aws:route53:::healthcheck/hc-1111', {}],
       ['redshift-data:ExecuteStatement', CLUSTER, {}],
