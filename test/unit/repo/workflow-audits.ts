@@ -145,8 +145,9 @@ export function grantProblems(workflow: Workflow): string[] {
     const permissions = job.permissions ?? workflow.doc.permissions
     const calls = job.uses !== undefined
     const assumesRole = stepUses(job).some((u) => u.startsWith('aws-actions/configure-aws-credentials@'))
-    // The step that reads the toolkit commit from the job's OIDC token (toolkit-commit.test.ts).
-    const resolvesToolkit = (job.steps ?? []).some((s) => s.id === 'toolkit')
+    // A workflow's first job (no needs) that reads the toolkit commit from its OIDC token with
+    // an audience no role trusts (toolkit-commit.test.ts); later jobs take it from its outputs.
+    const resolvesToolkit = job.needs === undefined && (job.steps ?? []).some((s) => s.id === 'toolkit')
     const comments = stepUses(job).some((u) => toolkitActionName(u) === 'pr-comment')
     if (grants(permissions, 'id-token') && !assumesRole && !resolvesToolkit && !calls)
       wrong.push(`${id}: id-token: write`)
