@@ -168,8 +168,9 @@ function ipv6Groups(address: string): number[] {
 
 /**
  * The IPv4 address an IPv6 address carries, and the form: NAT64 (64:ff9b::/96, RFC 6052,
- * and the local-use 64:ff9b:1::/48, RFC 8215, the IPv4 address in the last 32 bits) or
- * 6to4 (2002::/16, RFC 3056, the IPv4 address in bits 16 to 47). Through a NAT64
+ * and the local-use 64:ff9b:1::/48, RFC 8215, the IPv4 address in the last 32 bits),
+ * 6to4 (2002::/16, RFC 3056, the IPv4 address in bits 16 to 47) or IPv4-compatible
+ * (::/96 but :: and ::1). Through a NAT64
  * gateway or a 6to4 relay such an address reaches that IPv4 address.
  */
 export function embeddedIpv4(address: string): { form: string; ipv4: string } | undefined {
@@ -179,6 +180,9 @@ export function embeddedIpv4(address: string): { form: string; ipv4: string } | 
   if (g[0] === 0x64 && g[1] === 0xff9b && (g[2] === 0 || g[2] === 1))
     return { form: 'NAT64', ipv4: v4(g[6]!, g[7]!) }
   if (g[0] === 0x2002) return { form: '6to4', ipv4: v4(g[1]!, g[2]!) }
+  // The deprecated IPv4-compatible form (::a.b.c.d, RFC 4291), which some stacks still route.
+  if (g.slice(0, 6).every((x) => x === 0) && (g[6] !== 0 || g[7]! > 1))
+    return { form: 'IPv4-compatible', ipv4: v4(g[6]!, g[7]!) }
   return undefined
 }
 
@@ -191,7 +195,9 @@ export function notProbedReason(address: string): string | undefined {
   if (direct) return direct
   const embedded = embeddedIpv4(address)
   const carried = embedded && notProbedReason(embedded.ipv4)
-  return carried ? `a ${embedded.form} form of ${embedded.ipv4}, ${carried}` : undefined
+  if (!carried) return undefined
+  const article = /^[AEIOU]/i.test(embedded.form) ? 'an' : 'a'
+  return `${article} ${embedded.form} form of ${embedded.ipv4}, ${carried}`
 }
 
 /** A name that resolved to an address that is not probed. */

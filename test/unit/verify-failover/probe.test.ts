@@ -143,6 +143,8 @@ describe("targets on the runner's own network", () => {
     )
     expect(notProbedReason('2002:c0a8:0101::')).toBe('a 6to4 form of 192.168.1.1, a private address')
     expect(notProbedReason('2002:7f00:0001:0:0:0:0:1')).toBe('a 6to4 form of 127.0.0.1, a loopback address')
+    expect(notProbedReason('::127.0.0.1')).toBe('an IPv4-compatible form of 127.0.0.1, a loopback address')
+    expect(notProbedReason('::a9fe:a9fe')).toMatch(/form of 169\.254\.169\.254, the instance metadata/)
     // The same forms of a public address are probed.
     expect(notProbedReason('64:ff9b::808:808')).toBeUndefined()
     expect(notProbedReason('2002:808:808::1')).toBeUndefined()
