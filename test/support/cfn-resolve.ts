@@ -13,7 +13,8 @@ import { readCfnYaml } from '../../lib/cfn-yaml.js'
  * forms), Fn::If, Fn::Join, Fn::Split, Fn::Select, Fn::GetAtt (`Arn` of IAM roles and
  * policies), Fn::Equals/Not/And/Or and Condition. Simpler than CloudFormation: `Ref` of a
  * managed policy or OIDC provider gives an ARN built from its logical id, and a string
- * policy document is parsed as JSON. Rules are checked by `rulesHold`.
+ * policy document is parsed as JSON. Rules are checked by `brokenRules` (Fn::Contains and
+ * Fn::EachMemberEquals of the rule functions).
  */
 export type Resolved = {
   parameters: Record<string, string | string[]>
@@ -138,6 +139,11 @@ class Resolver {
           return args.every((a) => this.value(a))
         case 'Fn::Or':
           return args.some((a) => this.value(a))
+        // Rule functions (Rules take no others).
+        case 'Fn::Contains':
+          return (this.value(args[0]) as unknown[]).map(String).includes(String(this.value(args[1])))
+        case 'Fn::EachMemberEquals':
+          return (this.value(args[0]) as unknown[]).every((v) => String(v) === String(this.value(args[1])))
         case 'Fn::Join':
           return (this.value(args[1]) as unknown[]).map(String).join(args[0] as string)
         case 'Fn::Split':
