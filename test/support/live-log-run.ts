@@ -41,6 +41,8 @@ export async function deployWithTimeline(
     reason?: string
     /** Runs in the same step after the action (a mask registered later). */
     after?: () => void
+    /** Quiet time before a heartbeat line; default 20 s on the scale. */
+    heartbeatMs?: number
   },
 ): Promise<LiveLogRun> {
   const layer = await startTimelineLayer(moto.endpoint)
@@ -64,7 +66,7 @@ export async function deployWithTimeline(
   // The heartbeat on the same scale (main has none: the bench measures it there too).
   const configure = (log as unknown as { configureHeartbeat?: (o: { intervalMs?: number }) => void })
     .configureHeartbeat
-  configure?.({ intervalMs: ms(20) })
+  configure?.({ intervalMs: options.heartbeatMs ?? ms(20) })
 
   const lines: TimedLine[] = []
   let started = 0
