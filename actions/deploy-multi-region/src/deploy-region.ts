@@ -1,20 +1,7 @@
 /** One region's deploy: change set, review, execute, follow the events, report. */
-import {
-  CancelUpdateStackCommand,
-  CreateChangeSetCommand,
-  DeleteChangeSetCommand,
-  DeleteStackCommand,
-  DescribeChangeSetCommand,
-  ExecuteChangeSetCommand,
-  GetTemplateCommand,
-  ListChangeSetsCommand,
-  UpdateTerminationProtectionCommand,
-  type Change,
-  type Parameter,
-  type CloudFormationClient,
-  type DescribeChangeSetCommandOutput,
-} from '@aws-sdk/client-cloudformation'
-import { describeError, errorCode, errorMessage } from '../../../lib/aws.js'
+import type { Change, CloudFormationClient, Parameter } from '@aws-sdk/client-cloudformation'
+import { describeError, errorCode } from '../../../lib/aws.js'
+import { CloudFormationApi, requestTokens, type RequestTokens } from './cloudformation-api.js'
 import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
@@ -25,7 +12,6 @@ import { blockedChanges, blockedReason, markChanges } from './guard.js'
 import { parametersFor } from './parameters.js'
 import {
   changeRows,
-  changeSetName,
   decideStackAction,
   describeCause,
   describeChange,
@@ -42,7 +28,7 @@ import {
   type RegionStatus,
   type StackEventLike,
 } from './plan.js'
-import { primeEvents, readEvents, readNewEvents, readStack, type StackSnapshot } from './stack.js'
+import type { StackSnapshot } from './stack.js'
 import type { TemplateProvider } from './template.js'
 import { logicalIdLine } from '../../../lib/template-location.js'
 
@@ -129,6 +115,8 @@ export class RegionDeployer {
   private readonly events = new EventTracker()
   private readonly started = Date.now()
   private readonly deadline: number | undefined
+  private readonly api: CloudFormationApi
+  private readonly tokens: RequestTokens
   private changeSetId: string | undefined
   /** The change set's changes, kept so a region that fails later still reports them. */
   private changes: ChangeRow[] = []
@@ -151,6 +139,8 @@ export class RegionDeployer {
   constructor(private readonly ctx: RegionContext) {
     const minutes = ctx.settings.timeoutMinutes
     this.deadline = minutes === undefined ? undefined : this.started + minutes * 60_000
+    this.api = new CloudFormationApi(ctx.cfn)
+    this.tokens = requestTokens(ctx.token, ctx.region)
   }
 
   private remainingMs(): number | undefined {
@@ -220,7 +210,7 @@ export class RegionDeployer {
     const { ctx } = this
     const { settings, log } = ctx
     let state = ctx.initial
-    if (Date.now() - state.readAt > STALE_MS) state = await readStack(ctx.cfn, settings.stackName)
+    if (Date.now() - state.readAt > STALE_MS) state = await this.api.describeStack(settings.stackName)
     let waits = 0
     for (;;) {
       const decision = decideStackAction(state.status)
@@ -257,12 +247,12 @@ export class RegionDeployer {
    * against it. A drifted stack fails the region with `fail`, before any change set.
    */
   private async checkDrift(state: StackSnapshot): Promise<void> {
-    const { settings, log, cfn } = this.ctx
+    const { settings, log } = this.ctx
     if (settings.drift === 'off' || !state.stackId) return
     this.ctx.phase('detecting drift')
     let report: DriftReport
     try {
-      report = await detectDrift(cfn, state.stackId, (what, check) => this.poll(what, check))
+      report = await detectDrift(this.api, state.stackId, (what, check) => this.poll(what, check))
     } catch (error) {
       const why = `drift detection failed: ${describeError(error)}`
       if (settings.drift === 'fail')
@@ -293,22 +283,22 @@ export class RegionDeployer {
   /** Waits for another operation on the stack, printing its events, then reads the stack again. */
   private async waitUntilStable(state: StackSnapshot): Promise<StackSnapshot> {
     const id = state.stackId ?? this.ctx.settings.stackName
-    await primeEvents(this.ctx.cfn, id, this.events)
+    await this.api.primeEvents(id, this.events)
     return this.poll(`stack ${this.ctx.settings.stackName} to leave ${state.status}`, async () => {
-      const [now] = await Promise.all([readStack(this.ctx.cfn, id), this.printNewEvents(id)])
+      const [now] = await Promise.all([this.api.describeStack(id), this.printNewEvents(id)])
       return decideStackAction(now.status).action === 'wait' ? undefined : now
     })
   }
 
   private async deleteFailedStack(state: StackSnapshot): Promise<StackSnapshot> {
-    const { cfn, log, token, region } = this.ctx
+    const { log } = this.ctx
     const id = state.stackId!
     log.info('Stack is ROLLBACK_COMPLETE (its first create failed): deleting it to create it again.')
     this.ctx.phase('deleting the ROLLBACK_COMPLETE stack')
-    await primeEvents(cfn, id, this.events)
-    await cfn.send(new DeleteStackCommand({ StackName: id, ClientRequestToken: `${token}-${region}-delete` }))
+    await this.api.primeEvents(id, this.events)
+    await this.api.deleteStack(id, this.tokens.deleteFailedStack)
     const gone = await this.poll(`stack ${id} to be deleted`, async () => {
-      const [now] = await Promise.all([readStack(cfn, id), this.printNewEvents(id)])
+      const [now] = await Promise.all([this.api.describeStack(id), this.printNewEvents(id)])
       return now.status === undefined || now.status === 'DELETE_COMPLETE' || now.status === 'DELETE_FAILED'
         ? now
         : undefined
@@ -326,25 +316,27 @@ export class RegionDeployer {
     type: 'CREATE' | 'UPDATE',
   ): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
     const { ctx } = this
-    const { settings, cfn, log, region, token } = ctx
+    const { settings, log, region, token } = ctx
     this.checkCancelled()
     // Events from before this run are not printed again.
-    const priming = state.stackId ? primeEvents(cfn, state.stackId, this.events) : Promise.resolve()
-    const name = changeSetName(token, region)
+    const priming = state.stackId ? this.api.primeEvents(state.stackId, this.events) : Promise.resolve()
+    const name = this.tokens.changeSetName
     const { onStackFailure } = failureBehaviour(settings.onFailure, type)
     // An update keeps the values of the parameters the inputs leave out.
     const previous =
       type === 'UPDATE' && state.parameterKeys.length > 0
-        ? { stackKeys: state.parameterKeys, declared: await ctx.templates.declaredParameters(region, cfn) }
+        ? {
+            stackKeys: state.parameterKeys,
+            declared: await ctx.templates.declaredParameters(region, this.api),
+          }
         : undefined
     if (type === 'UPDATE') await this.keepRollbackPoint(state)
     ctx.phase(`creating change set ${name}`)
-    const request = new CreateChangeSetCommand({
+    const created = await this.api.createChangeSet({
       StackName: settings.stackName,
       ChangeSetName: name,
       ChangeSetType: type,
-      // The same token on an SDK retry lets CloudFormation answer the first call instead of failing.
-      ClientToken: `${token}-${region}`,
+      ClientToken: this.tokens.createChangeSet,
       Description: `deploy-multi-region ${token}`,
       ...(await ctx.templates.forRegion(region)),
       Parameters: parametersFor(region, settings.parameters, settings.regionParameters, previous),
@@ -359,34 +351,19 @@ export class RegionDeployer {
       // Nested stacks get change sets of their own, so their changes are seen (and guarded) too.
       IncludeNestedStacks: true,
     })
-    const created = await cfn.send(request).catch(async (error: unknown) => {
-      // An update with nothing to change answered as an error rather than a FAILED change set
-      // (as moto does when every parameter resolves to the stack's value): nothing was made.
-      const noUpdates =
-        type === 'UPDATE' &&
-        errorCode(error) === 'ValidationError' &&
-        isEmptyChangeSet('FAILED', errorMessage(error))
-      if (noUpdates) return { Id: undefined, StackId: state.stackId, empty: true as const }
-      // The name is unique to this run and region, so an existing change set by that name is
-      // this run's own, made by an attempt whose reply was lost: carry on with it.
-      if (errorCode(error) !== 'AlreadyExistsException') throw error
-      const existing = await cfn.send(
-        new DescribeChangeSetCommand({ StackName: settings.stackName, ChangeSetName: name }),
-      )
+    if (created.existing)
       log.info(`Change set ${name} already exists (an earlier attempt of the call went through).`)
-      return { Id: existing.ChangeSetId, StackId: existing.StackId }
-    })
-    this.changeSetId = created.Id
-    const stackId = created.StackId ?? state.stackId
-    if (type === 'CREATE' && state.status !== 'REVIEW_IN_PROGRESS') this.reviewStackId = created.StackId
+    this.changeSetId = created.id
+    const stackId = created.stackId ?? state.stackId
+    if (type === 'CREATE' && state.status !== 'REVIEW_IN_PROGRESS') this.reviewStackId = created.stackId
     log.info(`Change set ${name} (${type}) created.`)
     await priming
 
     ctx.phase(`waiting for change set ${name}`)
     const described =
-      'empty' in created
+      created.empty || !created.id
         ? { status: 'FAILED', reason: 'No updates are to be performed.', changes: [] }
-        : await this.waitForChangeSet(created.Id!)
+        : await this.waitForChangeSet(created.id)
     if (isEmptyChangeSet(described.status, described.reason)) {
       log.info('No changes: the stack already matches the template and parameters.')
       await this.deleteChangeSet()
@@ -404,7 +381,7 @@ export class RegionDeployer {
       return { status: settings.planOnly ? 'planned' : 'unchanged', stackId, outputs, changes: [] }
     }
     if (described.status !== 'CREATE_COMPLETE') {
-      const errors = await this.readValidationErrors(created.Id!)
+      const errors = await this.readValidationErrors(created.id!)
       const why = errors?.length
         ? `${errors.length} validation error(s): ${errors.map(describeValidationError).join('; ')}`
         : (described.reason ?? described.status)
@@ -433,14 +410,14 @@ export class RegionDeployer {
     if (settings.mode === 'plan') {
       // Kept for apply: neither the change set nor the stack holding it is this run's to clean up now.
       const planned = {
-        changeSetId: created.Id!,
+        changeSetId: created.id!,
         changeSetType: type,
         stackId: stackId!,
         lastUpdatedTime: state.lastUpdatedTime ?? null,
       }
       this.changeSetId = undefined
       this.reviewStackId = undefined
-      log.info(`Change set ${name} kept for apply: ${created.Id}`)
+      log.info(`Change set ${name} kept for apply: ${created.id}`)
       return {
         status: 'planned',
         stackId: type === 'CREATE' ? undefined : stackId,
@@ -449,7 +426,7 @@ export class RegionDeployer {
         planned,
       }
     }
-    return this.executeChangeSet(created.Id!, stackId!, type, changes)
+    return this.executeChangeSet(created.id!, stackId!, type, changes)
   }
 
   /**
@@ -460,13 +437,11 @@ export class RegionDeployer {
    */
   private async keepRollbackPoint(state: StackSnapshot): Promise<void> {
     if (this.ctx.settings.onRegionFailure !== 'rollback-all' || !state.stackId) return
-    const answer = await this.ctx.cfn.send(
-      new GetTemplateCommand({ StackName: state.stackId, TemplateStage: 'Original' }),
-    )
-    const stack = await readStack(this.ctx.cfn, state.stackId)
+    const templateBody = await this.api.originalTemplate(state.stackId)
+    const stack = await this.api.describeStack(state.stackId)
     this.rollbackPoint = {
       stackId: state.stackId,
-      templateBody: answer.TemplateBody ?? '',
+      templateBody,
       parameters: Object.entries(stack.parameterValues ?? {}).map(([ParameterKey, value]) =>
         // "the parameter value is masked with asterisks (*****)": such a value cannot be sent back.
         /^\*+$/.test(value)
@@ -486,11 +461,11 @@ export class RegionDeployer {
    * created, or updates the stack back to the template and parameters it had.
    */
   async rollBack(): Promise<NonNullable<RegionResult['rollback']>> {
-    const { cfn, log, token, region, settings } = this.ctx
+    const { log, token, settings } = this.ctx
     const untilStable = (id: string, what: string) =>
       pollUntil(
         async () => {
-          const now = await readStack(cfn, id)
+          const now = await this.api.describeStack(id)
           return isInProgress(now.status) ? undefined : now
         },
         { what, initialMs: 200, factor: 1.5, maxMs: 2000 },
@@ -499,9 +474,7 @@ export class RegionDeployer {
       const id = this.createdStackId
       try {
         log.info(`Rolling back: deleting stack ${id}, which this run created.`)
-        await cfn.send(
-          new DeleteStackCommand({ StackName: id, ClientRequestToken: `${token}-${region}-rollback` }),
-        )
+        await this.api.deleteStack(id, this.tokens.rollbackDelete)
         const gone = await untilStable(id, `stack ${id} to be deleted`)
         if (gone.status !== undefined && gone.status !== 'DELETE_COMPLETE')
           return { action: 'deleted', outcome: 'failed', reason: `the stack is ${gone.status}` }
@@ -519,34 +492,28 @@ export class RegionDeployer {
       log.info('Rolling back: updating the stack to the template and parameters it had before this run.')
       // By name, as every change set of this action is made (moto finds no stack by id here); the
       // id is checked first so a stack replaced meanwhile is not "rolled back" to another's template.
-      const current = await readStack(cfn, settings.stackName)
+      const current = await this.api.describeStack(settings.stackName)
       if (current.stackId !== point.stackId)
         throw new Error(`stack ${settings.stackName} is no longer ${point.stackId}`)
-      const created = await cfn.send(
-        new CreateChangeSetCommand({
-          StackName: settings.stackName,
-          ChangeSetName: `${changeSetName(token, region).slice(0, 118)}-rollback`,
-          ChangeSetType: 'UPDATE',
-          ClientToken: `${token}-${region}-rollback`,
-          Description: `deploy-multi-region ${token} rollback-all`,
-          TemplateBody: point.templateBody,
-          Parameters: point.parameters,
-          Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
-          RoleARN: settings.roleArn,
-          Tags: settings.tags.length ? settings.tags : undefined,
-          IncludeNestedStacks: true,
-        }),
-      )
-      const described = await this.waitForChangeSet(created.Id!)
+      const created = await this.api.createChangeSet({
+        StackName: settings.stackName,
+        ChangeSetName: this.tokens.rollbackChangeSetName,
+        ChangeSetType: 'UPDATE',
+        ClientToken: this.tokens.rollbackChangeSet,
+        Description: `deploy-multi-region ${token} rollback-all`,
+        TemplateBody: point.templateBody,
+        Parameters: point.parameters,
+        Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
+        RoleARN: settings.roleArn,
+        Tags: settings.tags.length ? settings.tags : undefined,
+        IncludeNestedStacks: true,
+      })
+      if (created.empty || !created.id) return { action: 'restored', outcome: 'done' }
+      const described = await this.waitForChangeSet(created.id)
       if (isEmptyChangeSet(described.status, described.reason)) return { action: 'restored', outcome: 'done' }
       if (described.status !== 'CREATE_COMPLETE')
         throw new Error(`rollback change set failed: ${described.reason ?? described.status}`)
-      await cfn.send(
-        new ExecuteChangeSetCommand({
-          ChangeSetName: created.Id,
-          ClientRequestToken: `${token}-${region}-rollback-execute`,
-        }),
-      )
+      await this.api.executeChangeSet(created.id, this.tokens.rollbackExecute)
       const final = await untilStable(point.stackId, `stack ${point.stackId} to roll back`)
       if (executionOutcome(final.status) !== 'success')
         return { action: 'restored', outcome: 'failed', reason: `the stack is ${final.status ?? 'gone'}` }
@@ -581,7 +548,7 @@ export class RegionDeployer {
    */
   private async readValidationErrors(changeSetId: string): Promise<ValidationError[] | undefined> {
     try {
-      const errors = await readValidationErrors(this.ctx.cfn, changeSetId)
+      const errors = await readValidationErrors(this.api, changeSetId)
       if (errors === undefined)
         this.ctx.log.info('DescribeEvents is not available here: the status reason is all there is.')
       if (errors?.length) this.validationErrors = errors
@@ -601,8 +568,8 @@ export class RegionDeployer {
     planned: PlannedRegion,
     workspaceSha256: string,
   ): Promise<{ refused?: string; changes: ChangeRow[] }> {
-    const { cfn, settings } = this.ctx
-    const stack = await readStack(cfn, settings.stackName)
+    const { settings } = this.ctx
+    const stack = await this.api.describeStack(settings.stackName)
     this.verified = stack
     let changeSet: { status?: string; executionStatus?: string } | undefined
     let changes: ChangeRow[] = planned.changes
@@ -638,7 +605,7 @@ export class RegionDeployer {
 
   /** mode apply: executes the planned change set that verifyPlanned found as planned. */
   async applyPlanned(planned: PlannedRegion): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
-    const state = this.verified ?? (await readStack(this.ctx.cfn, this.ctx.settings.stackName))
+    const state = this.verified ?? (await this.api.describeStack(this.ctx.settings.stackName))
     if (!planned.changeSetId) {
       this.ctx.log.info(
         'Nothing to change in this region (so the plan says, and the stack has not changed since).',
@@ -648,7 +615,7 @@ export class RegionDeployer {
     }
     this.checkCancelled()
     if (planned.changeSetType === 'UPDATE') await this.keepRollbackPoint(state)
-    await primeEvents(this.ctx.cfn, planned.stackId!, this.events)
+    await this.api.primeEvents(planned.stackId!, this.events)
     return this.executeChangeSet(planned.changeSetId, planned.stackId!, planned.changeSetType!, this.changes)
   }
 
@@ -659,9 +626,9 @@ export class RegionDeployer {
     changes: ChangeRow[],
   ): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
     const { ctx } = this
-    const { settings, cfn, log, region, token } = ctx
+    const { settings, log } = ctx
     // A planned change set carries the plan run's name: its ARN says it (arn:...:changeSet/<name>/<id>).
-    const name = /:changeSet\/([^/]+)\//.exec(changeSetId)?.[1] ?? changeSetName(token, region)
+    const name = /:changeSet\/([^/]+)\//.exec(changeSetId)?.[1] ?? this.tokens.changeSetName
     const { disableRollback } = failureBehaviour(settings.onFailure, type)
     if (this.ctx.signal.aborted)
       throw new CancelledBeforeChange('cancelled before the change set was executed; nothing was changed')
@@ -669,21 +636,13 @@ export class RegionDeployer {
     ctx.phase(`executing change set ${name}`)
     // Events read from here on are this run's: an earlier operation waited out is no root cause.
     const executedFrom = this.events.events.length
-    try {
-      await cfn.send(
-        new ExecuteChangeSetCommand({
-          ChangeSetName: changeSetId,
-          ClientRequestToken: `${token}-${region}-execute`,
-          DisableRollback: disableRollback,
-        }),
-      )
-    } catch (error) {
-      // A lost reply whose retry met the first call's effect: the change set is already executing.
-      if (!(await this.alreadyExecuting(changeSetId))) {
+    const execution = await this.api
+      .executeChangeSet(changeSetId, this.tokens.execute, disableRollback)
+      .catch((error: unknown) => {
         throw new RegionFailure(`ExecuteChangeSet failed: ${describeError(error)}`, stackId)
-      }
+      })
+    if (execution.alreadyExecuting)
       log.info('The change set is already executing (an earlier attempt of the call went through).')
-    }
     // Executed: the change set belongs to the stack's history now, and the stack is ours to follow.
     this.changeSetId = undefined
     this.reviewStackId = undefined
@@ -703,45 +662,20 @@ export class RegionDeployer {
   private async waitForChangeSet(
     id: string,
   ): Promise<{ status?: string; executionStatus?: string; reason?: string; changes: Change[] }> {
-    const first = await this.poll(`change set ${id}`, async () => {
-      const answer = await this.ctx.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id }))
-      return answer.Status === 'CREATE_COMPLETE' ||
-        answer.Status === 'FAILED' ||
-        answer.Status === 'DELETE_FAILED'
+    return this.poll(`change set ${id}`, async () => {
+      const answer = await this.api.describeChangeSet(id)
+      return answer.status === 'CREATE_COMPLETE' ||
+        answer.status === 'FAILED' ||
+        answer.status === 'DELETE_FAILED'
         ? answer
         : undefined
     })
-    const changes = [...(first.Changes ?? [])]
-    let next: DescribeChangeSetCommandOutput = first
-    while (next.NextToken) {
-      next = await this.ctx.cfn.send(
-        new DescribeChangeSetCommand({ ChangeSetName: id, NextToken: next.NextToken }),
-      )
-      changes.push(...(next.Changes ?? []))
-    }
-    return {
-      status: first.Status,
-      executionStatus: first.ExecutionStatus,
-      reason: first.StatusReason,
-      changes,
-    }
-  }
-
-  private async alreadyExecuting(id: string): Promise<boolean> {
-    try {
-      const answer = await this.ctx.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id }))
-      return ['EXECUTE_IN_PROGRESS', 'EXECUTE_COMPLETE', 'EXECUTE_FAILED'].includes(
-        answer.ExecutionStatus ?? '',
-      )
-    } catch {
-      return false
-    }
   }
 
   /** Events are for people: a failed read is reported once and does not fail the deploy. */
   private async printNewEvents(stack: string): Promise<void> {
     try {
-      for (const e of await readNewEvents(this.ctx.cfn, stack, this.events)) this.ctx.log.info(formatEvent(e))
+      for (const e of await this.api.readNewEvents(stack, this.events)) this.ctx.log.info(formatEvent(e))
     } catch (error) {
       if (!this.eventsWarned) this.ctx.log.warning(`Could not read stack events: ${describeError(error)}`)
       this.eventsWarned = true
@@ -769,13 +703,13 @@ export class RegionDeployer {
   }
 
   private async followExecution(stackId: string, executedFrom: number): Promise<StackSnapshot> {
-    const { cfn, log, settings } = this.ctx
+    const { log, settings } = this.ctx
     let last: StackSnapshot | undefined
     try {
       last = await this.poll(
         `stack ${settings.stackName}`,
         this.tolerant(async () => {
-          const [now] = await Promise.all([readStack(cfn, stackId), this.printNewEvents(stackId)])
+          const [now] = await Promise.all([this.api.describeStack(stackId), this.printNewEvents(stackId)])
           last = now
           return executionOutcome(now.status) === 'in-progress' ? undefined : now
         }),
@@ -806,7 +740,7 @@ export class RegionDeployer {
     stackId: string,
     executedFrom: number,
   ): Promise<{ text: string; logicalId: string | undefined } | undefined> {
-    const operation = `${this.ctx.token}-${this.ctx.region}-execute`
+    const operation = this.tokens.execute
     let events: StackEventLike[] = this.events.events.slice(executedFrom)
     let cause = rootCause(events, operation)
     if (!cause) return undefined
@@ -816,11 +750,7 @@ export class RegionDeployer {
       if (!nested) break
       let nestedEvents: StackEventLike[]
       try {
-        nestedEvents = nestedEventsOfRun(
-          await readEvents(this.ctx.cfn, nested),
-          events,
-          cause.LogicalResourceId!,
-        )
+        nestedEvents = nestedEventsOfRun(await this.api.readEvents(nested), events, cause.LogicalResourceId!)
       } catch (error) {
         this.ctx.log.warning(`Could not read the events of nested stack ${nested}: ${describeError(error)}`)
         break
@@ -842,12 +772,7 @@ export class RegionDeployer {
     const status = last?.status ?? 'unknown'
     if (status === 'UPDATE_IN_PROGRESS') {
       try {
-        await this.ctx.cfn.send(
-          new CancelUpdateStackCommand({
-            StackName: stackId,
-            ClientRequestToken: `${this.ctx.token}-${this.ctx.region}-cancel`,
-          }),
-        )
+        await this.api.cancelUpdateStack(stackId, this.tokens.cancelUpdate)
         return new RegionFailure(
           `timed out after ${minutes} minute(s); the update was cancelled and rolls back`,
           stackId,
@@ -868,12 +793,7 @@ export class RegionDeployer {
     if (wanted === undefined || this.ctx.settings.planOnly || !state.stackId) return
     if (state.terminationProtection === wanted) return
     try {
-      await this.ctx.cfn.send(
-        new UpdateTerminationProtectionCommand({
-          StackName: state.stackId,
-          EnableTerminationProtection: wanted,
-        }),
-      )
+      await this.api.updateTerminationProtection(state.stackId, wanted)
       this.ctx.log.info(`Termination protection ${wanted ? 'enabled' : 'disabled'}.`)
     } catch (error) {
       this.ctx.log.warning(
@@ -886,12 +806,7 @@ export class RegionDeployer {
     const id = this.changeSetId
     if (!id) return
     this.changeSetId = undefined
-    try {
-      await this.ctx.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: id }))
-    } catch (error) {
-      // Already gone: a retried delete whose first attempt went through.
-      if (!/ChangeSetNotFound/.test(errorCode(error))) throw error
-    }
+    await this.api.deleteChangeSet(id)
     // A stack that only existed to hold this change set goes with it, so a preview leaves nothing behind.
     const review = this.reviewStackId
     if (review) {
@@ -908,8 +823,8 @@ export class RegionDeployer {
    * change set) may have added one since; DeleteStack would take it with it.
    */
   private async deleteReviewStack(stackId: string, ourChangeSetId: string): Promise<void> {
-    const { cfn, log } = this.ctx
-    const now = await readStack(cfn, stackId)
+    const { log } = this.ctx
+    const now = await this.api.describeStack(stackId)
     if (now.status !== 'REVIEW_IN_PROGRESS' || now.stackId !== stackId) {
       log.info(
         `Left stack ${stackId} in place: it is ${now.status ?? 'gone'} now, no longer only this run's.`,
@@ -917,22 +832,17 @@ export class RegionDeployer {
       return
     }
     const others: string[] = []
-    let token: string | undefined
-    do {
-      const page = await cfn.send(new ListChangeSetsCommand({ StackName: stackId, NextToken: token }))
-      for (const summary of page.Summaries ?? []) {
-        const sameStack = summary.StackId === undefined || summary.StackId === stackId
-        if (sameStack && summary.ChangeSetId !== ourChangeSetId) others.push(summary.ChangeSetName ?? '?')
-      }
-      token = page.NextToken
-    } while (token)
+    for (const summary of await this.api.listChangeSets(stackId)) {
+      const sameStack = summary.StackId === undefined || summary.StackId === stackId
+      if (sameStack && summary.ChangeSetId !== ourChangeSetId) others.push(summary.ChangeSetName ?? '?')
+    }
     if (others.length > 0) {
       log.warning(
         `Left stack ${stackId} in place: it holds change set(s) ${others.join(', ')} that this run did not make.`,
       )
       return
     }
-    await cfn.send(new DeleteStackCommand({ StackName: stackId }))
+    await this.api.deleteStack(stackId)
     this.deletedReviewStack = true
   }
 

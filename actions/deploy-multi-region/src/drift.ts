@@ -4,14 +4,11 @@
  * detection, DescribeStackDriftDetectionStatus says when it is done ("can take
  * up to several minutes"), DescribeStackResourceDrifts lists what drifted.
  */
-import {
-  DescribeStackDriftDetectionStatusCommand,
-  DescribeStackResourceDriftsCommand,
-  DetectStackDriftCommand,
-  type CloudFormationClient,
-  type DescribeStackDriftDetectionStatusCommandOutput,
-  type StackResourceDrift,
+import type {
+  DescribeStackDriftDetectionStatusCommandOutput,
+  StackResourceDrift,
 } from '@aws-sdk/client-cloudformation'
+import type { CloudFormationApi } from './cloudformation-api.js'
 
 export const DRIFT_MODES = ['off', 'warn', 'fail'] as const
 export type DriftMode = (typeof DRIFT_MODES)[number]
@@ -76,20 +73,12 @@ export function describeDrift(resource: DriftedResource): string {
 export type Poll = <T>(what: string, check: () => Promise<T | undefined>) => Promise<T>
 
 /** Detects the stack's drift and waits for the result; the drifted resources with their differences. */
-export async function detectDrift(
-  cfn: CloudFormationClient,
-  stackId: string,
-  poll: Poll,
-): Promise<DriftReport> {
-  const started = await cfn.send(new DetectStackDriftCommand({ StackName: stackId }))
-  const id = started.StackDriftDetectionId
-  if (!id) throw new Error('DetectStackDrift answered no StackDriftDetectionId')
+export async function detectDrift(api: CloudFormationApi, stackId: string, poll: Poll): Promise<DriftReport> {
+  const id = await api.detectStackDrift(stackId)
   const status: DescribeStackDriftDetectionStatusCommandOutput = await poll(
     `drift detection ${id}`,
     async () => {
-      const answer = await cfn.send(
-        new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: id }),
-      )
+      const answer = await api.driftDetectionStatus(id)
       return answer.DetectionStatus === 'DETECTION_IN_PROGRESS' ? undefined : answer
     },
   )
@@ -100,19 +89,6 @@ export async function detectDrift(
     resources: [],
   }
   if (report.stackDriftStatus !== 'DRIFTED') return report
-  const drifts: StackResourceDrift[] = []
-  let token: string | undefined
-  do {
-    const page = await cfn.send(
-      new DescribeStackResourceDriftsCommand({
-        StackName: stackId,
-        StackResourceDriftStatusFilters: ['MODIFIED', 'DELETED'],
-        NextToken: token,
-      }),
-    )
-    drifts.push(...(page.StackResourceDrifts ?? []))
-    token = page.NextToken
-  } while (token)
-  report.resources = driftedResources(drifts)
+  report.resources = driftedResources(await api.driftedResourceDrifts(stackId))
   return report
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import * as core from '@actions/core'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { CloudFormationClient, DeleteChangeSetCommand } from '@aws-sdk/client-cloudformation'
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { runAction, setJsonOutput, type ActionContext, writeJobSummary } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { fanOut, fanOutTargets } from '../../../lib/fanout.js'
@@ -25,7 +25,8 @@ import {
   verdictOf,
   type RegionPlan,
 } from './plan.js'
-import { readStack, type StackSnapshot } from './stack.js'
+import type { StackSnapshot } from './stack.js'
+import { CloudFormationApi } from './cloudformation-api.js'
 import { summaryMarkdown } from './summary.js'
 import { TemplateProvider } from './template.js'
 
@@ -290,7 +291,7 @@ async function keepPlan(
   if (missing.length > 0 || unmatched.length > 0) {
     const kept = results.filter((r) => r.planned?.changeSetId)
     await fanOut(kept, async (r) => {
-      await cfn(r.region).send(new DeleteChangeSetCommand({ ChangeSetName: r.planned!.changeSetId! }))
+      await new CloudFormationApi(cfn(r.region)).deleteChangeSet(r.planned!.changeSetId!)
       r.planned = undefined
     })
     return missing.length > 0
@@ -403,7 +404,7 @@ async function readStates(
     async (target) => {
       const refused = refusedAccount(target)
       if (refused !== undefined) throw new Error(refused)
-      return readStack(cfnOf(target), settings.stackName)
+      return new CloudFormationApi(cfnOf(target)).describeStack(settings.stackName)
     },
     { maxParallel: settings.maxParallel, maxParallelPerAccount: settings.maxParallelPerAccount },
   )

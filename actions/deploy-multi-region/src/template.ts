@@ -1,9 +1,9 @@
 /** Where each region's change set reads the template from: the body, or S3 for a large one. */
 import { createHash } from 'node:crypto'
-import { GetTemplateSummaryCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
 import { partitionOf } from '../../../lib/regions.js'
+import type { CloudFormationApi } from './cloudformation-api.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
 import { templateBucketFor, templateUrl } from './plan.js'
 
@@ -64,14 +64,12 @@ export class TemplateProvider {
    * The parameter keys the template declares: read locally from a file; for a
    * template given by URL, from CloudFormation's GetTemplateSummary (once per region).
    */
-  declaredParameters(region: string, cfn: CloudFormationClient): Promise<string[]> {
+  declaredParameters(region: string, api: CloudFormationApi): Promise<string[]> {
     const { template } = this.settings
     if (template.kind === 'file') return Promise.resolve(template.parameters)
     let summary = this.summaries.get(region)
     if (!summary) {
-      summary = cfn
-        .send(new GetTemplateSummaryCommand({ TemplateURL: template.url }))
-        .then((answer) => (answer.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])))
+      summary = api.templateParameterKeys(template.url)
       this.summaries.set(region, summary)
     }
     return summary

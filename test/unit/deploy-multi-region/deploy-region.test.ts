@@ -1,10 +1,15 @@
 import { jest } from '@jest/globals'
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { STATEFUL_TYPES } from '../../../actions/deploy-multi-region/src/guard.js'
 import { RegionDeployer } from '../../../actions/deploy-multi-region/src/deploy-region.js'
 import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
 import type { TemplateProvider } from '../../../actions/deploy-multi-region/src/template.js'
 import { RegionLog } from '../../../lib/log.js'
+
+/** A client of the SDK's class, as its paginators require, whose send is the stand-in. */
+function standIn(send: (command: never) => Promise<unknown>): CloudFormationClient {
+  return Object.assign(Object.create(CloudFormationClient.prototype) as CloudFormationClient, { send })
+}
 
 const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/orders/1111'
 const CHANGE_SET_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:changeSet/cs/2222'
@@ -60,7 +65,7 @@ function hangingUpdate(afterExecute = 'UPDATE_IN_PROGRESS', events: object[] = [
         throw new Error(`unexpected call ${name}`)
     }
   }
-  return { cfn: { send } as unknown as CloudFormationClient, calls }
+  return { cfn: standIn(send), calls }
 }
 
 function deployer(
@@ -266,7 +271,7 @@ function nestedFailure() {
         throw new Error(`unexpected call ${name}`)
     }
   }
-  return { cfn: { send } as unknown as CloudFormationClient, calls }
+  return { cfn: standIn(send), calls }
 }
 
 describe('RegionDeployer: root cause of a failed update', () => {
