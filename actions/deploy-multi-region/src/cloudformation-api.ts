@@ -42,8 +42,9 @@ import {
 } from '@aws-sdk/client-cloudformation'
 import { errorCode, errorMessage } from '../../../lib/aws.js'
 import { isNonAwsAnswer } from '../../../lib/call-errors.js'
-import { isEmptyChangeSet, type EventTracker, type StackEventLike } from './plan.js'
-import { snapshotOf, type StackSnapshot } from './stack.js'
+import type { StackEventLike, StackSnapshot } from './model.js'
+import { changeSetName, isEmptyChangeSet, type EventTracker } from './plan.js'
+import { snapshotOf } from './stack.js'
 
 /**
  * The names and client request tokens of one run in one target, all built here.
@@ -54,14 +55,14 @@ import { snapshotOf, type StackSnapshot } from './stack.js'
  */
 export function requestTokens(runToken: string, region: string) {
   const base = `${runToken}-${region}`
-  const changeSetName = base.slice(0, 128)
+  const name = changeSetName(runToken, region)
   return {
-    changeSetName,
+    changeSetName: name,
     createChangeSet: base,
     execute: `${base}-execute`,
     deleteFailedStack: `${base}-delete`,
     cancelUpdate: `${base}-cancel`,
-    rollbackChangeSetName: `${changeSetName.slice(0, 118)}-rollback`,
+    rollbackChangeSetName: `${name.slice(0, 118)}-rollback`,
     rollbackChangeSet: `${base}-rollback`,
     rollbackDelete: `${base}-rollback`,
     rollbackExecute: `${base}-rollback-execute`,

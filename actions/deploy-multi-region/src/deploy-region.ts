@@ -4,10 +4,21 @@ import { describeError, errorCode } from '../../../lib/aws.js'
 import { CloudFormationApi, requestTokens, type RequestTokens } from './cloudformation-api.js'
 import type { RegionLog, SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
-import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
-import { staleReason, type PlannedRegion } from './plan-file.js'
-import { describeValidationError, readValidationErrors, type ValidationError } from './validation-errors.js'
-import { describeDrift, detectDrift, type DriftReport } from './drift.js'
+import { MAX_TEMPLATE_BODY_BYTES } from '../../../lib/cloudformation-inputs.js'
+import type {
+  ChangeRow,
+  DriftReport,
+  PlannedRegion,
+  RollbackOutcome,
+  Settings,
+  StackEventLike,
+  StackSnapshot,
+  TargetResult,
+  ValidationError,
+} from './model.js'
+import { staleReason } from './plan-file.js'
+import { describeValidationError, readValidationErrors } from './validation-errors.js'
+import { describeDrift, detectDrift } from './drift.js'
 import { blockedChanges, blockedReason, markChanges } from './guard.js'
 import { parametersFor } from './parameters.js'
 import {
@@ -24,11 +35,7 @@ import {
   nestedEventsOfRun,
   nestedStackOf,
   rootCause,
-  type ChangeRow,
-  type RegionStatus,
-  type StackEventLike,
 } from './plan.js'
-import type { StackSnapshot } from './stack.js'
 import type { TemplateProvider } from './template.js'
 import { logicalIdLine } from '../../../lib/template-location.js'
 
@@ -37,30 +44,6 @@ function templateLocation(settings: Settings, logicalId: string | undefined): So
   if (settings.template?.kind !== 'file') return undefined
   const line = logicalId ? logicalIdLine(settings.template.body, logicalId) : undefined
   return { file: settings.template.input, ...(line ? { line } : {}) }
-}
-
-export interface RegionResult {
-  /** The target's account in a run over several accounts; undefined: the job's own. */
-  account?: string
-  region: string
-  status: RegionStatus
-  stackId?: string
-  outputs: Record<string, string>
-  changes: ChangeRow[]
-  durationMs: number
-  reason?: string
-  startedAt?: number
-  endedAt?: number
-  /** The logical id of the resource whose failure failed the region, when known. */
-  failedResource?: string
-  /** mode plan: the kept change set and the stack it was planned against, for the plan file. */
-  planned?: Omit<PlannedRegion, 'region' | 'templateSha256' | 'changes'>
-  /** The stack's drift, detected before planning (`drift` warn or fail). */
-  drift?: DriftReport
-  /** Why the change set FAILED, per resource and property (DescribeEvents). */
-  validationErrors?: ValidationError[]
-  /** on-region-failure rollback-all: what was undone in this region after another one failed. */
-  rollback?: { action: 'restored' | 'deleted'; outcome: 'done' | 'failed'; reason?: string }
 }
 
 /** The stack as it was before this run: what rollback-all restores. */
@@ -164,8 +147,8 @@ export class RegionDeployer {
 
   /** Runs the region's deploy (or `body`, the execution of a planned change set) and reports it. */
   async run(
-    body: () => Promise<Omit<RegionResult, 'region' | 'durationMs'>> = () => this.deploy(),
-  ): Promise<RegionResult> {
+    body: () => Promise<Omit<TargetResult, 'region' | 'durationMs'>> = () => this.deploy(),
+  ): Promise<TargetResult> {
     const { region } = this.ctx
     try {
       const result = await body()
@@ -206,7 +189,7 @@ export class RegionDeployer {
     }
   }
 
-  private async deploy(): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+  private async deploy(): Promise<Omit<TargetResult, 'region' | 'durationMs'>> {
     const { ctx } = this
     const { settings, log } = ctx
     let state = ctx.initial
@@ -229,7 +212,7 @@ export class RegionDeployer {
             `${decision.why}; no change set can be planned until it is deleted, which a deploy (or apply) does not do for a plan`,
             state.stackId,
           )
-        if (settings.planOnly) {
+        if (settings.mode === 'plan-only') {
           log.info('Stack is ROLLBACK_COMPLETE: a deploy would delete it and create it again.')
           return { status: 'planned', stackId: state.stackId, outputs: {}, changes: [], reason: decision.why }
         }
@@ -314,7 +297,7 @@ export class RegionDeployer {
   private async deployChangeSet(
     state: StackSnapshot,
     type: 'CREATE' | 'UPDATE',
-  ): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+  ): Promise<Omit<TargetResult, 'region' | 'durationMs'>> {
     const { ctx } = this
     const { settings, log, region, token } = ctx
     this.checkCancelled()
@@ -344,7 +327,7 @@ export class RegionDeployer {
       RoleARN: settings.roleArn,
       NotificationARNs: settings.notificationArns.length ? settings.notificationArns : undefined,
       Tags: settings.tags.length ? settings.tags : undefined,
-      OnStackFailure: settings.planOnly ? undefined : onStackFailure,
+      OnStackFailure: settings.mode === 'plan-only' ? undefined : onStackFailure,
       // "Indicates if the change set auto-imports resources that already exist": named resources
       // with DeletionPolicy Retain that no stack owns are taken over instead of failing the create.
       ImportExistingResources: type === 'CREATE' && settings.importExistingResources ? true : undefined,
@@ -378,7 +361,12 @@ export class RegionDeployer {
         return { status: 'planned', stackId, outputs, changes: [], planned }
       }
       await this.applyTerminationProtection(state)
-      return { status: settings.planOnly ? 'planned' : 'unchanged', stackId, outputs, changes: [] }
+      return {
+        status: settings.mode === 'plan-only' ? 'planned' : 'unchanged',
+        stackId,
+        outputs,
+        changes: [],
+      }
     }
     if (described.status !== 'CREATE_COMPLETE') {
       const errors = await this.readValidationErrors(created.id!)
@@ -403,7 +391,7 @@ export class RegionDeployer {
     // Refused before ExecuteChangeSet, in every mode; the change set is deleted on the way out.
     if (blocked.length > 0) throw new RegionFailure(blockedReason(blocked), stackId, blocked[0]!.logicalId)
 
-    if (settings.planOnly) {
+    if (settings.mode === 'plan-only') {
       await this.deleteChangeSet()
       return { status: 'planned', stackId: type === 'CREATE' ? undefined : stackId, outputs: {}, changes }
     }
@@ -460,7 +448,7 @@ export class RegionDeployer {
    * rollback-all, after another region failed: deletes the stack this run
    * created, or updates the stack back to the template and parameters it had.
    */
-  async rollBack(): Promise<NonNullable<RegionResult['rollback']>> {
+  async rollBack(): Promise<RollbackOutcome> {
     const { log, token, settings } = this.ctx
     const untilStable = (id: string, what: string) =>
       pollUntil(
@@ -604,7 +592,7 @@ export class RegionDeployer {
   }
 
   /** mode apply: executes the planned change set that verifyPlanned found as planned. */
-  async applyPlanned(planned: PlannedRegion): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+  async applyPlanned(planned: PlannedRegion): Promise<Omit<TargetResult, 'region' | 'durationMs'>> {
     const state = this.verified ?? (await this.api.describeStack(this.ctx.settings.stackName))
     if (!planned.changeSetId) {
       this.ctx.log.info(
@@ -624,7 +612,7 @@ export class RegionDeployer {
     stackId: string,
     type: 'CREATE' | 'UPDATE',
     changes: ChangeRow[],
-  ): Promise<Omit<RegionResult, 'region' | 'durationMs'>> {
+  ): Promise<Omit<TargetResult, 'region' | 'durationMs'>> {
     const { ctx } = this
     const { settings, log } = ctx
     // A planned change set carries the plan run's name: its ARN says it (arn:...:changeSet/<name>/<id>).
@@ -790,7 +778,7 @@ export class RegionDeployer {
   /** Enables or disables termination protection when the input asks for a value the stack lacks. */
   private async applyTerminationProtection(state: StackSnapshot): Promise<void> {
     const wanted = this.ctx.settings.terminationProtection
-    if (wanted === undefined || this.ctx.settings.planOnly || !state.stackId) return
+    if (wanted === undefined || this.ctx.settings.mode === 'plan-only' || !state.stackId) return
     if (state.terminationProtection === wanted) return
     try {
       await this.api.updateTerminationProtection(state.stackId, wanted)

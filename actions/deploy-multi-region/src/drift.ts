@@ -9,34 +9,7 @@ import type {
   StackResourceDrift,
 } from '@aws-sdk/client-cloudformation'
 import type { CloudFormationApi } from './cloudformation-api.js'
-
-export const DRIFT_MODES = ['off', 'warn', 'fail'] as const
-export type DriftMode = (typeof DRIFT_MODES)[number]
-
-export interface DriftDifference {
-  path: string
-  expected: string
-  actual: string
-  /** ADD, REMOVE or NOT_EQUAL. */
-  kind: string
-}
-
-export interface DriftedResource {
-  logicalId: string
-  type: string
-  /** MODIFIED or DELETED. */
-  status: string
-  differences: DriftDifference[]
-}
-
-export interface DriftReport {
-  /** DRIFTED, IN_SYNC, UNKNOWN or NOT_CHECKED, as DescribeStackDriftDetectionStatus answers. */
-  stackDriftStatus: string
-  /** DETECTION_COMPLETE or DETECTION_FAILED ("has failed for at least one resource"). */
-  detectionStatus: string
-  detectionStatusReason?: string
-  resources: DriftedResource[]
-}
+import type { DriftedResource, DriftReport } from './model.js'
 
 /** Values longer than this are cut in logs and summaries (a policy document can be kilobytes). */
 const MAX_VALUE = 200

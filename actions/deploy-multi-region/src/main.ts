@@ -10,22 +10,22 @@ import { assumeAccountRoles, type AssumeRoleCall } from '../../../lib/assume-rol
 import { spansAccounts, targetKey, targetLabel, type Target } from '../../../lib/targets.js'
 import { InputError, Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
-import { RegionDeployer, type RegionResult } from './deploy-region.js'
-import { getSettings, type Settings } from './input-helper.js'
+import { RegionDeployer } from './deploy-region.js'
+import { getSettings } from './input-helper.js'
+import type {
+  ApplySettings,
+  PlanDocument,
+  PlanSettings,
+  Settings,
+  StackSnapshot,
+  TargetPlan,
+  TargetResult,
+} from './model.js'
 import { recordCleanup } from './cleanup.js'
 import { unmatchedAllowances } from './guard.js'
 import { looksSecret } from './parameters.js'
-import { buildPlan, templateSha256, type PlanDocument } from './plan-file.js'
-import {
-  decideStackAction,
-  mayStartMore,
-  planLine,
-  regionWaves,
-  runToken,
-  verdictOf,
-  type RegionPlan,
-} from './plan.js'
-import type { StackSnapshot } from './stack.js'
+import { buildPlan, templateSha256 } from './plan-file.js'
+import { decideStackAction, mayStartMore, planLine, regionWaves, runToken, verdictOf } from './plan.js'
 import { CloudFormationApi } from './cloudformation-api.js'
 import { summaryMarkdown } from './summary.js'
 import { TemplateProvider } from './template.js'
@@ -86,7 +86,7 @@ export async function deployTargets(
   const phases = new Map<string, string>()
 
   // mode apply: every region's stack and change set checked first; one stale region stops them all.
-  const applying = settings.plan ? await verifyPlan(settings, settings.plan, newDeployer, logs) : undefined
+  const applying = settings.mode === 'apply' ? await verifyPlan(settings, newDeployer, logs) : undefined
   if (applying?.refused) {
     for (const log of logs.values()) log.flush()
     return finish(settings, applying.results, annotations, signal, applying.refused)
@@ -95,7 +95,7 @@ export async function deployTargets(
     ? new Map<string, StackSnapshot | Error>()
     : await readStates(settings, cfnOf, refusedAccount)
   const plans = applying ? [] : planRegions(settings, waves, states)
-  if (applying) printApply(settings, settings.plan!)
+  if (settings.mode === 'apply') printApply(settings, settings.plan)
   else printPlan(settings, plans, waves)
 
   // If the job is killed before this run cleans up after itself, the post step does it (in each
@@ -114,7 +114,7 @@ export async function deployTargets(
   }
   signal.addEventListener('abort', onAbort, { once: true })
 
-  const results = new Map<string, RegionResult>()
+  const results = new Map<string, TargetResult>()
   /** Each region's deployer, kept for rollback-all. */
   const used = new Map<string, RegionDeployer>()
   let failed = 0
@@ -138,7 +138,10 @@ export async function deployTargets(
           const deployer = verified ?? newDeployer(target, states.get(label) as StackSnapshot)
           used.set(label, deployer)
           try {
-            const planned = settings.plan?.regions.find((r) => r.region === target.region)
+            const planned =
+              settings.mode === 'apply'
+                ? settings.plan.regions.find((r) => r.region === target.region)
+                : undefined
             const result = await (verified && planned
               ? deployer.run(() => deployer.applyPlanned(planned))
               : deployer.run())
@@ -207,7 +210,7 @@ export async function deployTargets(
  * back to their earlier template and parameters), all at once.
  */
 async function rollBackAll(
-  results: RegionResult[],
+  results: TargetResult[],
   deployers: Map<string, RegionDeployer>,
   logs: Map<string, RegionLog>,
 ): Promise<void> {
@@ -248,7 +251,7 @@ async function rollBackAll(
 /** Outputs, annotations, the job summary and the step's verdict. */
 function finish(
   settings: Settings,
-  ordered: RegionResult[],
+  ordered: TargetResult[],
   annotations: Annotations,
   signal: AbortSignal,
   refused?: string,
@@ -279,8 +282,8 @@ function finish(
  * deleted and the reason is returned.
  */
 async function keepPlan(
-  settings: Settings,
-  results: readonly RegionResult[],
+  settings: PlanSettings,
+  results: readonly TargetResult[],
   cfn: (region: string) => CloudFormationClient,
 ): Promise<string | undefined> {
   const missing = results.filter((r) => r.status !== 'planned' || !r.planned).map((r) => r.region)
@@ -298,10 +301,9 @@ async function keepPlan(
       ? `No plan was written: ${missing.join(', ')} could not be planned, and a plan covers every region or none.`
       : `No plan was written: allow-replacement names ${unmatched.join(', ')}, which the plan does not change.`
   }
-  const body = (settings.template as { body: string }).body
-  const doc = buildPlan(settings, results, templateSha256(body), new Date())
-  mkdirSync(dirname(settings.planFile!), { recursive: true })
-  writeFileSync(settings.planFile!, `${JSON.stringify(doc, null, 2)}\n`)
+  const doc = buildPlan(settings, results, templateSha256(settings.template.body), new Date())
+  mkdirSync(dirname(settings.planFile), { recursive: true })
+  writeFileSync(settings.planFile, `${JSON.stringify(doc, null, 2)}\n`)
   setJsonOutput('plan', doc)
   core.setOutput('plan-file', settings.planFile)
   core.info(
@@ -312,12 +314,12 @@ async function keepPlan(
 
 /** mode apply: reads every region's stack and planned change set before any execute. */
 async function verifyPlan(
-  settings: Settings,
-  plan: PlanDocument,
+  settings: ApplySettings,
   newDeployer: (target: Target, initial: StackSnapshot) => RegionDeployer,
   logs: Map<string, RegionLog>,
-): Promise<{ deployers: Map<string, RegionDeployer>; refused?: string; results: RegionResult[] }> {
-  const sha = templateSha256((settings.template as { body: string }).body)
+): Promise<{ deployers: Map<string, RegionDeployer>; refused?: string; results: TargetResult[] }> {
+  const { plan } = settings
+  const sha = templateSha256(settings.template.body)
   const deployers = new Map(
     settings.regions.map((region) => [
       region,
@@ -328,7 +330,7 @@ async function verifyPlan(
     const planned = plan.regions.find((r) => r.region === region)!
     return deployers.get(region)!.verifyPlanned(planned, sha)
   })
-  const results: RegionResult[] = outcomes.map((o) => {
+  const results: TargetResult[] = outcomes.map((o) => {
     const refused =
       o.state === 'fulfilled'
         ? o.value.refused
@@ -350,7 +352,7 @@ async function verifyPlan(
   }
 }
 
-function printApply(settings: Settings, plan: PlanDocument): void {
+function printApply(settings: ApplySettings, plan: PlanDocument): void {
   core.info(
     `Apply: the plan of ${plan.createdAt} for stack '${settings.stackName}' in ${plan.regions.length} region(s).`,
   )
@@ -365,7 +367,7 @@ function printApply(settings: Settings, plan: PlanDocument): void {
  * every region's changes are known, the input cannot mean what it says. A deploy
  * has already executed by then, so it only warns.
  */
-function checkAllowances(settings: Settings, results: readonly RegionResult[]): void {
+function checkAllowances(settings: Settings, results: readonly TargetResult[]): void {
   const known = results.every(
     (r) => r.status === 'planned' || r.status === 'unchanged' || r.changes.length > 0,
   )
@@ -378,7 +380,7 @@ function checkAllowances(settings: Settings, results: readonly RegionResult[]): 
   if (unmatched.length === 0) return
   const accepted = 'logical ids of resources that the plan changes in some region, or *'
   // Nothing was executed in a preview or a plan: the input is refused once the plan is known.
-  if (settings.planOnly || settings.mode === 'plan')
+  if (settings.mode === 'plan-only' || settings.mode === 'plan')
     throw new InputError('allow-replacement', unmatched.join(', '), accepted)
   core.warning(`allow-replacement names ${unmatched.join(', ')}, which no region's change set changes.`)
 }
@@ -422,7 +424,7 @@ function planRegions(
   settings: Settings,
   waves: Target[][],
   states: Map<string, StackSnapshot | Error>,
-): RegionPlan[] {
+): TargetPlan[] {
   return settings.targets.map((target) => {
     const { account, region } = target
     const wave = waves.findIndex((w) => w.includes(target))
@@ -444,11 +446,12 @@ function planRegions(
       stackId: state.stackId,
       decision: decideStackAction(state.status),
     }
-  }) as RegionPlan[]
+  }) as TargetPlan[]
 }
 
-function printPlan(settings: Settings, plans: RegionPlan[], waves: Target[][]): void {
-  const mode = settings.planOnly ? 'Plan only (change sets are created, described and deleted)' : 'Deploy'
+function printPlan(settings: Settings, plans: TargetPlan[], waves: Target[][]): void {
+  const mode =
+    settings.mode === 'plan-only' ? 'Plan only (change sets are created, described and deleted)' : 'Deploy'
   const where =
     settings.accounts.length > 0
       ? `${settings.regions.length} region(s) of ${settings.accounts.length} account(s) (${settings.targets.length} targets)`
@@ -468,29 +471,29 @@ function printPlan(settings: Settings, plans: RegionPlan[], waves: Target[][]): 
   for (const region of Object.keys(sp))
     core.info(`Parameters for ${region}: ${Object.keys(sp[region]!).join(', ')}`)
   for (const plan of plans)
-    core.info(`  ${targetLabel(plan).padEnd(15)} ${planLine(plan, settings.planOnly)}`)
+    core.info(`  ${targetLabel(plan).padEnd(15)} ${planLine(plan, settings.mode === 'plan-only')}`)
 }
 
 /** A target's result names its account (in a run over accounts). */
-function withAccount(result: RegionResult, target: Target): RegionResult {
+function withAccount(result: TargetResult, target: Target): TargetResult {
   return target.account === undefined ? result : Object.assign(result, { account: target.account })
 }
 
-function failedResult(target: Target, reason: string): RegionResult {
+function failedResult(target: Target, reason: string): TargetResult {
   return withAccount(
     { region: target.region, status: 'failed', outputs: {}, changes: [], durationMs: 0, reason },
     target,
   )
 }
 
-function skippedResult(target: Target, reason: string): RegionResult {
+function skippedResult(target: Target, reason: string): TargetResult {
   return withAccount(
     { region: target.region, status: 'skipped', outputs: {}, changes: [], durationMs: 0, reason },
     target,
   )
 }
 
-function report(results: RegionResult[]): void {
+function report(results: TargetResult[]): void {
   // One account keeps the region keys workflows already read; several key by "<account>/<region>".
   const multiAccount = spansAccounts(results)
   setJsonOutput(

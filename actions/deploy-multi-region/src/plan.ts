@@ -3,28 +3,15 @@
  * to read CloudFormation's answers. No I/O here, so all of it is unit-tested.
  */
 import { partitionOf } from '../../../lib/regions.js'
-import type { GuardMark } from './guard.js'
-import type { OnFailure } from './input-helper.js'
-
-export type RegionStatus = 'created' | 'updated' | 'unchanged' | 'planned' | 'failed' | 'skipped'
-
-export type StackAction =
-  /** No stack (or only a REVIEW_IN_PROGRESS one left by an earlier change set): CREATE change set. */
-  | 'create'
-  /** An existing, stable stack: UPDATE change set. */
-  | 'update'
-  /** ROLLBACK_COMPLETE: the first create failed; the stack can only be deleted and created again. */
-  | 'recreate'
-  /** Another operation is running on the stack: wait for it, never clobber it. */
-  | 'wait'
-  /** A state that needs a person (a failed rollback or delete). */
-  | 'blocked'
-
-export interface StackDecision {
-  action: StackAction
-  /** Why, for the printed plan. */
-  why: string
-}
+import type {
+  ChangeRow,
+  OnFailure,
+  StackAction,
+  StackDecision,
+  StackEventLike,
+  TargetPlan,
+  TargetStatus,
+} from './model.js'
 
 const UPDATABLE = new Set([
   'CREATE_COMPLETE',
@@ -99,18 +86,6 @@ export function regionWaves(regions: readonly string[], canaries: readonly strin
 /** "How many regions may fail before no further region is started." */
 export function mayStartMore(failed: number, tolerance: number): boolean {
   return failed <= tolerance
-}
-
-export interface ChangeRow {
-  action: string
-  logicalId: string
-  type: string
-  /** True, False or Conditional (CloudFormation's words), for a Modify. */
-  replacement?: string
-  /** The logical ids of the nested stacks the resource is in, outermost first (IncludeNestedStacks). */
-  nestedPath?: string[]
-  /** Set on a change that replaces or removes a stateful resource: the guard's verdict. */
-  guard?: GuardMark
 }
 
 interface ChangeLike {
@@ -193,18 +168,6 @@ export function templateUrl(bucket: string, bucketRegion: string, key: string): 
   const host = `s3.${bucketRegion}.${suffix}`
   // Dotted bucket names do not match S3's TLS certificate as a host name: use the path style for them.
   return bucket.includes('.') ? `https://${host}/${bucket}/${key}` : `https://${bucket}.${host}/${key}`
-}
-
-export interface StackEventLike {
-  EventId?: string
-  Timestamp?: Date
-  LogicalResourceId?: string
-  PhysicalResourceId?: string
-  ResourceType?: string
-  ResourceStatus?: string
-  ResourceStatusReason?: string
-  /** The token of the operation that caused the event ("All events triggered by a given stack operation are assigned the same client request token"). */
-  ClientRequestToken?: string
 }
 
 const KNOCK_ON = /^(Resource (creation|update) cancelled|The following resource\(s\) failed)/i
@@ -298,19 +261,7 @@ export class EventTracker {
   }
 }
 
-export interface RegionPlan {
-  /** undefined: the job's own account. */
-  account?: string
-  region: string
-  wave: number
-  status?: string
-  stackId?: string
-  decision: StackDecision
-  /** Reading the stack failed: the region fails without a deploy. */
-  readError?: string
-}
-
-export function planLine(plan: RegionPlan, planOnly: boolean): string {
+export function planLine(plan: TargetPlan, planOnly: boolean): string {
   if (plan.readError) return `cannot read the stack: ${plan.readError}`
   const verb: Record<StackAction, string> = {
     create: planOnly ? 'preview a new stack' : 'create',
@@ -325,7 +276,7 @@ export function planLine(plan: RegionPlan, planOnly: boolean): string {
 /** The step's outcome: fail on a cancelled run, a failed canary or failures beyond the tolerance. */
 export function verdictOf(
   failureTolerance: number,
-  statuses: readonly RegionStatus[],
+  statuses: readonly TargetStatus[],
   failed: number,
   canaryFailed: string | undefined,
   cancelled: boolean,

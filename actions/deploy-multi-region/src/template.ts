@@ -4,7 +4,8 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
 import { partitionOf } from '../../../lib/regions.js'
 import type { CloudFormationApi } from './cloudformation-api.js'
-import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
+import { MAX_TEMPLATE_BODY_BYTES } from '../../../lib/cloudformation-inputs.js'
+import type { Settings } from './model.js'
 import { templateBucketFor, templateUrl } from './plan.js'
 
 export type TemplateArgs = { TemplateBody: string } | { TemplateURL: string }

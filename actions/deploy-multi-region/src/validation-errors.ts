@@ -6,17 +6,7 @@
  */
 import type { OperationEvent } from '@aws-sdk/client-cloudformation'
 import type { CloudFormationApi } from './cloudformation-api.js'
-
-export interface ValidationError {
-  /** The logical id of the resource, when the error is about one. */
-  resource?: string
-  type?: string
-  /** ValidationPath: where in the resource the problem is, e.g. /Properties/BucketName. */
-  property?: string
-  /** ValidationName: the check that failed. */
-  check?: string
-  message: string
-}
+import type { ValidationError } from './model.js'
 
 export function validationErrorsOf(events: readonly OperationEvent[]): ValidationError[] {
   return events

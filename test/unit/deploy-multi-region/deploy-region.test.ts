@@ -2,7 +2,7 @@ import { jest } from '@jest/globals'
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { STATEFUL_TYPES } from '../../../actions/deploy-multi-region/src/guard.js'
 import { RegionDeployer } from '../../../actions/deploy-multi-region/src/deploy-region.js'
-import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
+import type { Settings } from '../../../actions/deploy-multi-region/src/model.js'
 import type { TemplateProvider } from '../../../actions/deploy-multi-region/src/template.js'
 import { RegionLog } from '../../../lib/log.js'
 
@@ -84,7 +84,7 @@ function deployer(
     notificationArns: [],
     onFailure: 'ROLLBACK',
     timeoutMinutes,
-    planOnly: false,
+    mode: 'deploy',
     statefulTypes: STATEFUL_TYPES,
     allowReplacement: [],
     ...more,

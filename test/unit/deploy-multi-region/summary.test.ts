@@ -1,10 +1,9 @@
-import type { RegionResult } from '../../../actions/deploy-multi-region/src/deploy-region.js'
-import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
+import type { Settings, TargetResult } from '../../../actions/deploy-multi-region/src/model.js'
 import { summaryMarkdown } from '../../../actions/deploy-multi-region/src/summary.js'
 
 const settings = {
   stackName: 'orders',
-  planOnly: false,
+  mode: 'deploy',
   canaryRegions: ['us-east-1'],
   regions: ['us-east-1', 'eu-west-1', 'ap-south-1'],
   template: { kind: 'file', path: '/ws/t.yaml', input: 't.yaml', body: '', bytes: 0 },
@@ -12,7 +11,7 @@ const settings = {
   failureTolerance: 1,
   onFailure: 'ROLLBACK',
 } as unknown as Settings
-const results: RegionResult[] = [
+const results: TargetResult[] = [
   {
     region: 'us-east-1',
     status: 'updated',
@@ -102,7 +101,7 @@ describe('summaryMarkdown', () => {
     expect(md).not.toContain('Why skipped')
   })
   it('lists the resource changes of a preview', () => {
-    const md = summaryMarkdown({ ...settings, planOnly: true }, [{ ...results[0]!, status: 'planned' }], {
+    const md = summaryMarkdown({ ...settings, mode: 'plan-only' }, [{ ...results[0]!, status: 'planned' }], {
       fail: false,
       text: 'All 1 region(s) done: 1 planned.',
     })
@@ -121,7 +120,7 @@ describe('summaryMarkdown', () => {
   })
 
   it('lists changes that replace or remove stateful resources first, marked with the guard', () => {
-    const guarded: RegionResult[] = ['us-east-1', 'eu-west-1', 'ap-south-1'].map((region) => ({
+    const guarded: TargetResult[] = ['us-east-1', 'eu-west-1', 'ap-south-1'].map((region) => ({
       region,
       status: region === 'eu-west-1' ? 'failed' : 'planned',
       outputs: {},
@@ -138,7 +137,7 @@ describe('summaryMarkdown', () => {
       durationMs: 100,
       reason: region === 'eu-west-1' ? 'blocked' : undefined,
     }))
-    const text = summaryMarkdown({ ...settings, planOnly: true }, guarded, 'x')
+    const text = summaryMarkdown({ ...settings, mode: 'plan-only' }, guarded, 'x')
     expect(text).toContain(
       '| ⛔ blocked | `Orders` | AWS::DynamoDB::Table | Replacement True | every region |',
     )
@@ -148,7 +147,7 @@ describe('summaryMarkdown', () => {
 })
 
 describe('summaryMarkdown over several accounts', () => {
-  const target = (account: string, region: string, status: RegionResult['status']): RegionResult => ({
+  const target = (account: string, region: string, status: TargetResult['status']): TargetResult => ({
     account,
     region,
     status,
