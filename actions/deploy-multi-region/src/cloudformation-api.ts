@@ -38,13 +38,13 @@ import {
   type CloudFormationClient,
   type CreateChangeSetCommandInput,
   type OperationEvent,
+  type Stack,
   type StackResourceDrift,
 } from '@aws-sdk/client-cloudformation'
 import { errorCode, errorMessage } from '../../../lib/aws.js'
 import { isNonAwsAnswer } from '../../../lib/call-errors.js'
 import type { StackEventLike, StackSnapshot } from './model.js'
 import { changeSetName, isEmptyChangeSet, type EventTracker } from './plan.js'
-import { snapshotOf } from './stack.js'
 
 /**
  * The names and client request tokens of one run in one target, all built here.
@@ -73,6 +73,28 @@ export type RequestTokens = ReturnType<typeof requestTokens>
 
 export function isMissingStack(error: unknown): boolean {
   return errorCode(error) === 'ValidationError' && /does not exist/i.test(errorMessage(error))
+}
+
+/** A stack as DescribeStacks answers it, in the shape the phases read; none: an empty snapshot. */
+export function snapshotOf(stack: Stack | undefined): StackSnapshot {
+  if (!stack) return { outputs: {}, parameterKeys: [], readAt: Date.now() }
+  const outputs: Record<string, string> = {}
+  for (const o of stack.Outputs ?? []) if (o.OutputKey) outputs[o.OutputKey] = o.OutputValue ?? ''
+  return {
+    status: stack.StackStatus,
+    stackId: stack.StackId,
+    statusReason: stack.StackStatusReason,
+    outputs,
+    parameterKeys: (stack.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])),
+    parameterValues: Object.fromEntries(
+      (stack.Parameters ?? []).flatMap((p) =>
+        p.ParameterKey ? [[p.ParameterKey, p.ParameterValue ?? '']] : [],
+      ),
+    ),
+    terminationProtection: stack.EnableTerminationProtection,
+    ...(stack.LastUpdatedTime ? { lastUpdatedTime: stack.LastUpdatedTime.toISOString() } : {}),
+    readAt: Date.now(),
+  }
 }
 
 function isChangeSetNotFound(error: unknown): boolean {

@@ -20,19 +20,17 @@ function cut(value: string | undefined): string {
 }
 
 export function driftedResources(drifts: readonly StackResourceDrift[]): DriftedResource[] {
-  return drifts
-    .filter((d) => d.StackResourceDriftStatus === 'MODIFIED' || d.StackResourceDriftStatus === 'DELETED')
-    .map((d) => ({
-      logicalId: d.LogicalResourceId ?? '',
-      type: d.ResourceType ?? '',
-      status: d.StackResourceDriftStatus!,
-      differences: (d.PropertyDifferences ?? []).map((p) => ({
-        path: p.PropertyPath ?? '',
-        expected: cut(p.ExpectedValue),
-        actual: cut(p.ActualValue),
-        kind: p.DifferenceType ?? '',
-      })),
+  return drifts.flatMap((d) => {
+    const status = d.StackResourceDriftStatus
+    if (status !== 'MODIFIED' && status !== 'DELETED') return []
+    const differences = (d.PropertyDifferences ?? []).map((p) => ({
+      path: p.PropertyPath ?? '',
+      expected: cut(p.ExpectedValue),
+      actual: cut(p.ActualValue),
+      kind: p.DifferenceType ?? '',
     }))
+    return [{ logicalId: d.LogicalResourceId ?? '', type: d.ResourceType ?? '', status, differences }]
+  })
 }
 
 /** One line per drifted resource: what differs, expected against actual. */

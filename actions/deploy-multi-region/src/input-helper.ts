@@ -84,7 +84,7 @@ function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[
         "logical ids of the template's resources (Parent/Child for a resource of a nested stack), or '*'",
       )
     }
-    const top = name.split('/')[0]!
+    const [top = name] = name.split('/')
     if (template.kind === 'file' && !template.resources.includes(top)) {
       throw new InputError(
         'allow-replacement',

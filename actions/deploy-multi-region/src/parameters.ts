@@ -1,4 +1,5 @@
 /** The parameters a target's change set gets, and which keys are masked in logs. */
+import * as core from '@actions/core'
 import type { ParameterMap } from '../../../lib/cloudformation-inputs.js'
 
 export type ChangeSetParameter =
@@ -30,9 +31,9 @@ export function parametersFor(
   previous?: PreviousParameters,
 ): ChangeSetParameter[] {
   const merged = { ...common, ...(perRegion[region] ?? {}) }
-  const given: ChangeSetParameter[] = Object.keys(merged).map((key) => ({
+  const given: ChangeSetParameter[] = Object.entries(merged).map(([key, value]) => ({
     ParameterKey: key,
-    ParameterValue: merged[key]!,
+    ParameterValue: value,
   }))
   const kept: ChangeSetParameter[] = previous
     ? previous.stackKeys
@@ -45,4 +46,14 @@ export function parametersFor(
 /** Parameter keys that look like they hold secrets; their values are masked in logs. */
 export function looksSecret(key: string): boolean {
   return /(pass(word)?|secret|token|private|credential|apikey|api_key)/i.test(key)
+}
+
+/** Values of parameters whose keys look secret are masked before anything is printed. */
+export function maskSecretParameters(settings: {
+  parameters: ParameterMap
+  regionParameters: Record<string, ParameterMap>
+}): void {
+  const all = [settings.parameters, ...Object.values(settings.regionParameters)]
+  for (const map of all)
+    for (const [key, value] of Object.entries(map)) if (looksSecret(key) && value) core.setSecret(value)
 }

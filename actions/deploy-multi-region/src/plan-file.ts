@@ -157,13 +157,13 @@ export function staleReason(
   return undefined
 }
 
-/** The plan file of a run in which every region was planned (`planned` set on each). */
+/** The plan file of a run in which every region was planned. */
 export function buildPlan(
   settings: { stackName: string; template: { kind: 'file'; input: string } | { kind: 'url'; url: string } },
   results: ReadonlyArray<{
     region: string
     changes: ChangeRow[]
-    planned?: PlannedChangeSet
+    planned: PlannedChangeSet
   }>,
   sha256: string,
   now: Date,
@@ -176,7 +176,7 @@ export function buildPlan(
     createdAt: now.toISOString(),
     regions: results.map((r) => ({
       region: r.region,
-      ...r.planned!,
+      ...r.planned,
       templateSha256: sha256,
       changes: r.changes,
     })),

@@ -11,6 +11,7 @@ import type {
   StackEventLike,
   TargetPlan,
   TargetStatus,
+  Verdict,
 } from './model.js'
 
 const UPDATABLE = new Set([
@@ -76,14 +77,14 @@ export function failureBehaviour(
   return { disableRollback: onFailure === 'DO_NOTHING' }
 }
 
-/** Canary regions first (one wave), then the rest; one wave when there are no canaries. */
+/** Canary targets first (one wave), then the rest; one wave when there are no canaries. */
 export function regionWaves(regions: readonly string[], canaries: readonly string[]): string[][] {
   const first = regions.filter((r) => canaries.includes(r))
   const rest = regions.filter((r) => !canaries.includes(r))
   return [first, rest].filter((wave) => wave.length > 0)
 }
 
-/** "How many regions may fail before no further region is started." */
+/** "How many targets may fail before no further target is started." */
 export function mayStartMore(failed: number, tolerance: number): boolean {
   return failed <= tolerance
 }
@@ -99,18 +100,16 @@ interface ChangeLike {
 }
 
 export function changeRows(changes: readonly ChangeLike[] | undefined): ChangeRow[] {
-  return (changes ?? [])
-    .filter((c) => c.ResourceChange)
-    .map((c) => {
-      const r = c.ResourceChange!
-      const row: ChangeRow = {
-        action: r.Action ?? 'Unknown',
-        logicalId: r.LogicalResourceId ?? '',
-        type: r.ResourceType ?? '',
-      }
-      if (r.Replacement) row.replacement = r.Replacement
-      return row
-    })
+  return (changes ?? []).flatMap(({ ResourceChange: r }) => {
+    if (!r) return []
+    const row: ChangeRow = {
+      action: r.Action ?? 'Unknown',
+      logicalId: r.LogicalResourceId ?? '',
+      type: r.ResourceType ?? '',
+    }
+    if (r.Replacement) row.replacement = r.Replacement
+    return [row]
+  })
 }
 
 export function describeChange(row: ChangeRow): string {
@@ -191,7 +190,7 @@ export function rootCause(
         e.ClientRequestToken === undefined ||
         e.ClientRequestToken === operationToken),
   )
-  return failed.find((e) => !KNOCK_ON.test(e.ResourceStatusReason!)) ?? failed[0]
+  return failed.find((e) => !KNOCK_ON.test(e.ResourceStatusReason ?? '')) ?? failed[0]
 }
 
 /**
@@ -280,7 +279,7 @@ export function verdictOf(
   failed: number,
   canaryFailed: string | undefined,
   cancelled: boolean,
-): { fail: boolean; text: string } {
+): Verdict {
   const count = (s: string) => statuses.filter((status) => status === s).length
   const tally = ['created', 'updated', 'unchanged', 'planned', 'failed', 'skipped']
     .map((s) => [s, count(s)] as const)
@@ -291,18 +290,18 @@ export function verdictOf(
   if (canaryFailed)
     return {
       fail: true,
-      text: `Canary region ${canaryFailed} did not succeed, so no other region was started: ${tally}.`,
+      text: `Canary ${canaryFailed} did not succeed, so no other target was started: ${tally}.`,
     }
   if (failed > failureTolerance) {
     return {
       fail: true,
-      text: `${failed} region(s) failed, more than the failure tolerance of ${failureTolerance}: ${tally}.`,
+      text: `${failed} target(s) failed, more than the failure tolerance of ${failureTolerance}: ${tally}.`,
     }
   }
   if (failed > 0)
     return {
       fail: false,
-      text: `${failed} region(s) failed, within the failure tolerance of ${failureTolerance}: ${tally}.`,
+      text: `${failed} target(s) failed, within the failure tolerance of ${failureTolerance}: ${tally}.`,
     }
-  return { fail: false, text: `All ${statuses.length} region(s) done: ${tally}.` }
+  return { fail: false, text: `All ${statuses.length} target(s) done: ${tally}.` }
 }

@@ -14,6 +14,7 @@ import {
   type Outcome,
 } from '../../../lib/summary.js'
 import { sameTarget, spansAccounts, targetLabel } from '../../../lib/targets.js'
+import { templateShown } from '../../../lib/cloudformation-inputs.js'
 import { guardName } from './guard.js'
 import type { ChangeRow, Settings, TargetResult, Verdict } from './model.js'
 
@@ -67,7 +68,7 @@ function destructiveTable(results: readonly TargetResult[]): string | undefined 
   const table = markdownTable(
     ['Guard', 'Logical id', 'Type', 'Change', 'Regions'],
     [...rows.values()].map(({ change: c, regions }) => [
-      GUARD_MARK[c.guard!],
+      c.guard ? GUARD_MARK[c.guard] : '',
       `\`${guardName(c)}\``,
       c.type,
       c.action === 'Remove' ? 'Remove' : `Replacement ${c.replacement}`,
@@ -95,7 +96,7 @@ function changeTables(results: readonly TargetResult[], mode: string): string | 
         ? '### Resource changes (plan: the change sets are kept; apply executes exactly these)'
         : '### Resource changes'
   const tables = [...groups.values()].map((regions) => {
-    const changes = regions[0]!.changes
+    const changes = regions[0]?.changes ?? []
     const where =
       regions.length === results.length && results.length > 1
         ? 'every region'
@@ -152,19 +153,22 @@ function validationTable(results: readonly TargetResult[]): string | undefined {
 
 /** rollback-all: what was undone in the regions that had succeeded. */
 function rollbackTable(results: readonly TargetResult[]): string | undefined {
-  const rolled = results.filter((r) => r.rollback)
-  if (rolled.length === 0) return undefined
-  const table = markdownTable(
-    ['Region', 'Had been', 'Rolled back', 'Outcome'],
-    rolled.map((r) => [
-      targetLabel(r),
-      r.status,
-      r.rollback!.action === 'deleted'
-        ? 'stack deleted (this run created it)'
-        : 'updated back to its earlier template and parameters',
-      r.rollback!.outcome === 'done' ? '✅ done' : `❌ failed: ${r.rollback!.reason ?? ''}`,
-    ]),
+  const rows = results.flatMap(({ rollback, ...r }) =>
+    rollback
+      ? [
+          [
+            targetLabel(r),
+            r.status,
+            rollback.action === 'deleted'
+              ? 'stack deleted (this run created it)'
+              : 'updated back to its earlier template and parameters',
+            rollback.outcome === 'done' ? '✅ done' : `❌ failed: ${rollback.reason ?? ''}`,
+          ],
+        ]
+      : [],
   )
+  if (rows.length === 0) return undefined
+  const table = markdownTable(['Region', 'Had been', 'Rolled back', 'Outcome'], rows)
   return `### Rolled back (on-region-failure: rollback-all)\n\nA region failed, so the regions this run had changed were rolled back.\n\n${table}`
 }
 
@@ -215,11 +219,11 @@ export function summaryMarkdown(
   const title = titles[settings.mode] ?? `Deploy of stack \`${settings.stackName}\``
   const failures = failuresByReason(results)
   // One cause everywhere: it is the sentence, and a table would only repeat it.
-  const oneCause = failures.length === 1 ? failures[0]! : undefined
+  const oneCause = failures.length === 1 ? failures[0] : undefined
   const failedCount = results.filter((r) => r.status === 'failed').length
   const sentence = oneCause
-    ? `${failedCount} of ${results.length} region(s) failed (failure tolerance ${settings.failureTolerance}): ${oneCause.reason.replace(/\.?$/, '.')}` +
-      (v.text.startsWith('Canary') ? ' No other region was started.' : '')
+    ? `${failedCount} of ${results.length} target(s) failed (failure tolerance ${settings.failureTolerance}): ${oneCause.reason.replace(/\.?$/, '.')}` +
+      (v.text.startsWith('Canary') ? ' No other target was started.' : '')
     : v.text
   const problems =
     failures.length > 1
@@ -251,15 +255,20 @@ export function summaryMarkdown(
         })
         .join('\n\n')
     : targetTable(results)
-  const ran = results.filter((r) => r.startedAt !== undefined && r.endedAt !== undefined)
-  const bars: GanttBar[] = ran.map((r) => ({
-    section: isCanary(settings, r) ? 'canary' : 'regions',
-    label: `${targetLabel(r)} ${r.status}`,
-    startMs: r.startedAt!,
-    endMs: r.endedAt!,
-    state: r.status === 'failed' ? 'crit' : 'done',
-  }))
-  const template = settings.template?.kind === 'url' ? settings.template.url : settings.template?.input
+  const bars: GanttBar[] = results.flatMap((r) =>
+    r.startedAt !== undefined && r.endedAt !== undefined
+      ? [
+          {
+            section: isCanary(settings, r) ? 'canary' : 'regions',
+            label: `${targetLabel(r)} ${r.status}`,
+            startMs: r.startedAt,
+            endMs: r.endedAt,
+            state: r.status === 'failed' ? 'crit' : 'done',
+          },
+        ]
+      : [],
+  )
+  const template = templateShown(settings.template)
   return renderLayout({
     title,
     outcome: outcomeOf(v, results),
@@ -285,7 +294,7 @@ export function summaryMarkdown(
       regionTable,
       changeTables(results, settings.mode),
       outputsTable(results),
-      ran.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
+      bars.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
     ],
   })
 }

@@ -38,17 +38,17 @@ const results: TargetResult[] = [
     outputs: {},
     changes: [],
     durationMs: 0,
-    reason: 'more than 0 region(s) failed',
+    reason: 'more than 0 target(s) failed',
   },
 ]
 
-const FAILED = { fail: true, text: '1 region(s) failed, more than the failure tolerance of 0.' }
+const FAILED = { fail: true, text: '1 target(s) failed, more than the failure tolerance of 0.' }
 
 describe('summaryMarkdown', () => {
   it('starts with the outcome and the one cause, then the regions with console links', () => {
     const md = summaryMarkdown(settings, results, FAILED)
     expect(md.split('\n')[0]).toBe(
-      '## ❌ Deploy of stack `orders` failed: 1 of 3 region(s) failed (failure tolerance 1): stack ROLLBACK_COMPLETE: Queue | bad.',
+      '## ❌ Deploy of stack `orders` failed: 1 of 3 target(s) failed (failure tolerance 1): stack ROLLBACK_COMPLETE: Queue | bad.',
     )
     expect(md).toContain(
       '<sub>Inputs: `template` t.yaml · `regions` us-east-1, eu-west-1, ap-south-1 · `canary-regions` us-east-1 · `max-parallel` 3 · `failure-tolerance` 1 · `on-failure` ROLLBACK</sub>',
@@ -66,7 +66,7 @@ describe('summaryMarkdown', () => {
   })
   it('shows no duration for a region that never started, and says why', () => {
     const md = summaryMarkdown(settings, results, FAILED)
-    expect(md).toContain('| ap-south-1 | skipped | — | — | — | more than 0 region(s) failed |')
+    expect(md).toContain('| ap-south-1 | skipped | — | — | — | more than 0 target(s) failed |')
   })
   it('draws the regions that ran on an elapsed-time axis', () => {
     const md = summaryMarkdown(settings, results, FAILED)
@@ -92,8 +92,8 @@ describe('summaryMarkdown', () => {
       { ...results[0]!, outputs: { ApiId: 'a1', Url: 'https://x' } },
       { ...results[0]!, region: 'eu-west-1', outputs: { ApiId: 'b2', Url: 'https://y' } },
     ]
-    const md = summaryMarkdown(settings, ok, { fail: false, text: 'All 2 region(s) done: 2 updated.' })
-    expect(md).toMatch(/^## ✅ Deploy of stack `orders` passed: All 2 region\(s\) done: 2 updated\./)
+    const md = summaryMarkdown(settings, ok, { fail: false, text: 'All 2 target(s) done: 2 updated.' })
+    expect(md).toMatch(/^## ✅ Deploy of stack `orders` passed: All 2 target\(s\) done: 2 updated\./)
     expect(md).toContain(
       '| Output | us-east-1 | eu-west-1 |\n| --- | --- | --- |\n| `ApiId` | a1 | b2 |\n| `Url` | https://x | https://y |',
     )
@@ -103,7 +103,7 @@ describe('summaryMarkdown', () => {
   it('lists the resource changes of a preview', () => {
     const md = summaryMarkdown({ ...settings, mode: 'plan-only' }, [{ ...results[0]!, status: 'planned' }], {
       fail: false,
-      text: 'All 1 region(s) done: 1 planned.',
+      text: 'All 1 target(s) done: 1 planned.',
     })
     expect(md).toMatch(/^## ✅ Plan for stack `orders` passed/)
     expect(md).toContain('### Resource changes (preview: the change sets were deleted)')
@@ -165,7 +165,7 @@ describe('summaryMarkdown over several accounts', () => {
   const md = summaryMarkdown(
     { ...settings, canaryRegions: [], accounts: ['111111111111', '222222222222'] } as unknown as Settings,
     many,
-    { fail: false, text: '2 region(s) failed, within the failure tolerance of 2.' },
+    { fail: false, text: '2 target(s) failed, within the failure tolerance of 2.' },
   )
 
   it('has one outcome line for the run, then a section per account', () => {

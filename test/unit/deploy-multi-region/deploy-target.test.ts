@@ -1,7 +1,13 @@
 import { jest } from '@jest/globals'
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { STATEFUL_TYPES } from '../../../actions/deploy-multi-region/src/guard.js'
-import { RegionDeployer } from '../../../actions/deploy-multi-region/src/deploy-region.js'
+import {
+  CloudFormationApi,
+  requestTokens,
+} from '../../../actions/deploy-multi-region/src/cloudformation-api.js'
+import { deployTarget } from '../../../actions/deploy-multi-region/src/deploy-target.js'
+import { EventFollower } from '../../../actions/deploy-multi-region/src/events.js'
+import type { TargetContext } from '../../../actions/deploy-multi-region/src/target-context.js'
 import type { Settings } from '../../../actions/deploy-multi-region/src/model.js'
 import type { TemplateProvider } from '../../../actions/deploy-multi-region/src/template.js'
 import { RegionLog } from '../../../lib/log.js'
@@ -85,30 +91,36 @@ function deployer(
     onFailure: 'ROLLBACK',
     timeoutMinutes,
     mode: 'deploy',
+    template: { kind: 'url', url: 'https://templates.s3.amazonaws.com/orders.yaml' },
     statefulTypes: STATEFUL_TYPES,
     allowReplacement: [],
     ...more,
   } as unknown as Settings
-  return new RegionDeployer({
-    region: 'eu-west-1',
+  const api = new CloudFormationApi(cfn)
+  const log = new RegionLog('eu-west-1')
+  const ctx: TargetContext = {
+    target: { region: 'eu-west-1' },
     settings,
-    cfn,
-    templates: { forRegion: async () => ({ TemplateBody: '{}' }) } as unknown as TemplateProvider,
-    log: new RegionLog('eu-west-1'),
+    api,
+    templates: { forTarget: async () => ({ TemplateBody: '{}' }) } as unknown as TemplateProvider,
+    log,
     signal,
-    token: 'deploy-1-1-abcd',
-    initial: {
-      status: initialStatus,
-      stackId: STACK_ID,
-      outputs: {},
-      parameterKeys: [],
-      readAt: Date.now(),
-    },
+    runToken: 'deploy-1-1-abcd',
+    tokens: requestTokens('deploy-1-1-abcd', 'eu-west-1'),
+    events: new EventFollower(api, log),
     phase: () => {},
-  })
+  }
+  const initial = {
+    status: initialStatus,
+    stackId: STACK_ID,
+    outputs: {},
+    parameterKeys: [],
+    readAt: Date.now(),
+  }
+  return { run: async () => (await deployTarget(ctx, initial)).result }
 }
 
-describe('RegionDeployer: timeout-minutes', () => {
+describe('deployTarget: timeout-minutes', () => {
   let stdout: jest.SpiedFunction<typeof process.stdout.write>
   beforeEach(() => {
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
@@ -274,7 +286,7 @@ function nestedFailure() {
   return { cfn: standIn(send), calls }
 }
 
-describe('RegionDeployer: root cause of a failed update', () => {
+describe('deployTarget: root cause of a failed update', () => {
   beforeEach(() => {
     jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
   })
@@ -295,7 +307,7 @@ describe('RegionDeployer: root cause of a failed update', () => {
   })
 })
 
-describe('RegionDeployer: a failed resource', () => {
+describe('deployTarget: a failed resource', () => {
   let stdout: jest.SpiedFunction<typeof process.stdout.write>
   beforeEach(() => {
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
