@@ -275,7 +275,8 @@ export function parseParameters(
 /**
  * Per-region parameter overrides (`region-parameters`, `instance-parameters`):
  * a JSON/YAML mapping, inline or a file, of a region being deployed to a mapping
- * of parameter keys to values.
+ * of parameter keys to plain values (a string, number or boolean; a list
+ * parameter's value is written comma-joined, as CloudFormation takes it).
  */
 export function readRegionParameters(
   inputs: Inputs,
@@ -312,7 +313,14 @@ export function parseRegionParameters(
       refuse(where, `a mapping whose keys are regions listed in 'regions'; '${region}' is not one`)
     if (overlay === null || typeof overlay !== 'object' || Array.isArray(overlay))
       refuse(where, `a mapping of region -> {Key: Value}; the entry for '${region}' is not a mapping`)
-    result[region] = parametersFromDocument(where, overlay)
+    const values: ParameterMap = {}
+    for (const [key, value] of Object.entries(overlay)) {
+      checkKey(where, key)
+      if (value === null || typeof value === 'object')
+        refuse(where, `a plain value for '${key}' under '${region}' (a string, number or boolean)`)
+      values[key] = String(value)
+    }
+    result[region] = values
   }
   return result
 }

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { runAction, setJsonOutput } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
+import { templateShown } from '../../../lib/cloudformation-inputs.js'
 import { writeRunFile } from '../../../lib/files.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
@@ -28,7 +29,8 @@ export async function run(): Promise<void> {
     const settings = getSettings(new Inputs())
     const annotations = new Annotations()
     const log = new RegionLog(settings.homeRegion, { grouped: true, annotations })
-    maskNoEchoValues(settings, noEchoParameters(settings.template.body))
+    const templateBody = settings.template.kind === 'file' ? settings.template.body : undefined
+    maskNoEchoValues(settings, noEchoParameters(templateBody))
     const client = clientFactory(CloudFormationClient)(settings.homeRegion)
     const api = new StackSetApi(client, settings, log, signal, startedMs)
     const serviceManaged = settings.permissionModel === 'SERVICE_MANAGED'
@@ -38,7 +40,7 @@ export async function run(): Promise<void> {
       api.describeStackSet(),
       templateBodyForComparison(settings.template, settings.homeRegion, log),
     ])
-    if (settings.template.body === undefined) maskNoEchoValues(settings, noEchoParameters(desiredBody))
+    if (templateBody === undefined) maskNoEchoValues(settings, noEchoParameters(desiredBody))
     if (current?.permissionModel && current.permissionModel !== settings.permissionModel) {
       throw new Error(
         `Stack set ${settings.stackSetName} uses permission model ${current.permissionModel}, but permission-model asks for ` +
@@ -71,7 +73,7 @@ export async function run(): Promise<void> {
       }),
     })
     const planLines = describePlan(plan, settings.stackSetName)
-    core.info(`Plan for stack set ${settings.stackSetName} (${settings.template.shown}):`)
+    core.info(`Plan for stack set ${settings.stackSetName} (${templateShown(settings.template)}):`)
     for (const line of planLines) log.info(`  ${line}`)
     const note = concurrencyNote(settings.preferences)
     if (note && plan.operations.length > 0) log.info(note)
@@ -87,11 +89,11 @@ export async function run(): Promise<void> {
     try {
       if (plan.createStackSet) {
         if (signal.aborted) throw new AbortedError()
-        stackSetId = await api.createStackSet(settings.template.body)
+        stackSetId = await api.createStackSet(templateBody)
         log.info(`Created stack set ${settings.stackSetName} (${stackSetId})`)
       }
       for (const [index, op] of plan.operations.entries()) {
-        const record = await api.runOperation(op.kind, op.description, op.group, settings.template.body)
+        const record = await api.runOperation(op.kind, op.description, op.group, templateBody)
         records.push(record)
         for (const line of failedResults(record.results)) {
           const text = `${record.kind} ${record.operationId}: ${line}`

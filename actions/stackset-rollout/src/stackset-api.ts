@@ -1,3 +1,4 @@
+import { templateShown } from '../../../lib/cloudformation-inputs.js'
 import { randomUUID } from 'node:crypto'
 import {
   CloudFormationClient,
@@ -230,7 +231,9 @@ export class StackSetApi {
     const s = this.settings
     return {
       Description: s.description,
-      ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
+      ...(templateBody !== undefined
+        ? { TemplateBody: templateBody }
+        : { TemplateURL: templateShown(s.template) }),
       Parameters: listOrOmit(toParameters(s.parameters)),
       Capabilities: listOrOmit(s.capabilities),
       // No tags declared: the stack set's tags are left as they are (an empty list would remove them all).
