@@ -92,6 +92,74 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
   }
 
   const regions = inputs.regions('regions', { required: true })
+  const { accounts, organizationalUnits, accountFilterType } = readDeploymentTargets(inputs, serviceManaged)
+
+  const callAs = inputs.choice('call-as', ['self', 'delegated-admin'] as const, 'self')
+  if (callAs === 'delegated-admin' && !serviceManaged) {
+    throw new InputError('call-as', inputs.raw('call-as'), 'self when permission-model is self-managed')
+  }
+
+  const template = getTemplate(inputs, env)
+  const parameters = parseParameters('parameters', inputs.raw('parameters'), (path) =>
+    readWorkspaceFile('parameters', path, env),
+  )
+  const tags = Object.fromEntries(readTags(inputs).map((t) => [t.Key, t.Value]))
+  const capabilities = readCapabilities(inputs)
+
+  const description = inputs.optional('description')
+  if (description !== undefined && description.length > 1024) {
+    throw new InputError('description', description, 'at most 1024 characters')
+  }
+
+  const preferences = getPreferences(inputs, regions)
+  const instanceParameters = readRegionParameters(inputs, 'instance-parameters', regions, env)
+
+  const autoDeployment = serviceManaged ? readAutoDeployment(inputs) : undefined
+  const homeRegion = readHomeRegion(env)
+
+  return {
+    stackSetName,
+    homeRegion,
+    template,
+    parameters,
+    capabilities,
+    tags,
+    description,
+    permissionModel: serviceManaged ? 'SERVICE_MANAGED' : 'SELF_MANAGED',
+    administrationRoleArn: serviceManaged
+      ? undefined
+      : readRoleArn(
+          inputs,
+          'administration-role-arn',
+          'arn:aws:iam::111122223333:role/AWSCloudFormationStackSetAdministrationRole',
+        ),
+    executionRoleName: serviceManaged
+      ? undefined
+      : inputs.matching(
+          'execution-role-name',
+          ROLE_NAME,
+          'an IAM role name of 1 to 64 characters (letters, digits and +=,.@_-)',
+        ),
+    organizationalUnits,
+    autoDeployment,
+    accountFilterType,
+    accounts,
+    regions,
+    callAs: callAs === 'self' ? 'SELF' : 'DELEGATED_ADMIN',
+    preferences,
+    instanceParameters,
+    pruneInstances: inputs.boolean('prune-instances', false),
+    retainStacks: inputs.boolean('retain-stacks', false),
+    managedExecution: inputs.boolean('managed-execution', true),
+    timeoutMinutes: inputs.integer('timeout-minutes', { default: 60, min: 1, max: 1440 }),
+  }
+}
+
+/** Where the instances go: accounts (self-managed), or organizational units filtered by accounts (service-managed). */
+function readDeploymentTargets(
+  inputs: Inputs,
+  serviceManaged: boolean,
+): { accounts: string[]; organizationalUnits: string[]; accountFilterType?: AccountFilterType } {
   const accounts = inputs.list('accounts')
   for (const account of accounts) {
     if (!ACCOUNT_ID.test(account))
@@ -154,41 +222,26 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
       'at least one 12-digit AWS account id (required with permission-model self-managed)',
     )
   }
+  return { accounts, organizationalUnits, accountFilterType }
+}
 
-  const callAs = inputs.choice('call-as', ['self', 'delegated-admin'] as const, 'self')
-  if (callAs === 'delegated-admin' && !serviceManaged) {
-    throw new InputError('call-as', inputs.raw('call-as'), 'self when permission-model is self-managed')
+function readAutoDeployment(inputs: Inputs): NonNullable<Settings['autoDeployment']> {
+  const autoDeployment = {
+    enabled: inputs.boolean('auto-deployment', true),
+    retainStacksOnAccountRemoval: inputs.boolean('retain-stacks-on-account-removal', false),
   }
-
-  const template = getTemplate(inputs, env)
-  const parameters = parseParameters('parameters', inputs.raw('parameters'), (path) =>
-    readWorkspaceFile('parameters', path, env),
-  )
-  const tags = Object.fromEntries(readTags(inputs).map((t) => [t.Key, t.Value]))
-  const capabilities = readCapabilities(inputs)
-
-  const description = inputs.optional('description')
-  if (description !== undefined && description.length > 1024) {
-    throw new InputError('description', description, 'at most 1024 characters')
-  }
-
-  const preferences = getPreferences(inputs, regions)
-  const instanceParameters = readRegionParameters(inputs, 'instance-parameters', regions, env)
-
-  const autoDeployment = serviceManaged
-    ? {
-        enabled: inputs.boolean('auto-deployment', true),
-        retainStacksOnAccountRemoval: inputs.boolean('retain-stacks-on-account-removal', false),
-      }
-    : undefined
-  if (autoDeployment && !autoDeployment.enabled && inputs.raw('retain-stacks-on-account-removal') !== '') {
+  if (!autoDeployment.enabled && inputs.raw('retain-stacks-on-account-removal') !== '') {
     throw new InputError(
       'retain-stacks-on-account-removal',
       inputs.raw('retain-stacks-on-account-removal'),
       'no value when auto-deployment is false (it only applies to automatic deployments)',
     )
   }
+  return autoDeployment
+}
 
+/** The region that administers the stack set: the job's, from the environment. */
+function readHomeRegion(env: NodeJS.ProcessEnv): string {
   const homeRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION || ''
   if (homeRegion === '') {
     throw new InputError(
@@ -197,43 +250,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
       'the region that administers the stack set, as set by aws-actions/configure-aws-credentials',
     )
   }
-
-  return {
-    stackSetName,
-    homeRegion,
-    template,
-    parameters,
-    capabilities,
-    tags,
-    description,
-    permissionModel: serviceManaged ? 'SERVICE_MANAGED' : 'SELF_MANAGED',
-    administrationRoleArn: serviceManaged
-      ? undefined
-      : readRoleArn(
-          inputs,
-          'administration-role-arn',
-          'arn:aws:iam::111122223333:role/AWSCloudFormationStackSetAdministrationRole',
-        ),
-    executionRoleName: serviceManaged
-      ? undefined
-      : inputs.matching(
-          'execution-role-name',
-          ROLE_NAME,
-          'an IAM role name of 1 to 64 characters (letters, digits and +=,.@_-)',
-        ),
-    organizationalUnits,
-    autoDeployment,
-    accountFilterType,
-    accounts,
-    regions,
-    callAs: callAs === 'self' ? 'SELF' : 'DELEGATED_ADMIN',
-    preferences,
-    instanceParameters,
-    pruneInstances: inputs.boolean('prune-instances', false),
-    retainStacks: inputs.boolean('retain-stacks', false),
-    managedExecution: inputs.boolean('managed-execution', true),
-    timeoutMinutes: inputs.integer('timeout-minutes', { default: 60, min: 1, max: 1440 }),
-  }
+  return homeRegion
 }
 
 /**
