@@ -27,28 +27,20 @@ export async function deployTargets(settings: Settings, { signal }: ActionContex
   if (settings.mode === 'apply') return applyPlan(settings, set, signal)
   const waves = targetWaves(settings)
   const read = await readAndPlan(settings, set, waves)
-  printPlan(
-    settings,
-    [...read.values()].map((r) => r.plan),
-    waves,
-  )
+  printPlan(settings, read.plans, waves)
   // If the job is killed before this run cleans up after itself, the post step does it.
   const { stackName, regions, accounts } = settings
   recordCleanup({ token: set.runToken, stackName, regions, ...(accounts.length > 0 ? { accounts } : {}) })
-  const stateOf = (target: Target) => read.get(targetLabel(target))
-  const unreadable = (target: Target) => {
-    const { plan, state } = stateOf(target) ?? {}
-    if (state) return undefined
-    const why = plan?.readError ?? 'not read'
-    set.log(target).error(`Cannot read the stack: ${why}`, `deploy-multi-region ${targetLabel(target)}`)
-    set.log(target).flush('failed: cannot read the stack')
-    return resultWithout(target, 'failed', why)
-  }
-  const runs = await inWaves(settings, set, { waves, signal, unreadable }, async (target) => {
-    const state = stateOf(target)?.state
-    if (state) return deployTarget(set.context(target), state)
-    return { result: resultWithout(target, 'failed', 'not read') }
-  })
+  const runs = await inWaves(
+    settings,
+    set,
+    { waves, signal, unreadable: read.unreadable },
+    async (target) => {
+      const state = read.stateOf(target)
+      if (state) return deployTarget(set.context(target), state)
+      return { result: resultWithout(target, 'failed', 'not read') }
+    },
+  )
   if (!signal.aborted) recordCleanup(undefined)
   const refused =
     settings.mode === 'plan' ? await keepPlan(settings, runs.results, (r) => set.api(r)) : undefined

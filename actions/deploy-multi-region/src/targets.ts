@@ -13,10 +13,11 @@ import { Annotations, RegionLog } from '../../../lib/log.js'
 import { targetLabel, type Target } from '../../../lib/targets.js'
 import { CloudFormationApi, requestTokens } from './cloudformation-api.js'
 import { EventFollower } from './events.js'
-import type { Settings, StackSnapshot, TargetPlan } from './model.js'
+import type { Settings, StackSnapshot, TargetPlan, TargetResult } from './model.js'
 import { decideStackAction, runToken } from './plan.js'
 import type { TargetContext } from './target-context.js'
 import { TemplateProvider } from './template.js'
+import { resultWithout } from './waves.js'
 
 /** Everything a run keeps per target, by target label. */
 export class TargetSet {
@@ -99,6 +100,15 @@ export class TargetSet {
   }
 }
 
+/** The stacks as read before anything changes, and what will be done with each. */
+export interface ReadTargets {
+  plans: TargetPlan[]
+  /** The target's stack as read; undefined when it could not be read. */
+  stateOf: (target: Target) => StackSnapshot | undefined
+  /** A target whose stack could not be read fails before it starts: its error logged, its result. */
+  unreadable: (target: Target) => TargetResult | undefined
+}
+
 /**
  * Every target's stack, read at once (within the per-account cap), and what
  * will be done with it: the plan printed before anything changes. A target of
@@ -108,7 +118,7 @@ export async function readAndPlan(
   settings: Settings,
   set: TargetSet,
   waves: readonly Target[][],
-): Promise<Map<string, { plan: TargetPlan; state?: StackSnapshot }>> {
+): Promise<ReadTargets> {
   const outcomes = await fanOutTargets(
     settings.targets,
     async (target) => {
@@ -118,14 +128,11 @@ export async function readAndPlan(
     },
     { maxParallel: settings.maxParallel, maxParallelPerAccount: settings.maxParallelPerAccount },
   )
-  return new Map(
+  const read = new Map<string, { plan: TargetPlan; state?: StackSnapshot }>(
     outcomes.map((o) => {
       const { account, region } = o.item
-      const where = {
-        ...(account !== undefined ? { account } : {}),
-        region,
-        wave: waves.findIndex((w) => w.includes(o.item)),
-      }
+      const wave = waves.findIndex((w) => w.includes(o.item))
+      const where = { ...(account !== undefined ? { account } : {}), region, wave }
       if (o.state !== 'fulfilled') {
         const readError = o.state === 'rejected' ? describeError(o.error) : 'not read'
         const plan: TargetPlan = { ...where, decision: { action: 'blocked', why: 'unreadable' }, readError }
@@ -137,4 +144,17 @@ export async function readAndPlan(
       return [targetLabel(o.item), { plan, state }]
     }),
   )
+  return {
+    plans: [...read.values()].map((r) => r.plan),
+    stateOf: (target) => read.get(targetLabel(target))?.state,
+    unreadable: (target) => {
+      const entry = read.get(targetLabel(target))
+      if (entry?.state) return undefined
+      const why = entry?.plan.readError ?? 'not read'
+      const log = set.log(target)
+      log.error(`Cannot read the stack: ${why}`, `deploy-multi-region ${targetLabel(target)}`)
+      log.flush('failed: cannot read the stack')
+      return resultWithout(target, 'failed', why)
+    },
+  }
 }
