@@ -1,4 +1,3 @@
-import { templateShown } from '../../../lib/cloudformation-inputs.js'
 import { randomUUID } from 'node:crypto'
 import {
   CloudFormationClient,
@@ -8,8 +7,8 @@ import {
   DescribeStackInstanceCommand,
   DescribeStackSetCommand,
   DescribeStackSetOperationCommand,
-  ListStackInstancesCommand,
-  ListStackSetOperationResultsCommand,
+  paginateListStackInstances,
+  paginateListStackSetOperationResults,
   UpdateStackInstancesCommand,
   UpdateStackSetCommand,
   type DeploymentTargets,
@@ -17,6 +16,7 @@ import {
   type StackSetOperation,
 } from '@aws-sdk/client-cloudformation'
 import { describeError, errorCode } from '../../../lib/aws.js'
+import { templateShown } from '../../../lib/cloudformation-inputs.js'
 import { fanOut } from '../../../lib/fanout.js'
 import { AbortedError, TimeoutError, pollUntil, retryWhile } from '../../../lib/poll.js'
 import type { RegionLog } from '../../../lib/log.js'
@@ -142,16 +142,8 @@ export class StackSetApi {
 
   async listInstances(): Promise<CurrentInstance[]> {
     const instances: CurrentInstance[] = []
-    let NextToken: string | undefined
-    do {
-      const page = await this.client.send(
-        new ListStackInstancesCommand({
-          StackSetName: this.settings.stackSetName,
-          NextToken,
-          MaxResults: 100,
-          ...this.callAs,
-        }),
-      )
+    const input = { StackSetName: this.settings.stackSetName, MaxResults: 100, ...this.callAs }
+    for await (const page of paginateListStackInstances({ client: this.client }, input)) {
       for (const s of page.Summaries ?? []) {
         instances.push({
           account: s.Account ?? '',
@@ -162,8 +154,7 @@ export class StackSetApi {
           reason: s.StatusReason,
         })
       }
-      NextToken = page.NextToken
-    } while (NextToken)
+    }
     return instances
   }
 
@@ -428,22 +419,17 @@ export class StackSetApi {
 
   async operationResults(operationId: string): Promise<OperationResult[]> {
     const results: OperationResult[] = []
-    let NextToken: string | undefined
-    do {
-      const page = await this.client.send(
-        new ListStackSetOperationResultsCommand({
-          StackSetName: this.settings.stackSetName,
-          OperationId: operationId,
-          NextToken,
-          MaxResults: 100,
-          ...this.callAs,
-        }),
-      )
+    const input = {
+      StackSetName: this.settings.stackSetName,
+      OperationId: operationId,
+      MaxResults: 100,
+      ...this.callAs,
+    }
+    for await (const page of paginateListStackSetOperationResults({ client: this.client }, input)) {
       for (const r of page.Summaries ?? []) {
         results.push({ account: r.Account, region: r.Region, status: r.Status, reason: r.StatusReason })
       }
-      NextToken = page.NextToken
-    } while (NextToken)
+    }
     return results
   }
 }
