@@ -1,10 +1,21 @@
 import { jest } from '@jest/globals'
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { STATEFUL_TYPES } from '../../../actions/deploy-multi-region/src/guard.js'
-import { RegionDeployer } from '../../../actions/deploy-multi-region/src/deploy-region.js'
-import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
+import {
+  CloudFormationApi,
+  requestTokens,
+} from '../../../actions/deploy-multi-region/src/cloudformation-api.js'
+import { deployTarget } from '../../../actions/deploy-multi-region/src/deploy-target.js'
+import { EventFollower } from '../../../actions/deploy-multi-region/src/events.js'
+import type { TargetContext } from '../../../actions/deploy-multi-region/src/target-context.js'
+import type { Settings } from '../../../actions/deploy-multi-region/src/model.js'
 import type { TemplateProvider } from '../../../actions/deploy-multi-region/src/template.js'
 import { RegionLog } from '../../../lib/log.js'
+
+/** A client of the SDK's class, as its paginators require, whose send is the stand-in. */
+function standIn(send: (command: never) => Promise<unknown>): CloudFormationClient {
+  return Object.assign(Object.create(CloudFormationClient.prototype) as CloudFormationClient, { send })
+}
 
 const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/orders/1111'
 const CHANGE_SET_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:changeSet/cs/2222'
@@ -60,7 +71,7 @@ function hangingUpdate(afterExecute = 'UPDATE_IN_PROGRESS', events: object[] = [
         throw new Error(`unexpected call ${name}`)
     }
   }
-  return { cfn: { send } as unknown as CloudFormationClient, calls }
+  return { cfn: standIn(send), calls }
 }
 
 function deployer(
@@ -79,31 +90,37 @@ function deployer(
     notificationArns: [],
     onFailure: 'ROLLBACK',
     timeoutMinutes,
-    planOnly: false,
+    mode: 'deploy',
+    template: { kind: 'url', url: 'https://templates.s3.amazonaws.com/orders.yaml' },
     statefulTypes: STATEFUL_TYPES,
     allowReplacement: [],
     ...more,
   } as unknown as Settings
-  return new RegionDeployer({
-    region: 'eu-west-1',
+  const api = new CloudFormationApi(cfn)
+  const log = new RegionLog('eu-west-1')
+  const ctx: TargetContext = {
+    target: { region: 'eu-west-1' },
     settings,
-    cfn,
-    templates: { forRegion: async () => ({ TemplateBody: '{}' }) } as unknown as TemplateProvider,
-    log: new RegionLog('eu-west-1'),
+    api,
+    templates: { forTarget: async () => ({ TemplateBody: '{}' }) } as unknown as TemplateProvider,
+    log,
     signal,
-    token: 'deploy-1-1-abcd',
-    initial: {
-      status: initialStatus,
-      stackId: STACK_ID,
-      outputs: {},
-      parameterKeys: [],
-      readAt: Date.now(),
-    },
+    runToken: 'deploy-1-1-abcd',
+    tokens: requestTokens('deploy-1-1-abcd', 'eu-west-1'),
+    events: new EventFollower(api, log),
     phase: () => {},
-  })
+  }
+  const initial = {
+    status: initialStatus,
+    stackId: STACK_ID,
+    outputs: {},
+    parameterKeys: [],
+    readAt: Date.now(),
+  }
+  return { run: async () => (await deployTarget(ctx, initial)).result }
 }
 
-describe('RegionDeployer: timeout-minutes', () => {
+describe('deployTarget: timeout-minutes', () => {
   let stdout: jest.SpiedFunction<typeof process.stdout.write>
   beforeEach(() => {
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
@@ -266,10 +283,10 @@ function nestedFailure() {
         throw new Error(`unexpected call ${name}`)
     }
   }
-  return { cfn: { send } as unknown as CloudFormationClient, calls }
+  return { cfn: standIn(send), calls }
 }
 
-describe('RegionDeployer: root cause of a failed update', () => {
+describe('deployTarget: root cause of a failed update', () => {
   beforeEach(() => {
     jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
   })
@@ -290,7 +307,7 @@ describe('RegionDeployer: root cause of a failed update', () => {
   })
 })
 
-describe('RegionDeployer: a failed resource', () => {
+describe('deployTarget: a failed resource', () => {
   let stdout: jest.SpiedFunction<typeof process.stdout.write>
   beforeEach(() => {
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)

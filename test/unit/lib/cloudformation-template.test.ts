@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parseTemplate, MAX_ALIASES } from '../../../actions/deploy-multi-region/src/template-document.js'
+import { parseTemplate, MAX_ALIASES } from '../../../lib/cloudformation-inputs.js'
 import { InputError } from '../../../lib/inputs.js'
 
 const ROOT = resolve(import.meta.dirname, '../../..')
