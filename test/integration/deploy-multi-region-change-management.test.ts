@@ -20,6 +20,7 @@ import {
   startChangeManagementLayer,
   type ChangeManagementLayer,
 } from '../support/cfn-change-management-layer.js'
+import { startTerminationProtectionLayer } from '../support/cfn-termination-protection.js'
 import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
 
 /** A table and a queue; the table's name is what a "v2" changes (a replacement on AWS). */
@@ -844,6 +845,8 @@ describe('deploy-multi-region change management', () => {
         regions: 'us-east-1, eu-west-1, ap-southeast-2',
         parameters: 'Delay=5',
         'on-region-failure': 'rollback-all',
+        // The rollback removes the queue v2 adds: its change set passes the same guard.
+        'allow-replacement': 'Dead',
       })
       expect(r.failed).toBe(true)
       const [us, eu, ap] = JSON.parse(r.outputs.results!) as Array<Result & { rollback?: object }>
@@ -882,6 +885,89 @@ describe('deploy-multi-region change management', () => {
       expect(r.summary).toContain(
         '| ap-southeast-2 | created | stack deleted (this run created it) | ✅ done |',
       )
+    })
+
+    it("guards its own change set, restores the earlier stack's tags, and leaves no change set behind", async () => {
+      const v1 = JSON.stringify({ Resources: { Jobs: { Type: 'AWS::SQS::Queue' } } })
+      write('rb-guard-v1.json', v1)
+      write('rb-guard-v2.json', template('rb-guard-t'))
+      const regions = 'us-east-1, eu-west-1'
+      const first = await deploy({
+        'stack-name': 'rb-guard',
+        template: 'rb-guard-v1.json',
+        regions,
+        tags: 'team=a',
+      })
+      expect(first.failed).toBe(false)
+      layer.reset()
+      layer.failValidation.set('eu-west-1/rb-guard', {
+        reason: 'Template error: something regional',
+        events: [],
+      })
+      const r = await deploy({
+        'stack-name': 'rb-guard',
+        template: 'rb-guard-v2.json',
+        regions,
+        tags: 'team=b',
+        'on-region-failure': 'rollback-all',
+      })
+      const [us] = JSON.parse(r.outputs.results!) as Array<
+        Result & { rollback?: { outcome: string; reason?: string } }
+      >
+      expect(us!.status).toBe('updated')
+      // Going back to v1 would delete the table v2 added: the guard stops that change set too.
+      expect(us!.rollback).toMatchObject({ outcome: 'failed' })
+      expect(us!.rollback!.reason).toContain('the rollback change set was not executed')
+      expect(us!.rollback!.reason).toContain('Orders')
+      const rollbackSet = layer.requests.find(
+        (q) =>
+          q.operation === 'CreateChangeSet' &&
+          q.region === 'us-east-1' &&
+          /-rollback$/.test(q.params.get('ChangeSetName') ?? ''),
+      )!
+      expect([
+        rollbackSet.params.get('Tags.member.1.Key'),
+        rollbackSet.params.get('Tags.member.1.Value'),
+      ]).toEqual(['team', 'a'])
+      const left = await sdk(
+        async () =>
+          (await cfn('us-east-1').send(new ListChangeSetsCommand({ StackName: 'rb-guard' }))).Summaries,
+      )
+      // moto keeps executed change sets and lists every stack's: only the rollback's is ours to check.
+      expect(
+        (left ?? []).filter((c) => c.StackName === 'rb-guard' && /-rollback$/.test(c.ChangeSetName ?? '')),
+      ).toEqual([])
+    })
+
+    it('deletes a stack it created even with the termination protection this run turned on', async () => {
+      const protection = await startTerminationProtectionLayer(layer.endpoint)
+      try {
+        write('rb-tp.json', JSON.stringify({ Resources: { Jobs: { Type: 'AWS::SQS::Queue' } } }))
+        layer.failValidation.set('eu-west-1/rb-tp', {
+          reason: 'Template error: something regional',
+          events: [],
+        })
+        const r = await runActionInProcess(
+          run,
+          {
+            'stack-name': 'rb-tp',
+            template: 'rb-tp.json',
+            regions: 'us-east-1, eu-west-1',
+            'termination-protection': 'true',
+            'on-region-failure': 'rollback-all',
+          },
+          { ...env, ...localAwsEnv(protection.endpoint) },
+        )
+        const [us] = JSON.parse(r.outputs.results!) as Array<Result & { rollback?: object }>
+        expect(us).toMatchObject({ status: 'created', rollback: { action: 'deleted', outcome: 'done' } })
+        const updates = layer.requests.filter(
+          (q) => q.operation === 'DeleteStack' && q.region === 'us-east-1',
+        )
+        expect(updates).toHaveLength(1)
+        expect(protection.protectedStacks.get('us-east-1/rb-tp')).toBe(false)
+      } finally {
+        await protection.close()
+      }
     })
   })
 })

@@ -184,6 +184,17 @@ export class CloudFormationApi {
     }
   }
 
+  /** What rollback-all restores beyond template and parameters: the stack's tags and capabilities, as DescribeStacks gives them. */
+  async stackRestoreState(stack: string): Promise<Pick<Stack, 'Tags' | 'Capabilities' | 'Parameters'>> {
+    const answer = await this.client.send(new DescribeStacksCommand({ StackName: stack }))
+    const found = answer.Stacks?.[0]
+    return {
+      Tags: found?.Tags ?? [],
+      Capabilities: found?.Capabilities ?? [],
+      Parameters: found?.Parameters ?? [],
+    }
+  }
+
   /**
    * The stack's events not seen before, oldest first. Pages stop at the first
    * event already seen, so a poll usually costs one call.
