@@ -200,7 +200,8 @@ class TargetUpload {
 
   /** The template's text with every local reference replaced by this bucket's objects. */
   async render(node: TemplateNode): Promise<string> {
-    const values = await Promise.all(
+    // Settled, not raced: a failure returns only once no other upload of this target is running.
+    const settled = await Promise.allSettled(
       node.rewrites.map(async (rewrite) => {
         const stored = rewrite.artifact
           ? await this.storeArtifact(rewrite.artifact)
@@ -208,6 +209,9 @@ class TargetUpload {
         return this.value(rewrite.reference.entry.form, stored)
       }),
     )
+    const failed = settled.find((outcome) => outcome.status === 'rejected')
+    if (failed) throw failed.reason
+    const values = settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value)
     // Set and serialised in one synchronous step: targets share the document and run concurrently.
     node.rewrites.forEach(
       (rewrite, index) => (rewrite.reference.holder[rewrite.reference.name] = values[index]),

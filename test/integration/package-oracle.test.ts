@@ -128,7 +128,9 @@ describe('packaging, with `aws cloudformation package` as the oracle', () => {
 
   async function zipEntries(bytes: Buffer): Promise<Map<string, { content: string; executable: boolean }>> {
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-      yauzl.fromBuffer(bytes, { lazyEntries: false }, (error, file) => (error ? reject(error) : resolve(file))),
+      yauzl.fromBuffer(bytes, { lazyEntries: false }, (error, file) =>
+        error ? reject(error) : resolve(file),
+      ),
     )
     const entries = new Map<string, { content: string; executable: boolean }>()
     await new Promise<void>((resolve, reject) => {
