@@ -346,7 +346,7 @@ export class RegionDeployer {
       // The same token on an SDK retry lets CloudFormation answer the first call instead of failing.
       ClientToken: `${token}-${region}`,
       Description: `deploy-multi-region ${token}`,
-      ...(await ctx.templates.forRegion(region)),
+      ...(await ctx.templates.forRegion(region, log)),
       Parameters: parametersFor(region, settings.parameters, settings.regionParameters, previous),
       Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
       RoleARN: settings.roleArn,

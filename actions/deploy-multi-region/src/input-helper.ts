@@ -41,6 +41,8 @@ export type TemplateSource =
       parameters: string[]
       /** The logical ids of the template's resources, read locally. */
       resources: string[]
+      /** Where it names local artifacts, packaged into artifact-bucket before the change sets. */
+      localArtifacts?: string[]
     }
   | { kind: 'url'; url: string }
 
@@ -58,7 +60,10 @@ export interface Settings extends AccountSettings {
   terminationProtection?: boolean
   onFailure: OnFailure
   timeoutMinutes?: number
+  /** artifact-bucket (or its older name template-bucket), `{region}` and `{account}` not yet replaced. */
   templateBucket?: string
+  /** artifact-prefix: the key prefix of packaged artifacts and uploaded templates. */
+  artifactPrefix: string
   maxParallel: number
   canaryRegions: string[]
   /** Every (account, region) pair, account by account; the regions alone without `accounts`. */
@@ -121,8 +126,8 @@ function readTemplate(raw: string, env: NodeJS.ProcessEnv): TemplateSource {
     )
   }
   const body = readWorkspaceFile('template', raw, env)
-  const { parameters, resources } = parseTemplate('template', raw, body)
-  return { kind: 'file', path, input: raw, body, bytes, parameters, resources }
+  const { parameters, resources, localArtifacts } = parseTemplate('template', raw, body)
+  return { kind: 'file', path, input: raw, body, bytes, parameters, resources, localArtifacts }
 }
 
 function readTags(inputs: Inputs): Array<{ Key: string; Value: string }> {
@@ -141,19 +146,51 @@ function readTags(inputs: Inputs): Array<{ Key: string; Value: string }> {
   return pairs.map(([Key, Value]) => ({ Key, Value }))
 }
 
+/** artifact-bucket, or template-bucket, its older name; `{region}` and `{account}` are replaced per target. */
 function readBucket(inputs: Inputs, regions: readonly string[]): string | undefined {
-  const bucket = inputs.optional('template-bucket')
+  const artifactBucket = inputs.optional('artifact-bucket')
+  const templateBucket = inputs.optional('template-bucket')
+  if (artifactBucket !== undefined && templateBucket !== undefined && artifactBucket !== templateBucket)
+    throw new InputError(
+      'template-bucket',
+      templateBucket,
+      `the same bucket as artifact-bucket (${artifactBucket}), or empty: template-bucket is artifact-bucket's older name`,
+    )
+  const name = artifactBucket !== undefined ? 'artifact-bucket' : 'template-bucket'
+  const bucket = artifactBucket ?? templateBucket
   if (bucket === undefined) return undefined
   for (const region of regions) {
-    if (!BUCKET_NAME.test(bucket.replaceAll('{region}', region))) {
+    if (!BUCKET_NAME.test(bucket.replaceAll('{region}', region).replaceAll('{account}', '123456789012'))) {
       throw new InputError(
-        'template-bucket',
+        name,
         bucket,
-        'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens) that may contain {region}',
+        'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens) that may contain {region} and {account}',
       )
     }
   }
   return bucket
+}
+
+/** S3's safe key characters ("0-9 a-z A-Z ! - _ . * ' ( )" and "/"), no `..` segment. */
+function readArtifactPrefix(inputs: Inputs): string {
+  const prefix = inputs.string('artifact-prefix').replace(/^\/+|\/+$/g, '')
+  if (prefix.length > 200 || !/^[A-Za-z0-9!_.*'()/-]*$/.test(prefix) || prefix.split('/').includes('..'))
+    throw new InputError(
+      'artifact-prefix',
+      prefix,
+      "an S3 key prefix of at most 200 of S3's safe characters (letters, digits, ! - _ . * ' ( ) and /), without a .. segment",
+    )
+  return prefix
+}
+
+/** Local artifacts need a bucket in each region to be packaged into. */
+function refuseUnpackaged(template: TemplateSource, bucket: string | undefined): void {
+  if (template.kind !== 'file' || !template.localArtifacts?.length || bucket !== undefined) return
+  throw new InputError(
+    'artifact-bucket',
+    '',
+    `a bucket for the local artifacts ${template.input} names (${template.localArtifacts.slice(0, 3).join(', ')}${template.localArtifacts.length > 3 ? ', ...' : ''}), one per region with {region}, e.g. my-artifacts-{account}-{region}`,
+  )
 }
 
 const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/
@@ -333,6 +370,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   const terminationProtection =
     inputs.raw('termination-protection') === '' ? undefined : inputs.boolean('termination-protection', false)
   const templateBucket = readBucket(inputs, regions)
+  refuseUnpackaged(template, templateBucket)
   if (template.kind === 'file' && template.bytes > MAX_TEMPLATE_BODY_BYTES && templateBucket === undefined) {
     throw new InputError(
       'template',
@@ -368,6 +406,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     onFailure: inputs.choice('on-failure', ON_FAILURE, 'ROLLBACK'),
     timeoutMinutes: inputs.optionalInteger('timeout-minutes', { min: 1, max: 4320 }),
     templateBucket,
+    artifactPrefix: readArtifactPrefix(inputs),
     maxParallel: inputs.integer('max-parallel', { default: targets.length, min: 1, max: 1000 }),
     canaryRegions,
     targets,

@@ -44,6 +44,9 @@ export async function deployTargets(
   assume?: AssumeRoleCall,
 ): Promise<void> {
   maskSecretParameters(settings)
+  // Local artifacts are checked and zipped before any AWS call: bad paths fail here, as input.
+  const templates = new TemplateProvider(settings)
+  await templates.prepare()
   const cfnClients = clientFactory(CloudFormationClient)
   const targets = settings.targets
   const byLabel = new Map(targets.map((t) => [targetLabel(t), t]))
@@ -69,7 +72,6 @@ export async function deployTargets(
     w.map((label) => byLabel.get(label)!),
   )
   const token = runToken(process.env, randomBytes(4).toString('hex'))
-  const templates = new TemplateProvider(settings)
   const newDeployer = (target: Target, initial: StackSnapshot) =>
     new RegionDeployer({
       region: target.region,
@@ -185,6 +187,7 @@ export async function deployTargets(
     }
   } finally {
     signal.removeEventListener('abort', onAbort)
+    templates.dispose()
   }
   if (!signal.aborted) recordCleanup(undefined)
 

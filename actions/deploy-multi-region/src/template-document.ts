@@ -6,12 +6,15 @@
 import { parseDocument } from 'yaml'
 import { CFN_YAML_TAGS } from '../../../lib/cfn-yaml.js'
 import { InputError } from '../../../lib/inputs.js'
+import { localArtifactReferences } from '../../../lib/package/properties.js'
 
 export interface TemplateDocument {
   /** The parameter keys the template declares (its `Parameters` section). */
   parameters: string[]
   /** The logical ids of its resources (its `Resources` section). */
   resources: string[]
+  /** Where the template names local artifacts to package (Resources.Fn.Properties.Code, ...). */
+  localArtifacts: string[]
 }
 
 /** Aliases expanded at most this many times: a small template never needs more, a "billion laughs" does. */
@@ -46,5 +49,6 @@ export function parseTemplate(input: string, shown: string, text: string): Templ
     Parameters !== null && typeof Parameters === 'object' && !Array.isArray(Parameters)
       ? Object.keys(Parameters)
       : []
-  return { parameters: declared, resources: Object.keys(Resources) }
+  const localArtifacts = localArtifactReferences(doc).map((reference) => reference.where)
+  return { parameters: declared, resources: Object.keys(Resources), localArtifacts }
 }

@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto'
 import { GetTemplateSummaryCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
+import { workspaceRoot } from '../../../lib/files.js'
+import type { RegionLog } from '../../../lib/log.js'
+import type { LocalPackage, UploadedPackage } from '../../../lib/package/index.js'
 import { partitionOf } from '../../../lib/regions.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
 import { templateBucketFor, templateUrl } from './plan.js'
@@ -31,8 +34,32 @@ export class TemplateProvider {
   private readonly summaries = new Map<string, Promise<string[]>>()
   private readonly s3 = lazyClientFactory(loadTemplateS3Client)
   private readonly sts = lazyClientFactory(async () => (await import('@aws-sdk/client-sts')).STSClient)
+  private readonly packaged = new Map<string, Promise<UploadedPackage>>()
+  private localPackage?: LocalPackage
 
   constructor(private readonly settings: Settings) {}
+
+  /**
+   * The local phase of packaging, before any AWS call: a template naming local artifacts has them
+   * checked and zipped once here (bad paths are an InputError naming resource and property). The
+   * packaging code is loaded only for such a template.
+   */
+  async prepare(): Promise<void> {
+    const { template } = this.settings
+    if (template.kind !== 'file' || !template.localArtifacts?.length) return
+    const { packageTemplate } = await import('../../../lib/package/index.js')
+    this.localPackage = await packageTemplate(template.path, workspaceRoot(), { input: 'template' })
+  }
+
+  /** Removes the zips the local phase made. */
+  dispose(): void {
+    this.localPackage?.dispose()
+  }
+
+  /** What packaging uploaded for a region: objects, uploads, bytes, the packaged template's hash. */
+  packagedFor(region: string): Promise<UploadedPackage> | undefined {
+    return this.packaged.get(region)
+  }
 
   /** The upload key depends only on the content, so a retried upload writes the same object. */
   key(): string {
@@ -46,9 +73,10 @@ export class TemplateProvider {
     return template.kind === 'file' && template.bytes > MAX_TEMPLATE_BODY_BYTES
   }
 
-  async forRegion(region: string): Promise<TemplateArgs> {
+  async forRegion(region: string, log?: RegionLog): Promise<TemplateArgs> {
     const { template, templateBucket } = this.settings
     if (template.kind === 'url') return { TemplateURL: template.url }
+    if (this.localPackage) return (await this.packageFor(region, log)).template
     if (!this.needsUpload()) return { TemplateBody: template.body }
     const bucket = templateBucketFor(templateBucket!, region)
     // One lookup and one upload per bucket: a bucket shared by all regions is written once.
@@ -58,6 +86,38 @@ export class TemplateProvider {
       this.uploads.set(bucket, upload)
     }
     return { TemplateURL: await upload }
+  }
+
+  /**
+   * The upload phase of packaging for one region: the artifacts into that region's bucket of the
+   * caller's account (a bucket elsewhere is refused: Lambda reads code only from its own region).
+   */
+  private packageFor(region: string, log?: RegionLog): Promise<UploadedPackage> {
+    let packaged = this.packaged.get(region)
+    if (!packaged) {
+      packaged = (async () => {
+        const [{ uploadPackage }, owner, s3] = await Promise.all([
+          import('../../../lib/package/index.js'),
+          this.callerAccount(region),
+          this.s3(region),
+        ])
+        const bucket = templateBucketFor(this.settings.templateBucket!, region).replaceAll('{account}', owner)
+        const uploaded = await uploadPackage(this.localPackage!, {
+          s3,
+          bucket,
+          region,
+          owner,
+          prefix: this.settings.artifactPrefix,
+        })
+        const { objects, uploaded: sent, present, bytes } = uploaded.counts
+        log?.info(
+          `Packaged into s3://${bucket}/${this.settings.artifactPrefix}: ${objects} object(s), ${sent} uploaded (${bytes} bytes), ${present} already there`,
+        )
+        return uploaded
+      })()
+      this.packaged.set(region, packaged)
+    }
+    return packaged
   }
 
   /**
@@ -86,6 +146,7 @@ export class TemplateProvider {
    */
   private async upload(bucket: string, region: string, body: string): Promise<string> {
     const owner = await this.callerAccount(region)
+    bucket = bucket.replaceAll('{account}', owner)
     const key = this.key()
     const { HeadBucketCommand, PutObjectCommand } = await import('@aws-sdk/client-s3')
     let bucketRegion: string
