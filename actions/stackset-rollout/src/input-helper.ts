@@ -1,6 +1,8 @@
 import { parse as parseYaml } from 'yaml'
 import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
 import { readWorkspaceFile } from '../../../lib/files.js'
+import { readCfnYaml } from '../../../lib/cfn-yaml.js'
+import { localArtifactReferences } from '../../../lib/package/properties.js'
 import { mappingInput } from '../../../lib/mapping-input.js'
 import { parseCountOrPercent, type CountOrPercent } from './plan.js'
 
@@ -280,7 +282,30 @@ function getTemplate(inputs: Inputs, env: NodeJS.ProcessEnv): TemplateSource {
   }
   if (body.trim() === '')
     throw new InputError('template', value, 'a file holding a CloudFormation template (this one is empty)')
+  refuseLocalArtifacts(value, body)
   return { body, shown: value }
+}
+
+/**
+ * A stack set's instances all read the one template, in every account and region, so a local
+ * path (`Code: functions/hello`) can be packaged into no bucket that suits them all: it is refused,
+ * naming each resource and property. A template that does not parse is CloudFormation's to refuse.
+ */
+function refuseLocalArtifacts(value: string, body: string): void {
+  let document: unknown
+  try {
+    document = readCfnYaml(body)
+  } catch {
+    return
+  }
+  const references = localArtifactReferences(document)
+  if (references.length === 0) return
+  const named = references.map((r) => `${r.where} (${r.resource}): ${JSON.stringify(r.path)}`).join('; ')
+  throw new InputError(
+    'template',
+    value,
+    `a template whose artifacts are in S3, not local paths (${named}): package it first into a bucket every target account can read and give the packaged template (see "Templates with local artifacts" in the stackset-rollout README)`,
+  )
 }
 
 const PARAMETERS_FORM =
