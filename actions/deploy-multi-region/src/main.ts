@@ -28,6 +28,7 @@ import {
 import { readStack, type StackSnapshot } from './stack.js'
 import { summaryMarkdown } from './summary.js'
 import { TemplateProvider } from './template.js'
+import type { UploadCounts } from '../../../lib/package/upload.js'
 
 export async function run(): Promise<void> {
   await runAction(deploy)
@@ -200,7 +201,16 @@ export async function deployTargets(
   if (settings.onRegionFailure === 'rollback-all' && (failed > 0 || canaryFailed) && !signal.aborted)
     await rollBackAll(ordered, used, logs)
   const incomplete = settings.mode === 'plan' ? await keepPlan(settings, ordered, cfn) : undefined
-  finish(settings, ordered, annotations, signal, incomplete, failed, canaryFailed)
+  finish(
+    settings,
+    ordered,
+    annotations,
+    signal,
+    incomplete,
+    failed,
+    canaryFailed,
+    templates.packagingCounts(),
+  )
 }
 
 /**
@@ -256,6 +266,7 @@ function finish(
   refused?: string,
   failed = ordered.filter((r) => r.status === 'failed').length,
   canaryFailed?: string,
+  packaging?: ReadonlyMap<string, UploadCounts>,
 ): void {
   report(ordered)
   annotations.emit()
@@ -268,7 +279,7 @@ function finish(
   )
   // A plan or an apply is all or nothing: the failure tolerance does not apply to it.
   const verdict = refused ? { fail: true, text: refused } : counted
-  writeJobSummary(summaryMarkdown(settings, ordered, verdict))
+  writeJobSummary(summaryMarkdown(settings, ordered, verdict, packaging))
   checkAllowances(settings, ordered)
   if (verdict.fail) throw new Error(verdict.text)
   if (failed > 0) core.warning(verdict.text)

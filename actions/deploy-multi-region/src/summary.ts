@@ -18,6 +18,7 @@ import type { RegionResult } from './deploy-region.js'
 import type { Settings } from './input-helper.js'
 import { guardName } from './guard.js'
 import type { ChangeRow } from './plan.js'
+import type { UploadCounts } from '../../../lib/package/upload.js'
 
 export interface Verdict {
   fail: boolean
@@ -208,10 +209,24 @@ function byAccount(results: readonly RegionResult[]): Array<[string | undefined,
   return [...groups]
 }
 
+/** What packaging uploaded per region: objects the template references, uploaded, already there. */
+function packagingTable(packaging: ReadonlyMap<string, UploadCounts> | undefined): string | undefined {
+  if (!packaging || packaging.size === 0) return undefined
+  const rows = [...packaging.entries()].map(([region, c]) => [
+    region,
+    c.objects,
+    c.uploaded,
+    c.bytes,
+    c.present,
+  ])
+  return `### Packaged artifacts\n\n${markdownTable(['Region', 'Objects', 'Uploaded', 'Bytes uploaded', 'Already there'], rows)}`
+}
+
 export function summaryMarkdown(
   settings: Settings,
   results: readonly RegionResult[],
   verdict: Verdict | string,
+  packaging?: ReadonlyMap<string, UploadCounts>,
 ): string {
   const v = typeof verdict === 'string' ? { fail: false, text: verdict } : verdict
   const titles: Record<string, string> = {
@@ -294,6 +309,7 @@ export function summaryMarkdown(
       regionTable,
       changeTables(results, settings.mode ?? (settings.planOnly ? 'plan-only' : 'deploy')),
       outputsTable(results),
+      packagingTable(packaging),
       ran.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
     ],
   })

@@ -5,7 +5,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
 import { workspaceRoot } from '../../../lib/files.js'
 import type { RegionLog } from '../../../lib/log.js'
-import type { LocalPackage, UploadedPackage } from '../../../lib/package/index.js'
+import type { LocalPackage, UploadCounts, UploadedPackage } from '../../../lib/package/index.js'
 import { partitionOf } from '../../../lib/regions.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
 import { templateBucketFor, templateUrl } from './plan.js'
@@ -35,6 +35,7 @@ export class TemplateProvider {
   private readonly s3 = lazyClientFactory(loadTemplateS3Client)
   private readonly sts = lazyClientFactory(async () => (await import('@aws-sdk/client-sts')).STSClient)
   private readonly packaged = new Map<string, Promise<UploadedPackage>>()
+  private readonly counts = new Map<string, UploadCounts>()
   private localPackage?: LocalPackage
 
   constructor(private readonly settings: Settings) {}
@@ -56,9 +57,9 @@ export class TemplateProvider {
     this.localPackage?.dispose()
   }
 
-  /** What packaging uploaded for a region: objects, uploads, bytes, the packaged template's hash. */
-  packagedFor(region: string): Promise<UploadedPackage> | undefined {
-    return this.packaged.get(region)
+  /** What packaging uploaded, per region that got that far, for the summary. */
+  packagingCounts(): ReadonlyMap<string, UploadCounts> {
+    return this.counts
   }
 
   /** The upload key depends only on the content, so a retried upload writes the same object. */
@@ -109,6 +110,7 @@ export class TemplateProvider {
           owner,
           prefix: this.settings.artifactPrefix,
         })
+        this.counts.set(region, uploaded.counts)
         const { objects, uploaded: sent, present, bytes } = uploaded.counts
         log?.info(
           `Packaged into s3://${bucket}/${this.settings.artifactPrefix}: ${objects} object(s), ${sent} uploaded (${bytes} bytes), ${present} already there`,
