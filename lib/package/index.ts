@@ -6,3 +6,4 @@
 export { packageTemplate, type LocalPackage, type Artifact, type TemplateNode } from './local.js'
 export { uploadPackage, type UploadTarget, type UploadedPackage, type UploadCounts } from './upload.js'
 export { s3ObjectUrl } from './s3-url.js'
+export { ensureAutoBucket, AUTO_BUCKET_STACK } from './auto-bucket.js'

@@ -4,6 +4,7 @@
  * two regions, through a loopback proxy that records every request and keeps S3's checksums
  * (which moto ignores).
  */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -14,6 +15,7 @@ import {
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { run } from '../../actions/deploy-multi-region/src/main.js'
+import { readCfnYaml } from '../../lib/cfn-yaml.js'
 import { runActionInProcess, type ActionRun } from '../support/action-runner.js'
 import { startLoopbackProxy, type LoopbackProxy, type ProxyRequest } from '../support/loopback-proxy.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
@@ -214,6 +216,67 @@ describe('deploy-multi-region: local artifacts packaged into every region', () =
       now.Resources.Hello.Properties.Code = was.Resources.Hello.Properties.Code
       expect(now).toEqual(was)
     }
+  })
+
+  it('artifact-bucket: auto makes one encrypted, versioned, private, TLS-only bucket stack per region and reuses it', async () => {
+    const r = await deploy({ 'stack-name': 'auto-app', 'artifact-bucket': 'auto' })
+    expect(r.errors).toEqual([])
+    expect(results(r).map((x) => x.status)).toEqual(['created', 'created'])
+    const creates = seen.filter((q) => q.operation === 'CreateStack')
+    expect(creates.map((q) => [q.region, q.params.get('StackName')]).sort()).toEqual([
+      ['eu-west-1', 'multi-region-actions-artifacts'],
+      ['us-east-1', 'multi-region-actions-artifacts'],
+    ])
+    // moto makes the bucket but applies none of its settings: what the stack asks for is checked
+    // in the request, as CloudFormation would apply it.
+    const template = readCfnYaml(creates[0]!.params.get('TemplateBody')!) as {
+      Resources: {
+        Bucket: { Properties: Record<string, unknown>; DeletionPolicy: string }
+        BucketPolicy: unknown
+      }
+    }
+    expect(template.Resources.Bucket.DeletionPolicy).toBe('Retain')
+    expect(template.Resources.Bucket.Properties).toEqual({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'ExpireOldVersions',
+            Status: 'Enabled',
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+        ],
+      },
+    })
+    expect(JSON.stringify(template.Resources.BucketPolicy)).toContain('"aws:SecureTransport":"false"')
+    const bodies = templateBodies()
+    for (const region of REGIONS) {
+      const cfn = new CloudFormationClient(directClientConfig(moto.endpoint, region))
+      try {
+        const stack = (
+          await cfn.send(new DescribeStacksCommand({ StackName: 'multi-region-actions-artifacts' }))
+        ).Stacks![0]!
+        const Bucket = stack.Outputs!.find((o) => o.OutputKey === 'BucketName')!.OutputValue!
+        expect(bodies.get(region)!.Resources.Hello.Properties.Code).toMatchObject({ S3Bucket: Bucket })
+      } finally {
+        cfn.destroy()
+      }
+    }
+    seen = []
+    const again = await deploy({ 'stack-name': 'auto-app', 'artifact-bucket': 'auto' })
+    expect(results(again).map((x) => x.status)).toEqual(['unchanged', 'unchanged'])
+    expect(seen.filter((q) => q.operation === 'CreateStack')).toEqual([])
+    expect(s3Puts()).toEqual([])
   })
 
   it.each([

@@ -158,13 +158,13 @@ function readBucket(inputs: Inputs, regions: readonly string[]): string | undefi
     )
   const name = artifactBucket !== undefined ? 'artifact-bucket' : 'template-bucket'
   const bucket = artifactBucket ?? templateBucket
-  if (bucket === undefined) return undefined
+  if (bucket === undefined || bucket === 'auto') return bucket
   for (const region of regions) {
     if (!BUCKET_NAME.test(bucket.replaceAll('{region}', region).replaceAll('{account}', '123456789012'))) {
       throw new InputError(
         name,
         bucket,
-        'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens) that may contain {region} and {account}',
+        'auto, or an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens) that may contain {region} and {account}',
       )
     }
   }

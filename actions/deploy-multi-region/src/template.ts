@@ -1,8 +1,8 @@
 /** Where each region's change set reads the template from: the body, or S3 for a large one. */
 import { createHash } from 'node:crypto'
-import { GetTemplateSummaryCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { CloudFormationClient, GetTemplateSummaryCommand } from '@aws-sdk/client-cloudformation'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
-import { errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
+import { clientFactory, errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
 import { workspaceRoot } from '../../../lib/files.js'
 import type { RegionLog } from '../../../lib/log.js'
 import type { LocalPackage, UploadCounts, UploadedPackage } from '../../../lib/package/index.js'
@@ -36,6 +36,8 @@ export class TemplateProvider {
   private readonly sts = lazyClientFactory(async () => (await import('@aws-sdk/client-sts')).STSClient)
   private readonly packaged = new Map<string, Promise<UploadedPackage>>()
   private readonly counts = new Map<string, UploadCounts>()
+  private readonly autoBuckets = new Map<string, Promise<string>>()
+  private readonly cfn = clientFactory(CloudFormationClient)
   private localPackage?: LocalPackage
 
   constructor(private readonly settings: Settings) {}
@@ -79,11 +81,13 @@ export class TemplateProvider {
     if (template.kind === 'url') return { TemplateURL: template.url }
     if (this.localPackage) return (await this.packageFor(region, log)).template
     if (!this.needsUpload()) return { TemplateBody: template.body }
-    const bucket = templateBucketFor(templateBucket!, region)
+    const bucket = templateBucket === 'auto' ? `auto:${region}` : templateBucketFor(templateBucket!, region)
     // One lookup and one upload per bucket: a bucket shared by all regions is written once.
     let upload = this.uploads.get(bucket)
     if (!upload) {
-      upload = this.upload(bucket, region, template.body)
+      upload = this.callerAccount(region)
+        .then((owner) => this.bucketFor(region, owner, log))
+        .then((name) => this.upload(name, region, template.body))
       this.uploads.set(bucket, upload)
     }
     return { TemplateURL: await upload }
@@ -102,7 +106,7 @@ export class TemplateProvider {
           this.callerAccount(region),
           this.s3(region),
         ])
-        const bucket = templateBucketFor(this.settings.templateBucket!, region).replaceAll('{account}', owner)
+        const bucket = await this.bucketFor(region, owner, log)
         const uploaded = await uploadPackage(this.localPackage!, {
           s3,
           bucket,
@@ -120,6 +124,25 @@ export class TemplateProvider {
       this.packaged.set(region, packaged)
     }
     return packaged
+  }
+
+  /**
+   * The region's bucket: artifact-bucket with `{region}` and `{account}` replaced, or with `auto`
+   * the bucket of the region's multi-region-actions-artifacts stack (made on first use).
+   */
+  private async bucketFor(region: string, owner: string, log?: RegionLog): Promise<string> {
+    const pattern = this.settings.templateBucket!
+    if (pattern !== 'auto') return templateBucketFor(pattern, region).replaceAll('{account}', owner)
+    let bucket = this.autoBuckets.get(region)
+    if (!bucket) {
+      bucket = import('../../../lib/package/index.js').then(({ ensureAutoBucket, AUTO_BUCKET_STACK }) =>
+        ensureAutoBucket(this.cfn(region), region, {
+          onCreate: () => log?.info(`Creating the stack ${AUTO_BUCKET_STACK} for artifact-bucket: auto`),
+        }),
+      )
+      this.autoBuckets.set(region, bucket)
+    }
+    return bucket
   }
 
   /**
@@ -148,7 +171,6 @@ export class TemplateProvider {
    */
   private async upload(bucket: string, region: string, body: string): Promise<string> {
     const owner = await this.callerAccount(region)
-    bucket = bucket.replaceAll('{account}', owner)
     const key = this.key()
     const { HeadBucketCommand, PutObjectCommand } = await import('@aws-sdk/client-s3')
     let bucketRegion: string
