@@ -126,6 +126,14 @@ describe('packageTemplate', () => {
     expect(pkg.artifacts.map((a) => a.source).sort()).toEqual(['functions/hello', 'functions/worker'])
   })
 
+  it('packages the SAM version of the multi-region API from its function folders', async () => {
+    const pkg = await pack('templates/multi-region-api-sam.yaml', join(import.meta.dirname, '../../..'))
+    expect(pkg.artifacts.map((a) => a.source)).toEqual([
+      'templates/functions/hello',
+      'templates/functions/health',
+    ])
+  })
+
   describe('finds bad input before any upload, naming the resource and property', () => {
     let workspace: string
     beforeAll(() => {
