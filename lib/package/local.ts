@@ -16,6 +16,7 @@ import {
   readSync,
   closeSync,
 } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { readCfnYaml } from '../cfn-yaml.js'
@@ -50,6 +51,12 @@ export interface LocalPackage {
   artifacts: Artifact[]
   /** Nested templates, every level. */
   nestedTemplates: number
+  /**
+   * SHA-256 of what is packaged: every template as read and every artifact's content hash. The
+   * same sources give the same digest, so a plan can tell whether the workspace still packages
+   * to what was planned.
+   */
+  sourceDigest: string
   /** Removes the zips made for this package. */
   dispose(): void
 }
@@ -76,6 +83,18 @@ function isZipFile(path: string): boolean {
     return signature === 0x04034b50 || signature === 0x06054b50
   } finally {
     closeSync(fd)
+  }
+}
+
+/** A template as read, with what each of its references packages to, before any rewrite. */
+function digestOf(node: TemplateNode): unknown {
+  return {
+    document: node.document,
+    rewrites: node.rewrites.map((r) => ({
+      where: r.reference.where,
+      artifact: r.artifact?.sha256,
+      template: r.template ? digestOf(r.template) : undefined,
+    })),
   }
 }
 
@@ -116,6 +135,9 @@ class Packager {
     }
     return {
       root,
+      sourceDigest: createHash('sha256')
+        .update(JSON.stringify(digestOf(root)))
+        .digest('hex'),
       artifacts: [...this.artifacts.values()],
       nestedTemplates: this.nestedTemplates,
       dispose: () => this.dispose(),

@@ -218,6 +218,26 @@ describe('deploy-multi-region: local artifacts packaged into every region', () =
     }
   })
 
+  it('apply refuses a plan whose sources no longer package to the same bytes, and executes one that does', async () => {
+    const code = join(workspace, 'functions/worker/app.py')
+    writeFileSync(code, 'def handler(event, context):\n    return "planned"\n')
+    const plan = await deploy({ mode: 'plan', plan: 'app.plan.json' })
+    expect(plan.errors).toEqual([])
+    writeFileSync(code, 'def handler(event, context):\n    return "edited after review"\n')
+    seen = []
+    const refused = await deploy({ mode: 'apply', plan: 'app.plan.json' })
+    expect(refused.failed).toBe(true)
+    for (const r of results(refused))
+      expect(r.reason).toMatch(/the template in the workspace .* is not the planned one/)
+    expect(seen.filter((q) => q.operation === 'ExecuteChangeSet')).toEqual([])
+    expect(s3Puts()).toEqual([])
+    writeFileSync(code, 'def handler(event, context):\n    return "planned"\n')
+    seen = []
+    const applied = await deploy({ mode: 'apply', plan: 'app.plan.json' })
+    expect(applied.errors).toEqual([])
+    expect(seen.filter((q) => q.operation === 'ExecuteChangeSet')).toHaveLength(2)
+  })
+
   it('artifact-bucket: auto makes one encrypted, versioned, private, TLS-only bucket stack per region and reuses it', async () => {
     const r = await deploy({ 'stack-name': 'auto-app', 'artifact-bucket': 'auto' })
     expect(r.errors).toEqual([])

@@ -15,7 +15,7 @@ import { getSettings, type Settings } from './input-helper.js'
 import { recordCleanup } from './cleanup.js'
 import { unmatchedAllowances } from './guard.js'
 import { looksSecret } from './parameters.js'
-import { buildPlan, templateSha256, type PlanDocument } from './plan-file.js'
+import { buildPlan, type PlanDocument } from './plan-file.js'
 import {
   decideStackAction,
   mayStartMore,
@@ -88,7 +88,9 @@ export async function deployTargets(
   const phases = new Map<string, string>()
 
   // mode apply: every region's stack and change set checked first; one stale region stops them all.
-  const applying = settings.plan ? await verifyPlan(settings, settings.plan, newDeployer, logs) : undefined
+  const applying = settings.plan
+    ? await verifyPlan(settings, settings.plan, newDeployer, logs, templates.planDigest())
+    : undefined
   if (applying?.refused) {
     for (const log of logs.values()) log.flush()
     return finish(settings, applying.results, annotations, signal, applying.refused)
@@ -200,7 +202,8 @@ export async function deployTargets(
   for (const log of logs.values()) log.flush()
   if (settings.onRegionFailure === 'rollback-all' && (failed > 0 || canaryFailed) && !signal.aborted)
     await rollBackAll(ordered, used, logs)
-  const incomplete = settings.mode === 'plan' ? await keepPlan(settings, ordered, cfn) : undefined
+  const incomplete =
+    settings.mode === 'plan' ? await keepPlan(settings, ordered, cfn, templates.planDigest()) : undefined
   finish(
     settings,
     ordered,
@@ -295,6 +298,7 @@ async function keepPlan(
   settings: Settings,
   results: readonly RegionResult[],
   cfn: (region: string) => CloudFormationClient,
+  planDigest: string,
 ): Promise<string | undefined> {
   const missing = results.filter((r) => r.status !== 'planned' || !r.planned).map((r) => r.region)
   const unmatched = unmatchedAllowances(
@@ -311,8 +315,7 @@ async function keepPlan(
       ? `No plan was written: ${missing.join(', ')} could not be planned, and a plan covers every region or none.`
       : `No plan was written: allow-replacement names ${unmatched.join(', ')}, which the plan does not change.`
   }
-  const body = (settings.template as { body: string }).body
-  const doc = buildPlan(settings, results, templateSha256(body), new Date())
+  const doc = buildPlan(settings, results, planDigest, new Date())
   mkdirSync(dirname(settings.planFile!), { recursive: true })
   writeFileSync(settings.planFile!, `${JSON.stringify(doc, null, 2)}\n`)
   setJsonOutput('plan', doc)
@@ -329,8 +332,9 @@ async function verifyPlan(
   plan: PlanDocument,
   newDeployer: (target: Target, initial: StackSnapshot) => RegionDeployer,
   logs: Map<string, RegionLog>,
+  /** The template's SHA-256, or the digest of everything it packages (TemplateProvider.planDigest). */
+  sha: string,
 ): Promise<{ deployers: Map<string, RegionDeployer>; refused?: string; results: RegionResult[] }> {
-  const sha = templateSha256((settings.template as { body: string }).body)
   const deployers = new Map(
     settings.regions.map((region) => [
       region,

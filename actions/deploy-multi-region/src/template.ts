@@ -9,6 +9,7 @@ import type { LocalPackage, UploadCounts, UploadedPackage } from '../../../lib/p
 import { partitionOf } from '../../../lib/regions.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
 import { templateBucketFor, templateUrl } from './plan.js'
+import { templateSha256 } from './plan-file.js'
 
 export type TemplateArgs = { TemplateBody: string } | { TemplateURL: string }
 
@@ -52,6 +53,16 @@ export class TemplateProvider {
     if (template.kind !== 'file' || !template.localArtifacts?.length) return
     const { packageTemplate } = await import('../../../lib/package/index.js')
     this.localPackage = await packageTemplate(template.path, workspaceRoot(), { input: 'template' })
+  }
+
+  /**
+   * What a plan records and apply compares: the template's SHA-256, or with local artifacts the
+   * digest of everything packaged (templates as read, artifacts' content hashes).
+   */
+  planDigest(): string {
+    const { template } = this.settings
+    if (this.localPackage) return this.localPackage.sourceDigest
+    return templateSha256(template.kind === 'file' ? template.body : '')
   }
 
   /** Removes the zips the local phase made. */
