@@ -44,6 +44,7 @@ import {
 } from './plan.js'
 import { primeEvents, readEvents, readNewEvents, readStack, type StackSnapshot } from './stack.js'
 import type { TemplateProvider } from './template.js'
+import type { AccountCredentials } from '../../../lib/aws.js'
 import { logicalIdLine } from '../../../lib/template-location.js'
 
 /** Where an annotation points: the template file, at the failing resource's line when found. */
@@ -89,6 +90,8 @@ export interface RegionContext {
   settings: Settings
   cfn: CloudFormationClient
   templates: TemplateProvider
+  /** The target account's credentials in a run over several accounts; undefined: the job's own. */
+  access?: AccountCredentials
   log: RegionLog
   signal: AbortSignal
   /** Unique to this run: names the change set and makes the client tokens. */
@@ -346,7 +349,7 @@ export class RegionDeployer {
       // The same token on an SDK retry lets CloudFormation answer the first call instead of failing.
       ClientToken: `${token}-${region}`,
       Description: `deploy-multi-region ${token}`,
-      ...(await ctx.templates.forRegion(region, log)),
+      ...(await ctx.templates.forRegion(region, log, ctx.access)),
       Parameters: parametersFor(region, settings.parameters, settings.regionParameters, previous),
       Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
       RoleARN: settings.roleArn,

@@ -426,9 +426,9 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
 
 /**
  * What a run over several accounts does not do yet: a plan file and its apply
- * (one change set per region), rollback-all, and a template uploaded to a
- * bucket of the job's own account (CloudFormation in another account reads the
- * template with that account's role). Refused rather than half done.
+ * (one change set per region) and rollback-all, refused rather than half done;
+ * and a bucket that cannot be in every account (CloudFormation and Lambda in
+ * another account read with that account's role, from that account's bucket).
  */
 function refuseWithAccounts(
   inputs: Inputs,
@@ -451,11 +451,13 @@ function refuseWithAccounts(
       `${accepted} with on-region-failure: rollback-all; use on-region-failure continue with 'accounts'`,
     )
   }
-  if (templateBucket !== undefined) {
+  // Each account's stacks read from a bucket of that account: one name cannot be in every account.
+  if (templateBucket !== undefined && templateBucket !== 'auto' && !templateBucket.includes('{account}')) {
+    const name = inputs.raw('artifact-bucket') !== '' ? 'artifact-bucket' : 'template-bucket'
     throw new InputError(
-      'accounts',
-      inputs.raw('accounts'),
-      `${accepted} with template-bucket (the bucket is in the job's own account); use a template file of at most ${MAX_TEMPLATE_BODY_BYTES} bytes with 'accounts'`,
+      name,
+      templateBucket,
+      `with 'accounts', a bucket name containing {account} (a bucket in each account, e.g. artifacts-{account}-{region}) or auto`,
     )
   }
 }

@@ -62,10 +62,11 @@ export async function deployTargets(
     const entry = target.account === undefined ? undefined : access.get(target.account)
     return entry && !entry.ok ? entry.reason : undefined
   }
-  const cfnOf = (target: Target) => {
+  const accessOf = (target: Target) => {
     const entry = target.account === undefined ? undefined : access.get(target.account)
-    return cfnClients(target.region, entry?.ok ? entry.access : undefined)
+    return entry?.ok ? entry.access : undefined
   }
+  const cfnOf = (target: Target) => cfnClients(target.region, accessOf(target))
   // Single-account code paths (plan, apply, keepPlan) ask by region.
   const cfn = (region: string) => cfnClients(region)
 
@@ -79,6 +80,7 @@ export async function deployTargets(
       settings,
       cfn: cfnOf(target),
       templates,
+      access: accessOf(target),
       log: logs.get(targetLabel(target))!,
       signal,
       token,

@@ -5,6 +5,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { clientFactory, errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
 import { workspaceRoot } from '../../../lib/files.js'
 import type { RegionLog } from '../../../lib/log.js'
+import type { AccountCredentials } from '../../../lib/aws.js'
 import type { LocalPackage, UploadCounts, UploadedPackage } from '../../../lib/package/index.js'
 import { partitionOf } from '../../../lib/regions.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
@@ -87,18 +88,22 @@ export class TemplateProvider {
     return template.kind === 'file' && template.bytes > MAX_TEMPLATE_BODY_BYTES
   }
 
-  async forRegion(region: string, log?: RegionLog): Promise<TemplateArgs> {
+  /** `access`: the target account's credentials in a run over several accounts. */
+  async forRegion(region: string, log?: RegionLog, access?: AccountCredentials): Promise<TemplateArgs> {
     const { template, templateBucket } = this.settings
     if (template.kind === 'url') return { TemplateURL: template.url }
-    if (this.localPackage) return (await this.packageFor(region, log)).template
+    if (this.localPackage) return (await this.packageFor(region, log, access)).template
     if (!this.needsUpload()) return { TemplateBody: template.body }
-    const bucket = templateBucket === 'auto' ? `auto:${region}` : templateBucketFor(templateBucket!, region)
+    const bucket =
+      templateBucket === 'auto' || templateBucket!.includes('{account}')
+        ? `${access?.account ?? ''}/${templateBucketFor(templateBucket!, region)}`
+        : templateBucketFor(templateBucket!, region)
     // One lookup and one upload per bucket: a bucket shared by all regions is written once.
     let upload = this.uploads.get(bucket)
     if (!upload) {
-      upload = this.callerAccount(region)
-        .then((owner) => this.bucketFor(region, owner, log))
-        .then((name) => this.upload(name, region, template.body))
+      upload = this.ownerOf(region, access)
+        .then((owner) => this.bucketFor(region, owner, log, access))
+        .then((name) => this.upload(name, region, template.body, access))
       this.uploads.set(bucket, upload)
     }
     return { TemplateURL: await upload }
@@ -108,16 +113,17 @@ export class TemplateProvider {
    * The upload phase of packaging for one region: the artifacts into that region's bucket of the
    * caller's account (a bucket elsewhere is refused: Lambda reads code only from its own region).
    */
-  private packageFor(region: string, log?: RegionLog): Promise<UploadedPackage> {
-    let packaged = this.packaged.get(region)
+  private packageFor(region: string, log?: RegionLog, access?: AccountCredentials): Promise<UploadedPackage> {
+    const label = access ? `${access.account}/${region}` : region
+    let packaged = this.packaged.get(label)
     if (!packaged) {
       packaged = (async () => {
         const [{ uploadPackage }, owner, s3] = await Promise.all([
           import('../../../lib/package/index.js'),
-          this.callerAccount(region),
-          this.s3(region),
+          this.ownerOf(region, access),
+          this.s3(region, access),
         ])
-        const bucket = await this.bucketFor(region, owner, log)
+        const bucket = await this.bucketFor(region, owner, log, access)
         const uploaded = await uploadPackage(this.localPackage!, {
           s3,
           bucket,
@@ -125,14 +131,14 @@ export class TemplateProvider {
           owner,
           prefix: this.settings.artifactPrefix,
         })
-        this.counts.set(region, uploaded.counts)
+        this.counts.set(label, uploaded.counts)
         const { objects, uploaded: sent, present, bytes } = uploaded.counts
         log?.info(
           `Packaged into s3://${bucket}/${this.settings.artifactPrefix}: ${objects} object(s), ${sent} uploaded (${bytes} bytes), ${present} already there`,
         )
         return uploaded
       })()
-      this.packaged.set(region, packaged)
+      this.packaged.set(label, packaged)
     }
     return packaged
   }
@@ -141,17 +147,22 @@ export class TemplateProvider {
    * The region's bucket: artifact-bucket with `{region}` and `{account}` replaced, or with `auto`
    * the bucket of the region's multi-region-actions-artifacts stack (made on first use).
    */
-  private async bucketFor(region: string, owner: string, log?: RegionLog): Promise<string> {
+  private async bucketFor(
+    region: string,
+    owner: string,
+    log?: RegionLog,
+    access?: AccountCredentials,
+  ): Promise<string> {
     const pattern = this.settings.templateBucket!
     if (pattern !== 'auto') return templateBucketFor(pattern, region).replaceAll('{account}', owner)
-    let bucket = this.autoBuckets.get(region)
+    let bucket = this.autoBuckets.get(`${owner}/${region}`)
     if (!bucket) {
       bucket = import('../../../lib/package/index.js').then(({ ensureAutoBucket, AUTO_BUCKET_STACK }) =>
-        ensureAutoBucket(this.cfn(region), region, {
+        ensureAutoBucket(this.cfn(region, access), region, {
           onCreate: () => log?.info(`Creating the stack ${AUTO_BUCKET_STACK} for artifact-bucket: auto`),
         }),
       )
-      this.autoBuckets.set(region, bucket)
+      this.autoBuckets.set(`${owner}/${region}`, bucket)
     }
     return bucket
   }
@@ -180,15 +191,20 @@ export class TemplateProvider {
    * ID that you provide does not match the actual owner of the bucket, the request
    * fails with the HTTP status code 403 Forbidden"), so nothing is written there.
    */
-  private async upload(bucket: string, region: string, body: string): Promise<string> {
-    const owner = await this.callerAccount(region)
+  private async upload(
+    bucket: string,
+    region: string,
+    body: string,
+    access?: AccountCredentials,
+  ): Promise<string> {
+    const owner = await this.ownerOf(region, access)
     const key = this.key()
     const { HeadBucketCommand, PutObjectCommand } = await import('@aws-sdk/client-s3')
     let bucketRegion: string
     try {
       // HeadBucket answers the bucket's region ("The Region that the bucket is located").
       const head = await (
-        await this.s3(region)
+        await this.s3(region, access)
       ).send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }))
       bucketRegion = head.BucketRegion ?? region
     } catch (error) {
@@ -203,7 +219,7 @@ export class TemplateProvider {
       throw error
     }
     await (
-      await this.s3(bucketRegion)
+      await this.s3(bucketRegion, access)
     ).send(
       new PutObjectCommand({
         Bucket: bucket,
@@ -214,6 +230,11 @@ export class TemplateProvider {
       }),
     )
     return templateUrl(bucket, bucketRegion, key)
+  }
+
+  /** The account that must own the bucket: the target's, or the one the job's credentials act in. */
+  private ownerOf(region: string, access?: AccountCredentials): Promise<string> {
+    return access ? Promise.resolve(access.account) : this.callerAccount(region)
   }
 
   /** The account the credentials act in, looked up once per partition. */

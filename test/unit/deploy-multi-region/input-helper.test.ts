@@ -247,9 +247,18 @@ describe('getSettings with accounts', () => {
     ['mode plan', { mode: 'plan' }, /Input 'accounts'.*mode: plan/],
     ['mode apply', { mode: 'apply', plan: 'x.json' }, /Input 'accounts'.*mode: apply/],
     ['rollback-all', { 'on-region-failure': 'rollback-all' }, /Input 'accounts'.*rollback-all/],
-    ['template-bucket', { 'template-bucket': 'templates-{region}' }, /Input 'accounts'.*template-bucket/],
   ])('refuses accounts with %s, naming both inputs', (_name, values, message) => {
     expect(() => settings({ ...accounts, ...values })).toThrow(InputError)
     expect(() => settings({ ...accounts, ...values })).toThrow(message)
+  })
+
+  it('takes a bucket per account with accounts: {account} in its name, or auto', () => {
+    expect(settings({ ...accounts, 'artifact-bucket': 'art-{account}-{region}' }).templateBucket).toBe(
+      'art-{account}-{region}',
+    )
+    expect(settings({ ...accounts, 'artifact-bucket': 'auto' }).templateBucket).toBe('auto')
+    expect(() => settings({ ...accounts, 'template-bucket': 'templates-{region}' })).toThrow(
+      /Input 'template-bucket'.*with 'accounts', a bucket name containing \{account\}/,
+    )
   })
 })
