@@ -146,7 +146,11 @@ class TargetUpload {
         return { key: fullKey, versionId: versionOf(head.VersionId) }
       }
     } catch (error) {
-      if (statusOf(error) !== 404 && errorCode(error) !== 'NotFound') throw error
+      // HeadObject of a missing key answers 404 with s3:ListBucket and 403 without it ("If you don't
+      // have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403"): both mean
+      // "put it"; a bucket that is not ours was refused by HeadBucket already.
+      const status = statusOf(error)
+      if (status !== 404 && status !== 403 && errorCode(error) !== 'NotFound') throw error
     }
     // S3 checks the bytes it receives against ChecksumSHA256 and refuses the upload when they differ.
     const answer = await s3.send(
