@@ -179,6 +179,8 @@ describe('deploy-multi-region: local artifacts packaged into every region', () =
       expect(JSON.stringify(body) + nested).not.toContain(other)
       expect(r.stdout).toContain(`Packaged into s3://${own}/app: 3 object(s), 3 uploaded`)
     }
+    expect(r.stdout).toContain('Packaged app.yaml locally in')
+    expect(r.stdout).toMatch(/2 artifact\(s\), \d+ bytes, 1 nested template\(s\)/)
     expect(r.summary).toContain('### Packaged artifacts')
     expect(r.summary).toMatch(/\| us-east-1 \| 3 \| 3 \| \d+ \| 0 \|/)
     // Two zips and the nested template, in each region; every put to the caller's own bucket.

@@ -1,5 +1,6 @@
 /** Where each region's change set reads the template from: the body, or S3 for a large one. */
 import { createHash } from 'node:crypto'
+import * as core from '@actions/core'
 import { CloudFormationClient, GetTemplateSummaryCommand } from '@aws-sdk/client-cloudformation'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { clientFactory, errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
@@ -53,7 +54,13 @@ export class TemplateProvider {
     const { template } = this.settings
     if (template.kind !== 'file' || !template.localArtifacts?.length) return
     const { packageTemplate } = await import('../../../lib/package/index.js')
+    const started = Date.now()
     this.localPackage = await packageTemplate(template.path, workspaceRoot(), { input: 'template' })
+    const { artifacts, nestedTemplates } = this.localPackage
+    const bytes = artifacts.reduce((sum, a) => sum + a.bytes, 0)
+    core.info(
+      `Packaged ${template.input} locally in ${((Date.now() - started) / 1000).toFixed(1)} s: ${artifacts.length} artifact(s), ${bytes} bytes, ${nestedTemplates} nested template(s); uploading to each region's artifact-bucket`,
+    )
   }
 
   /**
