@@ -12,7 +12,8 @@ import {
   S3Client,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../actions/deploy-multi-region/src/main.js'
 import { readCfnYaml } from '../../lib/cfn-yaml.js'
@@ -103,7 +104,15 @@ describe('deploy-multi-region: local artifacts packaged into every region', () =
       'app.yaml': APP,
       'nested/worker.yaml': WORKER,
       'escapes.yaml': APP.replace('Code: functions/hello', 'Code: ../../etc'),
+      'missing.yaml': APP.replace('Code: functions/hello', 'Code: functions/nothing-here'),
+      'linked-out.yaml': APP.replace('Code: functions/hello', 'Code: linked-out'),
+      'too-big.yaml': APP.replace('Code: functions/hello', 'Code: too-big'),
     })
+    symlinkSync(tmpdir(), join(workspace, 'linked-out'))
+    mkdirSync(join(workspace, 'too-big'))
+    // A sparse file over Lambda's 250 MB unzipped quota: its size counts, no disk is used.
+    writeFileSync(join(workspace, 'too-big/blob.bin'), '')
+    truncateSync(join(workspace, 'too-big/blob.bin'), 262_144_001)
     env = { ...localAwsEnv(proxy.endpoint), GITHUB_WORKSPACE: workspace }
   }, 60_000)
   afterAll(async () => {
@@ -306,6 +315,21 @@ describe('deploy-multi-region: local artifacts packaged into every region', () =
       'a path out of the workspace',
       { template: 'escapes.yaml' },
       /Input 'template'.*Resources\.Hello\.Properties\.Code \(Hello\): "\.\.\/\.\.\/etc" leaves the workspace/,
+    ],
+    [
+      'a missing path',
+      { template: 'missing.yaml' },
+      /Resources\.Hello\.Properties\.Code \(Hello\): "functions\/nothing-here" does not exist/,
+    ],
+    [
+      'a symbolic link out of the workspace',
+      { template: 'linked-out.yaml' },
+      /Resources\.Hello\.Properties\.Code \(Hello\): "linked-out" is a symbolic link that leads out of the workspace/,
+    ],
+    [
+      'an artifact over the service limit',
+      { template: 'too-big.yaml' },
+      /Resources\.Hello\.Properties\.Code \(Hello\): "too-big" has 262144001 bytes unzipped, over Lambda's 250 MB/,
     ],
     [
       'local artifacts without artifact-bucket',
