@@ -170,7 +170,8 @@ class Packager {
   }
 
   async template(path: string, ancestors: readonly string[]): Promise<TemplateNode> {
-    const file = relative(this.workspace, path)
+    // Named from the real workspace: a workspace reached through a symbolic link still reads well.
+    const file = relative(this.realWorkspace, realpathSync(path))
     const document = readCfnYaml(readFileSync(path, 'utf8')) as Record<string, unknown>
     const node: TemplateNode = { file, document, rewrites: [] }
     for (const reference of localArtifactReferences(document)) {
