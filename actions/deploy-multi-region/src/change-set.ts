@@ -53,7 +53,7 @@ export async function makeChangeSet(
     ChangeSetType: type,
     ClientToken: ctx.tokens.createChangeSet,
     Description: `deploy-multi-region ${ctx.runToken}`,
-    ...(await ctx.templates.forTarget(target)),
+    ...(await ctx.templates.forTarget(target, log, ctx.access)),
     Parameters: parametersFor(target.region, settings.parameters, settings.regionParameters, previous),
     Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
     RoleARN: settings.roleArn,
