@@ -183,6 +183,33 @@ describe('templates deployed to moto', () => {
     },
   )
 
+  it("route53-failover.yaml points each latency record at its region's RegionalDomainTarget, the health checks still at execute-api", async () => {
+    const route53 = new Route53Client(clientConfig('us-east-1'))
+    const zone = await route53.send(
+      new CreateHostedZoneCommand({ Name: 'domain.example.com', CallerReference: 'zone-domain' }),
+    )
+    const zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '')
+    const values: Record<string, string> = { HostedZoneId: zoneId, RecordName: 'api.domain.example.com' }
+    const targets: Record<string, string> = {}
+    REGIONS.forEach((region, i) => {
+      values[`Region${i + 1}`] = region
+      values[`Host${i + 1}`] = `abc${i}.execute-api.${region}.amazonaws.com`
+      targets[region] = `d-abc${i}.execute-api.${region}.amazonaws.com`
+      values[`DomainTarget${i + 1}`] = targets[region]
+    })
+    const stack = await deploy('us-east-1', 'routing-domain', 'route53-failover.yaml', values)
+    expect(stack.status).toBe('CREATE_COMPLETE')
+    const records = (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId })))
+      .ResourceRecordSets!
+    const routed = records.filter((r) => r.Type === 'CNAME')
+    expect(routed).toHaveLength(REGIONS.length)
+    for (const record of routed) {
+      expect(record.ResourceRecords![0]!.Value).toBe(targets[record.Region!])
+      const check = await route53.send(new GetHealthCheckCommand({ HealthCheckId: record.HealthCheckId! }))
+      expect(check.HealthCheck!.HealthCheckConfig!.FullyQualifiedDomainName).toMatch(/^abc\d\.execute-api\./)
+    }
+  })
+
   it('account-baseline.yaml completes with its recorder, role and delivery bucket', async () => {
     const stack = await deploy('eu-west-1', 'baseline', 'account-baseline.yaml', { CreateRecorder: 'true' })
     expect(stack.status).toBe('CREATE_COMPLETE')
