@@ -160,6 +160,7 @@ export class TemplateProvider {
   private async uploadPackage(where: Where, local: LocalPackage): Promise<UploadedPackage> {
     const { target, log, access } = where
     const { region } = target
+    log?.activity('packaging', 'finding the artifact bucket')
     const [{ uploadPackage }, owner, s3] = await Promise.all([
       import('../../../lib/package/index.js'),
       this.ownerOf(region, access),
@@ -167,7 +168,7 @@ export class TemplateProvider {
     ])
     const bucket = await this.bucketFor(where, owner)
     const prefix = this.settings.artifactPrefix
-    log?.activity(`packaging into s3://${bucket}/${prefix}`)
+    log?.activity('packaging', `uploading ${local.artifacts.length} artifact(s) to s3://${bucket}/${prefix}`)
     const uploaded = await uploadPackage(local, { s3, bucket, region, owner, prefix })
     this.counts.set(targetLabel(target), uploaded.counts)
     const { objects, uploaded: sent, present, bytes } = uploaded.counts
