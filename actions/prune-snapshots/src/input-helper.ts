@@ -42,6 +42,8 @@ function duration(inputs: Inputs, name: string): string | undefined {
   if (parts === undefined) throw new InputError(name, value, accepted)
   // Past this the UTC calendar arithmetic leaves the Date range (NaN) and the rule would keep nothing.
   if (!(durationYears(parts) <= MAX_DURATION_YEARS)) throw new InputError(name, value, accepted)
+  // 0d, 0h0d, 0y0m: a window of no length keeps nothing and archives at once; no spelling of zero means a rule.
+  if (durationYears(parts) === 0) throw new InputError(name, value, `${accepted}, longer than zero`)
   return value
 }
 

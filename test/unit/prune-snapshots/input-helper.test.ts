@@ -117,6 +117,19 @@ describe('getSettings', () => {
     [{ regions: 'eu-west-1', 'keep-last': '0' }, /Input 'keep-last': "0".*another keep rule/],
     [{ regions: 'eu-west-1', 'keep-last': '0', 'keep-monthly': '0' }, /Input 'keep-last'/],
     [
+      { regions: 'eu-west-1', 'keep-last': '0', 'keep-within': '0d' },
+      /Input 'keep-within': "0d".*longer than zero/,
+    ],
+    [{ regions: 'eu-west-1', 'keep-within': '0h0d' }, /Input 'keep-within': "0h0d".*longer than zero/],
+    [
+      { regions: 'eu-west-1', 'keep-last': '0', 'keep-daily': '0', 'keep-weekly': '0', 'keep-monthly': '0' },
+      /Input 'keep-last': "0"/,
+    ],
+    [
+      { regions: 'eu-west-1', 'dr-region': 'us-east-1', 'dr-keep-last': '0', 'dr-keep-within': '0y' },
+      /Input 'dr-keep-within': "0y"/,
+    ],
+    [
       { regions: 'eu-west-1', 'keep-within': '1000000y' },
       /Input 'keep-within': "1000000y".*at most 100 years/,
     ],
