@@ -33,6 +33,24 @@ import type { ProxyHandler, ProxyReply, ProxyRequest } from './loopback-proxy.js
  * - Lost replies: `loseReplies[operation]` calls are carried out by moto but
  *   their answer never arrives (the connection is dropped), so whoever repeats
  *   the call meets the first call's effect.
+ * - Restore timing. moto makes a volume `available` at once; AWS's CreateVolume
+ *   answers `creating` and DescribeVolumes shows "creating | available | in-use
+ *   | deleting | deleted | error" (EC2 API Reference, Volume). A volume created
+ *   through this layer stays `creating` for `volumeCreatingMs`, and for ever
+ *   when its snapshot is in `volumesNeverAvailable` (a restore that hangs).
+ *   Simpler than AWS: DeleteVolume of a `creating` volume goes through (AWS
+ *   documents only that the volume must be `available`, not attached).
+ * - The archive tier (moto has no ModifySnapshotTier: HTTP 500, and no
+ *   StorageTier). ModifySnapshotTier (`StorageTier` "You must specify archive")
+ *   answers `snapshotId` and `tieringStartTime`, as the API reference shows;
+ *   DescribeSnapshots then answers `storageTier` archive for it (standard for
+ *   every other snapshot), and DescribeSnapshotTierStatus answers its
+ *   SnapshotTierStatus (`storageTier`, `lastTieringStartTime`,
+ *   `lastTieringOperationStatus`, `archivalCompleteTime`). `archived` can hold
+ *   snapshots archived at a time the test chooses. Simpler than AWS: archival
+ *   completes at once (AWS takes hours: `archival-in-progress` meanwhile), and
+ *   DescribeSnapshotTierStatus lists only the archived snapshots (AWS lists
+ *   every snapshot's tier), which is all the action reads from it.
  */
 export interface SnapshotExtrasState {
   /** region -> locked snapshots */
@@ -61,6 +79,16 @@ export interface SnapshotExtrasState {
   states: Map<string, string>
   /** CopySnapshot calls on their way to moto, per destination region (they hold a slot too). */
   copiesStarting: Map<string, number>
+  /** How long a volume created through the layer stays `creating` (0: available at once, as in moto). */
+  volumeCreatingMs: number
+  /** Volumes created from these snapshots never leave `creating`. */
+  volumesNeverAvailable: Set<string>
+  /** Volumes created through the layer: id -> region, snapshot and when it becomes available. */
+  volumes: Map<string, { region: string; snapshotId: string; readyAt: number }>
+  /** Snapshot id -> its archive: region and when archival started (epoch ms). */
+  archived: Map<string, { region: string; at: number }>
+  /** ModifySnapshotTier calls answered. */
+  tierChanges: string[]
 }
 
 export function snapshotExtrasState(): SnapshotExtrasState {
@@ -79,6 +107,11 @@ export function snapshotExtrasState(): SnapshotExtrasState {
     copiesRefusedAtLimit: 0,
     states: new Map(),
     copiesStarting: new Map(),
+    volumeCreatingMs: 0,
+    volumesNeverAvailable: new Set(),
+    volumes: new Map(),
+    archived: new Map(),
+    tierChanges: [],
   }
 }
 
@@ -159,7 +192,11 @@ function rewriteSnapshots(
   const body = mapSnapshotItems(reply.body.toString(), (item) => {
     const id = /<snapshotId>([^<]+)<\/snapshotId>/.exec(item)?.[1] ?? ''
     const forced = stateOf(state, id, now)
-    const rewritten = forced ? item.replace(/<status>[^<]*<\/status>/, `<status>${forced}</status>`) : item
+    let rewritten = forced ? item.replace(/<status>[^<]*<\/status>/, `<status>${forced}</status>`) : item
+    if (!rewritten.includes('<storageTier>')) {
+      const tier = state.archived.has(id) ? 'archive' : 'standard'
+      rewritten = rewritten.replace(/<\/item>$/, `<storageTier>${tier}</storageTier></item>`)
+    }
     if (statusFilter) {
       const current = /<status>([^<]*)<\/status>/.exec(rewritten)?.[1]
       if (current === undefined || !statusFilter.includes(current)) return ''
@@ -217,6 +254,52 @@ function takeOne(map: Map<string, number>, key: string): boolean {
   return true
 }
 
+const XML = { 'content-type': 'text/xml;charset=UTF-8' }
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Rewrites `status` of the volumes still `creating` in DescribeVolumes (each volume a top-level `item`). */
+function rewriteVolumes(state: SnapshotExtrasState, reply: ProxyReply): ProxyReply {
+  if (reply.status !== 200 || reply.body === undefined) return reply
+  const now = Date.now()
+  let body = reply.body.toString()
+  for (const [id, v] of state.volumes) {
+    const creating = state.volumesNeverAvailable.has(v.snapshotId) || v.readyAt > now
+    if (!creating) continue
+    body = body.replace(
+      new RegExp(`(<volumeId>${id}</volumeId>[\\s\\S]*?<status>)available(</status>)`),
+      '$1creating$2',
+    )
+  }
+  return { ...reply, body }
+}
+
+function modifySnapshotTierReply(state: SnapshotExtrasState, req: ProxyRequest): ProxyReply {
+  const id = req.params.get('SnapshotId') ?? ''
+  const at = Date.now()
+  state.archived.set(id, { region: req.region, at })
+  state.tierChanges.push(id)
+  return {
+    status: 200,
+    headers: XML,
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<ModifySnapshotTierResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>00000000-0000-0000-0000-000000000002</requestId><snapshotId>${id}</snapshotId><tieringStartTime>${iso(at)}</tieringStartTime></ModifySnapshotTierResponse>`,
+  }
+}
+
+function snapshotTierStatusReply(state: SnapshotExtrasState, req: ProxyRequest): ProxyReply {
+  const items = [...state.archived]
+    .filter(([, a]) => a.region === req.region)
+    .map(
+      ([id, a]) =>
+        `<item><snapshotId>${id}</snapshotId><status>completed</status><storageTier>archive</storageTier><lastTieringStartTime>${iso(a.at)}</lastTieringStartTime><lastTieringProgress>100</lastTieringProgress><lastTieringOperationStatus>archival-completed</lastTieringOperationStatus><archivalCompleteTime>${iso(a.at)}</archivalCompleteTime></item>`,
+    )
+    .join('')
+  return {
+    status: 200,
+    headers: XML,
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeSnapshotTierStatusResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>00000000-0000-0000-0000-000000000003</requestId><snapshotTierStatusSet>${items}</snapshotTierStatusSet></DescribeSnapshotTierStatusResponse>`,
+  }
+}
+
 export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHandler): ProxyHandler {
   return async (req, forward) => {
     const pass = () => (next ? next(req, forward) : forward())
@@ -229,6 +312,35 @@ export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHa
         const statusFilter = takeStatusFilter(req)
         const reply = await pass()
         return reply === 'drop' ? reply : rewriteSnapshots(state, reply, statusFilter)
+      }
+      case 'ModifySnapshotTier':
+        return modifySnapshotTierReply(state, req)
+      case 'DescribeSnapshotTierStatus':
+        return snapshotTierStatusReply(state, req)
+      case 'DescribeVolumes': {
+        const reply = await pass()
+        return reply === 'drop' ? reply : rewriteVolumes(state, reply)
+      }
+      case 'CreateVolume': {
+        const reply = await finish()
+        if (reply !== 'drop' && reply.status === 200) {
+          const id = /<volumeId>([^<]+)<\/volumeId>/.exec(String(reply.body))?.[1]
+          const snapshotId = req.params.get('SnapshotId') ?? ''
+          if (id) {
+            state.volumes.set(id, {
+              region: req.region,
+              snapshotId,
+              readyAt: Date.now() + state.volumeCreatingMs,
+            })
+            const creating = state.volumesNeverAvailable.has(snapshotId) || state.volumeCreatingMs > 0
+            if (creating)
+              return {
+                ...reply,
+                body: String(reply.body).replace(/<status>available<\/status>/, '<status>creating</status>'),
+              }
+          }
+        }
+        return reply
       }
       case 'DescribeLockedSnapshots':
         if (state.lockApi === 'denied') {

@@ -11,6 +11,8 @@ export interface Settings extends PlanSettings, AccountSettings {
   dryRun: boolean
   /** Deletions per second per region, when capped. */
   maxRate?: number
+  /** verify-restore: how long a test volume may take to become available. */
+  restoreTimeoutMs?: number
 }
 
 const VOLUME_ID = /^vol-[0-9a-f]{8}([0-9a-f]{9})?$/
@@ -98,6 +100,39 @@ function tagFilters(inputs: Inputs): TagFilter[] {
   })
 }
 
+/** archive-after archives what keep-weekly and keep-monthly keep: without them it could archive nothing. */
+function archiveAfterInput(
+  inputs: Inputs,
+  main: RetentionPolicy,
+  dr: RetentionPolicy | undefined,
+): string | undefined {
+  const value = duration(inputs, 'archive-after')
+  if (value === undefined) return undefined
+  const longTerm = (p: RetentionPolicy | undefined) => (p?.keepWeekly ?? 0) > 0 || (p?.keepMonthly ?? 0) > 0
+  if (!longTerm(main) && !longTerm(dr))
+    throw new InputError(
+      'archive-after',
+      value,
+      'a duration together with keep-weekly or keep-monthly (the rules whose snapshots it moves to the archive tier); neither is set',
+    )
+  return value
+}
+
+/** verify-restore and the inputs that only shape its tests. */
+function restoreInputs(inputs: Inputs): Pick<Settings, 'restoreTests' | 'restoreTimeoutMs'> {
+  const verify = inputs.boolean('verify-restore', false)
+  if (!verify) {
+    for (const name of ['restore-tests-per-run', 'restore-timeout-minutes']) {
+      const value = inputs.raw(name)
+      if (value !== '') throw new InputError(name, value, 'no value unless verify-restore is true')
+    }
+    return {}
+  }
+  const perRun = inputs.integer('restore-tests-per-run', { default: 5, min: 1, max: 1000 })
+  const minutes = inputs.optionalNumber('restore-timeout-minutes', { min: 0.05, max: 720 }) ?? 30
+  return { restoreTests: { perRun }, restoreTimeoutMs: Math.round(minutes * 60_000) }
+}
+
 /** Reads and validates every input; throws InputError before any AWS call. */
 export function getSettings(inputs: Inputs = new Inputs()): Settings {
   const regions = inputs.regions('regions', { required: true })
@@ -165,9 +200,13 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
       "a scope: tag filters in 'filters', volume ids in 'volume-ids', or 'all-volumes: true' to prune the snapshots of every volume in the regions (neither filters nor volume-ids is set)",
     )
   }
+  const archiveAfter = archiveAfterInput(inputs, main, drRegion === undefined ? undefined : drPolicy)
+  const restore = restoreInputs(inputs)
   return {
     regions,
     ...accountSettings,
+    ...(archiveAfter !== undefined ? { archiveAfter } : {}),
+    ...restore,
     filters,
     volumeIds,
     allVolumes,

@@ -6,6 +6,7 @@ import {
   type Snapshot as Ec2Snapshot,
 } from '@aws-sdk/client-ec2'
 import { describeError, errorCode } from '../../../lib/aws.js'
+import { listArchivedAt } from './archive.js'
 import { retryTransient, type Clients } from './clients.js'
 import {
   SOURCE_SNAPSHOT_TAG,
@@ -23,6 +24,8 @@ export interface SnapshotQuery {
   source: boolean
   /** The region is the DR region and holds the action's copies. */
   dr: boolean
+  /** Archived snapshots are managed: read when each was archived (only where there are archived ones). */
+  archiveTimes?: boolean
 }
 
 /**
@@ -255,11 +258,13 @@ export async function readRegion(
     listLockedSnapshotIds(clients, region),
     listRecycleBinRules(clients, region).catch((error: unknown) => ({ error: errorCode(error) })),
   ])
+  const archived = query.archiveTimes && snapshots.some((s) => s.storageTier === 'archive')
   return {
     region,
     snapshots,
     amiSnapshotIds,
     lockedSnapshotIds: locks.ids,
+    ...(archived ? { archivedAt: await listArchivedAt(clients, region) } : {}),
     recycleBin,
     locksUnread: locks.unread,
   }

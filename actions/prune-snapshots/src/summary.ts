@@ -1,6 +1,8 @@
 import { basename } from 'node:path'
 import { collapsed, groupedBarChart, markdownTable, renderLayout } from '../../../lib/summary.js'
 import { KEPT_LOCKED, type CopyResult, type DeletionResult } from './apply.js'
+import type { ArchiveResult } from './archive.js'
+import type { RestoreTest } from './restore.js'
 import type { RecycleBinRule } from './inventory.js'
 import type { Settings } from './input-helper.js'
 import type { Plan, PlannedSnapshot, RetentionPolicy, TagFilter } from './plan.js'
@@ -14,6 +16,9 @@ export interface RunReport {
   regions: string[]
   deletions: Map<string, DeletionResult>
   copies: CopyResult[]
+  /** Snapshots moved to the archive tier, by region. */
+  archives?: Map<string, ArchiveResult>
+  restoreTests?: RestoreTest[]
   failedRegions: Map<string, string>
   recycleBin: Map<string, RecycleBinRule[]>
   maxDelete: number
@@ -29,6 +34,8 @@ export interface RunReport {
     | 'drPolicy'
     | 'maxDelete'
     | 'dryRun'
+    | 'archiveAfter'
+    | 'restoreTests'
   >
   /** Set in a run over several accounts: the summary is headed by its account. */
   account?: string
@@ -44,6 +51,7 @@ export function reasonCategory(entry: PlannedSnapshot): string {
   if (first.startsWith('owned by another account')) return 'owned by another account'
   if (first.startsWith('has the protect tag')) return 'protect tag'
   if (first.startsWith('newest completed')) return 'newest completed (always kept)'
+  if (first.startsWith('archived')) return `archived less than 90 days (AWS's minimum)`
   return first
 }
 
@@ -116,6 +124,43 @@ export function renderAccountFailures(
   )
 }
 
+/** The restore tests made (or planned), and the volumes skipped with the reason. */
+function restoreDetails(report: RunReport, applied: boolean): string | undefined {
+  const { plan } = report
+  const planned = plan.restoreTests ?? []
+  const skipped = plan.restoreSkipped ?? []
+  if (planned.length === 0 && skipped.length === 0) return undefined
+  const made = new Map((report.restoreTests ?? []).map((t) => [`${t.region}/${t.snapshot}`, t]))
+  const rows = planned.slice(0, ROW_LIMIT).map((p) => {
+    const t = made.get(`${p.region}/${p.snapshotId}`)
+    const result = t
+      ? t.ok
+        ? '✅ available, deleted'
+        : `❌ ${t.reason ?? 'failed'}`
+      : applied
+        ? 'not run'
+        : 'to test'
+    return [p.volume, p.snapshotId, p.region, t ? t.seconds : '—', result]
+  })
+  const lines = [
+    '### Restore tests',
+    '',
+    markdownTable(['Volume', 'Snapshot', 'Region', 'Seconds', 'Result'], rows),
+  ]
+  if (skipped.length > 0)
+    lines.push(
+      '',
+      collapsed(
+        `Not tested this run: ${skipped.length} volume(s)`,
+        markdownTable(
+          ['Volume', 'Region', 'Snapshot', 'Why'],
+          skipped.slice(0, ROW_LIMIT).map((s) => [s.volume, s.region, s.snapshotId ?? '—', s.reason]),
+        ),
+      ),
+    )
+  return lines.join('\n')
+}
+
 export function renderSummary(report: RunReport): string {
   const { plan } = report
   const applied = report.outcome === 'applied' || report.outcome === 'cancelled'
@@ -125,6 +170,9 @@ export function renderSummary(report: RunReport): string {
   const copiesMade = counts.reduce((n, c) => n + c.copiesMade, 0)
   const failedCopies = report.copies.filter((c) => c.error)
   const failedDeletions = [...report.deletions].flatMap(([region, r]) =>
+    r.failed.map((f) => [region, f.snapshotId, f.error]),
+  )
+  const failedArchives = [...(report.archives ?? [])].flatMap(([region, r]) =>
     r.failed.map((f) => [region, f.snapshotId, f.error]),
   )
   const refusedDeletions = [...report.deletions].flatMap(([region, r]) =>
@@ -137,9 +185,22 @@ export function renderSummary(report: RunReport): string {
       : applied
         ? `; made ${copiesMade} of ${plan.copies.length} DR copies into ${drRegion ?? 'the DR region'}`
         : `; would make ${plan.copies.length} DR copies into ${drRegion ?? 'the DR region'}`
+  const archived = [...(report.archives?.values() ?? [])].reduce((n, r) => n + r.archived.length, 0)
+  const toArchive = plan.snapshots.filter((s) => s.archive).length
+  const archiveText =
+    toArchive === 0 ? '' : applied ? `; archived ${archived} of ${toArchive}` : `; would archive ${toArchive}`
+  const tests = report.restoreTests ?? []
+  const failedTests = tests.filter((t) => !t.ok)
+  const plannedTests = plan.restoreTests?.length ?? 0
+  const testText =
+    plannedTests === 0
+      ? ''
+      : applied
+        ? `; ${tests.length - failedTests.length} of ${plannedTests} restore test(s) passed`
+        : `; would test ${plannedTests} restore(s)`
   const sentence = {
-    'dry-run': `Dry run: nothing was changed; the policy would delete ${removed} of ${before} snapshots${copyText}.`,
-    applied: `Deleted ${removed} of ${before} snapshots${copyText}.`,
+    'dry-run': `Dry run: nothing was changed; the policy would delete ${removed} of ${before} snapshots${copyText}${archiveText}${testText}.`,
+    applied: `Deleted ${removed} of ${before} snapshots${copyText}${archiveText}${testText}.`,
     refused: `Refused: the plan deletes more than max-delete (${report.maxDelete}), so nothing was changed. Review the plan and raise max-delete if it is right.`,
     cancelled: `Cancelled: deleted ${removed} of ${before} snapshots before the job was cancelled${copyText}.`,
   }[report.outcome]
@@ -148,8 +209,21 @@ export function renderSummary(report: RunReport): string {
     report.outcome === 'cancelled' ||
     report.failedRegions.size > 0 ||
     failedDeletions.length > 0 ||
-    failedCopies.length > 0
+    failedCopies.length > 0 ||
+    failedTests.length > 0 ||
+    failedArchives.length > 0
   const problems: Array<string | undefined> = []
+  if (failedTests.length > 0)
+    problems.push(
+      `### Restore tests that failed\n\n${markdownTable(
+        ['Volume', 'Snapshot', 'Region', 'Seconds', 'Reason'],
+        failedTests.map((t) => [t.volume, t.snapshot, t.region, t.seconds, t.reason]),
+      )}`,
+    )
+  if (failedArchives.length > 0)
+    problems.push(
+      `### Snapshots not archived\n\n${markdownTable(['Region', 'Snapshot', 'Error'], failedArchives)}`,
+    )
   if (report.failedRegions.size > 0)
     problems.push(`### Regions not read\n\n${markdownTable(['Region', 'Error'], [...report.failedRegions])}`)
   if (failedDeletions.length > 0)
@@ -279,6 +353,29 @@ export function renderSummary(report: RunReport): string {
         ),
     )
   }
+  const restore = restoreDetails(report, applied)
+  if (restore) details.push(restore)
+  const archivedHere = plan.snapshots.filter((s) => s.archive)
+  if (archivedHere.length > 0) {
+    const done = new Set([...(report.archives?.values() ?? [])].flatMap((r) => r.archived))
+    details.push(
+      collapsed(
+        `${applied ? 'Archived' : 'To archive'}: ${archivedHere.length} snapshot(s) kept only by keep-weekly or keep-monthly, older than archive-after`,
+        markdownTable(
+          ['Region', 'Snapshot', 'Volume', 'Started', 'Result'],
+          archivedHere
+            .slice(0, ROW_LIMIT)
+            .map((s) => [
+              s.region,
+              s.snapshotId,
+              s.group,
+              s.startTime,
+              applied ? (done.has(s.snapshotId) ? 'archived' : 'not archived') : 'to archive',
+            ]),
+        ),
+      ),
+    )
+  }
   const planFile = basename(report.planPath)
   details.push(
     `Planned at ${plan.now} for account ${plan.accountId}. The whole plan is the \`plan\` output's file (\`${planFile}\`).`,
@@ -301,6 +398,8 @@ export function renderSummary(report: RunReport): string {
           ['dr-region', settings.drRegion],
           ['dr-policy', settings.drRegion ? policyText(settings.drPolicy) : undefined],
           ['max-delete', settings.maxDelete],
+          ['archive-after', settings.archiveAfter],
+          ['restore-tests-per-run', settings.restoreTests?.perRun],
           ['dry-run', settings.dryRun ? 'true' : undefined],
         ]
       : [['max-delete', report.maxDelete]],
