@@ -68,7 +68,7 @@ export async function prune(settings: Settings, context: ActionContext, deps: De
   } else {
     await applyPlans(live, settings, context.signal, logOf)
     for (const l of logs.values()) l.flush('deletions, copies and archiving')
-    if (!context.signal.aborted) await restoreAccounts(live, settings, context.signal, logOf)
+    if (!context.signal.aborted) await restoreAccounts(live, settings, context.signal)
     outcome = context.signal.aborted ? 'cancelled' : 'applied'
   }
   for (const l of logs.values()) l.flush()

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { assumeAccountRoles } from '../../../lib/assume-role.js'
 import { describeError } from '../../../lib/aws.js'
 import { fanOutTargets } from '../../../lib/fanout.js'
-import type { RegionLog } from '../../../lib/log.js'
+import { RegionLog } from '../../../lib/log.js'
 import { targetLabel, type Target } from '../../../lib/targets.js'
 import { deleteSnapshots, makeCopies } from './apply.js'
 import { archiveSnapshots } from './archive.js'
@@ -201,7 +201,6 @@ export async function restoreAccounts(
   live: readonly AccountRun[],
   settings: Settings,
   signal: AbortSignal,
-  logOf: LogOf,
 ): Promise<void> {
   const tests = live.filter((run) => (run.plan!.restoreTests ?? []).length > 0)
   if (tests.length === 0) return
@@ -212,13 +211,21 @@ export async function restoreAccounts(
     regions,
     ...(settings.accounts.length > 0 ? { accounts: tests.map((r) => r.account!) } : {}),
   })
+  // Tests wait minutes: their lines are printed as they happen, not grouped at the end.
+  const logs = new Map<string, RegionLog>()
+  const liveLog = (target: Target) => {
+    const label = targetLabel(target)
+    let log = logs.get(label)
+    if (!log) logs.set(label, (log = new RegionLog(label)))
+    return log
+  }
   await Promise.all(
     tests.map(async (run) => {
       run.restoreTests = await runRestoreTests(run.clients, run.plan!.restoreTests!, {
         runId,
         timeoutMs: settings.restoreTimeoutMs ?? 1_800_000,
         signal,
-        log: (region) => logOf({ account: run.account, region }),
+        log: (region) => liveLog({ account: run.account, region }),
       })
     }),
   )
