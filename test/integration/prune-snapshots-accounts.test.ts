@@ -12,14 +12,21 @@ import { join } from 'node:path'
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
+  DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2'
+import { SOURCE_ACCOUNT_TAG } from '../../actions/prune-snapshots/src/plan.js'
+import type { ProxyRequest } from '../support/loopback-proxy.js'
 import { run } from '../../actions/prune-snapshots/src/main.js'
 import type { PruneResult } from '../../actions/prune-snapshots/src/results.js'
 import { sliceMatrix, splitTargets } from '../../lib/shards.js'
 import { runActionInProcess } from '../support/action-runner.js'
-import { snapshotExtrasHandler, snapshotExtrasState } from '../support/ec2-snapshot-extras.js'
+import {
+  snapshotExtrasHandler,
+  snapshotExtrasState,
+  type SnapshotExtrasState,
+} from '../support/ec2-snapshot-extras.js'
 import { startLoopbackProxy, type LoopbackProxy } from '../support/loopback-proxy.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
 import { motoAccounts } from '../support/moto-accounts.js'
@@ -32,6 +39,8 @@ const ROLE = 'multi-region-actions-target'
 
 let moto: MotoServer
 let extras: LoopbackProxy
+let extrasState: SnapshotExtrasState = snapshotExtrasState()
+let requests: ProxyRequest[] = []
 let layer: StsRoleLayer
 let env: Record<string, string>
 /** Set-up credentials acting in each account (moto's AssumeRole, straight, not counted). */
@@ -88,7 +97,10 @@ const INPUTS = {
 
 beforeAll(async () => {
   moto = await startMoto()
-  extras = await startLoopbackProxy(moto.endpoint, snapshotExtrasHandler(snapshotExtrasState()))
+  extras = await startLoopbackProxy(moto.endpoint, (req, forward) => {
+    requests.push(req)
+    return snapshotExtrasHandler(extrasState)(req, forward)
+  })
   layer = await startStsRoleLayer(extras.endpoint)
   env = { ...localAwsEnv(layer.endpoint), RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'prune-accounts-')) }
 })
@@ -100,6 +112,8 @@ afterAll(async () => {
 })
 beforeEach(async () => {
   await moto.reset()
+  extrasState = snapshotExtrasState()
+  requests = []
   accounts.reset()
   layer.requests.length = 0
   layer.resetStats()
@@ -284,5 +298,135 @@ describe('prune-snapshots over 3 accounts x 2 regions', () => {
     const result = await prune({ ...INPUTS, accounts: ACCOUNTS[0]!, 'dr-region': '', 'dr-keep-last': '' })
     expect(result.failed).toBe(false)
     expect(Object.keys(JSON.parse(result.outputs.deleted!) as object).sort()).toEqual([...REGIONS].sort())
+  })
+})
+
+describe('prune-snapshots copying into a DR account', () => {
+  /** The job's own account in moto (the environment's keys). */
+  const OWN = '123456789012'
+  const DR_ACCOUNT = '444444444444'
+  const DR_ROLE = 'prune-snapshots-dr'
+  const SOURCE = REGIONS[0]!
+  const DR_INPUTS = {
+    regions: SOURCE,
+    filters: 'Backup=nightly',
+    'keep-last': 2,
+    'dr-region': DR,
+    'dr-keep-last': 1,
+    'dr-account': DR_ACCOUNT,
+    'dr-role-name': DR_ROLE,
+  }
+  const own = (region: string) => {
+    const client = new EC2Client(directClientConfig(moto.endpoint, region))
+    clients.push(client)
+    return client
+  }
+  async function seedOwn(volumes: number, perVolume: number): Promise<string[]> {
+    const ids: string[] = []
+    for (let v = 0; v < volumes; v++) {
+      const volume = await own(SOURCE).send(
+        new CreateVolumeCommand({ AvailabilityZone: `${SOURCE}a`, Size: 1 }),
+      )
+      for (let s = 0; s < perVolume; s++) {
+        const snap = await own(SOURCE).send(
+          new CreateSnapshotCommand({
+            VolumeId: volume.VolumeId,
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'Backup', Value: 'nightly' }] }],
+          }),
+        )
+        ids.push(snap.SnapshotId!)
+      }
+    }
+    return ids
+  }
+  const sent = (operation: string) => requests.filter((r) => r.operation === operation)
+
+  it('shares each source with the DR account, copies it there encrypted, removes the share, and prunes the DR account by lineage', async () => {
+    await accounts.createRole(
+      DR_ACCOUNT,
+      DR_ROLE,
+      'arn:aws:iam::123456789012:role/multi-region-actions-deploy',
+    )
+    await seedOwn(2, 3)
+    const inputs = { ...DR_INPUTS, 'kms-key-id': 'alias/dr-copies' }
+    const first = await prune(inputs)
+    expect(first.errors).toEqual([])
+    expect(first.failed).toBe(false)
+    // The role assumed in the DR account, and the copies made there, owned by it, tagged with their lineage.
+    expect(layer.requests.map((r) => r.roleArn)).toEqual([`arn:aws:iam::${DR_ACCOUNT}:role/${DR_ROLE}`])
+    const copies = await snapshotsIn(DR_ACCOUNT, DR)
+    expect(copies).toHaveLength(2)
+    for (const c of copies) {
+      expect(c.OwnerId).toBe(DR_ACCOUNT)
+      expect(c.Tags?.find((t) => t.Key === SOURCE_ACCOUNT_TAG)?.Value).toBe(OWN)
+    }
+    expect((await own(DR).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots).toEqual([])
+    // Unencrypted sources are copied only because kms-key-id says how to encrypt them there.
+    for (const req of sent('CopySnapshot')) {
+      expect(req.params.get('Encrypted')).toBe('true')
+      expect(req.params.get('KmsKeyId')).toBe('alias/dr-copies')
+    }
+    // Each source was shared, then the share removed once its copy had completed: none remains.
+    const shared = sent('ModifySnapshotAttribute')
+    expect(shared.map((r) => r.params.get('OperationType')).sort()).toEqual([
+      'add',
+      'add',
+      'remove',
+      'remove',
+    ])
+    for (const { sourceSnapshotId } of extrasState.sharedCopies) {
+      const attribute = await own(SOURCE).send(
+        new DescribeSnapshotAttributeCommand({
+          SnapshotId: sourceSnapshotId,
+          Attribute: 'createVolumePermission',
+        }),
+      )
+      expect(attribute.CreateVolumePermissions ?? []).toEqual([])
+      expect(extrasState.shares.get(sourceSnapshotId)?.size).toBe(0)
+    }
+
+    // A newer snapshot of each volume: the next run copies it; the run after, with dr-keep-last 1, deletes the
+    // older copy in the DR account (the only completed copy of a volume is kept until the new one has completed).
+    await new Promise((r) => setTimeout(r, 1100)) // StartTime has one-second resolution
+    const volumes = [
+      ...new Set(
+        copies.map((c) => c.Tags!.find((t) => t.Key === 'prune-snapshots:source-volume-id')!.Value!),
+      ),
+    ]
+    for (const volume of volumes) {
+      await own(SOURCE).send(
+        new CreateSnapshotCommand({
+          VolumeId: volume,
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'Backup', Value: 'nightly' }] }],
+        }),
+      )
+    }
+    const second = await prune(inputs)
+    expect(second.errors).toEqual([])
+    expect(JSON.parse(second.outputs.copied!)).toHaveLength(2)
+    const third = await prune(inputs)
+    expect(third.errors).toEqual([])
+    const deleted = JSON.parse(third.outputs.deleted!) as Record<string, string[]>
+    expect(deleted[DR]!.sort()).toEqual(copies.map((c) => c.SnapshotId!).sort())
+    const left = await snapshotsIn(DR_ACCOUNT, DR)
+    expect(left).toHaveLength(2)
+    for (const c of copies) expect(left.map((l) => l.SnapshotId)).not.toContain(c.SnapshotId)
+  })
+
+  it('refuses to copy an unencrypted snapshot into another account without kms-key-id, and shares nothing', async () => {
+    await accounts.createRole(
+      DR_ACCOUNT,
+      DR_ROLE,
+      'arn:aws:iam::123456789012:role/multi-region-actions-deploy',
+    )
+    await seedOwn(1, 1)
+    const result = await prune(DR_INPUTS)
+    expect(result.failed).toBe(true)
+    expect(result.errors.join('\n')).toContain(
+      'unencrypted, and dr-account 444444444444 is another account: set kms-key-id',
+    )
+    expect(sent('ModifySnapshotAttribute')).toEqual([])
+    expect(sent('CopySnapshot')).toEqual([])
+    expect(await snapshotsIn(DR_ACCOUNT, DR)).toEqual([])
   })
 })

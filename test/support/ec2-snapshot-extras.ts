@@ -51,6 +51,17 @@ import type { ProxyHandler, ProxyReply, ProxyRequest } from './loopback-proxy.js
  *   completes at once (AWS takes hours: `archival-in-progress` meanwhile), and
  *   DescribeSnapshotTierStatus lists only the archived snapshots (AWS lists
  *   every snapshot's tier), which is all the action reads from it.
+ * - CopySnapshot of a snapshot another account shared (moto looks for the
+ *   source in the caller's own account only and answers
+ *   InvalidSnapshot.NotFound). AWS copies a snapshot shared with the caller
+ *   through createVolumePermission ("Share a snapshot", EBS User Guide). When
+ *   moto does not find the source and the layer saw it shared
+ *   (ModifySnapshotAttribute add, not removed since), the copy is made in the
+ *   caller's account and the destination region from a new volume of the same
+ *   size, with the request's Description and tags, and answered as
+ *   CopySnapshot answers (`snapshotId`). Simpler than AWS: the layer does not
+ *   check that the caller is the account the snapshot was shared with, and the
+ *   copy's VolumeId names the made-up volume (AWS: vol-ffffffff).
  */
 export interface SnapshotExtrasState {
   /** region -> locked snapshots */
@@ -89,6 +100,10 @@ export interface SnapshotExtrasState {
   archived: Map<string, { region: string; at: number }>
   /** ModifySnapshotTier calls answered. */
   tierChanges: string[]
+  /** Snapshot id -> the accounts it is shared with now (ModifySnapshotAttribute seen by the layer). */
+  shares: Map<string, Set<string>>
+  /** Copies of a shared snapshot made into another account. */
+  sharedCopies: Array<{ sourceSnapshotId: string; snapshotId: string; region: string }>
 }
 
 export function snapshotExtrasState(): SnapshotExtrasState {
@@ -112,6 +127,8 @@ export function snapshotExtrasState(): SnapshotExtrasState {
     volumes: new Map(),
     archived: new Map(),
     tierChanges: [],
+    shares: new Map(),
+    sharedCopies: [],
   }
 }
 
@@ -255,6 +272,75 @@ function takeOne(map: Map<string, number>, key: string): boolean {
 }
 
 const XML = { 'content-type': 'text/xml;charset=UTF-8' }
+
+/** Records a createVolumePermission change passing through (ModifySnapshotAttribute). */
+function recordShare(state: SnapshotExtrasState, req: ProxyRequest): void {
+  const id = req.params.get('SnapshotId') ?? ''
+  const users: string[] = []
+  for (let n = 1; req.params.has(`UserId.${n}`); n++) users.push(req.params.get(`UserId.${n}`)!)
+  for (let n = 1; req.params.has(`CreateVolumePermission.Add.${n}.UserId`); n++)
+    users.push(req.params.get(`CreateVolumePermission.Add.${n}.UserId`)!)
+  const removes: string[] = []
+  for (let n = 1; req.params.has(`CreateVolumePermission.Remove.${n}.UserId`); n++)
+    removes.push(req.params.get(`CreateVolumePermission.Remove.${n}.UserId`)!)
+  const set = state.shares.get(id) ?? new Set<string>()
+  const operation = req.params.get('OperationType')
+  if (operation === 'remove') for (const u of users) set.delete(u)
+  else for (const u of users) set.add(u)
+  for (const u of removes) set.delete(u)
+  state.shares.set(id, set)
+}
+
+/** Sends another EC2 query call with the caller's credentials (moto keys accounts by them). */
+async function sendAs(
+  req: ProxyRequest,
+  forward: () => Promise<ProxyReply>,
+  params: Record<string, string>,
+): Promise<string> {
+  const saved = { params: req.params, body: req.body }
+  req.params = new URLSearchParams({ Version: '2016-11-15', ...params })
+  req.body = Buffer.from(req.params.toString())
+  try {
+    const reply = await forward()
+    const body = String(reply.body ?? '')
+    if (reply.status !== 200) throw new Error(`${params.Action}: ${reply.status} ${body.slice(0, 200)}`)
+    return body
+  } finally {
+    req.params = saved.params
+    req.body = saved.body
+  }
+}
+
+/** A copy of a shared snapshot into the caller's account: a new volume, and a snapshot of it tagged as asked. */
+async function copySharedSnapshot(
+  state: SnapshotExtrasState,
+  req: ProxyRequest,
+  forward: () => Promise<ProxyReply>,
+): Promise<ProxyReply> {
+  const volume = await sendAs(req, forward, {
+    Action: 'CreateVolume',
+    AvailabilityZone: `${req.region}a`,
+    Size: '1',
+  })
+  const volumeId = /<volumeId>([^<]+)<\/volumeId>/.exec(volume)![1]!
+  const params: Record<string, string> = {
+    Action: 'CreateSnapshot',
+    VolumeId: volumeId,
+    Description: req.params.get('Description') ?? '',
+  }
+  for (const [k, v] of req.params) if (k.startsWith('TagSpecification.')) params[k] = v
+  const made = await sendAs(req, forward, params)
+  const snapshotId = /<snapshotId>([^<]+)<\/snapshotId>/.exec(made)![1]!
+  const sourceSnapshotId = req.params.get('SourceSnapshotId') ?? ''
+  state.sharedCopies.push({ sourceSnapshotId, snapshotId, region: req.region })
+  const ms = typeof state.copyPendingMs === 'function' ? state.copyPendingMs() : state.copyPendingMs
+  if (ms > 0) state.copies.set(snapshotId, { region: req.region, readyAt: Date.now() + ms })
+  return {
+    status: 200,
+    headers: XML,
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<CopySnapshotResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>00000000-0000-0000-0000-000000000004</requestId><snapshotId>${snapshotId}</snapshotId></CopySnapshotResponse>`,
+  }
+}
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /** Rewrites `status` of the volumes still `creating` in DescribeVolumes (each volume a top-level `item`). */
@@ -342,6 +428,9 @@ export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHa
         }
         return reply
       }
+      case 'ModifySnapshotAttribute':
+        if (req.params.get('Attribute') === 'createVolumePermission') recordShare(state, req)
+        return pass()
       case 'DescribeLockedSnapshots':
         if (state.lockApi === 'denied') {
           return ec2ErrorReply(
@@ -393,7 +482,13 @@ export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHa
         }
         state.copiesStarting.set(req.region, starting + 1)
         try {
-          return await finish()
+          const reply = await finish()
+          const source = req.params.get('SourceSnapshotId') ?? ''
+          const notFound =
+            reply !== 'drop' && reply.status === 400 && /InvalidSnapshot.NotFound/.test(String(reply.body))
+          if (notFound && (state.shares.get(source)?.size ?? 0) > 0)
+            return await copySharedSnapshot(state, req, forward)
+          return reply
         } finally {
           state.copiesStarting.set(req.region, (state.copiesStarting.get(req.region) ?? 1) - 1)
         }

@@ -7,7 +7,14 @@ import {
   lazyClientFactory,
   type AccountCredentials,
 } from '../../../lib/aws.js'
+import {
+  assumeRoles,
+  sessionNameOf,
+  type AccountAccess,
+  type AssumeRoleCall,
+} from '../../../lib/assume-role.js'
 import { retryWhile } from '../../../lib/poll.js'
+import { partitionOfRegions } from '../../../lib/targets.js'
 
 /**
  * The action's clients, one per region (and account, given that account's
@@ -71,4 +78,45 @@ export function retryTransient<T>(
     },
     { retryable: (e) => tries < attempts && isTransient(e), timeoutMs: 120_000, initialMs: 250, maxMs: 4000 },
   )
+}
+
+/**
+ * With dr-account: the clients of one source account whose DR region acts in the
+ * DR account (its role's credentials), so that reads, deletions, copies and
+ * restore tests there happen in the account that holds the copies.
+ */
+export function withDrAccount(
+  source: Clients,
+  base: Clients,
+  drRegion: string,
+  drAccess: AccountCredentials,
+): Clients {
+  const dr = forAccount(base, drAccess)
+  const pick = (region: string) => (region === drRegion ? dr : source)
+  return {
+    ec2: (region) => pick(region).ec2(region),
+    ec2Once: (region) => pick(region).ec2Once(region),
+    rbin: (region) => pick(region).rbin(region),
+    sts: (region) => pick(region).sts(region),
+  }
+}
+
+/** dr-role-name assumed in dr-account with the job's own credentials (STS in the DR region). */
+export async function assumeDrRole(
+  account: string,
+  roleName: string,
+  drRegion: string,
+  assume?: AssumeRoleCall,
+): Promise<AccountAccess | undefined> {
+  const access = await assumeRoles(
+    [account],
+    {
+      roleName,
+      partition: partitionOfRegions([drRegion]),
+      stsRegion: drRegion,
+      sessionName: sessionNameOf(),
+    },
+    { assume },
+  )
+  return access.get(account)
 }

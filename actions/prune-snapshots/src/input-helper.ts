@@ -1,5 +1,5 @@
 import { InputError, Inputs, parseKeyValuePairs, validateRegions } from '../../../lib/inputs.js'
-import { readAccountSettings, type AccountSettings } from '../../../lib/targets.js'
+import { ACCOUNT_ID, readAccountSettings, ROLE_NAME, type AccountSettings } from '../../../lib/targets.js'
 import { parseDuration, type PlanSettings, type RetentionPolicy, type TagFilter } from './plan.js'
 
 export interface Settings extends PlanSettings, AccountSettings {
@@ -13,6 +13,9 @@ export interface Settings extends PlanSettings, AccountSettings {
   maxRate?: number
   /** verify-restore: how long a test volume may take to become available. */
   restoreTimeoutMs?: number
+  /** dr-account: the DR copies go to this account, through dr-role-name assumed there. */
+  drAccount?: string
+  drRoleName?: string
 }
 
 const VOLUME_ID = /^vol-[0-9a-f]{8}([0-9a-f]{9})?$/
@@ -118,6 +121,48 @@ function archiveAfterInput(
   return value
 }
 
+/** dr-account and dr-role-name: the account the DR copies go to, and the role assumed there. */
+function drAccountInputs(
+  inputs: Inputs,
+  drRegion: string | undefined,
+  accounts: readonly string[],
+): Pick<Settings, 'drAccount' | 'drRoleName'> {
+  const drAccount = inputs.optional('dr-account')
+  const drRoleName = inputs.optional('dr-role-name')
+  if (drAccount === undefined) {
+    if (drRoleName !== undefined)
+      throw new InputError('dr-role-name', drRoleName, 'no value unless dr-account is set')
+    return {}
+  }
+  if (!ACCOUNT_ID.test(drAccount))
+    throw new InputError('dr-account', drAccount, 'an AWS account id of 12 digits')
+  if (drRegion === undefined)
+    throw new InputError(
+      'dr-account',
+      drAccount,
+      'no value unless dr-region is set (the region the copies go to)',
+    )
+  if (accounts.includes(drAccount))
+    throw new InputError(
+      'dr-account',
+      drAccount,
+      `an account that is not one of accounts, whose snapshots are pruned`,
+    )
+  if (drRoleName === undefined)
+    throw new InputError(
+      'dr-role-name',
+      '',
+      'the name of the role to assume in dr-account (required with dr-account)',
+    )
+  if (!ROLE_NAME.test(drRoleName))
+    throw new InputError(
+      'dr-role-name',
+      drRoleName,
+      'a role name: 1 to 64 letters, digits and any of _+=,.@-',
+    )
+  return { drAccount, drRoleName }
+}
+
 /** verify-restore and the inputs that only shape its tests. */
 function restoreInputs(inputs: Inputs): Pick<Settings, 'restoreTests' | 'restoreTimeoutMs'> {
   const verify = inputs.boolean('verify-restore', false)
@@ -200,6 +245,7 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
       "a scope: tag filters in 'filters', volume ids in 'volume-ids', or 'all-volumes: true' to prune the snapshots of every volume in the regions (neither filters nor volume-ids is set)",
     )
   }
+  const drAccess = drAccountInputs(inputs, drRegion, accountSettings.accounts)
   const archiveAfter = archiveAfterInput(inputs, main, drRegion === undefined ? undefined : drPolicy)
   const restore = restoreInputs(inputs)
   return {
@@ -207,6 +253,7 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
     ...accountSettings,
     ...(archiveAfter !== undefined ? { archiveAfter } : {}),
     ...restore,
+    ...drAccess,
     filters,
     volumeIds,
     allVolumes,

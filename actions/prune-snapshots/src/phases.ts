@@ -12,7 +12,8 @@ import { RegionLog } from '../../../lib/log.js'
 import { targetLabel, type Target } from '../../../lib/targets.js'
 import { deleteSnapshots, makeCopies } from './apply.js'
 import { archiveSnapshots } from './archive.js'
-import { forAccount, type Clients } from './clients.js'
+import { assumeDrRole, forAccount, withDrAccount, type Clients } from './clients.js'
+import { copyIntoAccount } from './dr-account.js'
 import type { Settings } from './input-helper.js'
 import {
   accountId,
@@ -47,13 +48,21 @@ export type LogOf = (target: Target) => RegionLog
 
 /** The accounts of the run: the job's own, or the role assumed in each listed one (a failure noted per account). */
 export async function openAccounts(settings: Settings, deps: Dependencies): Promise<Map<string, AccountRun>> {
-  const access = await assumeAccountRoles(settings, deps.assume)
+  const [access, dr] = await Promise.all([
+    assumeAccountRoles(settings, deps.assume),
+    settings.drAccount === undefined
+      ? undefined
+      : assumeDrRole(settings.drAccount, settings.drRoleName!, settings.drRegion!, deps.assume),
+  ])
+  // Without the DR account nothing can be copied or pruned there: the run stops before any change.
+  if (dr && !dr.ok) throw new Error(`dr-account ${settings.drAccount} cannot be used: ${dr.reason}`)
   const runs = new Map<string, AccountRun>()
   for (const account of settings.accounts.length ? settings.accounts : [undefined]) {
     const entry = account === undefined ? undefined : access.get(account)
+    const source = forAccount(deps.clients, entry?.ok ? entry.access : undefined)
     const run: AccountRun = {
       account,
-      clients: forAccount(deps.clients, entry?.ok ? entry.access : undefined),
+      clients: dr?.ok ? withDrAccount(source, deps.clients, settings.drRegion!, dr.access) : source,
       accountId: account,
       failedRegions: new Map(),
       deletions: new Map(),
@@ -131,7 +140,11 @@ export async function readAccounts(
 export function planAccount(run: AccountRun, settings: Settings, now: number): Plan {
   // Without the DR region's copies the action cannot tell what was copied already.
   const drUnread = settings.drRegion !== undefined && run.failedRegions.has(settings.drRegion)
-  const effective = { ...settings, drRegion: drUnread ? undefined : settings.drRegion }
+  const effective = {
+    ...settings,
+    drRegion: drUnread ? undefined : settings.drRegion,
+    ...(settings.drAccount !== undefined ? { drAccountId: settings.drAccount } : {}),
+  }
   return withRestoreTests(buildPlan(run.facts, run.accountId!, effective, now), run.facts, effective)
 }
 
@@ -175,12 +188,23 @@ export async function applyPlans(
     // Each account copies into its own DR region, within that account's copy slots.
     ...live.map(async (run) => {
       if (run.plan!.copies.length === 0) return
-      const made = await makeCopies(run.clients, run.plan!.copies, {
+      const options = {
         kmsKeyId: settings.kmsKeyId,
         pendingCopies: pendingCopyCount(run.facts, settings),
         signal,
         log: logOf({ account: run.account, region: settings.drRegion! }),
-      })
+      }
+      const made =
+        settings.drAccount === undefined
+          ? await makeCopies(run.clients, run.plan!.copies, options)
+          : await copyIntoAccount(run.clients, run.plan!.copies, {
+              ...options,
+              recordShares: (shares) =>
+                recordRestoreState({
+                  ...(settings.accounts.length > 0 ? { accounts: settings.accounts } : {}),
+                  shares: { [run.account ?? '']: shares },
+                }),
+            })
       run.copies = made.results
     }),
   ])

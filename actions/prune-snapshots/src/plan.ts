@@ -13,6 +13,8 @@ export const SOURCE_SNAPSHOT_TAG = 'prune-snapshots:source-snapshot-id'
 export const SOURCE_VOLUME_TAG = 'prune-snapshots:source-volume-id'
 export const SOURCE_REGION_TAG = 'prune-snapshots:source-region'
 export const SOURCE_TIME_TAG = 'prune-snapshots:source-start-time'
+/** On copies into a DR account: the account the source snapshot is in. */
+export const SOURCE_ACCOUNT_TAG = 'prune-snapshots:source-account'
 
 /** Put on the snapshot a restore test used, with the time: the next runs test the volumes tested longest ago first. */
 export const RESTORE_TESTED_TAG = 'prune-snapshots:restore-tested'
@@ -80,6 +82,10 @@ export interface PlanSettings {
   archiveAfter?: string
   /** Restore tests after the run: how many volumes at most (the ones tested longest ago first). */
   restoreTests?: { perRun: number }
+  /** The DR region is in this account (dr-account): its copies are owned there, and shared to it to be made. */
+  drAccountId?: string
+  /** The copies into a DR account are encrypted with this key there (unencrypted ones are refused without it). */
+  kmsKeyId?: string
 }
 
 /** Everything read from one region. */
@@ -139,6 +145,10 @@ export interface PlannedCopy {
   startTime: number
   encrypted: boolean
   tags: Record<string, string>
+  /** Into a DR account: the account the source is shared with for the copy. */
+  shareWith?: string
+  /** Why the copy is not made (an unencrypted source into another account without kms-key-id). */
+  refused?: string
 }
 
 /** A DR copy of this action's that AWS left in state `error`: deleted and made again. */
@@ -499,6 +509,12 @@ export function planRegion(
 ): PlannedSnapshot[] {
   const isSource = settings.regions.includes(facts.region)
   const isDr = settings.drRegion === facts.region
+  // The DR region of a DR account holds copies of several accounts' snapshots: only this account's are its own.
+  if (isDr && settings.drAccountId !== undefined) {
+    const owner = settings.drAccountId
+    facts = { ...facts, snapshots: facts.snapshots.filter((s) => s.tags[SOURCE_ACCOUNT_TAG] === accountId) }
+    accountId = owner
+  }
   const groups = new Map<string, GroupMember[]>()
   for (const s of facts.snapshots) {
     if (!matchesScope(s, settings)) continue
@@ -530,12 +546,13 @@ export function planRegion(
 }
 
 /** Tags a DR copy carries: the source's own tags (without the reserved `aws:` ones) and the action's. */
-export function copyTags(source: Snapshot): Record<string, string> {
+export function copyTags(source: Snapshot, sourceAccount?: string): Record<string, string> {
   const own: Record<string, string> = {
     [SOURCE_SNAPSHOT_TAG]: source.id,
     [SOURCE_VOLUME_TAG]: source.volumeId ?? '',
     [SOURCE_REGION_TAG]: source.region,
     [SOURCE_TIME_TAG]: new Date(source.startTime).toISOString(),
+    ...(sourceAccount !== undefined ? { [SOURCE_ACCOUNT_TAG]: sourceAccount } : {}),
   }
   const inherited = Object.entries(source.tags).filter(([k]) => !k.startsWith('aws:') && !(k in own))
   return { ...Object.fromEntries(inherited.slice(0, MAX_TAGS - Object.keys(own).length)), ...own }
@@ -554,9 +571,11 @@ export function planCopies(
   if (!dr) return []
   const drFacts = facts.find((f) => f.region === dr)
   // A copy in state error is no copy: its source is copied again.
+  const intoAccount = settings.drAccountId
   const alreadyCopied = new Set(
     (drFacts?.snapshots ?? [])
       .filter((s) => !isFailedCopy(s))
+      .filter((s) => intoAccount === undefined || s.tags[SOURCE_ACCOUNT_TAG] === accountId)
       .map((s) => s.tags[SOURCE_SNAPSHOT_TAG])
       .filter((id): id is string => id !== undefined),
   )
@@ -580,7 +599,13 @@ export function planCopies(
         region: dr,
         startTime: s.startTime,
         encrypted: s.encrypted ?? false,
-        tags: copyTags(s),
+        tags: copyTags(s, intoAccount === undefined ? undefined : accountId),
+        ...(intoAccount !== undefined ? { shareWith: intoAccount } : {}),
+        ...(intoAccount !== undefined && !s.encrypted && settings.kmsKeyId === undefined
+          ? {
+              refused: `unencrypted, and dr-account ${intoAccount} is another account: set kms-key-id (a key in the DR account) to encrypt the copy`,
+            }
+          : {}),
       })
     }
   }
@@ -610,12 +635,17 @@ export function buildPlan(
   const copies = planCopies(facts, accountId, settings)
   const snapshots: PlannedSnapshot[] = []
   for (const f of facts) {
-    const extra = f.region === settings.drRegion ? copies.map((c) => plannedCopySnapshot(c, accountId)) : []
+    const made = copies.filter((c) => c.refused === undefined)
+    const extra =
+      f.region === settings.drRegion
+        ? made.map((c) => plannedCopySnapshot(c, settings.drAccountId ?? accountId))
+        : []
     snapshots.push(...planRegion(f, accountId, settings, now, extra))
   }
   const drFacts = facts.find((f) => f.region === settings.drRegion)
   const failedCopies = (drFacts?.snapshots ?? [])
     .filter((s) => isFailedCopy(s) && matchesScope(s, settings))
+    .filter((s) => settings.drAccountId === undefined || s.tags[SOURCE_ACCOUNT_TAG] === accountId)
     .map((s) => ({ region: s.region, snapshotId: s.id, sourceSnapshotId: s.tags[SOURCE_SNAPSHOT_TAG]! }))
   return { accountId, now: new Date(now).toISOString(), snapshots, copies, failedCopies }
 }

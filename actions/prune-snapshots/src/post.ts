@@ -1,8 +1,9 @@
 /**
  * The `post` step: after a cancelled or killed run, delete the restore-test
- * volumes it left (tagged with its run id), in the job's own account or in each
- * of `accounts` (the role assumed again from the step's inputs, which the post
- * step gets too). A run that finished deleted its own; this finds none then.
+ * volumes it left (tagged with its run id) and remove the shares with a DR
+ * account it made, in the job's own account or in each of `accounts` (the roles
+ * assumed again from the step's inputs, which the post step gets too). A run
+ * that finished undid its own; this finds nothing then.
  */
 import * as core from '@actions/core'
 import { runAction } from '../../../lib/action.js'
@@ -11,29 +12,37 @@ import { describeError } from '../../../lib/aws.js'
 import { fanOutTargets } from '../../../lib/fanout.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { readAccountSettings, targetLabel, targetsOf } from '../../../lib/targets.js'
-import { makeClients } from './clients.js'
+import { assumeDrRole, forAccount, makeClients, withDrAccount, type Clients } from './clients.js'
+import type { Share } from './dr-account.js'
+import { setShare } from './dr-account.js'
 import { deleteLeftovers } from './restore.js'
 
 export const RESTORE_STATE = 'prune-snapshots-restore-tests'
 
 export interface RestoreState {
-  runId: string
+  /** The restore tests' run id, once a test volume is about to be made. */
+  runId?: string
   /** The regions test volumes were made in. */
   regions: string[]
   /** The accounts of a run over `accounts`; absent for the job's own account. */
   accounts?: string[]
+  /** Shares with the DR account not (yet) removed, by source account ('' for the job's own). */
+  shares?: Record<string, Share[]>
 }
 
-/** Saved before the first test volume is made. */
-export function recordRestoreState(state: RestoreState): void {
-  core.saveState(RESTORE_STATE, JSON.stringify(state))
+let saved: RestoreState = { regions: [] }
+
+/** Merged into what the run saved so far: saved before each change the post step may have to undo. */
+export function recordRestoreState(patch: Partial<RestoreState>): void {
+  saved = { ...saved, ...patch, shares: { ...saved.shares, ...patch.shares } }
+  core.saveState(RESTORE_STATE, JSON.stringify(saved))
 }
 
 export function readRestoreState(): RestoreState | undefined {
   const raw = core.getState(RESTORE_STATE)
   if (!raw) return undefined
   const parsed = JSON.parse(raw) as RestoreState
-  return typeof parsed?.runId === 'string' && Array.isArray(parsed.regions) ? parsed : undefined
+  return parsed && Array.isArray(parsed.regions) ? parsed : undefined
 }
 
 export async function runPost(): Promise<void> {
@@ -41,17 +50,36 @@ export async function runPost(): Promise<void> {
     const state = readRestoreState()
     if (!state) return
     const accounts = state.accounts ?? []
-    const roles = accounts.length > 0 ? readAccountSettings(new Inputs()) : undefined
+    const inputs = new Inputs()
+    const roles = accounts.length > 0 ? readAccountSettings(inputs) : undefined
     const access: Map<string, AccountAccess> = roles
       ? await assumeAccountRoles({ ...roles, accounts, regions: state.regions })
       : new Map()
-    const clients = makeClients()
-    const outcomes = await fanOutTargets(targetsOf(accounts, state.regions), async (target) => {
-      const entry = target.account === undefined ? undefined : access.get(target.account)
+    const base = makeClients()
+    const dr = await drAccess(inputs)
+    const clientsOf = (account: string | undefined): Clients => {
+      const entry = account === undefined ? undefined : access.get(account)
       if (entry && !entry.ok) throw new Error(entry.reason)
-      const ec2 = clients.ec2(target.region, entry?.access)
-      return deleteLeftovers(ec2, { runId: state.runId })
-    })
+      const source = forAccount(base, entry?.access)
+      return dr ? withDrAccount(source, base, dr.region, dr.access) : source
+    }
+    for (const [account, shares] of Object.entries(state.shares ?? {})) {
+      for (const share of shares) {
+        try {
+          await setShare(clientsOf(account || undefined), share, 'remove')
+          core.warning(`Removed the share of ${share.snapshotId} with ${share.with} the run left`)
+        } catch (error) {
+          core.warning(
+            `Could not remove the share of ${share.snapshotId} with ${share.with}: ${describeError(error)}`,
+          )
+        }
+      }
+    }
+    const runId = state.runId
+    if (runId === undefined) return
+    const outcomes = await fanOutTargets(targetsOf(accounts, state.regions), async (target) =>
+      deleteLeftovers(clientsOf(target.account).ec2(target.region), { runId }),
+    )
     for (const o of outcomes) {
       const label = targetLabel(o.item)
       if (o.state === 'fulfilled' && o.value.length > 0)
@@ -60,6 +88,16 @@ export async function runPost(): Promise<void> {
         core.warning(`[${label}] Could not delete restore-test volumes: ${describeError(o.error)}`)
     }
   })
+}
+
+/** The DR account's access, when the step's inputs name one (dr-account, dr-role-name, dr-region). */
+async function drAccess(inputs: Inputs) {
+  const account = inputs.optional('dr-account')
+  const roleName = inputs.optional('dr-role-name')
+  const region = inputs.optional('dr-region')
+  if (!account || !roleName || !region) return undefined
+  const entry = await assumeDrRole(account, roleName, region)
+  return entry?.ok ? { region, access: entry.access } : undefined
 }
 
 /** The post step's entry (bundled from post-index.ts). */
