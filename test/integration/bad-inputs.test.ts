@@ -344,6 +344,20 @@ const CASES: Case[] = [
     { 'dr-region': 'us-west-2', 'keep-last': '3', 'dr-keep-last': '0' },
     'dr-keep-last',
   ],
+  ['prune-snapshots', 'archive-after without a long-term rule', { 'archive-after': '30d' }, 'archive-after'],
+  [
+    'prune-snapshots',
+    'restore-tests-per-run without verify-restore',
+    { 'restore-tests-per-run': '2' },
+    'restore-tests-per-run',
+  ],
+  ['prune-snapshots', 'dr-account without dr-region', { 'dr-account': '444444444444' }, 'dr-account'],
+  [
+    'prune-snapshots',
+    'dr-account without dr-role-name',
+    { 'dr-region': 'us-west-2', 'dr-account': '444444444444' },
+    'dr-role-name',
+  ],
   ['prune-snapshots', 'dr-region that is also pruned', { 'dr-region': 'eu-west-1' }, 'dr-region'],
   [
     'prune-snapshots',

@@ -96,6 +96,8 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'restore-tests-per-run': '',
     'restore-timeout-minutes': '',
     'dr-region': '',
+    'dr-account': '',
+    'dr-role-name': '',
     'dr-keep-last': '',
     'dr-keep-within': '',
     'dr-keep-daily': '',
