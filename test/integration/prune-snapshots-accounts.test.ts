@@ -16,6 +16,7 @@ import {
   DescribeSnapshotsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2'
+import { CreateKeyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms'
 import { SOURCE_ACCOUNT_TAG } from '../../actions/prune-snapshots/src/plan.js'
 import type { ProxyRequest } from '../support/loopback-proxy.js'
 import { run } from '../../actions/prune-snapshots/src/main.js'
@@ -411,6 +412,42 @@ describe('prune-snapshots copying into a DR account', () => {
     const left = await snapshotsIn(DR_ACCOUNT, DR)
     expect(left).toHaveLength(2)
     for (const c of copies) expect(left.map((l) => l.SnapshotId)).not.toContain(c.SnapshotId)
+  })
+
+  it('grants the DR account the use of an encrypted source’s KMS key for the copy, and revokes the grant after', async () => {
+    await accounts.createRole(
+      DR_ACCOUNT,
+      DR_ROLE,
+      'arn:aws:iam::123456789012:role/multi-region-actions-deploy',
+    )
+    const kms = new KMSClient(directClientConfig(moto.endpoint, SOURCE))
+    const key = await kms.send(new CreateKeyCommand({ Description: 'backups' }))
+    const keyArn = key.KeyMetadata!.Arn!
+    const volume = await own(SOURCE).send(
+      new CreateVolumeCommand({ AvailabilityZone: `${SOURCE}a`, Size: 1, Encrypted: true, KmsKeyId: keyArn }),
+    )
+    const snapshot = await own(SOURCE).send(
+      new CreateSnapshotCommand({
+        VolumeId: volume.VolumeId,
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'Backup', Value: 'nightly' }] }],
+      }),
+    )
+    extrasState.snapshotKeys.set(snapshot.SnapshotId!, keyArn)
+    const result = await prune(DR_INPUTS)
+    expect(result.errors).toEqual([])
+    expect(await snapshotsIn(DR_ACCOUNT, DR)).toHaveLength(1)
+    const [grant] = sent('CreateGrant')
+    expect(grant).toBeDefined()
+    const body = JSON.parse(grant!.body.toString()) as {
+      KeyId: string
+      GranteePrincipal: string
+      Operations: string[]
+    }
+    expect(body).toMatchObject({ KeyId: keyArn, GranteePrincipal: `arn:aws:iam::${DR_ACCOUNT}:root` })
+    expect(body.Operations).toContain('Decrypt')
+    expect(sent('RevokeGrant')).toHaveLength(1)
+    expect((await kms.send(new ListGrantsCommand({ KeyId: keyArn }))).Grants ?? []).toEqual([])
+    kms.destroy()
   })
 
   it('refuses to copy an unencrypted snapshot into another account without kms-key-id, and shares nothing', async () => {

@@ -62,6 +62,10 @@ import type { ProxyHandler, ProxyReply, ProxyRequest } from './loopback-proxy.js
  *   CopySnapshot answers (`snapshotId`). Simpler than AWS: the layer does not
  *   check that the caller is the account the snapshot was shared with, and the
  *   copy's VolumeId names the made-up volume (AWS: vol-ffffffff).
+ * - `kmsKeyId` of encrypted snapshots: moto answers `encrypted` true without it;
+ *   AWS's Snapshot has "kmsKeyId: The Amazon Resource Name (ARN) of the KMS key
+ *   that was used to protect the volume encryption key for the parent volume".
+ *   `snapshotKeys` gives it for the snapshots a test names.
  */
 export interface SnapshotExtrasState {
   /** region -> locked snapshots */
@@ -102,6 +106,8 @@ export interface SnapshotExtrasState {
   tierChanges: string[]
   /** Snapshot id -> the accounts it is shared with now (ModifySnapshotAttribute seen by the layer). */
   shares: Map<string, Set<string>>
+  /** Snapshot id -> the ARN of its KMS key, answered as `kmsKeyId` in DescribeSnapshots. */
+  snapshotKeys: Map<string, string>
   /** Copies of a shared snapshot made into another account. */
   sharedCopies: Array<{ sourceSnapshotId: string; snapshotId: string; region: string }>
 }
@@ -128,6 +134,7 @@ export function snapshotExtrasState(): SnapshotExtrasState {
     archived: new Map(),
     tierChanges: [],
     shares: new Map(),
+    snapshotKeys: new Map(),
     sharedCopies: [],
   }
 }
@@ -214,6 +221,9 @@ function rewriteSnapshots(
       const tier = state.archived.has(id) ? 'archive' : 'standard'
       rewritten = rewritten.replace(/<\/item>$/, `<storageTier>${tier}</storageTier></item>`)
     }
+    const key = state.snapshotKeys.get(id)
+    if (key && !rewritten.includes('<kmsKeyId>'))
+      rewritten = rewritten.replace(/<\/item>$/, `<kmsKeyId>${key}</kmsKeyId></item>`)
     if (statusFilter) {
       const current = /<status>([^<]*)<\/status>/.exec(rewritten)?.[1]
       if (current === undefined || !statusFilter.includes(current)) return ''

@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2'
+import type { KMSClient } from '@aws-sdk/client-kms'
 import type { RbinClient } from '@aws-sdk/client-rbin'
 import type { STSClient } from '@aws-sdk/client-sts'
 import {
@@ -32,6 +33,8 @@ export interface Clients {
   /** Recycle Bin and STS are loaded on first use (one call each per run), after the inputs are checked. */
   rbin: (region: string, access?: AccountCredentials) => Promise<RbinClient>
   sts: (region: string, access?: AccountCredentials) => Promise<STSClient>
+  /** KMS, loaded only to grant a DR account the use of a source snapshot's key. */
+  kms?: (region: string, access?: AccountCredentials) => Promise<KMSClient>
 }
 
 /** The clients acting in one account: its assumed role's credentials, or the job's own (undefined). */
@@ -42,6 +45,7 @@ export function forAccount(clients: Clients, access: AccountCredentials | undefi
     ec2Once: (region) => clients.ec2Once(region, access),
     rbin: (region) => clients.rbin(region, access),
     sts: (region) => clients.sts(region, access),
+    ...(clients.kms ? { kms: (region: string) => clients.kms!(region, access) } : {}),
   }
 }
 
@@ -51,6 +55,7 @@ export function makeClients(env: NodeJS.ProcessEnv = process.env): Clients {
     ec2Once: clientFactory(EC2Client, env, { maxAttempts: 1 }),
     rbin: lazyClientFactory(async () => (await import('@aws-sdk/client-rbin')).RbinClient, env),
     sts: lazyClientFactory(async () => (await import('@aws-sdk/client-sts')).STSClient, env),
+    kms: lazyClientFactory(async () => (await import('@aws-sdk/client-kms')).KMSClient, env),
   }
 }
 
@@ -98,6 +103,7 @@ export function withDrAccount(
     ec2Once: (region) => pick(region).ec2Once(region),
     rbin: (region) => pick(region).rbin(region),
     sts: (region) => pick(region).sts(region),
+    ...(source.kms ? { kms: (region: string) => pick(region).kms!(region) } : {}),
   }
 }
 

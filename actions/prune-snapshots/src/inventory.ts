@@ -65,6 +65,7 @@ export function toSnapshot(region: string, s: Ec2Snapshot): Snapshot {
     storageTier: s.StorageTier,
     description: s.Description,
     encrypted: s.Encrypted,
+    ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
     tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
   }
 }

@@ -199,10 +199,10 @@ export async function applyPlans(
           ? await makeCopies(run.clients, run.plan!.copies, options)
           : await copyIntoAccount(run.clients, run.plan!.copies, {
               ...options,
-              recordShares: (shares) =>
+              record: (left) =>
                 recordRestoreState({
                   ...(settings.accounts.length > 0 ? { accounts: settings.accounts } : {}),
-                  shares: { [run.account ?? '']: shares },
+                  temporary: { [run.account ?? '']: left },
                 }),
             })
       run.copies = made.results

@@ -47,6 +47,8 @@ export interface Snapshot {
   storageTier?: string
   description?: string
   encrypted?: boolean
+  /** The KMS key an encrypted snapshot is encrypted with (its ARN). */
+  kmsKeyId?: string
   tags: Record<string, string>
 }
 
@@ -147,6 +149,8 @@ export interface PlannedCopy {
   tags: Record<string, string>
   /** Into a DR account: the account the source is shared with for the copy. */
   shareWith?: string
+  /** Into a DR account, an encrypted source: its KMS key, which the DR account is granted the use of. */
+  sourceKmsKeyId?: string
   /** Why the copy is not made (an unencrypted source into another account without kms-key-id). */
   refused?: string
 }
@@ -601,6 +605,7 @@ export function planCopies(
         encrypted: s.encrypted ?? false,
         tags: copyTags(s, intoAccount === undefined ? undefined : accountId),
         ...(intoAccount !== undefined ? { shareWith: intoAccount } : {}),
+        ...(intoAccount !== undefined && s.encrypted && s.kmsKeyId ? { sourceKmsKeyId: s.kmsKeyId } : {}),
         ...(intoAccount !== undefined && !s.encrypted && settings.kmsKeyId === undefined
           ? {
               refused: `unencrypted, and dr-account ${intoAccount} is another account: set kms-key-id (a key in the DR account) to encrypt the copy`,

@@ -13,8 +13,7 @@ import { fanOutTargets } from '../../../lib/fanout.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { readAccountSettings, targetLabel, targetsOf } from '../../../lib/targets.js'
 import { assumeDrRole, forAccount, makeClients, withDrAccount, type Clients } from './clients.js'
-import type { Share } from './dr-account.js'
-import { setShare } from './dr-account.js'
+import { undoTemporary, type Temporary } from './dr-account.js'
 import { deleteLeftovers } from './restore.js'
 
 export const RESTORE_STATE = 'prune-snapshots-restore-tests'
@@ -26,15 +25,15 @@ export interface RestoreState {
   regions: string[]
   /** The accounts of a run over `accounts`; absent for the job's own account. */
   accounts?: string[]
-  /** Shares with the DR account not (yet) removed, by source account ('' for the job's own). */
-  shares?: Record<string, Share[]>
+  /** Shares with the DR account and KMS grants not (yet) undone, by source account ('' for the job's own). */
+  temporary?: Record<string, Temporary>
 }
 
 let saved: RestoreState = { regions: [] }
 
 /** Merged into what the run saved so far: saved before each change the post step may have to undo. */
 export function recordRestoreState(patch: Partial<RestoreState>): void {
-  saved = { ...saved, ...patch, shares: { ...saved.shares, ...patch.shares } }
+  saved = { ...saved, ...patch, temporary: { ...saved.temporary, ...patch.temporary } }
   core.saveState(RESTORE_STATE, JSON.stringify(saved))
 }
 
@@ -63,16 +62,15 @@ export async function runPost(): Promise<void> {
       const source = forAccount(base, entry?.access)
       return dr ? withDrAccount(source, base, dr.region, dr.access) : source
     }
-    for (const [account, shares] of Object.entries(state.shares ?? {})) {
-      for (const share of shares) {
-        try {
-          await setShare(clientsOf(account || undefined), share, 'remove')
-          core.warning(`Removed the share of ${share.snapshotId} with ${share.with} the run left`)
-        } catch (error) {
-          core.warning(
-            `Could not remove the share of ${share.snapshotId} with ${share.with}: ${describeError(error)}`,
-          )
-        }
+    for (const [account, temporary] of Object.entries(state.temporary ?? {})) {
+      const log = {
+        info: (m: string) => core.warning(`[${account || 'this account'}] ${m} the run left`),
+        warning: core.warning,
+      }
+      try {
+        await undoTemporary(clientsOf(account || undefined), temporary, { log })
+      } catch (error) {
+        core.warning(`Could not undo the run's shares with the DR account: ${describeError(error)}`)
       }
     }
     const runId = state.runId
