@@ -396,6 +396,35 @@ function snapshotTierStatusReply(state: SnapshotExtrasState, req: ProxyRequest):
   }
 }
 
+/** A volume made through the layer: `creating` for `volumeCreatingMs`, or for ever from a snapshot that never restores. */
+function holdCreating(state: SnapshotExtrasState, req: ProxyRequest, reply: ProxyReply | 'drop') {
+  if (reply === 'drop' || reply.status !== 200) return reply
+  const id = /<volumeId>([^<]+)<\/volumeId>/.exec(String(reply.body))?.[1]
+  if (!id) return reply
+  const snapshotId = req.params.get('SnapshotId') ?? ''
+  state.volumes.set(id, { region: req.region, snapshotId, readyAt: Date.now() + state.volumeCreatingMs })
+  if (!state.volumesNeverAvailable.has(snapshotId) && state.volumeCreatingMs <= 0) return reply
+  return {
+    ...reply,
+    body: String(reply.body).replace(/<status>available<\/status>/, '<status>creating</status>'),
+  }
+}
+
+/** DescribeLockedSnapshots as `lockApi` says: the locks, or one of the refusals. */
+function lockApiReply(state: SnapshotExtrasState, req: ProxyRequest): ProxyReply {
+  if (state.lockApi === 'denied')
+    return ec2ErrorReply(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.')
+  if (state.lockApi === 'server-error')
+    return ec2ErrorReply(503, 'Unavailable', 'The service is unavailable. Please try again shortly.')
+  if (state.lockApi === 'unavailable')
+    return ec2ErrorReply(
+      400,
+      'InvalidAction',
+      'The action DescribeLockedSnapshots is not valid for this web service.',
+    )
+  return lockedSnapshotsReply(state, req)
+}
+
 export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHandler): ProxyHandler {
   return async (req, forward) => {
     const pass = () => (next ? next(req, forward) : forward())
@@ -417,49 +446,13 @@ export function snapshotExtrasHandler(state: SnapshotExtrasState, next?: ProxyHa
         const reply = await pass()
         return reply === 'drop' ? reply : rewriteVolumes(state, reply)
       }
-      case 'CreateVolume': {
-        const reply = await finish()
-        if (reply !== 'drop' && reply.status === 200) {
-          const id = /<volumeId>([^<]+)<\/volumeId>/.exec(String(reply.body))?.[1]
-          const snapshotId = req.params.get('SnapshotId') ?? ''
-          if (id) {
-            state.volumes.set(id, {
-              region: req.region,
-              snapshotId,
-              readyAt: Date.now() + state.volumeCreatingMs,
-            })
-            const creating = state.volumesNeverAvailable.has(snapshotId) || state.volumeCreatingMs > 0
-            if (creating)
-              return {
-                ...reply,
-                body: String(reply.body).replace(/<status>available<\/status>/, '<status>creating</status>'),
-              }
-          }
-        }
-        return reply
-      }
+      case 'CreateVolume':
+        return holdCreating(state, req, await finish())
       case 'ModifySnapshotAttribute':
         if (req.params.get('Attribute') === 'createVolumePermission') recordShare(state, req)
         return pass()
       case 'DescribeLockedSnapshots':
-        if (state.lockApi === 'denied') {
-          return ec2ErrorReply(
-            403,
-            'UnauthorizedOperation',
-            'You are not authorized to perform this operation.',
-          )
-        }
-        if (state.lockApi === 'server-error') {
-          return ec2ErrorReply(503, 'Unavailable', 'The service is unavailable. Please try again shortly.')
-        }
-        if (state.lockApi === 'unavailable') {
-          return ec2ErrorReply(
-            400,
-            'InvalidAction',
-            'The action DescribeLockedSnapshots is not valid for this web service.',
-          )
-        }
-        return lockedSnapshotsReply(state, req)
+        return lockApiReply(state, req)
       case 'DeleteSnapshot': {
         const id = req.params.get('SnapshotId') ?? ''
         const lock = (state.locks.get(req.region) ?? []).find(
