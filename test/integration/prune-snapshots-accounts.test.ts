@@ -5,7 +5,7 @@
  * really apart; test/support/sts-role-layer.ts refuses the AssumeRole of a role
  * that does not exist, as AWS does (moto grants any ARN).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,7 +22,7 @@ import type { ProxyRequest } from '../support/loopback-proxy.js'
 import { run } from '../../actions/prune-snapshots/src/main.js'
 import type { PruneResult } from '../../actions/prune-snapshots/src/results.js'
 import { sliceMatrix, splitTargets } from '../../lib/shards.js'
-import { runActionInProcess } from '../support/action-runner.js'
+import { parseCommandFile, runActionInProcess } from '../support/action-runner.js'
 import {
   snapshotExtrasHandler,
   snapshotExtrasState,
@@ -449,6 +449,54 @@ describe('prune-snapshots copying into a DR account', () => {
     expect((await kms.send(new ListGrantsCommand({ KeyId: keyArn }))).Grants ?? []).toEqual([])
     kms.destroy()
   })
+
+  it('removes the share by the post step when the run is killed while its copy is pending', async () => {
+    await accounts.createRole(
+      DR_ACCOUNT,
+      DR_ROLE,
+      'arn:aws:iam::123456789012:role/multi-region-actions-deploy',
+    )
+    const [source] = await seedOwn(1, 1)
+    extrasState.copyPendingMs = 600_000
+    const dir = mkdtempSync(join(tmpdir(), 'prune-dr-kill-'))
+    const stateFile = join(dir, 'state')
+    writeFileSync(stateFile, '')
+    const inputEnv = {
+      INPUT_REGIONS: SOURCE,
+      INPUT_FILTERS: 'Backup=nightly',
+      'INPUT_DR-REGION': DR,
+      'INPUT_DR-ACCOUNT': DR_ACCOUNT,
+      'INPUT_DR-ROLE-NAME': DR_ROLE,
+      'INPUT_KMS-KEY-ID': 'alias/dr-copies',
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', 'actions/prune-snapshots/src/index.ts'], {
+      env: { ...process.env, ...env, ...inputEnv, GITHUB_STATE: stateFile, GITHUB_OUTPUT: join(dir, 'out') },
+      stdio: 'ignore',
+    })
+    const exit = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_c, signal) => resolve(signal)),
+    )
+    // The copy has been made in the DR account and is pending: the run waits for it with the share in place.
+    while (extrasState.sharedCopies.length === 0) await new Promise((r) => setTimeout(r, 100))
+    child.kill('SIGKILL')
+    expect(await exit).toBe('SIGKILL')
+    expect([...(extrasState.shares.get(source!) ?? [])]).toEqual([DR_ACCOUNT])
+
+    const state = parseCommandFile(readFileSync(stateFile, 'utf8'))
+    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]))
+    const post = spawn(process.execPath, ['--import', 'tsx', 'actions/prune-snapshots/src/post-index.ts'], {
+      env: { ...process.env, ...env, ...inputEnv, ...stateEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    post.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    expect(await new Promise((resolve) => post.once('exit', resolve))).toBe(0)
+    expect(out).toContain('removed 1 share(s)')
+    const attribute = await own(SOURCE).send(
+      new DescribeSnapshotAttributeCommand({ SnapshotId: source, Attribute: 'createVolumePermission' }),
+    )
+    expect(attribute.CreateVolumePermissions ?? []).toEqual([])
+  }, 60_000)
 
   it('refuses to copy an unencrypted snapshot into another account without kms-key-id, and shares nothing', async () => {
     await accounts.createRole(
