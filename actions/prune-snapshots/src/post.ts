@@ -9,6 +9,7 @@ import * as core from '@actions/core'
 import { runAction } from '../../../lib/action.js'
 import { assumeAccountRoles, type AccountAccess } from '../../../lib/assume-role.js'
 import { describeError } from '../../../lib/aws.js'
+import { logSafe } from '../../../lib/foreign-text.js'
 import { fanOutTargets } from '../../../lib/fanout.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { readAccountSettings, targetLabel, targetsOf } from '../../../lib/targets.js'
@@ -64,13 +65,13 @@ export async function runPost(): Promise<void> {
     }
     for (const [account, temporary] of Object.entries(state.temporary ?? {})) {
       const log = {
-        info: (m: string) => core.warning(`[${account || 'this account'}] ${m} the run left`),
-        warning: core.warning,
+        info: (m: string) => core.warning(logSafe(`[${account || 'this account'}] ${m} the run left`)),
+        warning: (m: string) => core.warning(logSafe(m)),
       }
       try {
         await undoTemporary(clientsOf(account || undefined), temporary, { log })
       } catch (error) {
-        core.warning(`Could not undo the run's shares with the DR account: ${describeError(error)}`)
+        core.warning(logSafe(`Could not undo the run's shares with the DR account: ${describeError(error)}`))
       }
     }
     const runId = state.runId
@@ -83,7 +84,7 @@ export async function runPost(): Promise<void> {
       if (o.state === 'fulfilled' && o.value.length > 0)
         core.warning(`[${label}] Deleted restore-test volume(s) the run left: ${o.value.join(', ')}`)
       if (o.state === 'rejected')
-        core.warning(`[${label}] Could not delete restore-test volumes: ${describeError(o.error)}`)
+        core.warning(logSafe(`[${label}] Could not delete restore-test volumes: ${describeError(o.error)}`))
     }
   })
 }
