@@ -1,7 +1,7 @@
 import {
   GetHealthCheckCommand,
-  ListHealthChecksCommand,
   ListResourceRecordSetsCommand,
+  paginateListHealthChecks,
   Route53Client,
   type HealthCheck,
   type HealthCheckConfig,
@@ -330,12 +330,8 @@ export async function startRoute53Loopback(
 
   async function listHealthChecks(): Promise<HealthCheck[]> {
     const all: HealthCheck[] = []
-    let marker: string | undefined
-    do {
-      const page = await moto.send(new ListHealthChecksCommand({ Marker: marker }))
+    for await (const page of paginateListHealthChecks({ client: moto }, {}))
       all.push(...(page.HealthChecks ?? []))
-      marker = page.IsTruncated ? page.NextMarker : undefined
-    } while (marker)
     return all
   }
 

@@ -4,7 +4,8 @@ import type { RegionLog } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { GanttBar } from '../../../lib/summary.js'
 import { restoreHealthCheck, setInverted, type DrillState, type SetOutcome } from './health-check-update.js'
-import type { Check, RoutedRecord } from './plan.js'
+import type { Check } from './checks.js'
+import type { RoutedRecord } from './records.js'
 import { RESTORE_RESERVE_MS, waitWithin, type Limit } from './time-budget.js'
 
 /** The Route 53 reads the drill needs; injected so the flow can be unit tested. */

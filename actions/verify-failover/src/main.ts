@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { Route53Client } from '@aws-sdk/client-route-53'
-import { runAction, setJsonOutput, type ActionContext } from '../../../lib/action.js'
+import { runAction, setJsonOutput, writeJobSummary, type ActionContext } from '../../../lib/action.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
@@ -14,21 +14,17 @@ import {
   type Settings,
 } from './input-helper.js'
 import {
-  configurationChecks,
-  distinctRegions,
-  drillBlocker,
-  drillNotStarted,
   aliasTargetChecks,
-  healthyNow,
-  unknownHealthRegions,
-  healthyRegionsOf,
+  configurationChecks,
   minHealthyCheck,
   planLines,
   route53Checks,
-  simulate,
-  simulationChecks,
   type Check,
-} from './plan.js'
+} from './checks.js'
+import { drillBlocker, drillNotStarted } from './drill-gate.js'
+import { healthyNow, healthyRegionsOf, unknownHealthRegions } from './health.js'
+import { distinctRegions } from './records.js'
+import { simulate, simulationChecks } from './simulation.js'
 import {
   aliasHealthOf,
   notProbed,
@@ -178,7 +174,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     core.setOutput('failover-seconds', String(drill.result.failoverSeconds))
   if (drill?.result.recoverySeconds !== undefined)
     core.setOutput('recovery-seconds', String(drill.result.recoverySeconds))
-  await core.summary.addRaw(renderSummary(report, drill?.result.bars)).write()
+  writeJobSummary(renderSummary(report, drill?.result.bars))
 
   for (const log of logs.values()) log.flush('during the drill')
   annotations.emit()
@@ -186,8 +182,8 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {
     core.error(`${c.name} [${c.subject}]: ${c.detail}`, { title: `verify-failover: ${c.category}` })
   }
-  if (failed.length > 0) core.setFailed(`${failed.length} of ${checks.length} failover checks failed`)
-  else core.info(`All ${checks.length} failover checks passed.`)
+  if (failed.length > 0) throw new Error(`${failed.length} of ${checks.length} failover checks failed`)
+  core.info(`All ${checks.length} failover checks passed.`)
 }
 
 /** A drill that could not even start (its first read failed) is a failed row, not a lost report. */

@@ -12,16 +12,8 @@ import {
 import { errorCode, isTransientError } from '../../../lib/aws.js'
 import { retryWhile } from '../../../lib/poll.js'
 import { partitionOf } from '../../../lib/regions.js'
-import {
-  chooseRecordType,
-  endpointHealth,
-  judgeHealth,
-  judgeRecordsHealth,
-  normaliseName,
-  toRoutedRecords,
-  type HealthView,
-  type RoutedRecord,
-} from './plan.js'
+import { endpointHealth, judgeHealth, judgeRecordsHealth, type HealthView } from './health.js'
+import { chooseRecordType, normaliseName, toRoutedRecords, type RoutedRecord } from './records.js'
 import { fanOut } from '../../../lib/fanout.js'
 
 /** Route 53 is global; its API is signed for one region per partition. */

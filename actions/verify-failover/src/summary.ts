@@ -1,6 +1,7 @@
 import { barChart, elapsedGantt, markdownTable, renderLayout, tableBlock } from '../../../lib/summary.js'
 import type { DrillResult } from './drill.js'
-import type { Check, SimulationCase } from './plan.js'
+import type { Check } from './checks.js'
+import type { SimulationCase } from './simulation.js'
 
 export interface Report {
   hostedZoneId: string

@@ -7,7 +7,7 @@ import {
   runDrill,
   type DrillInput,
 } from '../../../actions/verify-failover/src/drill.js'
-import type { RoutedRecord } from '../../../actions/verify-failover/src/plan.js'
+import type { RoutedRecord } from '../../../actions/verify-failover/src/records.js'
 import { RESTORE_RESERVE_MS } from '../../../actions/verify-failover/src/time-budget.js'
 
 const records: RoutedRecord[] = [

@@ -1,5 +1,5 @@
 import { buildReport, renderSummary } from '../../../actions/verify-failover/src/summary.js'
-import type { Check } from '../../../actions/verify-failover/src/plan.js'
+import type { Check } from '../../../actions/verify-failover/src/checks.js'
 
 const checks: Check[] = [
   {
