@@ -1,11 +1,11 @@
 import * as core from '@actions/core'
 import { Route53Client } from '@aws-sdk/client-route-53'
 import { runAction, setJsonOutput, writeJobSummary, type ActionContext } from '../../../lib/action.js'
-import { clientFactory, describeError } from '../../../lib/aws.js'
+import { clientFactory } from '../../../lib/aws.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
-import { runDrill, type DrillInput, type DrillResult } from './drill.js'
-import { RESTORED_KEY, STATE_KEY } from './health-check-update.js'
+import { drillIfAllowed, type Drill } from './drill-step.js'
+import { drillRecord, writeDrillRecord } from './evidence.js'
 import {
   checkDrillRegion,
   checkMinHealthy,
@@ -21,7 +21,6 @@ import {
   route53Checks,
   type Check,
 } from './checks.js'
-import { drillBlocker, drillNotStarted } from './drill-gate.js'
 import { healthyNow, healthyRegionsOf, unknownHealthRegions } from './health.js'
 import { distinctRegions } from './records.js'
 import { simulate, simulationChecks } from './simulation.js'
@@ -33,8 +32,8 @@ import {
   probeRecords,
   type ProbeOutcome,
 } from './probes.js'
-import { readCurrentState, readHealth, route53ClientRegion, testDnsAnswer } from './route53.js'
-import { buildReport, renderSummary } from './summary.js'
+import { readCurrentState, route53ClientRegion } from './route53.js'
+import { buildReport, renderSummary, type Report } from './summary.js'
 import { checkDrillTimeout, credentialsExpiry, earliestLimit } from './time-budget.js'
 
 export async function run(): Promise<void> {
@@ -109,43 +108,25 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   )
   for (const line of planLines(checks)) core.info(line)
 
-  let drill: { region: string; result: DrillResult } | undefined
-  const region = settings.drillRegion
-  if (region) {
-    const blocker =
-      drillBlocker(region, records, healthChecks, healthyRegions) ??
-      (signal.aborted ? 'cancelled' : undefined)
-    if (blocker) {
-      checks.push(drillNotStarted(region, blocker))
-      logOf(region).error(`Drill not started: ${blocker}`, 'verify-failover drill')
-    } else {
-      const healthCheckId = records.find((r) => r.region === region)!.healthCheckId!
-      core.info(`Drill: will invert health check ${healthCheckId} of ${region}, then restore it.`)
-      logOf(region).openGroup('drill')
-      const result = await runDrillSafely({
-        client,
-        api: {
-          healthy: async (id, s) => (await readHealth(client, id, healthChecks, s))?.healthy === true,
-          answer: (s) => testDnsAnswer(client, settings.hostedZoneId, settings.recordName, recordType, s),
-        },
-        region,
-        healthCheckId,
-        clientRegion,
-        records,
-        timeoutMs: settings.drillTimeoutMs,
-        limit,
-        pollMaxMs: settings.pollMaxMs,
-        log: logOf(region),
-        signal,
-        saveState: (saved) => core.saveState(STATE_KEY, JSON.stringify(saved)),
-        markRestored: () => core.saveState(RESTORED_KEY, 'true'),
-        probeRegions: (taken) =>
-          settings.probe ? probeAndLog(records.filter((r) => taken.includes(r.region))) : Promise.resolve([]),
-      })
-      logOf(region).flush()
-      checks.push(...result.checks)
-      drill = { region, result }
-    }
+  let drill: Drill | undefined
+  if (settings.drillRegion) {
+    const outcome = await drillIfAllowed({
+      settings,
+      region: settings.drillRegion,
+      client,
+      clientRegion,
+      recordType,
+      records,
+      healthChecks,
+      healthyRegions,
+      limit,
+      log: logOf(settings.drillRegion),
+      signal,
+      probeRegions: (taken) =>
+        settings.probe ? probeAndLog(records.filter((r) => taken.includes(r.region))) : Promise.resolve([]),
+    })
+    checks.push(...outcome.checks)
+    drill = outcome.drill
   }
 
   // The checkers' share per region; calculated checks have no checkers of their own.
@@ -170,10 +151,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   )
   setJsonOutput('report', report)
   setJsonOutput('healthy-regions', healthyRegions)
-  if (drill?.result.failoverSeconds !== undefined)
-    core.setOutput('failover-seconds', String(drill.result.failoverSeconds))
-  if (drill?.result.recoverySeconds !== undefined)
-    core.setOutput('recovery-seconds', String(drill.result.recoverySeconds))
+  if (drill) reportDrill(report, drill)
   writeJobSummary(renderSummary(report, drill?.result.bars))
 
   for (const log of logs.values()) log.flush('during the drill')
@@ -182,21 +160,32 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {
     core.error(`${c.name} [${c.subject}]: ${c.detail}`, { title: `verify-failover: ${c.category}` })
   }
-  if (failed.length > 0) throw new Error(`${failed.length} of ${checks.length} failover checks failed`)
+  const stopped = drill?.result.stopped
+  if (stopped) {
+    throw new Error(
+      `The drill of ${drill!.region} was stopped: stop alarm ${stopped.alarm} (${stopped.region}) ${stopped.reason}; ` +
+        (stopped.restoreSeconds !== undefined
+          ? `the health check was restored ${stopped.restoreSeconds} s after the alarm was seen`
+          : 'the health check could not be restored: the post step tries again'),
+    )
+  }
+  const notStarted = failed.find((c) => c.name === 'Drill allowed')
+  if (notStarted) throw new Error(`The drill of ${notStarted.subject} was ${notStarted.detail}`)
+  if (failed.length > 0)
+    throw new Error(
+      `${failed.length} of ${checks.length} failover checks failed, first ${failed[0]!.name} [${failed[0]!.subject}]: ${failed[0]!.detail}`,
+    )
   core.info(`All ${checks.length} failover checks passed.`)
 }
 
-/** A drill that could not even start (its first read failed) is a failed row, not a lost report. */
-async function runDrillSafely(input: DrillInput): Promise<DrillResult> {
-  try {
-    return await runDrill(input)
-  } catch (error) {
-    input.log.error(`Drill not started: ${describeError(error)}`, 'verify-failover drill')
-    return {
-      checks: [drillNotStarted(input.region, describeError(error))],
-      bars: [],
-      baseline: [],
-      duringFailover: [],
-    }
-  }
+/** The drill's outputs, and its full record written for the workflow to keep. */
+function reportDrill(report: Report, drill: Drill): void {
+  const { result, prediction } = drill
+  if (result.failoverSeconds !== undefined) core.setOutput('failover-seconds', String(result.failoverSeconds))
+  if (result.recoverySeconds !== undefined) core.setOutput('recovery-seconds', String(result.recoverySeconds))
+  if (prediction) core.setOutput('predicted-failover-seconds', String(prediction.seconds))
+  setJsonOutput('vantage', result.vantage ?? [])
+  const path = writeDrillRecord(drillRecord(report, drill))
+  core.setOutput('drill-record', path)
+  core.info(`Drill record: ${path}`)
 }

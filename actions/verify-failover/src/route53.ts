@@ -86,18 +86,29 @@ export async function readHealthStatus(
   return out.HealthCheckObservations ?? []
 }
 
-/** The values Route 53's name servers answer with now (TestDNSAnswer). */
+/**
+ * The values Route 53's name servers answer with now (TestDNSAnswer), from its
+ * default resolver in us-east-1, or for a client in `clientSubnet` (the EDNS0
+ * client subnet, /24 for IPv4 and /64 for IPv6 by default), which latency
+ * records are chosen by.
+ */
 export async function testDnsAnswer(
   client: Route53Client,
   zoneId: string,
   name: string,
   type: string,
   signal?: AbortSignal,
+  clientSubnet?: string,
 ): Promise<string[]> {
   const out = await withRetries(
     () =>
       client.send(
-        new TestDNSAnswerCommand({ HostedZoneId: zoneId, RecordName: name, RecordType: type as RRType }),
+        new TestDNSAnswerCommand({
+          HostedZoneId: zoneId,
+          RecordName: name,
+          RecordType: type as RRType,
+          ...(clientSubnet ? { EDNS0ClientSubnetIP: clientSubnet } : {}),
+        }),
       ),
     signal,
   )
