@@ -88,8 +88,7 @@ export function parseStopAlarms(input: string, items: readonly string[]): StopAl
       return { name: m[4]!, region, given }
     }
     // AlarmName: 1 to 255 characters (DescribeAlarms, AlarmNames).
-    if (given.length > 255 || /\p{Cc}/u.test(given))
-      throw new InputError(input, given, ALARM_FORM)
+    if (given.length > 255 || /\p{Cc}/u.test(given)) throw new InputError(input, given, ALARM_FORM)
     return { name: given, given }
   })
 }
