@@ -146,6 +146,13 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
       simulation,
       notProbed: notProbed(probed),
       unknownHealth: unknownRegions,
+      drillInputs: settings.drillRegion
+        ? {
+            stopAlarms: settings.stopAlarms.map((a) => a.given),
+            vantagePoints: settings.vantagePoints.map((v) => `${v.name}=${v.clientSubnet}`),
+            maxFailoverSeconds: settings.maxFailoverSeconds,
+          }
+        : undefined,
     },
     drill,
   )

@@ -19,6 +19,8 @@ export interface Report {
   notProbed?: Array<{ region: string; target: string; reason: string }>
   /** Regions with an alias record whose target's health is not known: not counted in min-healthy. */
   unknownHealth?: string[]
+  /** The inputs that shaped the drill, shown under the outcome. */
+  drillInputs?: { stopAlarms: string[]; vantagePoints: string[]; maxFailoverSeconds?: number }
   drill?: {
     region: string
     failoverSeconds?: number
@@ -165,6 +167,9 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
       ['hosted-zone-id', report.hostedZoneId],
       ['regions', report.regions],
       ['drill', report.drill?.region],
+      ['stop-alarms', report.drillInputs?.stopAlarms],
+      ['vantage-points', report.drillInputs?.vantagePoints],
+      ['max-failover-seconds', report.drillInputs?.maxFailoverSeconds],
     ],
     problems: [
       failedChecks.length > 0
