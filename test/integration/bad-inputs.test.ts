@@ -258,6 +258,12 @@ const CASES: Case[] = [
   ],
   ['verify-failover', 'stop alarms without a drill', { 'stop-alarms': 'api-5xx' }, 'stop-alarms'],
   [
+    'verify-failover',
+    'resolver by host name',
+    { 'drill-region': 'us-east-1', resolvers: 'dns.google' },
+    'resolvers',
+  ],
+  [
     'deploy-multi-region',
     'account id of 11 digits',
     { accounts: '111111111111, 22222222222', 'role-name': 'multi-region-actions-target' },

@@ -14,7 +14,9 @@ import { run } from '../../actions/verify-failover/src/main.js'
 import { runPost } from '../../actions/verify-failover/src/post-main.js'
 import type { Report } from '../../actions/verify-failover/src/summary.js'
 import type { VantageResult } from '../../actions/verify-failover/src/vantage.js'
+import type { ResolverResult } from '../../actions/verify-failover/src/vantage.js'
 import { runActionInProcess } from '../support/action-runner.js'
+import { startCachingResolver } from '../support/caching-resolver.js'
 import { startHealthEndpoint, type HealthEndpoint } from '../support/health-endpoint.js'
 import { startLoopbackProxy, type LoopbackProxy } from '../support/loopback-proxy.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
@@ -71,10 +73,15 @@ describe('verify-failover drill: stop alarms, vantage points, predicted and meas
       new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: reason }),
     )
   }
-  const topology = (options: { failureThreshold?: number; requestInterval?: number } = {}) =>
+  const topology = (options: { failureThreshold?: number; requestInterval?: number; ttl?: number } = {}) =>
     createTopology(
       route53Client(r53.endpoint),
-      REGIONS.map((region, i) => ({ region, port: endpoints[region]!.port, value: `10.0.${i}.1` })),
+      REGIONS.map((region, i) => ({
+        region,
+        port: endpoints[region]!.port,
+        value: `10.0.${i}.1`,
+        ttl: options.ttl,
+      })),
       options,
     )
   const drill = (inputs: Record<string, string | number | boolean>, endpoint = r53.endpoint) =>
@@ -259,6 +266,46 @@ describe('verify-failover drill: stop alarms, vantage points, predicted and meas
     expect(record.timeline.find((l) => l.name === 'ireland')!.answers.map((a) => a.answer)).toEqual([
       ['10.0.1.1'],
     ])
+  })
+
+  it('follows a resolver from the runner: its cache keeps the drilled region until the TTL runs out', async () => {
+    const t = await topology({ ttl: 2 })
+    const resolver = await startCachingResolver(r53.endpoint, t.zoneId, {
+      ttlSeconds: 2,
+      clientSubnet: SUBNETS.virginia,
+    })
+    try {
+      const result = await drill({
+        'hosted-zone-id': t.zoneId,
+        'record-name': t.recordName,
+        'vantage-points': `virginia=${SUBNETS.virginia}`,
+        resolvers: resolver.server,
+      })
+      expect(result.failed).toBe(false)
+      const [seen] = JSON.parse(result.outputs.resolvers!) as ResolverResult[]
+      const [virginia] = JSON.parse(result.outputs.vantage!) as VantageResult[]
+      expect(seen).toMatchObject({
+        name: resolver.server,
+        resolver: resolver.server,
+        answerBefore: ['10.0.0.1'],
+        answerDuring: ['10.0.1.1'],
+      })
+      // Route 53 moved first; the resolver answered from its cache until the TTL ran out.
+      expect(seen!.failoverSeconds!).toBeGreaterThanOrEqual(virginia!.failoverSeconds!)
+      expect(seen!.recoverySeconds).not.toBeNull()
+      expect(resolver.stats.cached).toBeGreaterThan(0)
+      // Mermaid drops the colon of the lane's name.
+      expect(result.summary).toContain(`section resolver ${resolver.server.replace(':', ' ')}`)
+      expect(result.summary).toMatch(
+        new RegExp(
+          `\\| ${resolver.server} \\| 10\\.0\\.0\\.1 \\| 10\\.0\\.1\\.1 \\| [\\d.]+ \\| [\\d.]+ \\|`,
+        ),
+      )
+      const record = JSON.parse(readFileSync(result.outputs['drill-record']!, 'utf8')) as DrillRecord
+      expect(record.resolvers).toEqual([seen])
+    } finally {
+      await resolver.close()
+    }
   })
 
   it('predicts the failover from interval 10 s x threshold 2 plus TTL 60, beside the measured one', async () => {

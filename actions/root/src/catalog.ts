@@ -76,6 +76,7 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'stop-alarms': '',
     'vantage-points': '',
     'max-failover-seconds': '',
+    resolvers: '',
   },
   'prune-snapshots': {
     regions: '',

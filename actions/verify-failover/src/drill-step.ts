@@ -10,6 +10,7 @@ import { RESTORED_KEY, STATE_KEY } from './health-check-update.js'
 import type { Settings } from './input-helper.js'
 import { predictFailover, type Prediction } from './prediction.js'
 import type { RoutedRecord } from './records.js'
+import { resolveWith } from './resolvers.js'
 import { readHealth, testDnsAnswer } from './route53.js'
 import { StopAlarmWatch } from './stop-alarms.js'
 import type { Limit } from './time-budget.js'
@@ -83,6 +84,7 @@ export async function drillIfAllowed(context: DrillContext): Promise<{ checks: C
       client,
       api: {
         healthy: async (id, s) => (await readHealth(client, id, context.healthChecks, s))?.healthy === true,
+        resolve: (server, s) => resolveWith(server, settings.recordName, context.recordType, s),
         answer: (s, subnet) =>
           testDnsAnswer(client, settings.hostedZoneId, settings.recordName, context.recordType, s, subnet),
       },
@@ -100,6 +102,9 @@ export async function drillIfAllowed(context: DrillContext): Promise<{ checks: C
       probeRegions: context.probeRegions,
       vantagePoints: settings.vantagePoints,
       maxFailoverSeconds: settings.maxFailoverSeconds,
+      resolvers: settings.resolvers,
+      // A resolver may answer from its cache for the record's TTL after Route 53 has moved.
+      resolverGraceMs: ((drilledRecord.ttl ?? 60) + 5) * 1000,
       ...(watch
         ? { stop: { signal: watch.signal, tripped: () => watch.tripped, halt: () => watch.stop() } }
         : {}),

@@ -5,15 +5,17 @@ import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import type { GanttBar } from '../../../lib/summary.js'
 import { restoreHealthCheck, setInverted, type DrillState, type SetOutcome } from './health-check-update.js'
 import type { Check } from './checks.js'
-import { DEFAULT_VANTAGE, type VantagePoint } from './input-helper.js'
+import { DEFAULT_VANTAGE, type Resolver, type VantagePoint } from './input-helper.js'
 import type { RoutedRecord } from './records.js'
 import type { StopEvent } from './stop-alarms.js'
 import { RESTORE_RESERVE_MS, waitWithin, type Limit } from './time-budget.js'
 import {
   newTrack,
   observe,
+  resolverResults,
   vantageBars,
   vantageResults,
+  type ResolverResult,
   type VantageResult,
   type VantageTrack,
 } from './vantage.js'
@@ -24,6 +26,8 @@ export interface DrillApi {
   healthy(healthCheckId: string, signal?: AbortSignal): Promise<boolean>
   /** What Route 53 answers, from its default resolver or for a client subnet. */
   answer(signal?: AbortSignal, clientSubnet?: string): Promise<string[]>
+  /** What a DNS resolver answers the runner (its cache included); undefined when it did not answer. */
+  resolve?(server: string, signal?: AbortSignal): Promise<string[] | undefined>
 }
 
 /** The stop conditions: `signal` aborts when one trips, and `tripped()` says which. */
@@ -57,6 +61,13 @@ export interface DrillInput {
   stop?: StopCondition
   /** The recovery-time objective: a failover (measured, or any vantage point's) longer than this fails. */
   maxFailoverSeconds?: number
+  /** DNS resolvers followed beside the vantage points (`api.resolve`). */
+  resolvers?: readonly Resolver[]
+  /**
+   * How long the waits go on for the resolvers once Route 53 has moved (its
+   * record's TTL and a margin): a resolver may answer from its cache that long.
+   */
+  resolverGraceMs?: number
 }
 
 export interface DrillResult {
@@ -68,6 +79,8 @@ export interface DrillResult {
   baseline: string[]
   duringFailover: string[]
   vantage?: VantageResult[]
+  /** What the resolvers answered the runner, measured like the vantage points. */
+  resolvers?: ResolverResult[]
   /** The stop alarm that ended the drill, and how long after it was seen the health check was restored. */
   stopped?: StopEvent & { restoreSeconds?: number }
   invertedAt?: string
@@ -105,13 +118,39 @@ interface Run {
   add: (name: string, passed: boolean, detail: string) => void
 }
 
-/** Every vantage point's answer now, read side by side. */
-async function readAnswers(run: Run, at = Date.now()): Promise<void> {
-  const answers = await Promise.all(
-    run.tracks.map((t) => run.input.api.answer(run.signal, t.point.clientSubnet)),
-  )
-  run.tracks.forEach((t, i) => observe(t, answers[i]!, at))
+/** One vantage point's answer: Route 53's (TestDNSAnswer), or a resolver's as the runner gets it. */
+function answerOf(
+  input: DrillInput,
+  point: VantagePoint,
+  signal: AbortSignal,
+): Promise<string[] | undefined> {
+  if (point.resolver) return input.api.resolve?.(point.resolver, signal) ?? Promise.resolve(undefined)
+  return input.api.answer(signal, point.clientSubnet)
 }
+
+/** Every vantage point's answer now, read side by side; a resolver that did not answer keeps its last one. */
+async function readAnswers(run: Run): Promise<number> {
+  const answers = await Promise.all(run.tracks.map((t) => answerOf(run.input, t.point, run.signal)))
+  const at = Date.now()
+  run.tracks.forEach((t, i) => {
+    const answer = answers[i]
+    if (answer) observe(t, answer, at)
+  })
+  return at
+}
+
+/** Route 53's own vantage points are done; the resolvers get `resolverGraceMs` more to follow. */
+function doneWaiting(
+  run: Run,
+  done: (t: VantageTrack) => boolean,
+  route53DoneAt: number,
+  at: number,
+): boolean {
+  const resolvers = run.tracks.filter((t) => t.point.resolver && t.routedBefore)
+  return resolvers.every(done) || at - route53DoneAt >= (run.input.resolverGraceMs ?? 0)
+}
+
+const isRoute53 = (t: VantageTrack) => !t.point.resolver
 
 /**
  * The drill: invert the region's health check (recorded first in the action's
@@ -126,8 +165,10 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
   const checks: Check[] = []
   const drilled = new Set(regionValues(input.records, region))
   const signal = input.stop ? AbortSignal.any([input.signal, input.stop.signal]) : input.signal
-  const points =
-    input.vantagePoints && input.vantagePoints.length > 0 ? input.vantagePoints : [DEFAULT_VANTAGE]
+  const points: VantagePoint[] = [
+    ...(input.vantagePoints && input.vantagePoints.length > 0 ? input.vantagePoints : [DEFAULT_VANTAGE]),
+    ...(input.resolvers ?? []).map((r) => ({ name: r.given, resolver: r.server })),
+  ]
   const result: DrillResult = {
     checks,
     bars: [],
@@ -146,14 +187,14 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
     add: (name, passed, detail) => checks.push({ category: 'drill', name, subject: region, passed, detail }),
   }
   const startedAt = Date.now()
-  const before = await Promise.all(points.map((p) => input.api.answer(signal, p.clientSubnet)))
+  const before = (await Promise.all(points.map((p) => answerOf(input, p, signal)))).map((a) => a ?? [])
   run.tracks = points.map((p, i) => newTrack(p, before[i]!, run.hits(before[i]!), startedAt))
   result.baseline = before[0]!
   for (const t of run.tracks)
     log.info(
-      `${points.length > 1 || t.point.clientSubnet ? `${t.point.name}: ` : ''}Route 53 answers ${t.before.join(', ') || 'nothing'} before the drill`,
+      `${points.length > 1 || t.point.clientSubnet ? `${t.point.name}: ` : ''}${t.point.resolver ? 'the resolver' : 'Route 53'} answers ${t.before.join(', ') || 'nothing'} before the drill`,
     )
-  if (!run.tracks.some((t) => t.routedBefore)) {
+  if (!run.tracks.some((t) => isRoute53(t) && t.routedBefore)) {
     log.info(
       `${points.length > 1 ? 'No vantage point is' : 'The default resolver is not'} routed to this region; failover is judged by the health status alone`,
     )
@@ -191,6 +232,7 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
 async function failOver(run: Run): Promise<void> {
   const { input, result, tracks, signal } = run
   const invertedAt = Date.parse(result.invertedAt!)
+  let failedOverAt: number | undefined
   const failoverWaitMs = waitWithin(input.timeoutMs, input.limit, RESTORE_RESERVE_MS)
   if (failoverWaitMs < input.timeoutMs)
     input.log.warning(
@@ -200,14 +242,16 @@ async function failOver(run: Run): Promise<void> {
     await pollUntil(
       async () => {
         if (await input.api.healthy(input.healthCheckId, signal)) return undefined
-        const at = Date.now()
-        await readAnswers(run, at)
+        // The time an answer came back: a slow TestDNSAnswer counts against the failover.
+        const at = await readAnswers(run)
         for (const t of tracks) {
           if (t.movedAt !== undefined) continue
           t.during = t.latest
           if (t.routedBefore && !run.hits(t.latest)) t.movedAt = at
         }
-        return tracks.every((t) => !t.routedBefore || t.movedAt !== undefined) ? true : undefined
+        const moved = (t: VantageTrack) => !t.routedBefore || t.movedAt !== undefined
+        failedOverAt ??= tracks.filter(isRoute53).every(moved) ? at : undefined
+        return failedOverAt !== undefined && doneWaiting(run, moved, failedOverAt, at) ? true : undefined
       },
       {
         ...run.poll,
@@ -223,7 +267,7 @@ async function failOver(run: Run): Promise<void> {
       )
     throw error
   }
-  const failedOverAt = Date.now()
+  failedOverAt ??= Date.now()
   result.failoverSeconds = round((failedOverAt - invertedAt) / 1000)
   result.duringFailover = tracks[0]!.during
   result.bars.push({
@@ -233,7 +277,7 @@ async function failOver(run: Run): Promise<void> {
     endMs: failedOverAt,
     state: 'crit',
   })
-  const answered = [...new Set(tracks.flatMap((t) => t.during))]
+  const answered = [...new Set(tracks.filter(isRoute53).flatMap((t) => t.during))]
   const takers = regionsInAnswer(input.records, answered).filter((r) => r !== input.region)
   run.add(
     'Failover',
@@ -310,6 +354,7 @@ function noteStop(run: Run, restoredAt: number | undefined): boolean {
 async function recover(run: Run, restoredAt: number): Promise<void> {
   const { input, result, tracks, signal } = run
   const routed = tracks.filter((t) => t.routedBefore)
+  let recoveredAt: number | undefined
   // The recovery wait only measures: it ends before the limit, leaving the post step a moment.
   const recoveryWaitMs = waitWithin(input.timeoutMs, input.limit, RESTORE_RESERVE_MS / 4)
   if (recoveryWaitMs === 0) {
@@ -321,10 +366,12 @@ async function recover(run: Run, restoredAt: number): Promise<void> {
       async () => {
         if (!(await input.api.healthy(input.healthCheckId, signal))) return undefined
         if (routed.length === 0) return true
-        const at = Date.now()
-        await readAnswers(run, at)
+        // The time an answer came back: a slow TestDNSAnswer counts against the failover.
+        const at = await readAnswers(run)
         for (const t of routed) if (t.backAt === undefined && run.hits(t.latest)) t.backAt = at
-        return routed.every((t) => t.backAt !== undefined) ? true : undefined
+        const back = (t: VantageTrack) => t.backAt !== undefined
+        recoveredAt ??= routed.filter(isRoute53).every(back) ? at : undefined
+        return recoveredAt !== undefined && doneWaiting(run, back, recoveredAt, at) ? true : undefined
       },
       {
         ...run.poll,
@@ -333,7 +380,7 @@ async function recover(run: Run, restoredAt: number): Promise<void> {
         signal,
       },
     )
-    const recoveredAt = Date.now()
+    recoveredAt ??= Date.now()
     result.recoverySeconds = round((recoveredAt - restoredAt) / 1000)
     result.bars.push({
       section: 'Drill',
@@ -361,9 +408,11 @@ async function recover(run: Run, restoredAt: number): Promise<void> {
 function finish(run: Run, restoredAt: number | undefined): void {
   const { result, tracks, input } = run
   const invertedAt = result.invertedAt ? Date.parse(result.invertedAt) : undefined
-  result.vantage = vantageResults(tracks, invertedAt, restoredAt)
+  result.vantage = vantageResults(tracks.filter(isRoute53), invertedAt, restoredAt)
+  const resolverTracks = tracks.filter((t) => !isRoute53(t))
+  if (resolverTracks.length > 0) result.resolvers = resolverResults(resolverTracks, invertedAt, restoredAt)
   // Lanes of their own only for vantage points that were asked for; the default resolver's is the Drill lane.
-  if (tracks.some((t) => t.point.clientSubnet))
+  if (tracks.some((t) => t.point.clientSubnet || t.point.resolver))
     result.bars.push(...vantageBars(tracks, invertedAt, restoredAt))
   result.timeline = tracks.map((t) => ({
     name: t.point.name,

@@ -22,6 +22,8 @@ export interface DrillRecord {
   restore?: string
   stoppedBy?: Drill['result']['stopped']
   vantage: NonNullable<Drill['result']['vantage']>
+  /** What the runner's resolvers answered (`resolvers`), their caches included. */
+  resolvers?: Drill['result']['resolvers']
   /** Each vantage point's answers as they changed. */
   timeline: NonNullable<Drill['result']['timeline']>
   /** Every reading of the stop alarms. */
@@ -48,6 +50,7 @@ export function drillRecord(report: Report, drill: Drill): DrillRecord {
     restore: r.restore,
     stoppedBy: r.stopped,
     vantage: r.vantage ?? [],
+    resolvers: r.resolvers,
     timeline: r.timeline ?? [],
     alarms: drill.alarmRounds,
     checks: report.checks.filter((c) => c.category === 'drill'),

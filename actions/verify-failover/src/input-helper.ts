@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { InputError, Inputs, validateRegions } from '../../../lib/inputs.js'
+import { RESOLVABLE_TYPES } from './resolvers.js'
 import { jobDeadline } from './time-budget.js'
 
 export const RECORD_TYPES = [
@@ -50,6 +51,14 @@ export interface Settings {
   vantagePoints: VantagePoint[]
   /** The recovery-time objective: the drill fails when a measured failover takes longer. */
   maxFailoverSeconds?: number
+  /** DNS resolvers the runner asks during the drill, as clients would (their caches included). */
+  resolvers: Resolver[]
+}
+
+/** A DNS resolver the runner asks: `server` as node:dns takes it (`ip`, `ip:port`, `[ipv6]:port`). */
+export interface Resolver {
+  server: string
+  given: string
 }
 
 /** A stop condition: an alarm by name, in the drilled region unless its ARN names another. */
@@ -66,6 +75,8 @@ export interface VantagePoint {
   name: string
   /** Undefined for Route 53's default resolver (no client subnet). */
   clientSubnet?: string
+  /** A DNS resolver the runner asks instead of Route 53 (`resolvers`). */
+  resolver?: string
 }
 
 /** The vantage point used when none are given: what TestDNSAnswer answers without a client subnet. */
@@ -111,6 +122,26 @@ export function parseVantagePoints(input: string, items: readonly string[]): Van
   const twice = names.find((n, i) => names.indexOf(n) !== i)
   if (twice) throw new InputError(input, items.join(', '), `${VANTAGE_FORM}; '${twice}' is named twice`)
   return points
+}
+
+const RESOLVER_FORM =
+  'resolver IP addresses such as 1.1.1.1 or 2606:4700:4700::1111, a port as 9.9.9.9:53 or [2620:fe::fe]:53, separated by commas or newlines'
+
+/** Resolver addresses, each with an optional port. */
+export function parseResolvers(input: string, items: readonly string[]): Resolver[] {
+  return items.map((given) => {
+    const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(given)
+    const v4 = /^([\d.]+)(?::(\d{1,5}))?$/.exec(given)
+    // A bare IPv6 address has no port; with one, it is written in brackets.
+    const [address, port] = v6 ? [v6[1]!, v6[2]] : v4 ? [v4[1]!, v4[2]] : [given, undefined]
+    const family = isIP(address)
+    const portOk = port === undefined || (Number(port) >= 1 && Number(port) <= 65535)
+    if (family === 0 || !portOk || (v6 !== null && family !== 6)) {
+      throw new InputError(input, given, RESOLVER_FORM)
+    }
+    const host = family === 6 ? `[${address}]` : address
+    return { server: port ? `${host}:${port}` : address, given }
+  })
 }
 
 /** An input that only a drill gives meaning to. */
@@ -193,7 +224,8 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
   const stopAlarms = parseStopAlarms('stop-alarms', inputs.list('stop-alarms'))
   const vantagePoints = parseVantagePoints('vantage-points', inputs.list('vantage-points'))
   const maxFailoverSeconds = inputs.optionalInteger('max-failover-seconds', { min: 1, max: 21600 })
-  for (const name of ['stop-alarms', 'vantage-points', 'max-failover-seconds'])
+  const resolvers = parseResolvers('resolvers', inputs.list('resolvers'))
+  for (const name of ['stop-alarms', 'vantage-points', 'max-failover-seconds', 'resolvers'])
     drillOnly(name, inputs.raw(name), drillRegion)
   const polls = pollMaxMs(env)
   return {
@@ -215,6 +247,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
     alarmIntervalMs: Math.min(ALARM_INTERVAL_MS, polls),
     vantagePoints,
     maxFailoverSeconds,
+    resolvers,
   }
 }
 
@@ -243,6 +276,17 @@ export function checkMinHealthy(minHealthy: number | 'all', regions: readonly st
       'min-healthy',
       String(minHealthy),
       `\`all\` or at most the ${regions.length} region(s) the records route to (${regions.join(', ') || 'none'})`,
+    )
+  }
+}
+
+/** Resolvers are read for address and name records only (their answers are compared with the records' values). */
+export function checkResolvers(resolvers: readonly Resolver[], recordType: string): void {
+  if (resolvers.length > 0 && !(RESOLVABLE_TYPES as readonly string[]).includes(recordType)) {
+    throw new InputError(
+      'resolvers',
+      resolvers.map((r) => r.given).join(', '),
+      `empty for ${recordType} records: resolvers are followed for ${RESOLVABLE_TYPES.join(', ')} records`,
     )
   }
 }

@@ -10,6 +10,7 @@ import {
   checkDrillRegion,
   checkMinHealthy,
   checkRecordType,
+  checkResolvers,
   getSettings,
   type Settings,
 } from './input-helper.js'
@@ -59,6 +60,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     signal,
   )
   checkRecordType(settings.recordName, state.recordType, state.types)
+  checkResolvers(settings.resolvers, state.recordType)
   const { records, healthChecks, health, recordType } = state
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
@@ -151,6 +153,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
             stopAlarms: settings.stopAlarms.map((a) => a.given),
             vantagePoints: settings.vantagePoints.map((v) => `${v.name}=${v.clientSubnet}`),
             maxFailoverSeconds: settings.maxFailoverSeconds,
+            resolvers: settings.resolvers.map((r) => r.given),
           }
         : undefined,
     },
@@ -192,6 +195,7 @@ function reportDrill(report: Report, drill: Drill): void {
   if (result.recoverySeconds !== undefined) core.setOutput('recovery-seconds', String(result.recoverySeconds))
   if (prediction) core.setOutput('predicted-failover-seconds', String(prediction.seconds))
   setJsonOutput('vantage', result.vantage ?? [])
+  if (result.resolvers) setJsonOutput('resolvers', result.resolvers)
   const path = writeDrillRecord(drillRecord(report, drill))
   core.setOutput('drill-record', path)
   core.info(`Drill record: ${path}`)

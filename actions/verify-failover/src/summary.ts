@@ -20,7 +20,12 @@ export interface Report {
   /** Regions with an alias record whose target's health is not known: not counted in min-healthy. */
   unknownHealth?: string[]
   /** The inputs that shaped the drill, shown under the outcome. */
-  drillInputs?: { stopAlarms: string[]; vantagePoints: string[]; maxFailoverSeconds?: number }
+  drillInputs?: {
+    stopAlarms: string[]
+    vantagePoints: string[]
+    maxFailoverSeconds?: number
+    resolvers?: string[]
+  }
   drill?: {
     region: string
     failoverSeconds?: number
@@ -32,6 +37,7 @@ export interface Report {
     predictedFailoverSeconds?: number
     prediction?: string
     vantage?: DrillResult['vantage']
+    resolvers?: DrillResult['resolvers']
     stopped?: DrillResult['stopped']
   }
 }
@@ -54,6 +60,7 @@ export function buildReport(
           predictedFailoverSeconds: drill.prediction?.seconds,
           prediction: drill.prediction?.detail,
           vantage: drill.result.vantage,
+          resolvers: drill.result.resolvers,
           stopped: drill.result.stopped,
         }
       : undefined,
@@ -107,6 +114,24 @@ function vantageTable(vantage: DrillResult['vantage']): string | undefined {
   )
 }
 
+/** What the runner's resolvers answered, their caches included. */
+function resolverTable(resolvers: DrillResult['resolvers']): string | undefined {
+  if (!resolvers || resolvers.length === 0) return undefined
+  return (
+    "#### Resolvers (what clients' caches answer)\n\n" +
+    markdownTable(
+      ['Resolver', 'Answer before', 'Answer during', 'Failover (s)', 'Recovery (s)'],
+      resolvers.map((r) => [
+        r.resolver,
+        r.answerBefore.join(', ') || '—',
+        r.answerDuring.join(', ') || '—',
+        r.failoverSeconds ?? 'not moved',
+        r.recoverySeconds ?? '—',
+      ]),
+    )
+  )
+}
+
 export function renderSummary(report: Report, drillBars: DrillResult['bars'] = []): string {
   const failedChecks = report.checks.filter((c) => !c.passed)
   const total = report.checks.length
@@ -144,6 +169,7 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
             `health check restored ${d.stopped.restoreSeconds ?? '—'} s after the alarm was seen.`
           : ''),
       vantageTable(d.vantage),
+      resolverTable(d.resolvers),
       elapsedGantt(`Drill of ${d.region}`, bars),
     )
   }
@@ -170,6 +196,7 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
       ['stop-alarms', report.drillInputs?.stopAlarms],
       ['vantage-points', report.drillInputs?.vantagePoints],
       ['max-failover-seconds', report.drillInputs?.maxFailoverSeconds],
+      ['resolvers', report.drillInputs?.resolvers],
     ],
     problems: [
       failedChecks.length > 0

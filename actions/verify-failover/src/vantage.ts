@@ -13,6 +13,9 @@ export interface VantageResult {
   recoverySeconds: number | null
 }
 
+/** What a resolver answered the runner over the drill; the `resolvers` output. */
+export type ResolverResult = Omit<VantageResult, 'clientSubnet'> & { resolver: string }
+
 /** One vantage point followed through the drill. */
 export interface VantageTrack {
   point: VantagePoint
@@ -61,6 +64,17 @@ export function vantageResults(
   }))
 }
 
+export function resolverResults(
+  tracks: readonly VantageTrack[],
+  invertedAt: number | undefined,
+  restoredAt: number | undefined,
+): ResolverResult[] {
+  return vantageResults(tracks, invertedAt, restoredAt).map(({ clientSubnet: _, ...rest }, i) => ({
+    ...rest,
+    resolver: tracks[i]!.point.name,
+  }))
+}
+
 /** One lane per vantage point: when its answer moved off the drilled region, and when it came back. */
 export function vantageBars(
   tracks: readonly VantageTrack[],
@@ -68,7 +82,9 @@ export function vantageBars(
   restoredAt: number | undefined,
 ): GanttBar[] {
   return tracks.flatMap((t) => {
-    const section = `${t.point.name}${t.point.clientSubnet ? ` (${t.point.clientSubnet})` : ''}`
+    const section = t.point.resolver
+      ? `resolver ${t.point.name}`
+      : `${t.point.name}${t.point.clientSubnet ? ` (${t.point.clientSubnet})` : ''}`
     const bars: GanttBar[] = []
     if (invertedAt !== undefined && t.movedAt !== undefined)
       bars.push({ section, label: 'Moved off', startMs: invertedAt, endMs: t.movedAt, state: 'crit' })

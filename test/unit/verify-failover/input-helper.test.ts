@@ -4,6 +4,7 @@ import {
   checkDrillRegion,
   checkMinHealthy,
   checkRecordType,
+  checkResolvers,
   getSettings,
   normaliseRecordName,
   pollMaxMs,
@@ -41,6 +42,7 @@ describe('getSettings', () => {
       alarmIntervalMs: 2000,
       vantagePoints: [],
       maxFailoverSeconds: undefined,
+      resolvers: [],
     })
   })
 
@@ -87,6 +89,26 @@ describe('getSettings', () => {
     ['max-failover-seconds', '-5', /Input 'max-failover-seconds': "-5".*whole number from 1/],
   ])('refuses %s %s', (input, value, message) => {
     expect(() => settings({ 'drill-region': 'us-east-1', [input]: value })).toThrow(message)
+  })
+
+  it('reads resolvers as addresses with an optional port, as node:dns takes them', () => {
+    expect(
+      settings({
+        'drill-region': 'us-east-1',
+        resolvers: '1.1.1.1, 9.9.9.9:53\n2606:4700:4700::1111, [2620:fe::fe]:5353',
+      }).resolvers,
+    ).toEqual([
+      { server: '1.1.1.1', given: '1.1.1.1' },
+      { server: '9.9.9.9:53', given: '9.9.9.9:53' },
+      { server: '2606:4700:4700::1111', given: '2606:4700:4700::1111' },
+      { server: '[2620:fe::fe]:5353', given: '[2620:fe::fe]:5353' },
+    ])
+    for (const bad of ['dns.google', '1.1.1.1:0', '1.1.1.1:70000', '[1.1.1.1]:53', '300.1.1.1'])
+      expect(() => settings({ 'drill-region': 'us-east-1', resolvers: bad })).toThrow(/Input 'resolvers'/)
+    expect(() => checkResolvers([{ server: '1.1.1.1', given: '1.1.1.1' }], 'TXT')).toThrow(
+      /Input 'resolvers'.*empty for TXT records: resolvers are followed for A, AAAA, CNAME records/,
+    )
+    expect(() => checkResolvers([{ server: '1.1.1.1', given: '1.1.1.1' }], 'AAAA')).not.toThrow()
   })
 
   it.each(['stop-alarms', 'vantage-points', 'max-failover-seconds'])(
