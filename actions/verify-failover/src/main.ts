@@ -22,8 +22,8 @@ import {
   route53Checks,
   type Check,
 } from './checks.js'
-import { healthyNow, healthyRegionsOf, unknownHealthRegions } from './health.js'
-import { distinctRegions } from './records.js'
+import { healthyNow, healthyRegionsOf, unknownHealthRegions, type Health } from './health.js'
+import { distinctRegions, type RoutedRecord } from './records.js'
 import { simulate, simulationChecks } from './simulation.js'
 import {
   aliasHealthOf,
@@ -131,11 +131,6 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     drill = outcome.drill
   }
 
-  // The checkers' share per region; calculated checks have no checkers of their own.
-  const checkers = records.flatMap((r) => {
-    const view = r.healthCheckId ? health.get(r.healthCheckId) : undefined
-    return view && !view.calculated ? [{ region: r.region, ...view }] : []
-  })
   const report = buildReport(
     {
       hostedZoneId: settings.hostedZoneId,
@@ -143,19 +138,12 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
       recordType,
       regions,
       healthyRegions,
-      checkers: checkers.map(({ region: r, successes, total }) => ({ region: r, successes, total })),
+      checkers: checkersOf(records, health),
       checks,
       simulation,
       notProbed: notProbed(probed),
       unknownHealth: unknownRegions,
-      drillInputs: settings.drillRegion
-        ? {
-            stopAlarms: settings.stopAlarms.map((a) => a.given),
-            vantagePoints: settings.vantagePoints.map((v) => `${v.name}=${v.clientSubnet}`),
-            maxFailoverSeconds: settings.maxFailoverSeconds,
-            resolvers: settings.resolvers.map((r) => r.given),
-          }
-        : undefined,
+      drillInputs: drillInputs(settings),
     },
     drill,
   )
@@ -166,6 +154,35 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
 
   for (const log of logs.values()) log.flush('during the drill')
   annotations.emit()
+  verdict(checks, drill)
+}
+
+/** The checkers' share per region; calculated checks have no checkers of their own. */
+function checkersOf(records: readonly RoutedRecord[], health: Health): Report['checkers'] {
+  return records.flatMap((r) => {
+    const view = r.healthCheckId ? health.get(r.healthCheckId) : undefined
+    return view && !view.calculated
+      ? [{ region: r.region, successes: view.successes, total: view.total }]
+      : []
+  })
+}
+
+/** The inputs that shaped a drill, for the summary. */
+function drillInputs(settings: Settings): Report['drillInputs'] {
+  if (!settings.drillRegion) return undefined
+  return {
+    stopAlarms: settings.stopAlarms.map((a) => a.given),
+    vantagePoints: settings.vantagePoints.map((v) => `${v.name}=${v.clientSubnet}`),
+    maxFailoverSeconds: settings.maxFailoverSeconds,
+    resolvers: settings.resolvers.map((r) => r.given),
+  }
+}
+
+/**
+ * Fails the step (through runAction) when a check failed: first of all with the
+ * stop alarm that ended the drill, or why the drill did not start.
+ */
+function verdict(checks: readonly Check[], drill: Drill | undefined): void {
   const failed = checks.filter((c) => !c.passed)
   for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {
     core.error(`${c.name} [${c.subject}]: ${c.detail}`, { title: `verify-failover: ${c.category}` })
