@@ -210,8 +210,10 @@ export async function runDrill(input: DrillInput): Promise<DrillResult> {
   let restoredAt: number | undefined
   try {
     if (signal.aborted) throw new AbortedError()
+    // Timed from the request: Route 53 may apply the change before its reply arrives.
+    const invertingAt = Date.now()
     await setInverted(input.client, input.healthCheckId, true, (m) => log.warning(m))
-    result.invertedAt = new Date().toISOString()
+    result.invertedAt = new Date(invertingAt).toISOString()
     log.info(`Inverted health check ${input.healthCheckId}; waiting for Route 53 to fail over`)
     await failOver(run)
   } catch (error) {
