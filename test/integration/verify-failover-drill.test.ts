@@ -5,7 +5,7 @@ import {
   type StateValue,
 } from '@aws-sdk/client-cloudwatch'
 import { readFileSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DrillRecord } from '../../actions/verify-failover/src/evidence.js'
@@ -49,6 +49,7 @@ describe('verify-failover drill: stop alarms, vantage points, predicted and meas
     await r53.close()
     await Promise.all(Object.values(endpoints).map((e) => e.close()))
     await moto.stop()
+    rmSync(runnerTemp, { recursive: true, force: true })
   })
   beforeEach(async () => {
     await moto.reset()

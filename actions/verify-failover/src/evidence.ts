@@ -20,7 +20,7 @@ export interface DrillRecord {
   invertedAt?: string
   restoredAt?: string
   restore?: string
-  stoppedBy?: Drill['result']['stopped']
+  stoppedBy?: Omit<NonNullable<Drill['result']['stopped']>, 'seenAt'> & { seenAt: string }
   vantage: NonNullable<Drill['result']['vantage']>
   /** What the runner's resolvers answered (`resolvers`), their caches included. */
   resolvers?: Drill['result']['resolvers']
@@ -48,7 +48,7 @@ export function drillRecord(report: Report, drill: Drill): DrillRecord {
     invertedAt: r.invertedAt,
     restoredAt: r.restoredAt,
     restore: r.restore,
-    stoppedBy: r.stopped,
+    stoppedBy: r.stopped && { ...r.stopped, seenAt: new Date(r.stopped.seenAt).toISOString() },
     vantage: r.vantage ?? [],
     resolvers: r.resolvers,
     timeline: r.timeline ?? [],
