@@ -4,7 +4,15 @@
  * Data API endpoint (PGlite seeded with the PoC tables): the first run writes
  * the baseline, the second compares with it, as a pull request would with the
  * default branch's results.
+ *
+ * The second run is a pull request that moves query 03's customer filter from
+ * the partition column to the customer dimension: the same answer, faster on
+ * the local engine, but the Spectrum scan's partition filter loses the customer
+ * and twice the partitions are read. Its summary shows the plan change and the
+ * scan growth, which the time gate alone would have taken for an improvement.
  */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { run } from '../actions/spectrum-benchmark/src/main.js'
 import { runActionStep } from './action-step.js'
 import type { DemoEnvironment } from './environment.js'
@@ -17,6 +25,28 @@ export interface SpectrumDemoOptions {
   maxRegression?: string
   /** More inputs for both runs (e.g. `secret-arn`). */
   inputs?: Record<string, string>
+  /** Run the second run on the suite as it is, without the pull request's change to query 03. */
+  unchangedQueries?: boolean
+}
+
+/** The query the pull request changes, and how. */
+const CHANGED_QUERY = '03-revenue-partition-customer-month.sql'
+
+/**
+ * The pull request's copy of the suite, under the output folder: query 03
+ * filters on the customer dimension instead of the `customer` partition column.
+ */
+function pullRequestQueries(demo: DemoEnvironment): string {
+  const dir = relativeOutput(demo, 'spectrum-pr-queries')
+  const from = join(demo.workspace, 'queries', 'spectrum-poc')
+  mkdirSync(join(demo.workspace, dir), { recursive: true })
+  for (const file of readdirSync(from).filter((f) => f.endsWith('.sql'))) {
+    let sql = readFileSync(join(from, file), 'utf8')
+    if (file === CHANGED_QUERY)
+      sql = sql.replace('WHERE uv.customer IN (1, 2, 3)', 'WHERE c.c_custkey IN (1, 2, 3)')
+    writeFileSync(join(demo.workspace, dir, file), sql)
+  }
+  return `${dir}/*.sql`
 }
 
 export async function spectrumBenchmark(
@@ -58,6 +88,7 @@ export async function spectrumBenchmark(
     run,
     inputs: {
       ...inputs,
+      ...(options.unchangedQueries ? {} : { queries: pullRequestQueries(demo) }),
       baseline: baselineFile,
       'results-file': relativeOutput(demo, 'spectrum-benchmark.json'),
     },

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { appendFileSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { describeError } from './aws.js'
+import { logSafe } from './foreign-text.js'
 import { InputError } from './inputs.js'
 import { isSignalMessage } from './worker.js'
 
@@ -50,10 +51,11 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
   try {
     await body({ signal: controller.signal })
   } catch (error) {
+    // The message may carry foreign text (an AWS or database error): one line, no workflow command.
     if (error instanceof InputError) {
-      core.setFailed(error.message)
+      core.setFailed(logSafe(error.message))
       process.exitCode = BAD_INPUT_EXIT_CODE
-    } else core.setFailed(describeError(error))
+    } else core.setFailed(logSafe(describeError(error)))
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

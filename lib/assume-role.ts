@@ -16,6 +16,7 @@ import {
   type CredentialProvider,
 } from './aws.js'
 import { fanOut } from './fanout.js'
+import { isOptInRegion, partitionOf } from './regions.js'
 import { partitionOfRegions, roleArn, type AccountSettings } from './targets.js'
 
 /**
@@ -149,6 +150,20 @@ export async function assumeRoles(
 }
 
 /**
+ * The region whose STS endpoint assumes the roles: the job's own region (AWS_REGION, then
+ * AWS_DEFAULT_REGION) when it is in the run's partition, since the job's credentials already work
+ * there; otherwise the first region of the run that every account has enabled. An opt-in region
+ * listed first is not used: in an account that has not enabled it STS refuses every call (the
+ * regional endpoints follow the account's enabled regions), and the work there fails on its own.
+ */
+export function stsRegionOf(regions: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  const partition = partitionOfRegions(regions, env)
+  const own = env.AWS_REGION || env.AWS_DEFAULT_REGION
+  if (own && partitionOf(own, env) === partition) return own
+  return regions.find((region) => !isOptInRegion(region, env)) ?? regions[0]!
+}
+
+/**
  * The shared account inputs' role assumed in every listed account, once each; no accounts
  * (the job's own account) assumes nothing.
  */
@@ -164,7 +179,7 @@ export function assumeAccountRoles(
       externalId: settings.roleExternalId,
       durationSeconds: settings.roleSessionDurationSeconds,
       partition: partitionOfRegions(settings.regions),
-      stsRegion: settings.regions[0]!,
+      stsRegion: stsRegionOf(settings.regions),
       sessionName: sessionNameOf(),
     },
     { assume },

@@ -1,3 +1,5 @@
+import { logSafe } from './foreign-text.js'
+
 interface SdkError {
   name?: string
   message?: string
@@ -58,7 +60,8 @@ export function clearMessage(commandName: string, error: SdkError, clientName?: 
   const call = `${serviceName(clientName)} ${commandName.replace(/Command$/, '')}`
   const tries = attempts === undefined ? '' : ` after ${attempts} attempt(s)`
   if (status !== undefined) return `HTTP ${status} from ${call} (not an AWS error answer)${tries}`
-  const detail = original && original !== error.name ? ` (${original})` : ''
+  // The original text came from the network (a proxy's page, a socket's complaint): foreign.
+  const detail = original && original !== error.name ? ` (${logSafe(original)})` : ''
   return `${call} failed: no answer${detail}${tries}`
 }
 

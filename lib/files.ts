@@ -2,11 +2,13 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   realpathSync,
   statSync,
   writeFileSync,
 } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { InputError } from './inputs.js'
@@ -128,13 +130,18 @@ export function workspaceOutputFile(
 
 /**
  * Writes a file the run produces for later steps (a plan, a full listing) in the runner's
- * temp directory, or the system's outside a runner; never in the workspace, where a later
- * `git add` step could commit it. Returns its path.
+ * temp directory, or outside a runner (the command line) in a directory of its own under
+ * the system's, which every user can list; never in the workspace, where a later
+ * `git add` step could commit it. The file is the user's alone (mode 0600: a plan names
+ * accounts, stacks and snapshots) and is created new, never through a planted file or
+ * link of that name. Returns its path.
  */
 export function writeRunFile(prefix: string, content: string, env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.RUNNER_TEMP || tmpdir()
+  // mkdtemp makes the directory with mode 0700.
+  const dir = env.RUNNER_TEMP || mkdtempSync(join(tmpdir(), 'multi-region-actions-'))
   mkdirSync(dir, { recursive: true })
-  const path = join(dir, `${prefix}-${env.GITHUB_RUN_ID ?? 'local'}-${Date.now()}.json`)
-  writeFileSync(path, content)
+  const unique = `${Date.now()}-${randomBytes(4).toString('hex')}`
+  const path = join(dir, `${prefix}-${env.GITHUB_RUN_ID ?? 'local'}-${unique}.json`)
+  writeFileSync(path, content, { mode: 0o600, flag: 'wx' })
   return path
 }

@@ -50,6 +50,32 @@ export const PARTITION_REGIONS: Readonly<Record<string, readonly string[]>> = {
   'aws-eusc': ['eusc-de-east-1'],
 }
 
+/**
+ * The regions of the aws partition that are disabled in an account until it opts in (those
+ * launched after March 20, 2019, per AWS Account Management's "Enable or disable Regions").
+ * A call to one the account has not enabled fails, so it is never chosen for a call the run
+ * makes on the side (STS), only for the work the user asked for there.
+ */
+export const OPT_IN_REGIONS: ReadonlySet<string> = new Set([
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-1',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
+])
+
 export const EXTRA_REGIONS_ENV = 'MULTI_REGION_ACTIONS_EXTRA_REGIONS'
 
 /** The shape every AWS region name has: `us-east-1`, `us-gov-west-1`, `us-isob-east-1`. */
@@ -73,6 +99,14 @@ export function partitionOf(region: string, env: NodeJS.ProcessEnv = process.env
     return 'aws'
   }
   return undefined
+}
+
+/** Disabled until an account opts in: the listed ones, and any allowed through the environment (all newer). */
+export function isOptInRegion(region: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (
+    OPT_IN_REGIONS.has(region) ||
+    (extraRegions(env).includes(region) && !PARTITION_REGIONS.aws!.includes(region))
+  )
 }
 
 export function isKnownRegion(region: string, env: NodeJS.ProcessEnv = process.env): boolean {

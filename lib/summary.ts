@@ -5,9 +5,52 @@
  * stated once, and the whole kept under GitHub's size limit for a step.
  */
 
+// ---------------------------------------------------------------------------
+// Foreign text (stack event reasons, AWS and database errors, drift values) in
+// markdown: it may not open HTML, mention people or teams (a PR comment notifies
+// them), or break out of its table cell or code span.
+
+/** Between `@` and a name, so GitHub links and notifies no one; invisible when read. */
+const ZERO_WIDTH_SPACE = '\u200b'
+
+/**
+ * No HTML and no mention: a `<` that could open a tag, comment, declaration or
+ * autolink (CommonMark: followed by a letter, `/`, `!` or `?`) shown as `&lt;`,
+ * so "p < 0.05" stays as it is; `@name` and `@org/team` broken by a zero-width space.
+ */
+function inert(text: string): string {
+  return text.replace(/<(?=[A-Za-z/!?])/g, '&lt;').replace(/@(?=[A-Za-z0-9_-])/g, `@${ZERO_WIDTH_SPACE}`)
+}
+
+/** Foreign text as plain markdown text on one line: no HTML, no mention, no emphasis, link or code. */
+export function markdownText(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value)
+  return inert(text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`))
+}
+
+/**
+ * Foreign text as one code span: on one line, fenced by more backticks than it
+ * holds in a row (CommonMark), padded when it starts or ends with one. In a table
+ * cell `markdownTable` escapes its `|` (GitHub reads a cell's `\|` inside code too).
+ */
+export function codeSpan(value: unknown): string {
+  const text = (value === undefined || value === null ? '' : String(value)).replace(/[\r\n]+/g, ' ')
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length))
+  const fence = '`'.repeat(longest + 1)
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : ''
+  return `${fence}${pad}${text}${pad}${fence}`
+}
+
+/**
+ * A table cell: its `|` and backslashes escaped, line breaks as `<br>`, no HTML
+ * of its own and no mention (cells carry foreign text: reasons, errors, values).
+ */
 export function escapeCell(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value)
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>')
+  return inert(text)
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n|\r/g, '<br>')
 }
 
 export function markdownTable(headers: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {
@@ -50,7 +93,8 @@ export interface SummaryLayout {
 
 /** The first line of every summary: mark, title, outcome word and the one sentence. */
 export function outcomeLine(title: string, outcome: Outcome, sentence: string): string {
-  return `## ${OUTCOME_MARK[outcome]} ${title} ${OUTCOME_WORD[outcome]}: ${sentence.trim().replace(/\s*\n\s*/g, ' ')}`
+  // The sentence may quote a failure's reason: no HTML, no mention.
+  return `## ${OUTCOME_MARK[outcome]} ${title} ${OUTCOME_WORD[outcome]}: ${inert(sentence.trim().replace(/\s*[\r\n]+\s*/g, ' '))}`
 }
 
 function inputValue(value: unknown): string {
@@ -68,7 +112,7 @@ export function inputsLine(inputs: readonly RunInput[]): string | undefined {
 }
 
 function escapeInline(text: string): string {
-  return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;')).replace(/\|/g, '\\|')
+  return inert(text.replace(/>/g, '&gt;')).replace(/\|/g, '\\|')
 }
 
 /** A block a reader opens when they want it; blank lines keep the markdown inside working. */

@@ -33,8 +33,26 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/
 /** AssumeRole DurationSeconds: from 900 s up to the role's maximum session duration, at most 43200 s. */
 export const MIN_SESSION_SECONDS = 900
 export const MAX_SESSION_SECONDS = 43_200
+/** AWS STS: a role assumed with a role session's credentials (role chaining) lasts at most one hour. */
+export const MAX_CHAINED_SESSION_SECONDS = 3600
 
-export function readAccountSettings(inputs: Inputs): AccountSettings {
+/**
+ * Whether the job's own credentials, as the environment shows them, are a role session or
+ * other temporary credentials, so that assuming `role-name` with them is role chaining. Long-term
+ * keys in the environment (no session token) are not; credentials the SDK finds elsewhere (a
+ * profile, the instance's role) cannot be told apart here, and AWS's own refusal names the limit.
+ */
+export function credentialsAreTemporary(env: NodeJS.ProcessEnv): boolean {
+  return [
+    'AWS_SESSION_TOKEN',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  ].some((name) => (env[name] ?? '') !== '')
+}
+
+export function readAccountSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env): AccountSettings {
   const accounts = inputs.list('accounts')
   for (const account of accounts) {
     if (!ACCOUNT_ID.test(account)) {
@@ -85,6 +103,17 @@ export function readAccountSettings(inputs: Inputs): AccountSettings {
       'role-session-duration',
       String(roleSessionDurationSeconds),
       "no value unless 'role-name' is set",
+    )
+  }
+  if (
+    roleSessionDurationSeconds !== undefined &&
+    roleSessionDurationSeconds > MAX_CHAINED_SESSION_SECONDS &&
+    credentialsAreTemporary(env)
+  ) {
+    throw new InputError(
+      'role-session-duration',
+      String(roleSessionDurationSeconds),
+      `${MIN_SESSION_SECONDS} to ${MAX_CHAINED_SESSION_SECONDS} seconds: the job's credentials are a role session, and AWS limits a role assumed with them (role chaining) to one hour`,
     )
   }
   const maxParallelPerAccount = inputs.optionalInteger('max-parallel-per-account', { min: 1, max: 1000 })

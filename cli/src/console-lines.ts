@@ -1,3 +1,6 @@
+import { logSafe } from '../../lib/foreign-text.js'
+import { HEARTBEAT_PREFIX } from '../../lib/log.js'
+
 /**
  * What one line an action printed means, with the workflow commands of
  * @actions/core (`::error::`, `::add-mask::`, ...) turned back into plain text.
@@ -43,20 +46,30 @@ export function parseConsoleLine(line: string): ConsoleLine {
   }
 }
 
-/** The line as a person reads it: annotations named, the region prefix kept. */
+/** True for the line lib/log.ts prints while targets are in progress and the log is quiet. */
+export function isHeartbeat(line: ConsoleLine): boolean {
+  return line.kind === 'info' && !line.region && line.text.startsWith(HEARTBEAT_PREFIX)
+}
+
+/**
+ * The line as a person reads it: annotations named, the region prefix kept.
+ * One line that starts no workflow command, whatever the action's text held:
+ * the command line may itself run inside a job.
+ */
 export function plainText(line: ConsoleLine): string {
   const prefix = line.region ? `[${line.region}] ` : ''
+  const text = logSafe(line.text)
   switch (line.kind) {
     case 'error':
-      return `${prefix}error: ${line.text}`
+      return `${prefix}error: ${text}`
     case 'warning':
-      return `${prefix}warning: ${line.text}`
+      return `${prefix}warning: ${text}`
     case 'notice':
-      return `${prefix}notice: ${line.text}`
+      return `${prefix}notice: ${text}`
     case 'group':
-      return `== ${line.text}`
+      return `== ${text}`
     default:
-      return `${prefix}${line.text}`
+      return `${prefix}${text}`
   }
 }
 

@@ -390,6 +390,16 @@ const CASES: Case[] = [
   ['spectrum-benchmark', 'unknown result-cache', { 'result-cache': 'maybe' }, 'result-cache'],
   ['spectrum-benchmark', 'baseline outside the workspace', { baseline: '../../etc/passwd' }, 'baseline'],
   ['spectrum-benchmark', 'zero query timeout', { 'query-timeout-seconds': '0' }, 'query-timeout-seconds'],
+  ['spectrum-benchmark', 'negative max-scan-growth', { 'max-scan-growth': '-5%' }, 'max-scan-growth'],
+  ['spectrum-benchmark', 'unknown plan-changes', { 'plan-changes': 'maybe' }, 'plan-changes'],
+  ['spectrum-benchmark', 'interleave without base queries', { interleave: 'true' }, 'interleave'],
+  ['spectrum-benchmark', 'history-baseline without history', { 'history-baseline': '5' }, 'history-baseline'],
+  [
+    'spectrum-benchmark',
+    'interleave with a baseline file too',
+    { interleave: 'true', 'base-queries': 'queries/spectrum-poc/*.sql', baseline: 'base.json' },
+    'baseline',
+  ],
 ]
 
 describe('bad-input campaign', () => {

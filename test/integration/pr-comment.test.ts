@@ -78,8 +78,9 @@ describe('pr-comment against a local GitHub REST API', () => {
     expect(comments).toHaveLength(1)
     expect(comments[0]!.body).toContain('second version')
     expect(second.outputs['comment-id']).toBe(first.outputs['comment-id'])
-    // The unchanged run only read the comments.
+    // The unchanged run only read the comments (and asked who the token is).
     expect(api.requests.filter((r) => r.method !== 'GET')).toHaveLength(2)
+    expect(api.requests.filter((r) => r.path === '/user')).toHaveLength(3)
   })
 
   it('keeps one comment per kind and leaves other people’s comments alone', async () => {
@@ -107,7 +108,7 @@ describe('pr-comment against a local GitHub REST API', () => {
     expect(marked).toHaveLength(1)
     expect(marked[0]!.body).toContain('new report')
     // 151 comments at 100 per page: two list calls that followed the Link header.
-    const lists = api.requests.filter((r) => r.method === 'GET')
+    const lists = api.requests.filter((r) => r.method === 'GET' && r.path.includes('/comments'))
     expect(lists).toHaveLength(2)
     expect(lists[1]!.path).toContain('page=2')
   })
@@ -120,6 +121,50 @@ describe('pr-comment against a local GitHub REST API', () => {
     const marked = api.comments(OWNER, REPO, PR).filter((c) => c.body.includes(markerFor('plan')))
     expect(marked.map((c) => c.id)).toEqual([a.id])
     expect(result.warnings.join('\n')).toMatch(/Removed 1 extra/)
+  })
+
+  it('never updates or deletes another author’s comment, even one carrying the marker', async () => {
+    const forged = api.addComment(OWNER, REPO, PR, `${markerFor('plan')}\nApproved, ship it`, 'mallory')
+    const quoted = api.addComment(OWNER, REPO, PR, `> ${markerFor('plan')}\nWhy this change?`, 'reviewer')
+    const first = await post('plan', 'the real plan')
+    const second = await post('plan', 'the real plan, again')
+    expect([first.outputs.result, second.outputs.result]).toEqual(['created', 'updated'])
+    const comments = api.comments(OWNER, REPO, PR)
+    expect(comments.map((c) => [c.user.login, c.body.split('\n')[1]])).toEqual([
+      ['mallory', 'Approved, ship it'],
+      ['reviewer', 'Why this change?'],
+      ['github-actions[bot]', 'the real plan, again'],
+    ])
+    expect(first.outputs['comment-id']).not.toBe(String(forged.id))
+    expect(api.requests.filter((r) => r.method === 'DELETE' || r.path.endsWith(`/${quoted.id}`))).toEqual([])
+  })
+
+  it('with a user’s token, its comments are that user’s: found by GET /user', async () => {
+    const userApi = await startGitHubApiFake({ token: TOKEN, user: 'octo-dev' })
+    try {
+      userApi.addComment(OWNER, REPO, PR, `${markerFor('plan')}\nby the bot`, 'github-actions[bot]')
+      const env = { ...prEnv(), GITHUB_API_URL: userApi.url }
+      const first = await post('plan', 'one', env)
+      const second = await post('plan', 'two', env)
+      expect([first.outputs.result, second.outputs.result]).toEqual(['created', 'updated'])
+      expect(userApi.comments(OWNER, REPO, PR).map((c) => c.user.login)).toEqual([
+        'github-actions[bot]',
+        'octo-dev',
+      ])
+    } finally {
+      await userApi.close()
+    }
+  })
+
+  it('author names the bot of another app’s installation token', async () => {
+    const old = api.addComment(OWNER, REPO, PR, `${markerFor('plan')}\nold`, 'deploy-app[bot]')
+    const result = await runActionInProcess(
+      run,
+      { kind: 'plan', body: 'new', 'github-token': TOKEN, author: 'deploy-app[bot]' },
+      prEnv(),
+    )
+    expect(result.outputs).toMatchObject({ result: 'updated', 'comment-id': String(old.id) })
+    expect(api.requests.filter((r) => r.path === '/user')).toEqual([])
   })
 
   it('reads the text from body-file in the runner temporary directory', async () => {

@@ -77,7 +77,12 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     )
     expect(result.errors).toEqual([])
     expect(result.failed).toBe(false)
-    expect(Object.keys(result.outputs).sort()).toEqual(['regressions', 'report', 'results-file'])
+    expect(Object.keys(result.outputs).sort()).toEqual([
+      'plan-changes',
+      'regressions',
+      'report',
+      'results-file',
+    ])
     expect(result.outputs['results-file']).toBe('out/run1.json')
     expect(JSON.parse(result.outputs.regressions!)).toEqual([])
     const report = JSON.parse(result.outputs.report!) as {
@@ -109,15 +114,17 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     expect(result.warnings.filter((w) => w.includes('scan statistics'))).toEqual([])
 
     const ran = api.engine.executed.slice(before)
-    const measured = ran.filter((s) => s.sql.includes('spectrum.uservisits'))
+    const measured = ran.filter((s) => s.sql.includes('spectrum.uservisits') && !s.sql.startsWith('EXPLAIN'))
     expect(measured).toHaveLength(5 * 4)
+    expect(ran.filter((s) => s.sql.startsWith('EXPLAIN'))).toHaveLength(5)
     expect(
       measured.every(
         (s) => s.queryGroup === 'pr-42' && !s.fromResultCache && s.sessionId === ran[0]!.sessionId,
       ),
     ).toBe(true)
     expect(proxy.stats.byOperation.get('BatchExecuteStatement')).toBe(1)
-    expect(proxy.stats.byOperation.get('ExecuteStatement')).toBe(5 * 4 + 1)
+    // 4 runs of each query, its EXPLAIN, the scan statistics and the query history.
+    expect(proxy.stats.byOperation.get('ExecuteStatement')).toBe(5 * 4 + 5 + 1 + 1)
 
     expect(result.summary).toContain('| Query | Runs | Median | p95 |')
     expect(result.summary).toContain('```mermaid')
@@ -125,6 +132,8 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
   })
 
   it('reads scan statistics of a provisioned cluster from SVL_S3QUERY_SUMMARY', async () => {
+    // A cold compile of Q3: STL_WLM_QUERY counts it in total_exec_time, SVL_COMPILE says how long it took.
+    api.engine.addSlowdown({ pattern: /nine customer-month partitions/, compileMs: 100 })
     const result = await runActionInProcess(
       run,
       inputs({
@@ -143,6 +152,15 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     const q3 = saved.queries.find((q) => q.name === Q3)!.scan
     expect(q3).toMatchObject({ files: 9, rowsScanned: 3 * 3 * 160, parallelism: 9 })
     expect(q3!.rowsReturned).toBeGreaterThan(0)
+    // Partitions from SVL_S3PARTITION_SUMMARY; queue, compile and execution from STL_WLM_QUERY less SVL_COMPILE.
+    expect(q3).toMatchObject({ partitionsTotal: 144, partitionsQualified: 9 })
+    const timings = saved.queries.find((q) => q.name === Q3)!.timings!
+    expect(timings.compileMs).toEqual([100])
+    expect(timings.executionMs[0]).toBeCloseTo(
+      saved.queries.find((q) => q.name === Q3)!.durationsMs[0]! - 100,
+      0,
+    )
+    expect(result.warnings.filter((w) => w.includes('not available'))).toEqual([])
   })
 
   it('is answered from the result cache when result-cache is on, which is why it is off by default', async () => {
@@ -313,9 +331,12 @@ describe('spectrum-benchmark through the local Redshift Data API', () => {
     )
     expect(result.failed).toBe(false)
     expect(lostReplies).toBe(1)
-    const q3Runs = api.engine.executed.slice(before).filter((s) => s.sql.includes('nine customer-month'))
+    const q3Runs = api.engine.executed
+      .slice(before)
+      .filter((s) => s.sql.includes('nine customer-month') && !s.sql.startsWith('EXPLAIN'))
     expect(q3Runs).toHaveLength(2)
-    expect(proxy.stats.byOperation.get('ExecuteStatement')).toBe(5 * 2 + 1)
+    // Two runs of each query, its EXPLAIN, the scan statistics and the query history.
+    expect(proxy.stats.byOperation.get('ExecuteStatement')).toBe(5 * 2 + 5 + 1 + 1)
   })
 
   it('cancels the running statement and starts nothing more when the job is cancelled', async () => {

@@ -14,6 +14,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { assumeRoles } from '../../lib/assume-role.js'
 import { expandNoValueLists } from '../support/cfn-novalue.js'
+import { inlineStringPolicies } from '../support/cfn-resolve.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
 import { startStsRoleLayer, type StsRoleLayer } from '../support/sts-role-layer.js'
 
@@ -97,18 +98,27 @@ describe('github-oidc-target-role.yaml', () => {
       ...directClientConfig(moto.endpoint, 'eu-west-1'),
       credentials: await setupCredentials(TARGET),
     })
+    const parameters = {
+      DeployRoleArn: DEPLOY_ROLE,
+      ExternalId: 'ci-external-1',
+      StackNamePrefix: 'orders',
+      EnablePruneSnapshots: 'true',
+    }
     await cfn.send(
       new CreateStackCommand({
         StackName: 'multi-region-actions-target',
+        // A policy written as a JSON string is parsed by CloudFormation, not by moto.
         TemplateBody: expandNoValueLists(
-          readFileSync(join(process.cwd(), 'templates', 'github-oidc-target-role.yaml'), 'utf8'),
+          inlineStringPolicies(
+            readFileSync(join(process.cwd(), 'templates', 'github-oidc-target-role.yaml'), 'utf8'),
+            parameters,
+          ),
         ),
         Capabilities: ['CAPABILITY_NAMED_IAM'],
-        Parameters: [
-          { ParameterKey: 'DeployRoleArn', ParameterValue: DEPLOY_ROLE },
-          { ParameterKey: 'ExternalId', ParameterValue: 'ci-external-1' },
-          { ParameterKey: 'EnablePruneSnapshots', ParameterValue: 'true' },
-        ],
+        Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({
+          ParameterKey,
+          ParameterValue,
+        })),
       }),
     )
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'multi-region-actions-target' })))
@@ -124,7 +134,8 @@ describe('github-oidc-target-role.yaml', () => {
     const attached = await iamIn(TARGET, 'ListAttachedRolePolicies', {
       RoleName: 'multi-region-actions-target',
     })
-    expect(attached.match(/<PolicyName>/g)).toHaveLength(2)
+    // deploy-multi-region's, and prune-snapshots' two (the deletes apart: their condition names a tag key).
+    expect(attached.match(/<PolicyName>/g)).toHaveLength(3)
     // What the policies allow, on the ARNs AWS gives: a snapshot's names no account.
     const statements = await attachedStatements(TARGET, attached)
     expect(statements.filter((st) => st.Effect === 'Deny')).toEqual([])

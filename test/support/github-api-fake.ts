@@ -10,6 +10,9 @@ import { listenOnLoopback } from './loopback-server.js'
  * - POST   /repos/{owner}/{repo}/issues/{issue_number}/comments  -> 201
  * - PATCH  /repos/{owner}/{repo}/issues/comments/{comment_id}    -> 200
  * - DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}    -> 204
+ * - GET    /user: the token's user for a user token (`user` option); for an installation
+ *   token such as the workflow's GITHUB_TOKEN (the default) 403 "Resource not accessible
+ *   by integration", and comments are written as github-actions[bot]
  * A request without the expected token gets 401 ("Bad credentials"), an unknown comment 404.
  * Every request is recorded so tests can count calls.
  */
@@ -41,7 +44,12 @@ export interface GitHubApiFake {
   close(): Promise<void>
 }
 
-export async function startGitHubApiFake(options: { token: string }): Promise<GitHubApiFake> {
+export async function startGitHubApiFake(options: {
+  token: string
+  /** The token is this user's (GET /user answers, comments are written as them). */
+  user?: string
+}): Promise<GitHubApiFake> {
+  const tokenLogin = options.user ?? 'github-actions[bot]'
   let nextId = 1000
   let store: FakeComment[] = []
   const requests: RecordedRequest[] = []
@@ -98,6 +106,14 @@ export async function startGitHubApiFake(options: { token: string }): Promise<Gi
     if (auth !== `token ${options.token}` && auth !== `Bearer ${options.token}`) {
       return send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' })
     }
+    if (parsed.pathname === '/user' && method === 'GET') {
+      if (!options.user)
+        return send(res, 403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+        })
+      return send(res, 200, { login: options.user, id: 583231, type: 'User' })
+    }
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(parsed.pathname)
     const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(parsed.pathname)
     if (list) {
@@ -121,7 +137,7 @@ export async function startGitHubApiFake(options: { token: string }): Promise<Gi
       if (method === 'POST') {
         const body = (JSON.parse(raw || '{}') as { body?: unknown }).body
         if (typeof body !== 'string') return send(res, 422, { message: 'Invalid request: body is required' })
-        return send(res, 201, view(make(owner!, repo!, issue, body, 'github-actions[bot]')))
+        return send(res, 201, view(make(owner!, repo!, issue, body, tokenLogin)))
       }
     }
     if (one) {

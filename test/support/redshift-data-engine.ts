@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { mulberry32 } from './random.js'
+import { redshiftPlan } from './redshift-explain.js'
 import { seedSpectrumPoc, type SeedOptions } from './spectrum-poc-seed.js'
 
 /**
@@ -116,6 +117,12 @@ export interface Slowdown {
   extraMs?: number
   /** Multiplies the measured execution time (1.3 = 30% slower). */
   factor?: number
+  /** The execution takes this long, whatever its plan (before extraMs and factor). */
+  fixedMs?: number
+  /** Compile time of each matching run (a cold compile cache): in Duration and the views' compile time. */
+  compileMs?: number
+  /** Time each matching run waits in the WLM queue: in the views' queue time, not in Duration. */
+  queueMs?: number
 }
 
 /** An error answered to the caller with the Data API's error type. */
@@ -175,6 +182,8 @@ export interface ConnectionParams {
 const REDSHIFT_SET =
   /^\s*(set|reset)\s+(enable_result_cache_for_session|query_group)\b(?:\s*(?:to|=)\s*(.*?))?\s*;?\s*$/is
 const READ_ONLY = /^\s*(\(\s*)*(select|with|values|show|explain)\b/i
+/** `EXPLAIN <query>`, answered in Redshift's shape (redshift-explain.ts). */
+const EXPLAIN = /^\s*explain\s+(?!\()(?!verbose\b)([\s\S]+)$/i
 const EXTERNAL_SCHEMA = /\bspectrum\s*\./i
 /** Statements PostgreSQL's EXPLAIN takes. */
 const PLANNABLE = /^\s*(\(\s*)*(select|with|values|insert|update|delete)\b/i
@@ -267,9 +276,19 @@ export function bindParameters(
  *   scanned", `qualified_partitions` "The number of partitions an Amazon S3
  *   query scanned".
  *
+ * - SVL_S3PARTITION_SUMMARY (clusters): a row per segment that read a
+ *   partitioned table, `total_partitions` and `qualified_partitions` ("Total
+ *   number of qualified partitions").
+ * - SYS_QUERY_HISTORY (serverless): a row per query, `queue_time`,
+ *   `compile_time` and `execution_time` in microseconds; STL_WLM_QUERY and
+ *   SVL_COMPILE (clusters): `total_queue_time` and `total_exec_time` (compile
+ *   included), and a row per compiled segment with `compile` 1.
+ *
  * Simpler than Redshift: one row per table read (one segment each), one slice,
  * no retries or slow-downs, request durations 0, and a table's "files" are the
- * leaf tables read (one per partition). The log is written after each
+ * leaf tables read (one per partition). The query history has one segment per
+ * query, no compile or queue time unless a Slowdown injects it, and an
+ * execution time equal to the statement's Duration less compile time. The log is written after each
  * statement that read the `spectrum` schema, from PostgreSQL's per-table read
  * counters.
  */
@@ -315,6 +334,60 @@ async function createSystemViews(db: PGlite): Promise<void> {
         0::bigint AS s3list_time, 0::bigint AS get_partition_time,
         md5(query::text)::uuid::text::char(36) AS query_uuid
       FROM redshift_local.scan_log;
+    CREATE VIEW public.svl_s3partition_summary AS
+      SELECT query, segment, 'D'::char(1) AS assignment, starttime AS min_starttime, starttime AS max_endtime,
+        0::bigint AS min_duration, 0::bigint AS max_duration, 0::bigint AS avg_duration,
+        total_partitions, files AS qualified_partitions, files AS min_assigned_partitions,
+        files AS max_assigned_partitions, files::bigint AS avg_assigned_partitions
+      FROM redshift_local.scan_log WHERE is_partitioned;
+    -- Redshift's DATEDIFF with the date part quoted, as the action writes it.
+    CREATE FUNCTION public.datediff(part text, a timestamp, b timestamp) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+      SELECT CASE lower(part)
+        WHEN 'microsecond' THEN floor(extract(epoch FROM b - a) * 1000000)
+        WHEN 'millisecond' THEN floor(extract(epoch FROM b - a) * 1000)
+        ELSE floor(extract(epoch FROM b - a)) END::bigint
+    $$;
+    CREATE TABLE redshift_local.query_log (
+      query integer NOT NULL,
+      session_id integer NOT NULL,
+      query_label text NOT NULL,
+      query_type text NOT NULL,
+      status text NOT NULL,
+      result_cache_hit boolean NOT NULL,
+      queue_us bigint NOT NULL,
+      compile_us bigint NOT NULL,
+      execution_us bigint NOT NULL,
+      returned_rows bigint NOT NULL,
+      query_text text NOT NULL,
+      error_message text NOT NULL,
+      starttime timestamp NOT NULL DEFAULT now()
+    );
+    CREATE VIEW public.sys_query_history AS
+      SELECT 100 AS user_id, query::bigint AS query_id, query_label::char(320) AS query_label,
+        (query + 1000000)::bigint AS transaction_id, session_id, 'dev'::char(128) AS database_name,
+        query_type::char(32) AS query_type, status::char(10) AS status, result_cache_hit,
+        starttime AS start_time, starttime AS end_time, (queue_us + compile_us + execution_us)::bigint AS elapsed_time,
+        queue_us AS queue_time, execution_us AS execution_time, error_message::char(512) AS error_message,
+        returned_rows, 0::bigint AS returned_bytes, query_text::char(4000) AS query_text,
+        'local'::char(256) AS redshift_version, ''::char(150) AS usage_limit, 'primary'::char(32) AS compute_type,
+        compile_us AS compile_time, 0::bigint AS planning_time, 0::bigint AS lock_wait_time,
+        100 AS service_class_id, 'Default queue'::char(64) AS service_class_name, 'normal'::char(20) AS query_priority,
+        'f'::char(1) AS short_query_accelerated, ''::char(64) AS user_query_hash, ''::char(64) AS generic_query_hash,
+        1 AS query_hash_version, 0::bigint AS result_cache_query_id
+      FROM redshift_local.query_log;
+    CREATE VIEW public.stl_wlm_query AS
+      SELECT 100 AS userid, (query + 1000000)::bigint AS xid, 0 AS task, query, 100 AS service_class,
+        1 AS slot_count, starttime AS service_class_start_time, starttime AS queue_start_time,
+        starttime AS queue_end_time, queue_us AS total_queue_time, starttime AS exec_start_time,
+        starttime AS exec_end_time, (compile_us + execution_us)::bigint AS total_exec_time,
+        starttime AS service_class_end_time, 'Completed'::char(16) AS final_state, ''::char(50) AS est_peak_mem, 'normal'::char(20) AS query_priority,
+        'Default queue'::char(64) AS service_class_name
+      FROM redshift_local.query_log;
+    CREATE VIEW public.svl_compile AS
+      SELECT 100 AS userid, (query + 1000000)::bigint AS xid, session_id AS pid, query, 0 AS segment, 1 AS locus,
+        starttime, starttime + compile_us * interval '1 microsecond' AS endtime,
+        (CASE WHEN compile_us > 0 THEN 1 ELSE 0 END) AS compile
+      FROM redshift_local.query_log;
   `)
 }
 
@@ -704,6 +777,8 @@ export class RedshiftDataEngine {
     } catch (error) {
       return this.fail(record, started, `ERROR: ${(error as Error).message}`)
     }
+    const explain = EXPLAIN.exec(statementHead(bound.text))
+    if (explain) return this.explain(record, started, explain[1]!, bound.values)
     const readOnly = READ_ONLY.test(statementHead(bound.text))
     const cacheKey = JSON.stringify([bound.text, bound.values])
     if (readOnly && state.resultCache) {
@@ -725,28 +800,90 @@ export class RedshiftDataEngine {
       const cpu = process.cpuUsage(cpu0)
       const fields = result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }))
       const rows = result.rows as unknown as unknown[][]
+      const slowdowns = this.matchingSlowdowns(record.sql)
+      const fixed = slowdowns.find((s) => s.fixedMs !== undefined)?.fixedMs
       const executionMs =
-        this.timing === 'plan'
-          ? await this.planMs(bound)
-          : this.timing === 'cpu'
-            ? (cpu.user + cpu.system) / 1000
-            : Number(process.hrtime.bigint() - t0) / 1e6
+        fixed !== undefined
+          ? fixed
+          : this.timing === 'plan'
+            ? await this.planMs(bound)
+            : this.timing === 'cpu'
+              ? (cpu.user + cpu.system) / 1000
+              : Number(process.hrtime.bigint() - t0) / 1e6
       let extraMs = 0
-      for (const s of this.matchingSlowdowns(record.sql))
+      let compileMs = 0
+      let queueMs = 0
+      for (const s of slowdowns) {
         extraMs += (s.extraMs ?? 0) + executionMs * ((s.factor ?? 1) - 1)
-      if (extraMs > 0 && !aborted(record)) await this.pause(record.id, extraMs)
+        compileMs += s.compileMs ?? 0
+        queueMs += s.queueMs ?? 0
+      }
+      if (extraMs + compileMs > 0 && !aborted(record)) await this.pause(record.id, extraMs + compileMs)
       const answer = fields.length > 0 ? { fields, rows } : undefined
       const duration =
         this.timing === 'wall'
           ? process.hrtime.bigint() - started
-          : BigInt(Math.round((executionMs + extraMs) * 1e6))
+          : BigInt(Math.round((executionMs + extraMs + compileMs) * 1e6))
       if (before) await this.logScan(record, before, rows.length)
+      await this.logQuery(record, state, {
+        queueMs,
+        compileMs,
+        executionMs: executionMs + extraMs,
+        rows: rows.length,
+        queryType: readOnly ? 'SELECT' : 'OTHER',
+      })
       if (answer && readOnly) this.resultCache.set(cacheKey, answer)
       return this.finish(record, started, answer, duration)
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       return this.fail(record, started, `ERROR: ${message}`)
     }
+  }
+
+  /** EXPLAIN: PostgreSQL plans the query, and the plan is printed as Redshift prints one. */
+  private async explain(
+    record: StatementRecord,
+    started: bigint,
+    query: string,
+    values: string[],
+  ): Promise<void> {
+    try {
+      const explained = await this.db.query<{
+        'QUERY PLAN': Array<{ Plan: Parameters<typeof redshiftPlan>[0] }>
+      }>(`EXPLAIN (FORMAT JSON) ${query}`, values)
+      const lines = redshiftPlan(explained.rows[0]!['QUERY PLAN'][0]!.Plan)
+      const answer = { fields: [{ name: 'QUERY PLAN', dataTypeID: 1043 }], rows: lines.map((l) => [l]) }
+      return this.finish(record, started, answer, BigInt(Math.round(NO_PLAN_MS * 1e6)))
+    } catch (error) {
+      return this.fail(record, started, `ERROR: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  /**
+   * One row of the query history behind SYS_QUERY_HISTORY, STL_WLM_QUERY and
+   * SVL_COMPILE: queue, compile and execution time in microseconds.
+   */
+  private async logQuery(
+    record: StatementRecord,
+    state: { queryGroup?: string },
+    t: { queueMs: number; compileMs: number; executionMs: number; rows: number; queryType: string },
+  ): Promise<void> {
+    await this.db.query(
+      `INSERT INTO redshift_local.query_log (query, session_id, query_label, query_type, status, result_cache_hit,
+         queue_us, compile_us, execution_us, returned_rows, query_text, error_message)
+       VALUES ($1, $2, $3, $4, 'success', false, $5, $6, $7, $8, $9, '')`,
+      [
+        record.redshiftQueryId,
+        1073741824,
+        state.queryGroup ?? 'default',
+        t.queryType,
+        Math.round(t.queueMs * 1000),
+        Math.round(t.compileMs * 1000),
+        Math.round(t.executionMs * 1000),
+        t.rows,
+        record.sql.slice(0, 4000),
+      ],
+    )
   }
 
   /**
@@ -856,7 +993,7 @@ export class RedshiftDataEngine {
       const table = partitioned ? 'uservisits_partitioned' : relname
       let row = groups.get(table)
       if (!row) {
-        const total = partitioned ? [...after.keys()].filter((k) => k.startsWith('uservisits_p_')).length : 1
+        const total = partitioned ? [...after.keys()].filter((k) => k.startsWith('uservisits_p_')).length : 0
         row = {
           query: record.redshiftQueryId,
           tableName: table,

@@ -15,7 +15,7 @@ import {
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation'
 import { describeError, errorCode, errorMessage } from '../../../lib/aws.js'
-import type { RegionLog, SourceLocation } from '../../../lib/log.js'
+import { waitingOn, type RegionLog, type SourceLocation } from '../../../lib/log.js'
 import { AbortedError, pollUntil, TimeoutError } from '../../../lib/poll.js'
 import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
 import { staleReason, type PlannedRegion } from './plan-file.js'
@@ -777,6 +777,7 @@ export class RegionDeployer {
         this.tolerant(async () => {
           const [now] = await Promise.all([readStack(cfn, stackId), this.printNewEvents(stackId)])
           last = now
+          log.activity(now.status ?? 'in progress', waitingOn(this.events.events, settings.stackName))
           return executionOutcome(now.status) === 'in-progress' ? undefined : now
         }),
       )

@@ -9,6 +9,7 @@ import { fanOut, fanOutTargets } from '../../../lib/fanout.js'
 import { assumeAccountRoles, type AssumeRoleCall } from '../../../lib/assume-role.js'
 import { spansAccounts, targetKey, targetLabel, type Target } from '../../../lib/targets.js'
 import { InputError, Inputs } from '../../../lib/inputs.js'
+import { logSafe } from '../../../lib/foreign-text.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
 import { RegionDeployer, type RegionResult } from './deploy-region.js'
 import { getSettings, type Settings } from './input-helper.js'
@@ -80,7 +81,10 @@ export async function deployTargets(
       signal,
       token,
       initial,
-      phase: (text) => phases.set(targetLabel(target), text),
+      phase: (text) => {
+        phases.set(targetLabel(target), text)
+        logs.get(targetLabel(target))!.activity(text)
+      },
     })
   const phases = new Map<string, string>()
 
@@ -467,7 +471,7 @@ function printPlan(settings: Settings, plans: RegionPlan[], waves: Target[][]): 
   for (const region of Object.keys(sp))
     core.info(`Parameters for ${region}: ${Object.keys(sp[region]!).join(', ')}`)
   for (const plan of plans)
-    core.info(`  ${targetLabel(plan).padEnd(15)} ${planLine(plan, settings.planOnly)}`)
+    core.info(logSafe(`  ${targetLabel(plan).padEnd(15)} ${planLine(plan, settings.planOnly)}`))
 }
 
 /** A target's result names its account (in a run over accounts). */
@@ -523,7 +527,9 @@ function report(results: RegionResult[]): void {
     if (r.reason && !seen) firstWith.set(r.reason, targetLabel(r))
     const tail = seen ? ` (same reason as ${seen})` : r.reason ? ` (${r.reason})` : ''
     core.info(
-      `${targetLabel(r).padEnd(15)} ${r.status.padEnd(9)} ${(r.durationMs / 1000).toFixed(1)} s, ${r.changes.length} change(s)${tail}`,
+      logSafe(
+        `${targetLabel(r).padEnd(15)} ${r.status.padEnd(9)} ${(r.durationMs / 1000).toFixed(1)} s, ${r.changes.length} change(s)${tail}`,
+      ),
     )
   }
 }

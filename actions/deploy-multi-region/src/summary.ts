@@ -4,6 +4,7 @@
  * gantt of the rollout in seconds from its start.
  */
 import {
+  codeSpan,
   collapsed,
   durationCell,
   elapsedGantt,
@@ -128,7 +129,7 @@ function driftTable(results: readonly RegionResult[]): string | undefined {
             `\`${d.logicalId}\``,
             d.type,
             d.status,
-            `\`${p.path}\``,
+            codeSpan(p.path),
             p.expected,
             p.actual,
           ]),
@@ -148,8 +149,8 @@ function validationTable(results: readonly RegionResult[]): string | undefined {
   const rows = results.flatMap((r) =>
     (r.validationErrors ?? []).map((v) => [
       targetLabel(r),
-      v.resource ? `\`${v.resource}\`` : '—',
-      v.property ? `\`${v.property}\`` : '—',
+      v.resource ? codeSpan(v.resource) : '—',
+      v.property ? codeSpan(v.property) : '—',
       v.message,
     ]),
   )

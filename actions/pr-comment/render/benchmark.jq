@@ -1,5 +1,6 @@
 # Renders spectrum-benchmark's `report` as a table per query: median, p95, spread,
-# change against the baseline, significance and the verdict; then the scan findings.
+# change against the baseline, significance and the verdict; then the plan changes,
+# the scans grown past max-scan-growth and the scan findings.
 include "common";
 
 def queries:
@@ -35,6 +36,22 @@ def change_pct:
           pick(["pValue"]),
           pick(["verdict", "status"])
         ])),
+    ( ($report | objects | .planChanges // []) as $p
+      | if ($p | length) > 0 then
+          "",
+          "**Plan changes**",
+          "",
+          # A plan's filters hold the query's literals: no HTML tag opens and no one is mentioned.
+          ($p[] | "- " + ((pick(["query"]) // "") | cell) + ": "
+            + ((pick(["description"]) // tojson) | cell | gsub("<"; "&lt;") | gsub(">"; "&gt;") | gsub("@"; "@\u200b")))
+        else empty end ),
+    ( ($report | objects | .scanGrowth // []) as $g
+      | if ($g | length) > 0 then
+          "",
+          "**Scans grown past max-scan-growth**",
+          "",
+          ($g[] | "- " + ((pick(["query"]) // "") | cell) + ": " + ((pick(["message"]) // tojson) | cell))
+        else empty end ),
     ( ($report | objects | .findings // []) as $f
       | if ($f | length) > 0 then
           "",

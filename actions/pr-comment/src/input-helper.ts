@@ -16,6 +16,8 @@ export interface Settings {
   token: string
   apiUrl: string
   eventName: string
+  /** The login the token writes as, when GET /user cannot tell (another app's installation token). */
+  author?: string
   /** Undefined outside a pull request event: there is nothing to comment on. */
   pullRequest?: PullRequestRef
 }
@@ -91,8 +93,14 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
       'a comment of at most 655,360 characters',
     )
   }
+  const author = inputs.matching(
+    'author',
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/,
+    'a GitHub login, such as my-app[bot]',
+  )
   const eventName = env.GITHUB_EVENT_NAME ?? ''
   return {
+    author,
     kind,
     body,
     token,

@@ -7,10 +7,29 @@ import { upsertStickyComment, type CommentApi } from './sticky-comment.js'
 
 type Octokit = ReturnType<typeof github.getOctokit>
 
+/**
+ * The login comments made with the token carry. A user's token (or a GitHub App's user
+ * token) names its user at GET /user; the workflow's GITHUB_TOKEN, an installation token,
+ * is refused there with 403 ("Resource not accessible by integration") and writes as
+ * github-actions[bot]. `author` names another app's bot, whose token is refused alike.
+ */
+export async function tokenAuthor(octokit: Octokit, author: string | undefined): Promise<string> {
+  if (author) return author
+  try {
+    return (await octokit.rest.users.getAuthenticated()).data.login
+  } catch (error) {
+    if ((error as { status?: number }).status === 403) return GITHUB_ACTIONS_BOT
+    throw error
+  }
+}
+
+export const GITHUB_ACTIONS_BOT = 'github-actions[bot]'
+
 /** The issue-comment calls of GitHub's REST API (a pull request is an issue). */
-export function octokitCommentApi(octokit: Octokit, pr: PullRequestRef): CommentApi {
+export function octokitCommentApi(octokit: Octokit, pr: PullRequestRef, author?: string): CommentApi {
   const target = { owner: pr.owner, repo: pr.repo }
   return {
+    author: () => tokenAuthor(octokit, author),
     list: () =>
       octokit.paginate(octokit.rest.issues.listComments, {
         ...target,
@@ -43,7 +62,11 @@ export async function run(): Promise<void> {
     const pr = settings.pullRequest
     // baseUrl is read at run time: GITHUB_API_URL points at GitHub Enterprise Server (or a test server).
     const octokit = github.getOctokit(settings.token, { baseUrl: settings.apiUrl })
-    const result = await upsertStickyComment(octokitCommentApi(octokit, pr), settings.kind, settings.body)
+    const result = await upsertStickyComment(
+      octokitCommentApi(octokit, pr, settings.author),
+      settings.kind,
+      settings.body,
+    )
     const where = `${pr.owner}/${pr.repo}#${pr.number}`
     if (result.action === 'create')
       core.info(`Created the ${settings.kind} comment on ${where}: ${result.url}`)

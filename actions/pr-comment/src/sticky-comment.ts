@@ -1,7 +1,9 @@
 /**
  * One comment per kind on a pull request, found again by a hidden marker and updated
- * in place. The decision is pure (planComment); the calls go through CommentApi so the
- * same code runs against GitHub's REST API and against a test double.
+ * in place. Only comments written by the token's own identity count: anyone can write
+ * the marker into a comment, and the marker alone would let us overwrite or delete
+ * their words. The decision is pure (planComment); the calls go through CommentApi so
+ * the same code runs against GitHub's REST API and against a test double.
  */
 
 /** GitHub refuses comment bodies longer than this many characters. */
@@ -27,7 +29,11 @@ export interface IssueComment {
   id: number
   body?: string | null
   html_url?: string
+  user?: { login: string } | null
 }
+
+/** GitHub logins are case-insensitive. */
+const sameLogin = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
 export type CommentPlan =
   | { action: 'create'; duplicates: number[] }
@@ -36,12 +42,20 @@ export type CommentPlan =
 
 /**
  * Decides what to do with the comments already on the pull request: update the oldest
- * comment carrying the marker (or leave it when its text is already right), create one
- * when none carries it, and remove later copies left by an earlier race.
+ * comment by `author` carrying the marker (or leave it when its text is already right),
+ * create one when none does, and remove later copies of ours left by an earlier race.
+ * A marked comment by anyone else is neither updated nor removed.
  */
-export function planComment(existing: readonly IssueComment[], kind: string, body: string): CommentPlan {
+export function planComment(
+  existing: readonly IssueComment[],
+  kind: string,
+  body: string,
+  author: string,
+): CommentPlan {
   const marker = markerFor(kind)
-  const marked = existing.filter((c) => (c.body ?? '').includes(marker)).sort((a, b) => a.id - b.id)
+  const marked = existing
+    .filter((c) => (c.body ?? '').includes(marker) && c.user != null && sameLogin(c.user.login, author))
+    .sort((a, b) => a.id - b.id)
   const [first, ...rest] = marked
   const duplicates = rest.map((c) => c.id)
   if (first === undefined) return { action: 'create', duplicates }
@@ -50,6 +64,8 @@ export function planComment(existing: readonly IssueComment[], kind: string, bod
 }
 
 export interface CommentApi {
+  /** The login of the token's own identity: only its comments are ours. */
+  author(): Promise<string>
   list(): Promise<IssueComment[]>
   create(body: string): Promise<IssueComment>
   update(id: number, body: string): Promise<IssueComment>
@@ -70,8 +86,9 @@ export async function upsertStickyComment(
   text: string,
 ): Promise<StickyResult> {
   const body = commentBody(kind, text)
+  const author = await api.author()
   const existing = await api.list()
-  const plan = planComment(existing, kind, body)
+  const plan = planComment(existing, kind, body, author)
   let comment: IssueComment
   if (plan.action === 'create') comment = await api.create(body)
   else if (plan.action === 'update') comment = await api.update(plan.id, body)

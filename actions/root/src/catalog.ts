@@ -123,5 +123,11 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'query-timeout-seconds': '900',
     'query-group': '',
     'scan-stats': 'true',
+    'plan-changes': 'report',
+    'max-scan-growth': '',
+    interleave: 'false',
+    'base-queries': '',
+    history: '',
+    'history-baseline': '0',
   },
 }

@@ -4,7 +4,7 @@ import {
   CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
-  GetStatementResultCommand,
+  paginateGetStatementResult,
   type DescribeStatementResponse,
   type Field,
   type RedshiftDataClient,
@@ -239,24 +239,24 @@ export class DataApiSession {
     return id
   }
 
-  /** Every row of a finished statement's result, page by page, as plain values. */
+  /**
+   * Every row of a finished statement's result, as plain values, read with the
+   * SDK's paginator (NextToken). A page that still fails after the SDK's own
+   * retries restarts the read from the first page, so no row is counted twice.
+   */
   async rows(id: string): Promise<Array<Record<string, unknown>>> {
-    const out: Array<Record<string, unknown>> = []
-    let nextToken: string | undefined
-    do {
-      const token = nextToken
-      const page = await this.retry(() =>
-        this.client.send(new GetStatementResultCommand({ Id: id, NextToken: token })),
-      )
-      const names = (page.ColumnMetadata ?? []).map((c) => c.name ?? c.label ?? '')
-      for (const record of page.Records ?? []) {
-        const row: Record<string, unknown> = {}
-        record.forEach((field, i) => (row[names[i] ?? `column${i}`] = fieldValue(field)))
-        out.push(row)
+    return this.retry(async () => {
+      const out: Array<Record<string, unknown>> = []
+      for await (const page of paginateGetStatementResult({ client: this.client }, { Id: id })) {
+        const names = (page.ColumnMetadata ?? []).map((c) => c.name ?? c.label ?? '')
+        for (const record of page.Records ?? []) {
+          const row: Record<string, unknown> = {}
+          record.forEach((field, i) => (row[names[i] ?? `column${i}`] = fieldValue(field)))
+          out.push(row)
+        }
       }
-      nextToken = page.NextToken
-    } while (nextToken)
-    return out
+      return out
+    })
   }
 }
 

@@ -4,6 +4,7 @@ import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
 import { globSync } from 'tinyglobby'
 import { readWorkspaceFile, workspaceOutputFile, workspaceRoot } from '../../../lib/files.js'
 import { Inputs, InputError } from '../../../lib/inputs.js'
+import { historyBaseline, orderHistory, type HistoryRun } from './history.js'
 import { parseResults, ResultsFormatError, type ResultsFile } from './results.js'
 import { splitStatements } from './sql.js'
 
@@ -41,7 +42,20 @@ export interface Settings {
   queryTimeoutSeconds: number
   queryGroup?: string
   scanStats: boolean
+  /** What a changed EXPLAIN does: nothing, a report, or a failed step. */
+  planChanges: PlanChangesMode
+  /** Fraction: bytes scanned may grow by this much before the step fails; undefined: growth is only reported. */
+  maxScanGrowth?: number
+  /** The base branch's queries, run alternately with these in the same window (A B A ...). */
+  interleave?: { baseQueries: QueryFile[] }
+  /** Earlier runs' results files (the default branch's), oldest first: each query's trend. */
+  history?: HistoryRun[]
+  /** With history: the baseline is the last this many runs, pooled (0: the `baseline` file, if any). */
+  historyBaseline: number
 }
+
+export const PLAN_CHANGES_MODES = ['ignore', 'report', 'fail'] as const
+export type PlanChangesMode = (typeof PLAN_CHANGES_MODES)[number]
 
 const CLUSTER = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
 const WORKGROUP = /^[a-z0-9-]{3,64}$/
@@ -84,9 +98,25 @@ export function parsePercent(name: string, raw: string): number {
   return value / 100
 }
 
+/**
+ * `10%` or `0%`: how much bytes scanned may grow. Zero is a real limit here (any
+ * growth fails), since scan statistics do not vary from run to run.
+ */
+export function parseGrowth(name: string, raw: string): number {
+  const accepted = 'a percentage from 0 to 1000, such as 10%'
+  const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(raw.trim())
+  if (!m) throw new InputError(name, raw, accepted)
+  const value = Number(m[1])
+  if (value > 1000) throw new InputError(name, raw, accepted)
+  return value / 100
+}
+
 /** Resolves the `queries` glob(s) inside the workspace; every match must be a .sql file there. */
-export function resolveQueries(raw: string, env: NodeJS.ProcessEnv = process.env): QueryFile[] {
-  const name = 'queries'
+export function resolveQueries(
+  raw: string,
+  env: NodeJS.ProcessEnv = process.env,
+  name = 'queries',
+): QueryFile[] {
   const root = workspaceRoot(env)
   const patterns = raw
     .split('\n')
@@ -217,11 +247,8 @@ function resultsPath(
   return { full, relative: relative(workspaceRoot(env), full).split(sep).join('/') }
 }
 
-/**
- * Builds the one validated settings object. Every input error is thrown here,
- * before any call to the Data API.
- */
-export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEnv = process.env): Settings {
+/** The cluster or workgroup, the database and how to sign in to it. */
+function readTarget(inputs: Inputs) {
   const clusterIdentifier = inputs.matching(
     'cluster-identifier',
     CLUSTER,
@@ -267,6 +294,15 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   )
   if (dbUser && secretArn)
     throw new InputError('db-user', dbUser, 'empty when secret-arn is given (give one of the two)')
+  return { clusterIdentifier, workgroupName, database, dbUser, secretArn }
+}
+
+/**
+ * Builds the one validated settings object. Every input error is thrown here,
+ * before any call to the Data API.
+ */
+export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEnv = process.env): Settings {
+  const { clusterIdentifier, workgroupName, database, dbUser, secretArn } = readTarget(inputs)
   const iterations = inputs.integer('iterations', { default: 5, min: 1, max: 1000 })
   const warmup = inputs.integer('warmup', { default: 1, min: 0, max: 100 })
   const resultCache = inputs.boolean('result-cache', false)
@@ -279,9 +315,16 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     'a label of up to 100 letters, digits, spaces and _ . : / -',
   )
   const scanStats = inputs.boolean('scan-stats', true)
+  const planChanges = inputs.choice('plan-changes', PLAN_CHANGES_MODES, 'report')
+  const rawGrowth = inputs.raw('max-scan-growth')
+  const maxScanGrowth = rawGrowth === '' ? undefined : parseGrowth('max-scan-growth', rawGrowth)
   const queries = resolveQueries(inputs.string('queries', { required: true }), env)
   const setupSql = readSetupSql(inputs, env)
-  const baseline = readBaseline(inputs, env)
+  const given = readBaseline(inputs, env)
+  const interleave = readInterleave(inputs, env, given)
+  const history = readHistory(inputs, env)
+  const historyRuns = inputs.integer('history-baseline', { default: 0, min: 0, max: 100 })
+  const baseline = historyAsBaseline(historyRuns, history, given, interleave)
   const root = workspaceRoot(env)
   const rawSetup = inputs.raw('setup-sql')
   const reads = [
@@ -291,6 +334,8 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
       ? [{ input: 'baseline', path: resolve(root, baseline.baselineMissing) }]
       : []),
     ...(isSqlFilePath(rawSetup) ? [{ input: 'setup-sql', path: resolve(root, rawSetup) }] : []),
+    ...(interleave?.baseQueries ?? []).map((q) => ({ input: 'base-queries', path: resolve(root, q.file) })),
+    ...(history ?? []).map((h) => ({ input: 'history', path: resolve(root, h.path) })),
   ]
   const results = resultsPath(inputs, env, reads)
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION
@@ -318,5 +363,115 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     queryTimeoutSeconds,
     queryGroup,
     scanStats,
+    planChanges,
+    maxScanGrowth,
+    interleave,
+    history,
+    historyBaseline: historyRuns,
   }
+}
+
+/** `history`: a glob of earlier results files inside the workspace (none matching: no history yet). */
+function readHistory(inputs: Inputs, env: NodeJS.ProcessEnv): HistoryRun[] | undefined {
+  const raw = inputs.raw('history')
+  if (raw === '') return undefined
+  const root = workspaceRoot(env)
+  const accepted =
+    'a glob of results files of earlier runs inside the workspace, such as .spectrum-history/*/*.json'
+  const patterns = raw
+    .split('\n')
+    .map((p) => p.trim())
+    .filter(Boolean)
+  for (const pattern of patterns)
+    if (pattern.includes('\0') || isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..'))
+      throw new InputError('history', pattern, accepted)
+  const realRoot = realpathSync(root)
+  const files = globSync(patterns, { cwd: root, absolute: true, onlyFiles: true }).sort()
+  const runs = files.map((path) => {
+    const file = relative(root, path).split(sep).join('/')
+    if (outside(realRoot, realpathSync(path)))
+      throw new InputError('history', file, `${accepted}; this file links outside it`)
+    try {
+      return { path: file, results: parseResults(readWorkspaceFile('history', file, env)) }
+    } catch (error) {
+      if (error instanceof ResultsFormatError)
+        throw new InputError('history', file, `${accepted} (${error.message})`)
+      throw error
+    }
+  })
+  return orderHistory(runs)
+}
+
+/**
+ * `history-baseline: N` makes the last N runs of the history the baseline: it
+ * needs a history, and it is a baseline of its own, so neither a `baseline`
+ * file nor interleave can be given with it.
+ */
+function historyAsBaseline(
+  runs: number,
+  history: HistoryRun[] | undefined,
+  given: Pick<Settings, 'baseline' | 'baselineMissing'>,
+  interleave: Settings['interleave'],
+): Pick<Settings, 'baseline' | 'baselineMissing'> {
+  if (runs === 0) return given
+  if (history === undefined)
+    throw new InputError(
+      'history-baseline',
+      String(runs),
+      '0, or a number of runs with history naming their results files',
+    )
+  const file = given.baseline?.path ?? given.baselineMissing
+  if (file !== undefined)
+    throw new InputError(
+      'baseline',
+      file,
+      'empty when history-baseline is given (the last runs of the history are the baseline)',
+    )
+  if (interleave)
+    throw new InputError(
+      'history-baseline',
+      String(runs),
+      '0 when interleave is true (the base branch in the same window is the baseline)',
+    )
+  // No earlier run yet (the first runs on the branch): timings are reported without comparison.
+  if (history.length === 0) return {}
+  const n = Math.min(runs, history.length)
+  return { baseline: { path: `the last ${n} runs of the history`, results: historyBaseline(history, n) } }
+}
+
+/**
+ * `interleave: true` runs the base branch's queries (`base-queries`, checked out
+ * beside the pull request's) alternately with these: it needs them, and it is its
+ * own baseline, so a `baseline` file would be a second, contradicting one.
+ */
+function readInterleave(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  baseline: Pick<Settings, 'baseline' | 'baselineMissing'>,
+): Settings['interleave'] {
+  const interleave = inputs.boolean('interleave', false)
+  const rawBase = inputs.raw('base-queries')
+  if (!interleave) {
+    if (rawBase !== '')
+      throw new InputError(
+        'base-queries',
+        rawBase,
+        "empty unless interleave is true (it names the base branch's queries to interleave)",
+      )
+    return undefined
+  }
+  if (rawBase === '')
+    throw new InputError(
+      'interleave',
+      inputs.raw('interleave'),
+      "false, or true with base-queries naming the base branch's query files (for example the base ref checked out in .spectrum-base: .spectrum-base/queries/*.sql)",
+    )
+  const given = baseline.baseline?.path ?? baseline.baselineMissing
+  if (given !== undefined)
+    throw new InputError(
+      'baseline',
+      given,
+      "empty when interleave is true (the base branch's queries, run in the same window, are the baseline)",
+    )
+  return { baseQueries: resolveQueries(rawBase, env, 'base-queries') }
 }

@@ -1,13 +1,22 @@
+import type { Measurements } from './evaluate.js'
 import type { QueryFile, Settings } from './input-helper.js'
 import { RESULTS_FORMAT, type QueryResult, type ResultsFile, type ScanStats } from './results.js'
 import { sqlString } from './sql.js'
-import { compareRuns, summarize, type Comparison, type RunStats } from './stats.js'
+import { summarize } from './stats.js'
+
+/**
+ * Whose SQL a run is: this change's (`current`), or with interleave the base
+ * branch's (`base`, the baseline) and the base's again (`base-again`, the A/A
+ * series that measures the noise).
+ */
+export type Side = 'current' | 'base' | 'base-again'
 
 export interface Run {
   query: QueryFile
   /** Warm-up runs fill caches and are discarded. */
   kind: 'warmup' | 'measure'
   round: number
+  side: Side
 }
 
 export interface Plan {
@@ -23,12 +32,46 @@ export interface Plan {
  * Rounds run every query once each, so a slow minute on the cluster touches all
  * queries alike instead of spoiling one query's runs; warm-up rounds come first.
  */
-export function schedule(queries: readonly QueryFile[], warmup: number, iterations: number): Run[] {
+export function schedule(
+  queries: readonly QueryFile[],
+  warmup: number,
+  iterations: number,
+  baseQueries?: readonly QueryFile[],
+): Run[] {
+  if (baseQueries) return interleaved(queries, baseQueries, warmup, iterations)
   const runs: Run[] = []
   for (let round = 0; round < warmup; round++)
-    for (const query of queries) runs.push({ query, kind: 'warmup', round })
+    for (const query of queries) runs.push({ query, kind: 'warmup', round, side: 'current' })
   for (let round = 0; round < iterations; round++)
-    for (const query of queries) runs.push({ query, kind: 'measure', round })
+    for (const query of queries) runs.push({ query, kind: 'measure', round, side: 'current' })
+  return runs
+}
+
+/**
+ * Interleaved rounds: each query's base SQL, its current SQL, then the base SQL
+ * again (A B A'), query after query, so both versions see the same minute of the
+ * warehouse and A against A' shows how much the same SQL moves by itself. Warm-up
+ * rounds run A and B once each.
+ */
+function interleaved(
+  queries: readonly QueryFile[],
+  baseQueries: readonly QueryFile[],
+  warmup: number,
+  iterations: number,
+): Run[] {
+  const base = new Map(baseQueries.map((q) => [q.name, q]))
+  const current = new Map(queries.map((q) => [q.name, q]))
+  const names = [...new Set([...queries.map((q) => q.name), ...baseQueries.map((q) => q.name)])].sort()
+  const runs: Run[] = []
+  const add = (kind: Run['kind'], round: number, sides: readonly Side[]) => {
+    for (const name of names)
+      for (const side of sides) {
+        const query = side === 'current' ? current.get(name) : base.get(name)
+        if (query) runs.push({ query, kind, round, side })
+      }
+  }
+  for (let round = 0; round < warmup; round++) add('warmup', round, ['base', 'current'])
+  for (let round = 0; round < iterations; round++) add('measure', round, ['base', 'current', 'base-again'])
   return runs
 }
 
@@ -57,7 +100,7 @@ export function buildPlan(settings: Settings): Plan {
   return {
     sessionSettings: sessionSettings(settings),
     setupSql: settings.setupSql,
-    runs: schedule(settings.queries, settings.warmup, settings.iterations),
+    runs: schedule(settings.queries, settings.warmup, settings.iterations, settings.interleave?.baseQueries),
     notes,
   }
 }
@@ -67,17 +110,24 @@ export function describePlan(settings: Settings, plan: Plan): string[] {
     ? `cluster ${settings.clusterIdentifier}`
     : `workgroup ${settings.workgroupName}`
   const measured = plan.runs.filter((r) => r.kind === 'measure').length
+  const perQuery = settings.interleave ? ' per query and side' : ' per query'
   return [
     `Plan: ${settings.queries.length} queries on ${target}, database ${settings.database} (${settings.region})`,
     `  session: ${plan.sessionSettings.join('; ')}`,
     ...(plan.setupSql.length > 0 ? [`  setup: ${plan.setupSql.length} statements, once`] : []),
-    `  runs: ${settings.warmup} warm-up + ${settings.iterations} measured per query, in rounds (${plan.runs.length} statements, ${measured} measured)`,
+    `  runs: ${settings.warmup} warm-up + ${settings.iterations} measured${perQuery}, in rounds (${plan.runs.length} statements, ${measured} measured)`,
     `  queries: ${settings.queries.map((q) => q.name).join(', ')}`,
-    settings.baseline
-      ? `  baseline: ${settings.baseline.path} (${settings.baseline.results.queries.length} queries); regression: median slower by more than ${formatPercent(settings.maxRegression)} and significant (p < 0.05)`
-      : settings.baselineMissing
-        ? `  baseline: none at ${settings.baselineMissing}; timings are reported without comparison`
-        : '  baseline: none given; timings are reported without comparison',
+    settings.interleave
+      ? `  baseline: the base branch's queries (${settings.interleave.baseQueries.length}), interleaved A B A' in every round; regression: median slower by more than ${formatPercent(settings.maxRegression)} and than the A/A noise, and significant (p < 0.05)`
+      : settings.baseline
+        ? `  baseline: ${settings.baseline.path} (${settings.baseline.results.queries.length} queries); regression: median slower by more than ${formatPercent(settings.maxRegression)} and significant (p < 0.05)`
+        : settings.baselineMissing
+          ? `  baseline: none at ${settings.baselineMissing}; timings are reported without comparison`
+          : '  baseline: none given; timings are reported without comparison',
+    `  plans: EXPLAIN of every query, compared with the baseline's (plan-changes: ${settings.planChanges ?? 'report'})`,
+    settings.maxScanGrowth === undefined
+      ? '  scans: growth in bytes scanned is reported (no max-scan-growth)'
+      : `  scans: bytes scanned growing by more than ${formatPercent(settings.maxScanGrowth)} fails (max-scan-growth)`,
     ...plan.notes.map((n) => `  note: ${n}`),
   ]
 }
@@ -86,100 +136,31 @@ export function formatPercent(fraction: number): string {
   return `${Number((fraction * 100).toFixed(1))}%`
 }
 
-export interface ScanFinding {
-  query: string
-  message: string
-}
-
-export interface QueryEvaluation {
-  name: string
-  file: string
-  stats: RunStats
-  comparison: Comparison
-  baselineStats?: RunStats
-  scan: ScanStats | null
-  baselineScan: ScanStats | null
-  /** The SQL text differs from the baseline's. */
-  sqlChanged: boolean
-}
-
-export interface Evaluation {
-  queries: QueryEvaluation[]
-  regressions: string[]
-  improvements: string[]
-  /** Scan statistics do not vary from run to run, so a jump is a finding in itself. */
-  findings: ScanFinding[]
-  /** Queries of the baseline that this run did not have. */
-  missing: string[]
-}
-
-function scanFindings(
-  name: string,
-  current: ScanStats | null,
-  base: ScanStats | null,
-  threshold: number,
-): ScanFinding[] {
-  if (!current || !base) return []
-  const out: ScanFinding[] = []
-  const grew = (now: number, before: number) => (before > 0 ? now / before - 1 > threshold : now > 0)
-  if (grew(current.bytesScanned, base.bytesScanned)) {
-    out.push({
-      query: name,
-      message: `bytes scanned rose from ${base.bytesScanned} to ${current.bytesScanned} (rows ${base.rowsScanned} -> ${current.rowsScanned}, files ${base.files} -> ${current.files})`,
-    })
-  } else if (current.files > base.files) {
-    out.push({ query: name, message: `files scanned rose from ${base.files} to ${current.files}` })
-  }
-  return out
-}
-
-export function evaluate(
-  settings: Pick<Settings, 'queries' | 'baseline' | 'maxRegression'>,
-  durations: ReadonlyMap<string, number[]>,
-  scans: ReadonlyMap<string, ScanStats | null>,
-): Evaluation {
-  const baseline = new Map((settings.baseline?.results.queries ?? []).map((q) => [q.name, q]))
-  const queries: QueryEvaluation[] = settings.queries.map((q) => {
-    const samples = durations.get(q.name) ?? []
-    const base = baseline.get(q.name)
-    return {
-      name: q.name,
-      file: q.file,
-      stats: summarize(samples),
-      comparison: compareRuns(samples, base?.durationsMs, settings.maxRegression),
-      baselineStats: base ? summarize(base.durationsMs) : undefined,
-      scan: scans.get(q.name) ?? null,
-      baselineScan: base?.scan ?? null,
-      sqlChanged: base?.sha256 !== undefined && base.sha256 !== q.sha256,
-    }
-  })
-  const names = new Set(settings.queries.map((q) => q.name))
-  return {
-    queries,
-    regressions: queries.filter((q) => q.comparison.verdict === 'regressed').map((q) => q.name),
-    improvements: queries.filter((q) => q.comparison.verdict === 'improved').map((q) => q.name),
-    findings: queries.flatMap((q) => scanFindings(q.name, q.scan, q.baselineScan, settings.maxRegression)),
-    missing: [...baseline.keys()].filter((n) => !names.has(n)),
-  }
-}
-
 export function buildResultsFile(
   settings: Settings,
   durations: ReadonlyMap<string, number[]>,
   scans: ReadonlyMap<string, ScanStats | null>,
   now: Date,
+  extra: Pick<Measurements, 'plans' | 'timings'> = {},
+  queryFiles: readonly QueryFile[] = settings.queries,
 ): ResultsFile {
-  const queries: QueryResult[] = settings.queries.map((q) => {
-    const samples = durations.get(q.name) ?? []
-    return {
-      name: q.name,
-      file: q.file,
-      sha256: q.sha256,
-      durationsMs: samples,
-      stats: summarize(samples),
-      scan: scans.get(q.name) ?? null,
-    }
-  })
+  const queries: QueryResult[] = queryFiles
+    .filter((q) => (durations.get(q.name) ?? []).length > 0)
+    .map((q) => {
+      const samples = durations.get(q.name)!
+      const plan = extra.plans?.get(q.name)
+      const timings = extra.timings?.get(q.name)
+      return {
+        name: q.name,
+        file: q.file,
+        sha256: q.sha256,
+        durationsMs: samples,
+        stats: summarize(samples),
+        scan: scans.get(q.name) ?? null,
+        ...(plan ? { plan } : {}),
+        ...(timings ? { timings } : {}),
+      }
+    })
   return {
     format: RESULTS_FORMAT,
     createdAt: now.toISOString(),
@@ -194,37 +175,8 @@ export function buildResultsFile(
       warmup: settings.warmup,
       resultCache: settings.resultCache,
       ...(settings.queryGroup ? { queryGroup: settings.queryGroup } : {}),
+      ...(settings.interleave ? { interleave: true } : {}),
     },
     queries,
   }
-}
-
-/** The JSON `report` output: every query's statistics and verdict. */
-export function buildReport(evaluation: Evaluation, resultsFile: string) {
-  return {
-    resultsFile,
-    regressions: evaluation.regressions,
-    improvements: evaluation.improvements,
-    findings: evaluation.findings,
-    missing: evaluation.missing,
-    queries: evaluation.queries.map((q) => ({
-      name: q.name,
-      verdict: q.comparison.verdict,
-      medianMs: round(q.stats.median),
-      p95Ms: round(q.stats.p95),
-      minMs: round(q.stats.min),
-      maxMs: round(q.stats.max),
-      madMs: round(q.stats.mad),
-      runs: q.stats.runs,
-      baselineMedianMs: q.comparison.baselineMedian === undefined ? null : round(q.comparison.baselineMedian),
-      change: q.comparison.change === undefined ? null : Number(q.comparison.change.toFixed(4)),
-      pValue: q.comparison.pValue === undefined ? null : Number(q.comparison.pValue.toPrecision(3)),
-      sqlChanged: q.sqlChanged,
-      scan: q.scan,
-    })),
-  }
-}
-
-export function round(ms: number): number {
-  return Number(ms.toFixed(3))
 }

@@ -16,6 +16,21 @@ export interface ScanStats {
   files: number
   /** Peak S3 request parallelism per slice; null where the view has none (serverless). */
   parallelism: number | null
+  /** Partitions of the external tables read, and those the query qualified (read); null when none is partitioned. */
+  partitionsTotal?: number | null
+  partitionsQualified?: number | null
+}
+
+/**
+ * Where a query's time went, per measured run, in milliseconds, from the
+ * engine's query history (SYS_QUERY_HISTORY on serverless; STL_WLM_QUERY and
+ * SVL_COMPILE on clusters). Execution excludes compile and queue time, so a
+ * cold compile cache or a busy queue does not read as a slower query.
+ */
+export interface QueryTimings {
+  queueMs: number[]
+  compileMs: number[]
+  executionMs: number[]
 }
 
 export interface QueryResult {
@@ -28,13 +43,24 @@ export interface QueryResult {
   stats: RunStats
   /** Null when the engine gave none (not a Spectrum query, or scan-stats off). */
   scan: ScanStats | null
+  /** The query's EXPLAIN, line by line, as Redshift printed it; absent when it could not be read. */
+  plan?: string[]
+  /** Queue, compile and execution time of the measured runs; absent when the views could not be read. */
+  timings?: QueryTimings
 }
 
 export interface ResultsFile {
   format: typeof RESULTS_FORMAT
   createdAt: string
   target: { clusterIdentifier?: string; workgroupName?: string; database: string }
-  settings: { iterations: number; warmup: number; resultCache: boolean; queryGroup?: string }
+  settings: {
+    iterations: number
+    warmup: number
+    resultCache: boolean
+    queryGroup?: string
+    /** The base branch's queries ran in the same window (A B A ...). */
+    interleave?: boolean
+  }
   queries: QueryResult[]
 }
 
@@ -76,6 +102,22 @@ export function parseResults(text: string): ResultsFile {
         q.durationsMs.every((d) => isFiniteNumber(d) && d >= 0),
       `queries[${i}].durationsMs is not a list of durations`,
     )
+    if (q.plan !== undefined)
+      check(
+        Array.isArray(q.plan) && q.plan.every((l) => typeof l === 'string'),
+        `queries[${i}].plan is not a list of lines`,
+      )
+    if (q.timings !== undefined) {
+      const t = q.timings as Partial<QueryTimings> | null
+      check(
+        t !== null &&
+          typeof t === 'object' &&
+          (['queueMs', 'compileMs', 'executionMs'] as const).every(
+            (k) => Array.isArray(t[k]) && t[k].every((d) => isFiniteNumber(d) && d >= 0),
+          ),
+        `queries[${i}].timings is not queue, compile and execution times`,
+      )
+    }
     if (q.scan !== null && q.scan !== undefined) {
       check(isFiniteNumber(q.scan.bytesScanned), `queries[${i}].scan.bytesScanned is not a number`)
     }

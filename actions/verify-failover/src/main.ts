@@ -3,6 +3,7 @@ import { Route53Client } from '@aws-sdk/client-route-53'
 import { runAction, setJsonOutput, writeJobSummary, type ActionContext } from '../../../lib/action.js'
 import { clientFactory } from '../../../lib/aws.js'
 import { Inputs } from '../../../lib/inputs.js'
+import { logSafe } from '../../../lib/foreign-text.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
 import { drillIfAllowed, type Drill } from './drill-step.js'
 import { drillRecord, writeDrillRecord } from './evidence.js'
@@ -108,7 +109,8 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   core.info(
     `Plan for ${settings.recordName} ${recordType} in ${settings.hostedZoneId} (${regions.length} regions):`,
   )
-  for (const line of planLines(checks)) core.info(line)
+  // A check's detail may quote a probe's answer or Route 53's reason: foreign text.
+  for (const line of planLines(checks)) core.info(logSafe(line))
 
   let drill: Drill | undefined
   if (settings.drillRegion) {

@@ -73,7 +73,7 @@ export interface ProbeOptions {
   connectTimeoutMs?: number
   answerTimeoutMs?: number
   signal?: AbortSignal
-  /** Request targets on the runner's own network (loopback, link-local, unspecified) too. */
+  /** Request targets on the runner's own or a private network (notProbedReason) too. */
   allowPrivateTargets?: boolean
 }
 
@@ -85,12 +85,15 @@ function blockList(subnets: ReadonlyArray<[string, number]>): BlockList {
 }
 
 /**
- * Addresses a probe from the runner must not reach by accident: they lead into
- * the runner's own host or network, never to a Route 53 endpoint (AWS: "Route 53
- * can't check the health of endpoints for which the IP address is in local,
- * private, non-routable, or multicast ranges", HealthCheckConfig IPAddress). The
- * instance metadata service (169.254.169.254, fd00:ec2::254) is named first.
- * BlockList also matches the IPv4-mapped IPv6 forms (::ffff:127.0.0.1).
+ * Addresses a probe from the runner must not reach by accident: they lead into the
+ * runner's own host or network, or a private network it can reach, never to a Route 53
+ * endpoint (AWS: "Route 53 can't check the health of endpoints for which the IP address
+ * is in local, private, non-routable, or multicast ranges", HealthCheckConfig
+ * IPAddress). A health check anyone can edit would otherwise turn the runner into a
+ * scanner of its own network. The instance metadata services (169.254.169.254,
+ * fd00:ec2::254, and Azure's 168.63.129.16 on GitHub-hosted runners) are named first.
+ * BlockList also matches the IPv4-mapped IPv6 forms (::ffff:10.0.0.1); NAT64 and 6to4
+ * forms are read back to the IPv4 address they carry (embeddedIpv4).
  */
 const NOT_PROBED: ReadonlyArray<{ reason: string; list: BlockList }> = [
   {
@@ -98,6 +101,7 @@ const NOT_PROBED: ReadonlyArray<{ reason: string; list: BlockList }> = [
     list: blockList([
       ['169.254.169.254', 32],
       ['fd00:ec2::254', 128],
+      ['168.63.129.16', 32],
     ]),
   },
   {
@@ -121,14 +125,79 @@ const NOT_PROBED: ReadonlyArray<{ reason: string; list: BlockList }> = [
       ['::', 128],
     ]),
   },
+  {
+    reason: 'a private address',
+    list: blockList([
+      ['10.0.0.0', 8],
+      ['172.16.0.0', 12],
+      ['192.168.0.0', 16],
+      ['fc00::', 7],
+    ]),
+  },
+  {
+    reason: 'a shared (carrier-grade NAT) address',
+    list: blockList([['100.64.0.0', 10]]),
+  },
+  {
+    reason: 'a multicast address',
+    list: blockList([
+      ['224.0.0.0', 4],
+      ['ff00::', 8],
+    ]),
+  },
+  {
+    reason: 'a reserved or broadcast address',
+    list: blockList([['240.0.0.0', 4]]),
+  },
 ]
+
+/** The 16-bit groups of an IPv6 address (with an embedded dotted IPv4 tail read as two groups). */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase()
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
+  if (dotted) {
+    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number]
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head, tail] = text.includes('::') ? text.split('::', 2) : [text, undefined]
+  const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : [])
+  const front = parse(head)
+  const back = parse(tail)
+  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back]
+}
+
+/**
+ * The IPv4 address an IPv6 address carries, and the form: NAT64 (64:ff9b::/96, RFC 6052,
+ * and the local-use 64:ff9b:1::/48, RFC 8215, the IPv4 address in the last 32 bits),
+ * 6to4 (2002::/16, RFC 3056, the IPv4 address in bits 16 to 47) or IPv4-compatible
+ * (::/96 but :: and ::1). Through a NAT64
+ * gateway or a 6to4 relay such an address reaches that IPv4 address.
+ */
+export function embeddedIpv4(address: string): { form: string; ipv4: string } | undefined {
+  if (isIP(address) !== 6) return undefined
+  const g = ipv6Groups(address)
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
+  if (g[0] === 0x64 && g[1] === 0xff9b && (g[2] === 0 || g[2] === 1))
+    return { form: 'NAT64', ipv4: v4(g[6]!, g[7]!) }
+  if (g[0] === 0x2002) return { form: '6to4', ipv4: v4(g[1]!, g[2]!) }
+  // The deprecated IPv4-compatible form (::a.b.c.d, RFC 4291), which some stacks still route.
+  if (g.slice(0, 6).every((x) => x === 0) && (g[6] !== 0 || g[7]! > 1))
+    return { form: 'IPv4-compatible', ipv4: v4(g[6]!, g[7]!) }
+  return undefined
+}
 
 /** Why an IP address is not probed, or undefined when it may be. */
 export function notProbedReason(address: string): string | undefined {
   const family = isIP(address)
   if (family === 0) return undefined
   const type = family === 6 ? 'ipv6' : 'ipv4'
-  return NOT_PROBED.find((r) => r.list.check(address, type))?.reason
+  const direct = NOT_PROBED.find((r) => r.list.check(address, type))?.reason
+  if (direct) return direct
+  const embedded = embeddedIpv4(address)
+  const carried = embedded && notProbedReason(embedded.ipv4)
+  if (!carried) return undefined
+  const article = /^[AEIOU]/i.test(embedded.form) ? 'an' : 'a'
+  return `${article} ${embedded.form} form of ${embedded.ipv4}, ${carried}`
 }
 
 /** A name that resolved to an address that is not probed. */

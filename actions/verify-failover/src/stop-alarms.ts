@@ -3,7 +3,6 @@ import type { RegionLog } from '../../../lib/log.js'
 import { sleep } from '../../../lib/poll.js'
 import type { AlarmReading } from './cloudwatch.js'
 import type { StopAlarm } from './input-helper.js'
-import { plainText } from './plain-text.js'
 
 /** Reads the named alarms of one region (DescribeAlarms); injected so the watch can be unit tested. */
 export type ReadAlarms = (region: string, names: string[], signal?: AbortSignal) => Promise<AlarmReading[]>
@@ -21,6 +20,16 @@ export interface StopEvent {
 export interface AlarmRound {
   at: string
   states: Array<{ alarm: string; region: string; state: string; reason?: string }>
+}
+
+/**
+ * An alarm's StateReason, written by whoever configured the alarm: one line of at
+ * most 300 characters. Where it is printed, the log (logSafe) and the summary
+ * (markdownText) keep it from steering the runner or opening HTML.
+ */
+export function alarmReason(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line
 }
 
 /** Reads that may fail in a row before the watch stops the drill: it no longer knows the alarms' state. */
@@ -87,7 +96,7 @@ export class StopAlarmWatch {
         alarm: s.alarm.given,
         region: s.alarm.region,
         state: s.reading?.state ?? 'NOT_FOUND',
-        ...(s.reading?.state === 'ALARM' ? { reason: plainText(s.reading.reason) } : {}),
+        ...(s.reading?.state === 'ALARM' ? { reason: alarmReason(s.reading.reason) } : {}),
       })),
     })
     return states
@@ -100,7 +109,7 @@ export class StopAlarmWatch {
     if (missing.length > 0) return `stop alarm(s) not found: ${missing.join(', ')}`
     const alarming = states.find((s) => s.reading!.state === 'ALARM')
     if (alarming) {
-      return `stop alarm ${alarming.alarm.given} (${alarming.alarm.region}) is in ALARM: ${plainText(alarming.reading!.reason)}`
+      return `stop alarm ${alarming.alarm.given} (${alarming.alarm.region}) is in ALARM: ${alarmReason(alarming.reading!.reason)}`
     }
     this.log.info(
       `Stop alarms: ${states.map((s) => `${s.alarm.given} ${s.reading!.state}`).join(', ')}; read every ${this.intervalMs / 1000} s during the drill`,
@@ -133,7 +142,7 @@ export class StopAlarmWatch {
         failed = 0
         const alarming = states.find((s) => s.reading?.state === 'ALARM')
         const missing = states.find((s) => !s.reading)
-        if (alarming) this.trip(alarming.alarm, `in ALARM: ${plainText(alarming.reading!.reason)}`)
+        if (alarming) this.trip(alarming.alarm, `in ALARM: ${alarmReason(alarming.reading!.reason)}`)
         else if (missing) this.trip(missing.alarm, 'no longer exists')
       } catch (error) {
         if (this.stopped.signal.aborted) return

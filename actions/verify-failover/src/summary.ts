@@ -1,4 +1,11 @@
-import { barChart, elapsedGantt, markdownTable, renderLayout, tableBlock } from '../../../lib/summary.js'
+import {
+  barChart,
+  elapsedGantt,
+  markdownTable,
+  markdownText,
+  renderLayout,
+  tableBlock,
+} from '../../../lib/summary.js'
 import type { Drill } from './drill-step.js'
 import type { DrillResult } from './drill.js'
 import type { Check } from './checks.js'
@@ -165,7 +172,7 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
         ) +
         (d.prediction ? `\n\nPredicted for a real failure: ${d.prediction}.` : '') +
         (d.stopped
-          ? `\n\nStopped by alarm ${d.stopped.alarm} (${d.stopped.region}) ${d.stopped.reason}; ` +
+          ? `\n\nStopped by alarm ${markdownText(d.stopped.alarm)} (${d.stopped.region}) ${markdownText(d.stopped.reason)}; ` +
             `health check restored ${d.stopped.restoreSeconds ?? '—'} s after the alarm was seen.`
           : ''),
       vantageTable(d.vantage),

@@ -55,3 +55,45 @@ describe('LiveDisplay', () => {
     expect(out.text()).toContain('[eu-west-1] error: CREATE_FAILED')
   })
 })
+
+describe('a target record and the heartbeat', () => {
+  const run = [
+    '[us-east-1] Change set executed',
+    'Still in progress (1): us-east-1 UPDATE_IN_PROGRESS 20s, waiting on Queue',
+    '[us-east-1] UPDATE_COMPLETE AWS::CloudFormation::Stack api',
+    '::group::[us-east-1] updated in 41.0 s',
+    '[us-east-1] Change set executed',
+    '[us-east-1] UPDATE_COMPLETE AWS::CloudFormation::Stack api',
+    '::endgroup::',
+    'Deploy finished',
+  ]
+  it('prints the record heading, not the lines already shown; the heartbeat as it came', () => {
+    const out = sink()
+    const display = new PlainDisplay(out.stream, new Masker())
+    for (const line of run) display.line(line)
+    expect(out.text().trimEnd().split('\n')).toEqual([
+      '[us-east-1] Change set executed',
+      'Still in progress (1): us-east-1 UPDATE_IN_PROGRESS 20s, waiting on Queue',
+      '[us-east-1] UPDATE_COMPLETE AWS::CloudFormation::Stack api',
+      '== [us-east-1] updated in 41.0 s',
+      'Deploy finished',
+    ])
+  })
+  it('on a terminal, ends the target live line with how the target ended', () => {
+    const out = sink()
+    const display = new LiveDisplay(out.stream as unknown as NodeJS.WriteStream, new Masker(), false, () => 0)
+    for (const line of run) display.line(line)
+    expect(display.lines()).toEqual(['us-east-1    0.0s  updated in 41.0 s'])
+    display.finish()
+    expect(out.text()).not.toContain('Still in progress')
+  })
+  it('prints foreign text on one line that starts no workflow command', () => {
+    const out = sink()
+    const display = new PlainDisplay(out.stream, new Masker())
+    display.line('::error::[eu-west-1] Resource failed%0A::stop-commands::x%0A::warning::y')
+    display.note('::warning::from stderr')
+    expect(out.text()).toBe(
+      '[eu-west-1] error: Resource failed\\n::stop-commands::x\\n::warning::y\n\\::warning::from stderr\n',
+    )
+  })
+})

@@ -5,6 +5,7 @@ import {
   assumeRoles,
   roleCredentialProvider,
   sessionNameOf,
+  stsRegionOf,
 } from '../../../lib/assume-role.js'
 
 const identity = (key: string, expiresAt: number) => ({
@@ -110,6 +111,23 @@ describe('sessionNameOf', () => {
     )
     expect(sessionNameOf({})).toBe('multi-region-actions')
     expect(sessionNameOf({ GITHUB_RUN_ID: '9'.repeat(80) })).toHaveLength(64)
+  })
+})
+
+describe('stsRegionOf', () => {
+  it("uses the job's own region when it is in the run's partition", () => {
+    expect(stsRegionOf(['af-south-1', 'eu-west-1'], { AWS_REGION: 'us-east-2' })).toBe('us-east-2')
+    expect(stsRegionOf(['af-south-1'], { AWS_DEFAULT_REGION: 'af-south-1' })).toBe('af-south-1')
+  })
+
+  it('otherwise takes the first region of the run that is enabled in every account, not an opt-in one', () => {
+    expect(stsRegionOf(['af-south-1', 'me-south-1', 'eu-west-1', 'us-east-1'], {})).toBe('eu-west-1')
+    expect(stsRegionOf(['us-east-1', 'af-south-1'], { AWS_REGION: 'cn-north-1' })).toBe('us-east-1')
+    expect(stsRegionOf(['cn-northwest-1'], { AWS_REGION: 'us-east-1' })).toBe('cn-northwest-1')
+  })
+
+  it('falls back to the first region when every region of the run is opt-in', () => {
+    expect(stsRegionOf(['ap-east-1', 'me-south-1'], {})).toBe('ap-east-1')
   })
 })
 

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import {
   readRunnerTempFile,
   readWorkspaceFile,
@@ -92,7 +92,22 @@ describe('writeRunFile', () => {
     const onRunner = writeRunFile('plan', '{}', { RUNNER_TEMP: temp, GITHUB_RUN_ID: '7' })
     expect(onRunner.startsWith(join(temp, 'plan-7-'))).toBe(true)
     const local = writeRunFile('plan', '{}', {})
-    expect(local.startsWith(join(tmpdir(), 'plan-local-'))).toBe(true)
+    expect(dirname(local).startsWith(join(tmpdir(), 'multi-region-actions-'))).toBe(true)
+    expect(basename(local)).toMatch(/^plan-local-\d+-[0-9a-f]{8}\.json$/)
     expect(local.startsWith(process.cwd())).toBe(false)
+  })
+
+  it('keeps the plan and instance files private: mode 0600, outside a runner in a directory of mode 0700', () => {
+    const local = writeRunFile('stackset-rollout-instances-baseline', '[]', {})
+    expect(statSync(local).mode & 0o777).toBe(0o600)
+    expect(statSync(dirname(local)).mode & 0o777).toBe(0o700)
+    const temp = mkdtempSync(join(tmpdir(), 'runner-temp-'))
+    expect(statSync(writeRunFile('prune-snapshots-plan', '{}', { RUNNER_TEMP: temp })).mode & 0o777).toBe(
+      0o600,
+    )
+    // Two files of one prefix in the same millisecond never meet.
+    const a = writeRunFile('plan', '1', { RUNNER_TEMP: temp })
+    const b = writeRunFile('plan', '2', { RUNNER_TEMP: temp })
+    expect(a).not.toBe(b)
   })
 })

@@ -2,6 +2,7 @@ import {
   axisLabels,
   barAndLineChart,
   barChart,
+  codeSpan,
   collapsed,
   durationCell,
   elapsedGantt,
@@ -11,6 +12,7 @@ import {
   inputsLine,
   keyedName,
   markdownTable,
+  markdownText,
   mermaidLabel,
   outcomeLine,
   renderLayout,
@@ -226,5 +228,37 @@ describe('elapsed-time gantt', () => {
   it('gives a zero-length bar a visible width and draws nothing for no bars', () => {
     expect(elapsedGantt('x', [{ section: 's', label: 'l', startMs: 5, endMs: 5 }])).toContain('l :b0, 0, 1')
     expect(elapsedGantt('x', [])).toBeUndefined()
+  })
+})
+
+describe('foreign text in markdown', () => {
+  const foreign = 'denied <img src=x onerror=alert(1)> by @octo-org/admins | `code` *now*\nnext line'
+  it('a table cell: no HTML, no mention, no way out of the cell or the row', () => {
+    const table = markdownTable(['Region', 'Reason'], [['eu-west-1', foreign]])
+    const row = table.split('\n')[2]!
+    expect(table.split('\n')).toHaveLength(3)
+    expect(row).not.toContain('<img')
+    expect(row).not.toMatch(/@octo-org/)
+    expect(row).toContain('@\u200bocto-org/admins')
+    // Two cells: every | but the row's own is escaped.
+    expect(row.replace(/\\\|/g, '').split('|')).toHaveLength(4)
+    expect(row).toContain('&lt;img src=x onerror=alert(1)> by')
+  })
+  it('plain text: no HTML, mention, emphasis, link or code, on one line', () => {
+    expect(markdownText(foreign)).toBe(
+      'denied &lt;img src=x onerror=alert(1)> by @\u200bocto-org/admins \\| \\`code\\` \\*now\\* next line',
+    )
+    expect(markdownText('[click](https://example.com)')).toBe('\\[click\\](https://example.com)')
+  })
+  it('a code span holds any text, backticks and all', () => {
+    expect(codeSpan('Properties.Name')).toBe('`Properties.Name`')
+    expect(codeSpan('a `b` c')).toBe('``a `b` c``')
+    expect(codeSpan('`x``')).toBe('``` `x`` ```')
+    expect(codeSpan('one\ntwo')).toBe('`one two`')
+  })
+  it('the outcome sentence quotes a reason without HTML or mention', () => {
+    expect(outcomeLine('Deploy', 'failed', 'Queue: <b>denied</b> @octo-org/admins\n::warning::y')).toBe(
+      '## ❌ Deploy failed: Queue: &lt;b>denied&lt;/b> @\u200bocto-org/admins ::warning::y',
+    )
   })
 })

@@ -84,6 +84,31 @@ describe('readAccountSettings', () => {
     expect(error.message).toContain(accepted)
   })
 
+  it('refuses role-session-duration over one hour when the job holds a role session (role chaining)', () => {
+    const values = { accounts: '111111111111', 'role-name': 'r', 'role-session-duration': '7200' }
+    for (const env of [
+      { AWS_SESSION_TOKEN: 'token' },
+      { AWS_WEB_IDENTITY_TOKEN_FILE: '/tmp/token', AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/ci' },
+      { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/x' },
+    ]) {
+      const error = inputError(() => readAccountSettings(new Inputs(mapInputReader(values)), env))
+      expect(error.input).toBe('role-session-duration')
+      expect(error.message).toContain('"7200"')
+      expect(error.message).toContain('900 to 3600 seconds')
+      expect(error.message).toContain('role chaining')
+    }
+    // Long-term keys are not a role session: AssumeRole may last up to the role's maximum.
+    const keys = { AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 'secret' }
+    expect(readAccountSettings(new Inputs(mapInputReader(values)), keys).roleSessionDurationSeconds).toBe(
+      7200,
+    )
+    expect(
+      readAccountSettings(new Inputs(mapInputReader({ ...values, 'role-session-duration': '3600' })), {
+        AWS_SESSION_TOKEN: 'token',
+      }).roleSessionDurationSeconds,
+    ).toBe(3600)
+  })
+
   it.each(['899', '43201', '1h'])('refuses role-session-duration %s (AssumeRole takes 900 to 43200)', (v) => {
     const error = inputError(() =>
       read({ accounts: '111111111111', 'role-name': 'r', 'role-session-duration': v }),

@@ -137,6 +137,25 @@ describe('comment renderers', () => {
     },
   )
 
+  withJq('benchmark: plan changes and scans grown past max-scan-growth, each per query', () => {
+    const text = render('benchmark', {
+      planChanges: [
+        {
+          query: 'q2',
+          description: 'the Spectrum scan of spectrum.sales lost its partition loop | all read',
+        },
+        { query: 'q3', description: "the filter changed to (x <> '<b>@team</b>')" },
+      ],
+      scanGrowth: [{ query: 'q2', message: 'bytes scanned rose from 10 to 20' }],
+      queries: [{ name: 'q2', verdict: 'unchanged', medianMs: 10 }],
+    })
+    expect(text).toContain(
+      '**Plan changes**\n\n- q2: the Spectrum scan of spectrum.sales lost its partition loop \\| all read',
+    )
+    expect(text).toContain("- q3: the filter changed to (x &lt;&gt; '&lt;b&gt;@\u200bteam&lt;/b&gt;')")
+    expect(text).toContain('**Scans grown past max-scan-growth**\n\n- q2: bytes scanned rose from 10 to 20')
+  })
+
   withJq('benchmark: accepts a change already in percent', () => {
     const text = render('benchmark', {
       queries: [

@@ -22,32 +22,35 @@ describe('markerFor / commentBody', () => {
   })
 })
 
+const BOT = 'github-actions[bot]'
+
 describe('planComment', () => {
-  const marked = (id: number, kind: string, text = 'x'): IssueComment => ({
+  const marked = (id: number, kind: string, text = 'x', login = BOT): IssueComment => ({
     id,
     body: `${markerFor(kind)}\n${text}`,
+    user: { login },
   })
 
   it('creates when no comment carries the marker', () => {
-    expect(planComment([{ id: 1, body: 'hi' }, marked(2, 'benchmark')], 'plan', 'b')).toEqual({
+    expect(planComment([{ id: 1, body: 'hi' }, marked(2, 'benchmark')], 'plan', 'b', BOT)).toEqual({
       action: 'create',
       duplicates: [],
     })
   })
 
   it('updates the oldest marked comment and lists later copies', () => {
-    expect(planComment([marked(9, 'plan'), marked(3, 'plan'), { id: 4, body: null }], 'plan', 'new')).toEqual(
-      {
-        action: 'update',
-        id: 3,
-        duplicates: [9],
-      },
-    )
+    expect(
+      planComment([marked(9, 'plan'), marked(3, 'plan'), { id: 4, body: null }], 'plan', 'new', BOT),
+    ).toEqual({
+      action: 'update',
+      id: 3,
+      duplicates: [9],
+    })
   })
 
   it('leaves a comment that already has the text', () => {
     const body = commentBody('plan', 'same')
-    expect(planComment([{ id: 5, body }], 'plan', body)).toEqual({
+    expect(planComment([{ id: 5, body, user: { login: BOT } }], 'plan', body, BOT)).toEqual({
       action: 'unchanged',
       id: 5,
       duplicates: [],
@@ -55,7 +58,25 @@ describe('planComment', () => {
   })
 
   it('does not confuse kinds that share a prefix', () => {
-    expect(planComment([marked(1, 'plan-eu')], 'plan', 'b').action).toBe('create')
+    expect(planComment([marked(1, 'plan-eu')], 'plan', 'b', BOT).action).toBe('create')
+  })
+
+  it('counts only comments by the token’s own identity: another author’s marker is left alone', () => {
+    const forged = [
+      marked(1, 'plan', 'forged', 'mallory'),
+      marked(2, 'plan', 'quoted', 'reviewer'),
+      { id: 3, body: markerFor('plan') },
+    ]
+    expect(planComment(forged, 'plan', 'b', BOT)).toEqual({ action: 'create', duplicates: [] })
+    expect(planComment([...forged, marked(7, 'plan'), marked(8, 'plan')], 'plan', 'b', BOT)).toEqual({
+      action: 'update',
+      id: 7,
+      duplicates: [8],
+    })
+    // Logins are case-insensitive.
+    expect(planComment([marked(4, 'plan', 'x', 'Octo-Dev')], 'plan', 'b', 'octo-dev')).toMatchObject({
+      id: 4,
+    })
   })
 })
 
@@ -65,13 +86,14 @@ describe('upsertStickyComment', () => {
     let next = 100
     const calls: string[] = []
     const api: CommentApi = {
+      author: async () => BOT,
       list: async () => {
         calls.push('list')
         return comments.map((c) => ({ ...c }))
       },
       create: async (body) => {
         calls.push('create')
-        const c = { id: next++, body, html_url: 'u' }
+        const c = { id: next++, body, html_url: 'u', user: { login: BOT } }
         comments.push(c)
         return c
       },
@@ -103,11 +125,12 @@ describe('upsertStickyComment', () => {
 
   it('removes duplicates after updating the kept comment', async () => {
     const { api, comments } = memoryApi([
-      { id: 1, body: `${markerFor('plan')}\na` },
-      { id: 2, body: `${markerFor('plan')}\nb` },
+      { id: 1, body: `${markerFor('plan')}\na`, user: { login: BOT } },
+      { id: 2, body: `${markerFor('plan')}\nb`, user: { login: BOT } },
+      { id: 3, body: `${markerFor('plan')}\nsomeone else's`, user: { login: 'mallory' } },
     ])
     const result = await upsertStickyComment(api, 'plan', 'c')
     expect(result).toMatchObject({ action: 'update', id: 1, removedDuplicates: [2] })
-    expect(comments.map((c) => c.id)).toEqual([1])
+    expect(comments.map((c) => c.id)).toEqual([1, 3])
   })
 })

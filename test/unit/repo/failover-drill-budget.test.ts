@@ -62,13 +62,16 @@ describe('failover-drill.yml time budget', () => {
     )
     expect(credentials.with).toMatchObject({
       'role-duration-seconds': '${{ needs.budget.outputs.role-seconds }}',
-      'output-credentials': true,
     })
+    // The credentials never become step outputs: their latest expiry is noted before they are asked for.
+    expect(credentials.with!['output-credentials']).toBeUndefined()
+    const expiry = step('drill', (s) => s.id === 'expiry')
+    const steps = jobs.drill!.steps!
+    expect(steps.indexOf(expiry)).toBeLessThan(steps.indexOf(credentials))
+    expect(expiry.env).toEqual({ ROLE_SECONDS: '${{ needs.budget.outputs.role-seconds }}' })
     const action = step('drill', (s) => s.uses === './.multi-region-actions/actions/verify-failover')
     expect(action.with!['drill-timeout-minutes']).toBe('${{ needs.budget.outputs.drill-minutes }}')
-    expect(action.env).toEqual({
-      AWS_CREDENTIAL_EXPIRATION: `\${{ steps.${credentials.id}.outputs.aws-expiration }}`,
-    })
+    expect(action.env).toEqual({ AWS_CREDENTIAL_EXPIRATION: '${{ steps.expiry.outputs.at }}' })
     const deadline = step('drill', (s) => (s.run ?? '').includes('VERIFY_FAILOVER_JOB_DEADLINE'))
     expect(jobs.drill!.steps!.indexOf(deadline)).toBe(0)
     expect(deadline.env).toEqual({ JOB_MINUTES: '${{ needs.budget.outputs.job-minutes }}' })

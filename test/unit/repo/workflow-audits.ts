@@ -4,6 +4,7 @@
  */
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
 import {
+  TOOLKIT_PATH,
   TOOLKIT_REPO,
   jobsOf,
   localActionName,
@@ -138,19 +139,27 @@ export function permissionProblems(workflow: Workflow): string[] {
   return all.includes('write-all') ? [...missing, 'write-all'] : missing
 }
 
+/** The one job that may write to the repository: it pushes the release tags and runs only git, gh and scripts/release.mjs (release.test.ts). */
+const RELEASE_PUBLISH_JOB = { file: '.github/workflows/release.yml', job: 'publish' }
+
 export function grantProblems(workflow: Workflow): string[] {
   const wrong: string[] = []
   for (const [id, job] of jobsOf(workflow)) {
     const permissions = job.permissions ?? workflow.doc.permissions
     const calls = job.uses !== undefined
     const assumesRole = stepUses(job).some((u) => u.startsWith('aws-actions/configure-aws-credentials@'))
-    // The step that reads the toolkit commit from the job's OIDC token (toolkit-commit.test.ts).
-    const resolvesToolkit = (job.steps ?? []).some((s) => s.id === 'toolkit')
+    // A workflow's first job (no needs) that reads the toolkit commit from its OIDC token with
+    // an audience no role trusts (toolkit-commit.test.ts); later jobs take it from its outputs.
+    const resolvesToolkit = job.needs === undefined && (job.steps ?? []).some((s) => s.id === 'toolkit')
     const comments = stepUses(job).some((u) => toolkitActionName(u) === 'pr-comment')
-    if (grants(permissions, 'id-token') && !assumesRole && !resolvesToolkit && !calls)
+    // Signing an attestation takes a Sigstore certificate for the job's OIDC token.
+    const attests = stepUses(job).some((u) => u.startsWith('actions/attest-build-provenance@'))
+    const publishesRelease = workflow.file === RELEASE_PUBLISH_JOB.file && id === RELEASE_PUBLISH_JOB.job
+    if (grants(permissions, 'id-token') && !assumesRole && !resolvesToolkit && !attests && !calls)
       wrong.push(`${id}: id-token: write`)
+    if (grants(permissions, 'attestations') && !attests && !calls) wrong.push(`${id}: attestations: write`)
     if (grants(permissions, 'pull-requests') && !comments && !calls) wrong.push(`${id}: pull-requests: write`)
-    if (grants(permissions, 'contents') && !calls) wrong.push(`${id}: contents: write`)
+    if (grants(permissions, 'contents') && !publishesRelease && !calls) wrong.push(`${id}: contents: write`)
   }
   return wrong
 }
@@ -164,4 +173,60 @@ export function scriptProblems(workflow: Workflow): string[] {
     })
   }
   return bad
+}
+
+/**
+ * Toolkit checkouts a planted path could redirect: every checkout into TOOLKIT_PATH must
+ * follow a step that removes whatever the repository's own checkout put there (a symlink
+ * elsewhere, or files of its own).
+ */
+export function toolkitPathProblems(workflow: Workflow): string[] {
+  const bad: string[] = []
+  for (const [id, job] of jobsOf(workflow)) {
+    const steps = job.steps ?? []
+    steps.forEach((step, i) => {
+      if (!(step.uses ?? '').startsWith('actions/checkout@') || step.with?.path !== TOOLKIT_PATH) return
+      if (steps[i - 1]?.run !== `rm -rf -- ${TOOLKIT_PATH}`)
+        bad.push(`${id}: toolkit checkout without a fresh path`)
+    })
+  }
+  return bad
+}
+
+/**
+ * Artifacts of another run (a baseline) downloaded where the pull request's tree lives:
+ * a download with a run-id must go under the runner's temporary directory.
+ */
+export function downloadProblems(workflow: Workflow): string[] {
+  const bad: string[] = []
+  for (const [id, job] of jobsOf(workflow))
+    for (const step of job.steps ?? []) {
+      if (!(step.uses ?? '').startsWith('actions/download-artifact@') || step.with?.['run-id'] === undefined)
+        continue
+      if (!String(step.with.path ?? '').startsWith('${{ runner.temp }}/'))
+        bad.push(`${id}: ${step.name ?? 'download'} into ${String(step.with.path ?? 'the workspace')}`)
+    }
+  return bad
+}
+
+/** Steps that would make AWS credentials step outputs (configure-aws-credentials output-credentials). */
+export function credentialOutputProblems(workflow: Workflow): string[] {
+  const bad: string[] = []
+  for (const [id, job] of jobsOf(workflow))
+    for (const step of job.steps ?? [])
+      if (
+        (step.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') &&
+        String(step.with?.['output-credentials'] ?? 'false') !== 'false'
+      )
+        bad.push(`${id}: ${step.name ?? 'configure-aws-credentials'} outputs the credentials`)
+  return bad
+}
+
+/** In a starter, toolkit references not pinned to a full commit with a `# v1` comment. */
+export function starterPinProblems(text: string): string[] {
+  return uses(text)
+    .filter((u) => !isThirdParty(u.ref))
+    .filter((u) => !u.ref.startsWith('./'))
+    .filter((u) => !/@[0-9a-f]{40}$/.test(u.ref) || !/^#\s*v1\b/.test(u.comment))
+    .map((u) => `line ${u.line}: ${u.ref} ${u.comment}`)
 }

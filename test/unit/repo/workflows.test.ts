@@ -5,11 +5,15 @@
  */
 import {
   concurrencyProblems,
+  credentialOutputProblems,
+  downloadProblems,
   grantProblems,
   isThirdParty,
   permissionProblems,
   pinProblems,
   scriptProblems,
+  starterPinProblems,
+  toolkitPathProblems,
   unsafeExpressions,
   uses,
   workflowParserErrors,
@@ -49,6 +53,30 @@ describe.each(workflows.map((w) => [w.file, w] as const))('%s', (_file, workflow
   it('runs AWS-changing jobs in a concurrency group that never cancels a running job', () => {
     expect(concurrencyProblems(workflow)).toEqual([])
   })
+
+  it('checks the toolkit out into a fresh path, never one the repository planted', () => {
+    expect(toolkitPathProblems(workflow)).toEqual([])
+  })
+
+  it("downloads other runs' artifacts (baselines) into the runner's temporary directory", () => {
+    expect(downloadProblems(workflow)).toEqual([])
+  })
+
+  it('never makes AWS credentials step outputs', () => {
+    expect(credentialOutputProblems(workflow)).toEqual([])
+  })
+})
+
+describe('starter workflows', () => {
+  it.each(workflows.filter((w) => w.file.startsWith('workflows/')).map((w) => [w.file, w] as const))(
+    '%s pins the toolkit by commit with a # v1 comment',
+    (_file, workflow) => {
+      expect(starterPinProblems(workflow.text)).toEqual([])
+      expect(workflow.text).toMatch(
+        new RegExp(`${TOOLKIT_REPO}/\\.github/workflows/[\\w-]+\\.yml@[0-9a-f]{40} # v1`),
+      )
+    },
+  )
 })
 
 describe('reusable workflows', () => {
@@ -227,5 +255,70 @@ describe('deploy.yml past shard-size', () => {
     )
     const refuse = step('shards', (s) => s.name === 'Refuse review with accounts or shard-size')
     expect(refuse.if).toBe("inputs.review && (inputs.accounts != '' || inputs.shard-size != '')")
+  })
+
+  it('refuses review without an environment: the approval is the environment', () => {
+    const refuse = step('shards', (s) => s.name === 'Refuse review without an environment')
+    expect(refuse.if).toBe("inputs.review && inputs.environment == ''")
+    expect(refuse.run).toMatch(/exit 1/)
+  })
+
+  it('applies only the plan whose SHA-256 the plan job published as a job output', () => {
+    const jobsWithOutputs = jobs as unknown as Record<string, { outputs?: Record<string, string> }>
+    expect(jobsWithOutputs.plan!.outputs!['plan-sha256']).toBe('${{ steps.fingerprint.outputs.sha256 }}')
+    expect(step('plan', (s) => s.id === 'fingerprint').run).toMatch(/sha256sum -- "\$PLAN_FILE"/)
+    const steps = jobs.deploy!.steps
+    const download = steps.findIndex((s) => s.name === 'Download the approved plan')
+    const check = steps.findIndex((s) => s.name === 'Check the plan is the one the plan job made')
+    const apply = steps.findIndex((s) => s.id === 'deploy')
+    expect(download).toBeGreaterThan(-1)
+    expect([download < check, check < apply]).toEqual([true, true])
+    expect(steps[check]!.env!.PLAN_SHA256).toBe('${{ needs.plan.outputs.plan-sha256 }}')
+    expect(steps[check]!.run).toMatch(/sha256sum/)
+    expect(steps[check]!.run).toMatch(/exit 1/)
+  })
+
+  it('plans and verifies with the plan role, deploys with the deploy role', () => {
+    const roleOf = (job: string) =>
+      step(
+        job,
+        (s) => (s as { uses?: string }).uses?.startsWith('aws-actions/configure-aws-credentials@') ?? false,
+      ).with!['role-to-assume']
+    expect(roleOf('plan')).toBe('${{ inputs.plan-role-to-assume || inputs.role-to-assume }}')
+    expect(roleOf('verify')).toBe('${{ inputs.plan-role-to-assume || inputs.role-to-assume }}')
+    expect(roleOf('deploy')).toBe('${{ inputs.role-to-assume }}')
+  })
+})
+
+describe('the new audit rules themselves', () => {
+  const workflow = (jobs: Record<string, unknown>) =>
+    ({ file: 'x.yml', text: '', doc: { jobs } }) as unknown as Workflow
+  it('flag a planted toolkit path, a baseline in the workspace and credentials as outputs', () => {
+    const checkout = { uses: 'actions/checkout@x', with: { path: '.multi-region-actions' } }
+    expect(toolkitPathProblems(workflow({ a: { steps: [checkout] } }))).toEqual([
+      'a: toolkit checkout without a fresh path',
+    ])
+    expect(
+      toolkitPathProblems(workflow({ a: { steps: [{ run: 'rm -rf -- .multi-region-actions' }, checkout] } })),
+    ).toEqual([])
+    const download = (path: string) => ({
+      uses: 'actions/download-artifact@x',
+      with: { 'run-id': '1', path },
+    })
+    expect(downloadProblems(workflow({ a: { steps: [download('.spectrum-baseline')] } }))).toHaveLength(1)
+    expect(downloadProblems(workflow({ a: { steps: [download('${{ runner.temp }}/b')] } }))).toEqual([])
+    const credentials = {
+      uses: 'aws-actions/configure-aws-credentials@x',
+      with: { 'output-credentials': true },
+    }
+    expect(credentialOutputProblems(workflow({ a: { steps: [credentials] } }))).toHaveLength(1)
+    expect(
+      starterPinProblems(
+        [
+          `    uses: ${TOOLKIT_REPO}/.github/workflows/deploy.yml@v1`,
+          `    uses: ${TOOLKIT_REPO}/.github/workflows/deploy.yml@${'a'.repeat(40)} # v1`,
+        ].join('\n'),
+      ),
+    ).toEqual([`line 1: ${TOOLKIT_REPO}/.github/workflows/deploy.yml@v1 `])
   })
 })

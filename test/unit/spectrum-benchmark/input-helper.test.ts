@@ -55,6 +55,37 @@ describe('spectrum-benchmark inputs', () => {
     ])
   })
 
+  it('reads the plan, scan and interleave gates', () => {
+    expect(settings({})).toMatchObject({
+      planChanges: 'report',
+      maxScanGrowth: undefined,
+      historyBaseline: 0,
+    })
+    expect(settings({ 'plan-changes': 'FAIL', 'max-scan-growth': '0%' })).toMatchObject({
+      planChanges: 'fail',
+      maxScanGrowth: 0,
+    })
+    expect(settings({ 'max-scan-growth': '12.5' }).maxScanGrowth).toBe(0.125)
+    const interleaved = settings({ interleave: 'true', 'base-queries': 'dup/*.sql' })
+    expect(interleaved.interleave?.baseQueries.map((q) => q.file)).toEqual(['dup/a.sql'])
+  })
+
+  it.each([
+    [{ 'plan-changes': 'maybe' }, 'plan-changes'],
+    [{ 'max-scan-growth': '-5%' }, 'max-scan-growth'],
+    [{ 'max-scan-growth': 'more' }, 'max-scan-growth'],
+    [{ interleave: 'true' }, 'interleave'],
+    [{ 'base-queries': 'dup/*.sql' }, 'base-queries'],
+    [{ interleave: 'true', 'base-queries': 'nothing/*.sql' }, 'base-queries'],
+    [{ interleave: 'true', 'base-queries': 'dup/*.sql', baseline: 'base.json' }, 'baseline'],
+    [{ 'history-baseline': '3' }, 'history-baseline'],
+    [{ history: '../*.json' }, 'history'],
+    [{ history: 'q/notes.txt' }, 'history'],
+  ])('refuses %j, naming %s', (values, input) => {
+    expect(() => settings(values)).toThrow(InputError)
+    expect(() => settings(values)).toThrow(`Input '${input}'`)
+  })
+
   it('reads setup-sql inline or from a workspace file', () => {
     expect(settings({ 'setup-sql': 'setup.sql' }).setupSql).toEqual(['ANALYZE a', 'ANALYZE b'])
     expect(settings({ 'setup-sql': 'SET search_path TO poc, public;' }).setupSql).toEqual([

@@ -1,10 +1,9 @@
 import type { QueryFile, Settings } from '../../../actions/spectrum-benchmark/src/input-helper.js'
+import { buildReport, evaluate } from '../../../actions/spectrum-benchmark/src/evaluate.js'
 import {
   buildPlan,
-  buildReport,
   buildResultsFile,
   describePlan,
-  evaluate,
   schedule,
   sessionSettings,
 } from '../../../actions/spectrum-benchmark/src/plan.js'
@@ -35,6 +34,8 @@ const settings: Settings = {
   resultsFileRelative: 'out.json',
   queryTimeoutSeconds: 60,
   scanStats: true,
+  planChanges: 'report',
+  historyBaseline: 0,
 }
 
 const scan = (bytes: number, files = 1): ScanStats => ({

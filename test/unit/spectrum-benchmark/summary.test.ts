@@ -1,5 +1,6 @@
 import type { Settings } from '../../../actions/spectrum-benchmark/src/input-helper.js'
-import { buildResultsFile, evaluate } from '../../../actions/spectrum-benchmark/src/plan.js'
+import { evaluate } from '../../../actions/spectrum-benchmark/src/evaluate.js'
+import { buildResultsFile } from '../../../actions/spectrum-benchmark/src/plan.js'
 import { ms, renderFailure, renderSummary } from '../../../actions/spectrum-benchmark/src/summary.js'
 
 const settings: Settings = {
@@ -21,6 +22,8 @@ const settings: Settings = {
   resultsFileRelative: 'r.json',
   queryTimeoutSeconds: 60,
   scanStats: true,
+  planChanges: 'report',
+  historyBaseline: 0,
 }
 
 describe('renderSummary', () => {
@@ -59,7 +62,7 @@ describe('renderSummary', () => {
     expect(md).toContain('  bar "this run" [130, 10]')
     expect(md).toContain('  line "baseline" [100, 10]')
     expect(md.match(/^ {2}bar /gm)).toHaveLength(1)
-    expect(md).toContain('| q1 | 3.0 MB | 10 | 1 | 4 | 4 |')
+    expect(md).toContain('| q1 | 3.0 MB | 10 | 1 | 4 | - | 4 |')
   })
 
   it('shortens long query names on the chart axis and keys them in the tables', () => {
@@ -97,6 +100,26 @@ describe('renderSummary', () => {
       /^## ✅ Spectrum benchmark on cluster `poc` passed: 2 queries timed; no baseline to compare with\./,
     )
     expect(md).not.toContain('Baseline median')
+  })
+
+  it('shows a plan change as text: the query literals in its filters open no HTML and mention no one', () => {
+    const plan = (filter: string) => [
+      'XN S3 Query Scan t  (cost=0.00..1.00 rows=1 width=1)',
+      '  ->  S3 Seq Scan spectrum.t t location:"s3://b/t" format:PARQUET  (cost=0.00..1.00 rows=1 width=1)',
+      `        Filter: ${filter}`,
+    ]
+    const one = { ...settings, queries: settings.queries.slice(0, 1) }
+    const base = buildResultsFile(one, new Map([['q1', [1, 1, 1]]]), new Map(), new Date(0), {
+      plans: new Map([['q1', plan("(name = 'a')")]]),
+    })
+    const withBaseline = { ...one, baseline: { path: 'b.json', results: base } }
+    const evaluation = evaluate(withBaseline, new Map([['q1', [1, 1, 1]]]), new Map(), {
+      plans: new Map([['q1', plan("(name = '<img src=x>@team')")]]),
+    })
+    const md = renderSummary(withBaseline, evaluation)
+    expect(md.split('\n')[0]).toContain('⚠️')
+    expect(md).toContain("changed to (name = '&lt;img src=x&gt;@\u200bteam')")
+    expect(md).not.toContain('<img')
   })
 
   it('renders a failure with the statement and the error', () => {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import {
   describeTarget,
   judge,
+  embeddedIpv4,
   notProbedReason,
   probe,
   probeTarget,
@@ -89,8 +90,73 @@ describe("targets on the runner's own network", () => {
     expect(notProbedReason('febf::1')).toBe('a link-local address')
     expect(notProbedReason('0.0.0.0')).toBe('an unspecified address')
     expect(notProbedReason('::')).toBe('an unspecified address')
-    for (const open of ['192.0.2.1', '8.8.8.8', '2001:db8::1', 'fec0::1', 'fd00:ec2::253', 'api.example.com'])
+    for (const open of ['192.0.2.1', '8.8.8.8', '2001:db8::1', 'fec0::1', 'api.example.com'])
       expect(notProbedReason(open)).toBeUndefined()
+  })
+
+  it('names private, shared, multicast and reserved ranges, and the Azure metadata address', () => {
+    const cases: Array<[string, string]> = [
+      ['10.0.0.1', 'a private address'],
+      ['10.255.255.255', 'a private address'],
+      ['172.16.0.1', 'a private address'],
+      ['172.31.255.254', 'a private address'],
+      ['192.168.1.1', 'a private address'],
+      ['fc00::1', 'a private address'],
+      ['fd12:3456:789a::1', 'a private address'],
+      ['::ffff:10.1.2.3', 'a private address'],
+      ['100.64.0.1', 'a shared (carrier-grade NAT) address'],
+      ['100.127.255.254', 'a shared (carrier-grade NAT) address'],
+      ['224.0.0.251', 'a multicast address'],
+      ['239.255.255.250', 'a multicast address'],
+      ['ff02::1', 'a multicast address'],
+      ['255.255.255.255', 'a reserved or broadcast address'],
+      ['168.63.129.16', 'the instance metadata service address'],
+    ]
+    for (const [address, reason] of cases)
+      expect([address, notProbedReason(address)]).toEqual([address, reason])
+    for (const open of [
+      '172.15.255.255',
+      '172.32.0.1',
+      '100.63.255.255',
+      '100.128.0.1',
+      '192.169.0.1',
+      '168.63.129.17',
+    ])
+      expect([open, notProbedReason(open)]).toEqual([open, undefined])
+  })
+
+  it('reads NAT64 and 6to4 forms back to the IPv4 address they reach', () => {
+    expect(embeddedIpv4('64:ff9b::a9fe:a9fe')).toEqual({ form: 'NAT64', ipv4: '169.254.169.254' })
+    expect(embeddedIpv4('64:ff9b::169.254.169.254')).toEqual({ form: 'NAT64', ipv4: '169.254.169.254' })
+    expect(embeddedIpv4('2002:7f00:1::')).toEqual({ form: '6to4', ipv4: '127.0.0.1' })
+    expect(embeddedIpv4('2001:db8::1')).toBeUndefined()
+    expect(notProbedReason('64:ff9b::a9fe:a9fe')).toBe(
+      'a NAT64 form of 169.254.169.254, the instance metadata service address',
+    )
+    expect(notProbedReason('64:ff9b::10.0.0.1')).toBe('a NAT64 form of 10.0.0.1, a private address')
+    expect(notProbedReason('64:ff9b:1::a00:1')).toBe('a NAT64 form of 10.0.0.1, a private address')
+    expect(notProbedReason('64:ff9b::a83f:8110')).toBe(
+      'a NAT64 form of 168.63.129.16, the instance metadata service address',
+    )
+    expect(notProbedReason('2002:a9fe:a9fe::1')).toBe(
+      'a 6to4 form of 169.254.169.254, the instance metadata service address',
+    )
+    expect(notProbedReason('2002:c0a8:0101::')).toBe('a 6to4 form of 192.168.1.1, a private address')
+    expect(notProbedReason('2002:7f00:0001:0:0:0:0:1')).toBe('a 6to4 form of 127.0.0.1, a loopback address')
+    expect(notProbedReason('::127.0.0.1')).toBe('an IPv4-compatible form of 127.0.0.1, a loopback address')
+    expect(notProbedReason('::a9fe:a9fe')).toMatch(/form of 169\.254\.169\.254, the instance metadata/)
+    // The same forms of a public address are probed.
+    expect(notProbedReason('64:ff9b::808:808')).toBeUndefined()
+    expect(notProbedReason('2002:808:808::1')).toBeUndefined()
+  })
+
+  it('does not request a private target by address or by name unless private targets are allowed', async () => {
+    const skipped = await probe(probeTarget({ Type: 'HTTP', IPAddress: '10.0.0.1', Port: 80 })!)
+    expect(skipped).toMatchObject({ ok: false, skipped: '10.0.0.1 is a private address', ms: 0 })
+    const nat64 = await probe(probeTarget({ Type: 'TCP', IPAddress: '64:ff9b::a9fe:a9fe', Port: 80 })!)
+    expect(nat64.skipped).toBe(
+      '64:ff9b::a9fe:a9fe is a NAT64 form of 169.254.169.254, the instance metadata service address',
+    )
   })
 
   it('does not request such a target unless private targets are allowed', async () => {

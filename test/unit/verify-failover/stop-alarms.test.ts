@@ -1,7 +1,10 @@
 import { RegionLog } from '../../../lib/log.js'
 import type { AlarmReading } from '../../../actions/verify-failover/src/cloudwatch.js'
-import { plainText } from '../../../actions/verify-failover/src/plain-text.js'
-import { StopAlarmWatch, type ReadAlarms } from '../../../actions/verify-failover/src/stop-alarms.js'
+import {
+  alarmReason,
+  StopAlarmWatch,
+  type ReadAlarms,
+} from '../../../actions/verify-failover/src/stop-alarms.js'
 
 const alarms = [
   { name: 'us-5xx', given: 'us-5xx' },
@@ -88,11 +91,11 @@ describe('StopAlarmWatch', () => {
   })
 })
 
-describe('plainText', () => {
-  it('keeps foreign text to one line, without HTML or mentions', () => {
-    expect(plainText('Threshold Crossed\n::error::x <img src=y> cc @octocat')).toBe(
-      'Threshold Crossed ::error::x ‹img src=y› cc @\u200boctocat',
+describe('alarmReason', () => {
+  it('keeps an alarm reason to one line of at most 300 characters', () => {
+    expect(alarmReason('Threshold Crossed:\n  1 datapoint\r\n[42.0]')).toBe(
+      'Threshold Crossed: 1 datapoint [42.0]',
     )
-    expect(plainText('a'.repeat(400))).toHaveLength(300)
+    expect(alarmReason('a'.repeat(400))).toHaveLength(300)
   })
 })

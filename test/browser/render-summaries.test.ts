@@ -9,8 +9,8 @@ import { jest } from '@jest/globals'
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { barAndLineChart, elapsedGantt, groupedBarChart, renderLayout } from '../../../lib/summary.js'
-import { ROOT } from './workflow-files.js'
+import { barAndLineChart, elapsedGantt, groupedBarChart, renderLayout } from '../../lib/summary.js'
+import { ROOT } from '../unit/repo/workflow-files.js'
 
 const SCRIPT = join(ROOT, 'scripts', 'render-summaries.mjs')
 
