@@ -233,6 +233,37 @@ const CASES: Case[] = [
   ['verify-failover', 'probe not a boolean', { probe: 'sometimes' }, 'probe'],
   ['verify-failover', 'negative detection time', { 'max-detection-seconds': '-10' }, 'max-detection-seconds'],
   [
+    'verify-failover',
+    'stop alarm ARN without an account',
+    { 'drill-region': 'us-east-1', 'stop-alarms': 'arn:aws:cloudwatch:us-east-1::alarm:api-5xx' },
+    'stop-alarms',
+  ],
+  [
+    'verify-failover',
+    'vantage point without =',
+    { 'drill-region': 'us-east-1', 'vantage-points': 'virginia 3.80.0.1' },
+    'vantage-points',
+  ],
+  [
+    'verify-failover',
+    'vantage point with a bad IP',
+    { 'drill-region': 'us-east-1', 'vantage-points': 'virginia=3.80.0.256' },
+    'vantage-points',
+  ],
+  [
+    'verify-failover',
+    'negative max-failover-seconds',
+    { 'drill-region': 'us-east-1', 'max-failover-seconds': '-30' },
+    'max-failover-seconds',
+  ],
+  ['verify-failover', 'stop alarms without a drill', { 'stop-alarms': 'api-5xx' }, 'stop-alarms'],
+  [
+    'verify-failover',
+    'resolver by host name',
+    { 'drill-region': 'us-east-1', resolvers: 'dns.google' },
+    'resolvers',
+  ],
+  [
     'deploy-multi-region',
     'account id of 11 digits',
     { accounts: '111111111111, 22222222222', 'role-name': 'multi-region-actions-target' },
