@@ -1,5 +1,8 @@
 import * as core from '@actions/core'
 import { EXTRA_REGIONS_ENV, REGION_SHAPE, partitionOf } from './regions.js'
+import { splitList } from './target-list.js'
+
+export { splitList } from './target-list.js'
 
 /**
  * A bad input. The message names the input, quotes the value (unless it is
@@ -30,14 +33,6 @@ export function mapInputReader(values: Record<string, string | number | boolean 
     const value = values[name]
     return value === undefined ? '' : String(value).trim()
   }
-}
-
-/** Splits a list written with commas or newlines; blank items are dropped. */
-export function splitList(raw: string): string[] {
-  return raw
-    .split(/[,\n]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
 }
 
 const TRUE_WORDS = ['true', 'yes', 'on', '1']

@@ -6,9 +6,13 @@
  * expressed with the action's own `accounts` and `regions` inputs.
  *
  * scripts/shards.mjs runs this file straight from the toolkit's checkout with
- * Node's type stripping (no build, no node_modules), so it imports nothing and
- * uses only TypeScript syntax that strips away (no enums, no parameter properties).
+ * Node's type stripping (no build, no node_modules), so it imports only
+ * target-list.ts (itself import-free), by its .ts name as Node needs, and uses
+ * only TypeScript syntax that strips away (no enums, no parameter properties).
  */
+import { ACCOUNT_ID, spansAccounts, splitList, targetKey, targetsOf } from './target-list.ts'
+
+export { splitList }
 
 export interface Slice {
   /** 1-based, as shown in job names. */
@@ -21,16 +25,6 @@ export interface Slice {
 
 /** A GitHub Actions matrix has at most 256 jobs. */
 export const MAX_SLICES = 256
-
-/** `accounts`: 12-digit ids, each once (the rule of lib/targets.ts, checked there too). */
-const ACCOUNT_ID = /^\d{12}$/
-
-export function splitList(raw: string): string[] {
-  return raw
-    .split(/[,\n]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
-}
 
 /** Splits `n` items into `parts` runs of sizes that differ by at most one. */
 function evenChunks<T>(items: readonly T[], parts: number): T[][] {
@@ -149,9 +143,7 @@ export function mergeShards(slices: readonly Slice[], outputs: ReadonlyMap<numbe
   const seen = new Set<string>()
   for (const slice of slices) {
     const raw = outputs.get(slice.shard)
-    const expected = (slice.accounts.length ? slice.accounts : [undefined]).flatMap((account) =>
-      slice.regions.map((region) => ({ account, region })),
-    )
+    const expected = targetsOf(slice.accounts, slice.regions)
     if (raw === undefined) {
       missing.push(slice.shard)
       for (const t of expected) {
@@ -206,17 +198,16 @@ function asResult(slice: Slice, entry: unknown): TargetResult {
 }
 
 /**
- * A map of the merged results by target, keyed as lib/targets.ts `targetKey`
- * keys a run's outputs: `"<account>/<region>"` when the results span accounts,
- * the region otherwise (test/unit/lib/shards.test.ts checks the two agree).
+ * A map of the merged results by target, keyed as a run's outputs are
+ * (`targetKey`): `"<account>/<region>"` when the results span accounts, the region otherwise.
  */
 export function keyedBy<V>(results: readonly TargetResult[], value: (r: TargetResult) => V | undefined) {
-  const multiAccount = new Set(results.map((r) => r.account ?? '')).size > 1
+  const multiAccount = spansAccounts(results)
   const map: Record<string, V> = {}
   for (const r of results) {
     const v = value(r)
     if (v === undefined) continue
-    map[multiAccount && r.account !== undefined ? `${r.account}/${r.region}` : r.region] = v
+    map[targetKey(r, multiAccount)] = v
   }
   return map
 }

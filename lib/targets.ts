@@ -4,14 +4,11 @@
  * the same names and meaning in each: `accounts`, `role-name`, `role-external-id`,
  * `role-session-duration` and `max-parallel-per-account`.
  */
-import { Inputs, InputError, splitList } from './inputs.js'
-import { partitionOf } from './regions.js'
+import { Inputs, InputError } from './inputs.js'
+import { ACCOUNT_ID, splitList, targetLabel, type Target } from './target-list.js'
 
-export interface Target {
-  /** undefined: the account of the job's own credentials (no role is assumed). */
-  account?: string
-  region: string
-}
+export { spansAccounts, targetKey, targetLabel, targetsOf, type Target } from './target-list.js'
+import { partitionOf } from './regions.js'
 
 export interface AccountSettings {
   /** Empty: the job's own account, as before accounts existed. */
@@ -25,7 +22,6 @@ export interface AccountSettings {
   maxParallelPerAccount?: number
 }
 
-export const ACCOUNT_ID = /^\d{12}$/
 /** IAM: role names are 1-64 of upper and lower case letters, digits and _+=,.@- */
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
 /** IAM: an external ID has 2-1224 letters, digits and +=,.@:/- , no spaces. */
@@ -153,31 +149,6 @@ export function partitionOfRegions(regions: readonly string[], env: NodeJS.Proce
 /** `arn:<partition>:iam::<account>:role/<role-name>`: IAM is global within a partition. */
 export function roleArn(partition: string, account: string, roleName: string): string {
   return `arn:${partition}:iam::${account}:role/${roleName}`
-}
-
-/** Every (account, region) pair, account by account in the order given. */
-export function targetsOf(accounts: readonly string[], regions: readonly string[]): Target[] {
-  if (accounts.length === 0) return regions.map((region) => ({ region }))
-  return accounts.flatMap((account) => regions.map((region) => ({ account, region })))
-}
-
-/**
- * True when the targets span more than one account. A run in one account keys
- * its outputs by region, as before accounts existed, so workflows that read
- * `outputs['us-east-1']` keep working.
- */
-export function spansAccounts(targets: readonly Target[]): boolean {
-  return new Set(targets.map((t) => t.account ?? '')).size > 1
-}
-
-/** The key of a target in the actions' JSON outputs: `"<account>/<region>"`, or the region in a one-account run. */
-export function targetKey(target: Target, multiAccount: boolean): string {
-  return multiAccount && target.account !== undefined ? `${target.account}/${target.region}` : target.region
-}
-
-/** `"<account>/<region>"`, or the region alone for the job's own account: for logs and messages. */
-export function targetLabel(target: Target): string {
-  return target.account === undefined ? target.region : `${target.account}/${target.region}`
 }
 
 export function sameTarget(a: Target, b: Target): boolean {

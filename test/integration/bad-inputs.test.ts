@@ -4,7 +4,7 @@
  * endpoint is a counting loopback server that refuses everything, so a case
  * that slipped through validation would show up as a request.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { run as deployMultiRegion } from '../../actions/deploy-multi-region/src/main.js'
@@ -232,6 +232,37 @@ const CASES: Case[] = [
   ['verify-failover', 'unknown record type', { 'record-type': 'XYZ' }, 'record-type'],
   ['verify-failover', 'probe not a boolean', { probe: 'sometimes' }, 'probe'],
   ['verify-failover', 'negative detection time', { 'max-detection-seconds': '-10' }, 'max-detection-seconds'],
+  [
+    'verify-failover',
+    'stop alarm ARN without an account',
+    { 'drill-region': 'us-east-1', 'stop-alarms': 'arn:aws:cloudwatch:us-east-1::alarm:api-5xx' },
+    'stop-alarms',
+  ],
+  [
+    'verify-failover',
+    'vantage point without =',
+    { 'drill-region': 'us-east-1', 'vantage-points': 'virginia 3.80.0.1' },
+    'vantage-points',
+  ],
+  [
+    'verify-failover',
+    'vantage point with a bad IP',
+    { 'drill-region': 'us-east-1', 'vantage-points': 'virginia=3.80.0.256' },
+    'vantage-points',
+  ],
+  [
+    'verify-failover',
+    'negative max-failover-seconds',
+    { 'drill-region': 'us-east-1', 'max-failover-seconds': '-30' },
+    'max-failover-seconds',
+  ],
+  ['verify-failover', 'stop alarms without a drill', { 'stop-alarms': 'api-5xx' }, 'stop-alarms'],
+  [
+    'verify-failover',
+    'resolver by host name',
+    { 'drill-region': 'us-east-1', resolvers: 'dns.google' },
+    'resolvers',
+  ],
   [
     'deploy-multi-region',
     'account id of 11 digits',
@@ -538,6 +569,64 @@ describe('path inputs that name a directory', () => {
     expect(errors).toContain(`Input '${input}'`)
     expect(errors).not.toMatch(/EISDIR/)
     expect(errors).toMatch(/directory/)
+    expect(endpoint.stats.total).toBe(0)
+  })
+})
+
+/**
+ * A template that is not one, given to either stack action: refused as bad input
+ * by the shared parse (lib/cloudformation-inputs.ts) before any request, so
+ * neither action sends it to CloudFormation once per target.
+ */
+describe('templates that are not templates', () => {
+  let endpoint: LoopbackProxy
+  let workspace: string
+  const saved = { ...process.env }
+  /** A "billion laughs": nine levels of ten aliases each, far past the alias bound. */
+  const laughs = [
+    'a: &a [x, x, x, x, x, x, x, x, x, x]',
+    ...Array.from(
+      { length: 8 },
+      (_, i) =>
+        `${'b'.repeat(i + 1)}: &${'b'.repeat(i + 1)} [${Array(10)
+          .fill(i === 0 ? '*a' : `*${'b'.repeat(i)}`)
+          .join(', ')}]`,
+    ),
+    'Resources: {}',
+  ].join('\n')
+  beforeAll(async () => {
+    endpoint = await startLoopbackProxy('http://127.0.0.1:9', async () => ({
+      status: 403,
+      headers: { 'content-type': 'text/xml' },
+      body: '<ErrorResponse><Error><Code>AccessDenied</Code><Message>refused by the test endpoint</Message></Error></ErrorResponse>',
+    }))
+    workspace = mkdtempSync(join(tmpdir(), 'template-inputs-'))
+    writeFileSync(join(workspace, 'broken.yaml'), 'Resources:\n  Queue: [unclosed\n')
+    writeFileSync(join(workspace, 'laughs.yaml'), laughs)
+    Object.assign(process.env, localAwsEnv(endpoint.endpoint), {
+      AWS_MAX_ATTEMPTS: '1',
+      GITHUB_WORKSPACE: workspace,
+    })
+  })
+  afterAll(async () => {
+    process.env = saved
+    await endpoint.close()
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  it.each([
+    ['deploy-multi-region', 'broken.yaml'],
+    ['deploy-multi-region', 'laughs.yaml'],
+    ['stackset-rollout', 'broken.yaml'],
+    ['stackset-rollout', 'laughs.yaml'],
+  ])('%s refuses %s with 0 requests', async (name, template) => {
+    const action = ACTIONS[name]!
+    endpoint.resetStats()
+    const result = await runActionInProcess(action.run, { ...action.base, template })
+    expect(result.failed).toBe(true)
+    expect(result.errors.join('\n')).toMatch(
+      new RegExp(`Input 'template': "${template.replace('.', '\\.')}" is not valid.*does not parse`),
+    )
     expect(endpoint.stats.total).toBe(0)
   })
 })

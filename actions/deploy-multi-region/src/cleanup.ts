@@ -6,17 +6,15 @@
  * again, once per account, from the step's inputs, which the post step gets too).
  */
 import * as core from '@actions/core'
-import {
-  CloudFormationClient,
-  DeleteChangeSetCommand,
-  ListChangeSetsCommand,
-} from '@aws-sdk/client-cloudformation'
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { runAction } from '../../../lib/action.js'
 import { assumeAccountRoles, type AccountAccess } from '../../../lib/assume-role.js'
 import { clientFactory, describeError } from '../../../lib/aws.js'
 import { fanOutTargets } from '../../../lib/fanout.js'
+import { logSafe } from '../../../lib/foreign-text.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { readAccountSettings, targetLabel, targetsOf } from '../../../lib/targets.js'
+import { CloudFormationApi } from './cloudformation-api.js'
 
 export const CLEANUP_STATE = 'deploy-multi-region-cleanup'
 
@@ -40,27 +38,21 @@ export function readCleanup(): CleanupState | undefined {
   return parsed && typeof parsed.token === 'string' && Array.isArray(parsed.regions) ? parsed : undefined
 }
 
-/** Deletes this run's unexecuted change sets of the stack in one region; returns their names. */
+/** Deletes this run's unexecuted change sets of the stack in one target; returns their names. */
 export async function deleteLeftoverChangeSets(
-  cfn: CloudFormationClient,
+  api: CloudFormationApi,
   state: CleanupState,
 ): Promise<string[]> {
   const deleted: string[] = []
-  let token: string | undefined
-  do {
-    const page = await cfn.send(new ListChangeSetsCommand({ StackName: state.stackName, NextToken: token }))
-    for (const summary of page.Summaries ?? []) {
-      const ours =
-        summary.StackName === state.stackName && summary.ChangeSetName?.startsWith(`${state.token}-`)
-      const unexecuted =
-        summary.ExecutionStatus !== 'EXECUTE_COMPLETE' && summary.ExecutionStatus !== 'EXECUTE_IN_PROGRESS'
-      if (ours && unexecuted && summary.ChangeSetId) {
-        await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: summary.ChangeSetId }))
-        deleted.push(summary.ChangeSetName!)
-      }
+  for (const summary of await api.listChangeSets(state.stackName)) {
+    const ours = summary.StackName === state.stackName && summary.ChangeSetName?.startsWith(`${state.token}-`)
+    const unexecuted =
+      summary.ExecutionStatus !== 'EXECUTE_COMPLETE' && summary.ExecutionStatus !== 'EXECUTE_IN_PROGRESS'
+    if (ours && unexecuted && summary.ChangeSetId) {
+      await api.deleteChangeSet(summary.ChangeSetId)
+      deleted.push(summary.ChangeSetName ?? summary.ChangeSetId)
     }
-    token = page.NextToken
-  } while (token)
+  }
   return deleted
 }
 
@@ -82,7 +74,7 @@ export async function runPost(): Promise<void> {
       async (target) => {
         const entry = target.account === undefined ? undefined : access.get(target.account)
         if (entry && !entry.ok) throw new Error(entry.reason)
-        return deleteLeftoverChangeSets(cfn(target.region, entry?.access), state)
+        return deleteLeftoverChangeSets(new CloudFormationApi(cfn(target.region, entry?.access)), state)
       },
       { maxParallelPerAccount: roles?.maxParallelPerAccount },
     )
@@ -91,7 +83,7 @@ export async function runPost(): Promise<void> {
       if (o.state === 'fulfilled' && o.value.length)
         core.info(`[${label}] Deleted change set(s) left by the run: ${o.value.join(', ')}`)
       if (o.state === 'rejected')
-        core.warning(`[${label}] Could not clean up change sets: ${describeError(o.error)}`)
+        core.warning(logSafe(`[${label}] Could not clean up change sets: ${describeError(o.error)}`))
     }
   })
 }

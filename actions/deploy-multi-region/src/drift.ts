@@ -4,42 +4,12 @@
  * detection, DescribeStackDriftDetectionStatus says when it is done ("can take
  * up to several minutes"), DescribeStackResourceDrifts lists what drifted.
  */
-import {
-  DescribeStackDriftDetectionStatusCommand,
-  DescribeStackResourceDriftsCommand,
-  DetectStackDriftCommand,
-  type CloudFormationClient,
-  type DescribeStackDriftDetectionStatusCommandOutput,
-  type StackResourceDrift,
+import type {
+  DescribeStackDriftDetectionStatusCommandOutput,
+  StackResourceDrift,
 } from '@aws-sdk/client-cloudformation'
-
-export const DRIFT_MODES = ['off', 'warn', 'fail'] as const
-export type DriftMode = (typeof DRIFT_MODES)[number]
-
-export interface DriftDifference {
-  path: string
-  expected: string
-  actual: string
-  /** ADD, REMOVE or NOT_EQUAL. */
-  kind: string
-}
-
-export interface DriftedResource {
-  logicalId: string
-  type: string
-  /** MODIFIED or DELETED. */
-  status: string
-  differences: DriftDifference[]
-}
-
-export interface DriftReport {
-  /** DRIFTED, IN_SYNC, UNKNOWN or NOT_CHECKED, as DescribeStackDriftDetectionStatus answers. */
-  stackDriftStatus: string
-  /** DETECTION_COMPLETE or DETECTION_FAILED ("has failed for at least one resource"). */
-  detectionStatus: string
-  detectionStatusReason?: string
-  resources: DriftedResource[]
-}
+import type { CloudFormationApi } from './cloudformation-api.js'
+import type { DriftedResource, DriftReport } from './model.js'
 
 /** Values longer than this are cut in logs and summaries (a policy document can be kilobytes). */
 const MAX_VALUE = 200
@@ -50,19 +20,17 @@ function cut(value: string | undefined): string {
 }
 
 export function driftedResources(drifts: readonly StackResourceDrift[]): DriftedResource[] {
-  return drifts
-    .filter((d) => d.StackResourceDriftStatus === 'MODIFIED' || d.StackResourceDriftStatus === 'DELETED')
-    .map((d) => ({
-      logicalId: d.LogicalResourceId ?? '',
-      type: d.ResourceType ?? '',
-      status: d.StackResourceDriftStatus!,
-      differences: (d.PropertyDifferences ?? []).map((p) => ({
-        path: p.PropertyPath ?? '',
-        expected: cut(p.ExpectedValue),
-        actual: cut(p.ActualValue),
-        kind: p.DifferenceType ?? '',
-      })),
+  return drifts.flatMap((d) => {
+    const status = d.StackResourceDriftStatus
+    if (status !== 'MODIFIED' && status !== 'DELETED') return []
+    const differences = (d.PropertyDifferences ?? []).map((p) => ({
+      path: p.PropertyPath ?? '',
+      expected: cut(p.ExpectedValue),
+      actual: cut(p.ActualValue),
+      kind: p.DifferenceType ?? '',
     }))
+    return [{ logicalId: d.LogicalResourceId ?? '', type: d.ResourceType ?? '', status, differences }]
+  })
 }
 
 /** One line per drifted resource: what differs, expected against actual. */
@@ -76,20 +44,12 @@ export function describeDrift(resource: DriftedResource): string {
 export type Poll = <T>(what: string, check: () => Promise<T | undefined>) => Promise<T>
 
 /** Detects the stack's drift and waits for the result; the drifted resources with their differences. */
-export async function detectDrift(
-  cfn: CloudFormationClient,
-  stackId: string,
-  poll: Poll,
-): Promise<DriftReport> {
-  const started = await cfn.send(new DetectStackDriftCommand({ StackName: stackId }))
-  const id = started.StackDriftDetectionId
-  if (!id) throw new Error('DetectStackDrift answered no StackDriftDetectionId')
+export async function detectDrift(api: CloudFormationApi, stackId: string, poll: Poll): Promise<DriftReport> {
+  const id = await api.detectStackDrift(stackId)
   const status: DescribeStackDriftDetectionStatusCommandOutput = await poll(
     `drift detection ${id}`,
     async () => {
-      const answer = await cfn.send(
-        new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: id }),
-      )
+      const answer = await api.driftDetectionStatus(id)
       return answer.DetectionStatus === 'DETECTION_IN_PROGRESS' ? undefined : answer
     },
   )
@@ -100,19 +60,6 @@ export async function detectDrift(
     resources: [],
   }
   if (report.stackDriftStatus !== 'DRIFTED') return report
-  const drifts: StackResourceDrift[] = []
-  let token: string | undefined
-  do {
-    const page = await cfn.send(
-      new DescribeStackResourceDriftsCommand({
-        StackName: stackId,
-        StackResourceDriftStatusFilters: ['MODIFIED', 'DELETED'],
-        NextToken: token,
-      }),
-    )
-    drifts.push(...(page.StackResourceDrifts ?? []))
-    token = page.NextToken
-  } while (token)
-  report.resources = driftedResources(drifts)
+  report.resources = driftedResources(await api.driftedResourceDrifts(stackId))
   return report
 }

@@ -3,7 +3,7 @@
  * that holds data fails its region unless `allow-replacement` names the resource.
  * Pure functions; the list of stateful types is here and nowhere else.
  */
-import type { ChangeRow } from './plan.js'
+import type { ChangeRow } from './model.js'
 
 /**
  * Resource types whose replacement or removal loses data or identity: a new
@@ -34,8 +34,6 @@ export const STATEFUL_TYPES: readonly string[] = [
 
 /** Everything `allow-replacement` may name: `*` allows every destructive change. */
 export const ALLOW_ALL = '*'
-
-export type GuardMark = 'blocked' | 'allowed'
 
 /**
  * A change that loses a stateful resource: Remove, or a Modify whose Replacement

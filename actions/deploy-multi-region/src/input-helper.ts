@@ -1,145 +1,33 @@
-import { statSync } from 'node:fs'
-import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
-import { readWorkspaceFile, workspaceFile, workspaceOutputFile } from '../../../lib/files.js'
-import { mappingInput } from '../../../lib/mapping-input.js'
+/** deploy-multi-region's settings from its inputs, checked before any call. */
 import {
-  parseCanaryTargets,
-  readAccountSettings,
-  targetsOf,
-  type AccountSettings,
-  type Target,
-} from '../../../lib/targets.js'
-import { DRIFT_MODES, type DriftMode } from './drift.js'
+  MAX_TEMPLATE_BODY_BYTES,
+  readCapabilities,
+  readRegionParameters,
+  readRoleArn,
+  readTags,
+  readTemplate,
+  parseParameters,
+  type TemplateSource,
+} from '../../../lib/cloudformation-inputs.js'
+import { Inputs, InputError } from '../../../lib/inputs.js'
+import { readWorkspaceFile, workspaceFile, workspaceOutputFile } from '../../../lib/files.js'
+import { parseCanaryTargets, readAccountSettings, targetsOf } from '../../../lib/targets.js'
 import { ALLOW_ALL, STATEFUL_TYPES, unmatchedAllowances } from './guard.js'
-import { parsePlanFile, type PlanDocument } from './plan-file.js'
-import { parseParameters, parseRegionParameters, type ParameterMap } from './parameters.js'
-import { parseTemplate } from './template-document.js'
-
-/** CloudFormation accepts at most 51,200 bytes in TemplateBody; larger templates come from S3 (up to 1 MB). */
-export const MAX_TEMPLATE_BODY_BYTES = 51_200
-export const MAX_TEMPLATE_URL_BYTES = 1_048_576
-
-export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const
-export type Capability = (typeof CAPABILITIES)[number]
-export const ON_FAILURE = ['ROLLBACK', 'DELETE', 'DO_NOTHING'] as const
-export type OnFailure = (typeof ON_FAILURE)[number]
-
-export const MODES = ['deploy', 'plan-only', 'plan', 'apply'] as const
-export type Mode = (typeof MODES)[number]
-
-export const ON_REGION_FAILURE = ['continue', 'rollback-all'] as const
-export type OnRegionFailure = (typeof ON_REGION_FAILURE)[number]
-
-export type TemplateSource =
-  | {
-      kind: 'file'
-      path: string
-      input: string
-      body: string
-      bytes: number
-      /** The parameter keys the template declares, read locally. */
-      parameters: string[]
-      /** The logical ids of the template's resources, read locally. */
-      resources: string[]
-    }
-  | { kind: 'url'; url: string }
-
-export interface Settings extends AccountSettings {
-  stackName: string
-  template: TemplateSource
-  regions: string[]
-  parameters: ParameterMap
-  regionParameters: Record<string, ParameterMap>
-  capabilities: Capability[]
-  tags: Array<{ Key: string; Value: string }>
-  roleArn?: string
-  notificationArns: string[]
-  /** undefined: leave each stack's setting as it is. */
-  terminationProtection?: boolean
-  onFailure: OnFailure
-  timeoutMinutes?: number
-  templateBucket?: string
-  maxParallel: number
-  canaryRegions: string[]
-  /** Every (account, region) pair, account by account; the regions alone without `accounts`. */
-  targets: Target[]
-  /** The targets `canary-regions` names: a region in every account, or one `account/region`. */
-  canaryTargets: Target[]
-  failureTolerance: number
-  /**
-   * deploy: plan and execute; plan-only: preview, change sets deleted; plan: change
-   * sets kept and a plan file written; apply: execute exactly a plan file's change sets.
-   */
-  mode: Mode
-  /** mode is plan-only. */
-  planOnly: boolean
-  /** mode plan: where the plan file is written; mode apply: the plan file read. */
-  planFile?: string
-  /** mode apply: the plan, read and checked before any call. */
-  plan?: PlanDocument
-  /**
-   * continue: a failed region leaves the others as they are (failure-tolerance applies);
-   * rollback-all: the first failure starts no further region and rolls back the regions this run
-   * changed (earlier template and parameters; stacks it created are deleted).
-   */
-  onRegionFailure: OnRegionFailure
-  /** CREATE change sets import existing named resources (ImportExistingResources). */
-  importExistingResources: boolean
-  /** Drift detection before planning: off, warn (report it) or fail (stop that region). */
-  drift: DriftMode
-  /** Resource types whose replacement or removal the guard refuses. */
-  statefulTypes: string[]
-  /** Logical ids (`Parent/Child` in a nested stack) whose replacement or removal is intended; `*` for all. */
-  allowReplacement: string[]
-}
+import {
+  DRIFT_MODES,
+  MODES,
+  ON_FAILURE,
+  ON_REGION_FAILURE,
+  type CommonSettings,
+  type Mode,
+  type OnRegionFailure,
+  type Settings,
+} from './model.js'
+import { parsePlanFile } from './plan-file.js'
 
 const STACK_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/
-const S3_TEMPLATE_URL = /^https:\/\/([a-z0-9.-]+\.)?s3[a-z0-9.-]*\.amazonaws\.com(\.cn)?\/\S+$/
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/
 const SNS_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
-
-function readTemplate(raw: string, env: NodeJS.ProcessEnv): TemplateSource {
-  if (/^https?:\/\//i.test(raw)) {
-    if (!S3_TEMPLATE_URL.test(raw)) {
-      throw new InputError(
-        'template',
-        raw,
-        'a template file in the workspace, or an https:// URL of an S3 object',
-      )
-    }
-    return { kind: 'url', url: raw }
-  }
-  const path = workspaceFile('template', raw, env)
-  const bytes = statSync(path).size
-  if (bytes === 0) throw new InputError('template', raw, 'a non-empty CloudFormation template file')
-  if (bytes > MAX_TEMPLATE_URL_BYTES) {
-    throw new InputError(
-      'template',
-      raw,
-      `a template of at most ${MAX_TEMPLATE_URL_BYTES} bytes (this one has ${bytes})`,
-    )
-  }
-  const body = readWorkspaceFile('template', raw, env)
-  const { parameters, resources } = parseTemplate('template', raw, body)
-  return { kind: 'file', path, input: raw, body, bytes, parameters, resources }
-}
-
-function readTags(inputs: Inputs): Array<{ Key: string; Value: string }> {
-  const raw = inputs.raw('tags')
-  const pairs = parseKeyValuePairs('tags', raw)
-  if (pairs.length > 50) throw new InputError('tags', raw, 'at most 50 Key=Value tags')
-  for (const [key, value] of pairs) {
-    if (key.length > 127 || value.length > 255 || /^aws:/i.test(key)) {
-      throw new InputError(
-        'tags',
-        raw,
-        `Key=Value tags with keys up to 127 characters not starting with 'aws:' and values up to 255; '${key}' is not one`,
-      )
-    }
-  }
-  return pairs.map(([Key, Value]) => ({ Key, Value }))
-}
 
 function readBucket(inputs: Inputs, regions: readonly string[]): string | undefined {
   const bucket = inputs.optional('template-bucket')
@@ -196,7 +84,7 @@ function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[
         "logical ids of the template's resources (Parent/Child for a resource of a nested stack), or '*'",
       )
     }
-    const top = name.split('/')[0]!
+    const [top = name] = name.split('/')
     if (template.kind === 'file' && !template.resources.includes(top)) {
       throw new InputError(
         'allow-replacement',
@@ -240,28 +128,28 @@ function readMode(inputs: Inputs): Mode {
   return planOnly ? 'plan-only' : mode
 }
 
-/** `plan`: where mode plan writes the plan file, or the plan file mode apply executes. */
-function readPlan(
-  inputs: Inputs,
-  env: NodeJS.ProcessEnv,
-  mode: Mode,
-  context: { stackName: string; regions: string[]; template: TemplateSource; allowReplacement: string[] },
-): { planFile?: string; plan?: PlanDocument } {
+/**
+ * The mode's own part of the settings: for plan, where the plan file is written;
+ * for apply, the plan file, read and checked before any call. `plan` is refused
+ * with the other modes.
+ */
+function withMode(inputs: Inputs, env: NodeJS.ProcessEnv, mode: Mode, common: CommonSettings): Settings {
   const raw = inputs.raw('plan')
   if (mode === 'deploy' || mode === 'plan-only') {
     if (raw !== '') throw new InputError('plan', raw, 'empty unless mode is plan or apply')
-    return {}
+    return { ...common, mode }
   }
-  if (context.template.kind !== 'file') {
+  const { template } = common
+  if (template.kind !== 'file') {
     throw new InputError(
       'template',
-      context.template.url,
+      template.url,
       `a template file in the workspace with mode: ${mode} (apply checks the file's SHA-256 against the plan)`,
     )
   }
   if (mode === 'plan') {
-    const path = raw === '' ? `${context.stackName}.plan.json` : raw
-    return { planFile: workspaceOutputFile('plan', path, env) }
+    const path = raw === '' ? `${common.stackName}.plan.json` : raw
+    return { ...common, mode, template, planFile: workspaceOutputFile('plan', path, env) }
   }
   if (raw === '') {
     throw new InputError(
@@ -270,9 +158,9 @@ function readPlan(
       'the path of the plan file that a run with mode: plan wrote (required with mode: apply)',
     )
   }
-  const plan = parsePlanFile(raw, readWorkspaceFile('plan', raw, env), context)
+  const plan = parsePlanFile(raw, readWorkspaceFile('plan', raw, env), common)
   const unmatched = unmatchedAllowances(
-    context.allowReplacement,
+    common.allowReplacement,
     plan.regions.map((r) => r.changes),
   )
   if (unmatched.length > 0) {
@@ -282,7 +170,7 @@ function readPlan(
       `logical ids of resources that the plan ${raw} changes in some region, or *`,
     )
   }
-  return { planFile: workspaceFile('plan', raw, env), plan }
+  return { ...common, mode, template, planFile: workspaceFile('plan', raw, env), plan }
 }
 
 /**
@@ -300,46 +188,17 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   }
   const regions = inputs.regions('regions', { required: true })
   const template = readTemplate(inputs.string('template', { required: true }), env)
-  const loadFile = (name: string) => (path: string) => readWorkspaceFile(name, path, env)
-  const parameters = parseParameters('parameters', inputs.raw('parameters'), loadFile('parameters'))
-  const regionParameters = parseRegionParameters(
-    'region-parameters',
-    inputs.raw('region-parameters'),
-    mappingInput(inputs, 'region-parameters', loadFile('region-parameters')),
-    regions,
+  const parameters = parseParameters('parameters', inputs.raw('parameters'), (path) =>
+    readWorkspaceFile('parameters', path, env),
   )
-  const capabilities = inputs.list('capabilities').map((c) => {
-    const match = CAPABILITIES.find((known) => known === c.toUpperCase())
-    if (!match) throw new InputError('capabilities', c, `capabilities from: ${CAPABILITIES.join(', ')}`)
-    return match
-  })
-  const roleArn = inputs.matching(
-    'role-arn',
-    ROLE_ARN,
-    'an IAM role ARN such as arn:aws:iam::123456789012:role/cfn-deploy',
-  )
-  const notificationArns = inputs.list('notification-arns')
-  if (notificationArns.length > 5) {
-    throw new InputError('notification-arns', inputs.raw('notification-arns'), 'at most 5 SNS topic ARNs')
-  }
-  for (const arn of notificationArns) {
-    if (!SNS_ARN.test(arn))
-      throw new InputError(
-        'notification-arns',
-        arn,
-        'SNS topic ARNs such as arn:aws:sns:us-east-1:123456789012:deploys',
-      )
-  }
+  const regionParameters = readRegionParameters(inputs, 'region-parameters', regions, env)
+  const capabilities = readCapabilities(inputs)
+  const roleArn = readRoleArn(inputs, 'role-arn', 'arn:aws:iam::123456789012:role/cfn-deploy')
+  const notificationArns = readNotificationArns(inputs)
   const terminationProtection =
     inputs.raw('termination-protection') === '' ? undefined : inputs.boolean('termination-protection', false)
   const templateBucket = readBucket(inputs, regions)
-  if (template.kind === 'file' && template.bytes > MAX_TEMPLATE_BODY_BYTES && templateBucket === undefined) {
-    throw new InputError(
-      'template',
-      template.input,
-      `a template of at most ${MAX_TEMPLATE_BODY_BYTES} bytes, or set 'template-bucket' so this ${template.bytes}-byte template is uploaded to S3`,
-    )
-  }
+  checkTemplateSize(template, templateBucket)
   const accountSettings = readAccountSettings(inputs)
   const targets = targetsOf(accountSettings.accounts, regions)
   const canaryTargets = parseCanaryTargets(
@@ -348,13 +207,11 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     accountSettings.accounts,
     regions,
   )
-  const canaryRegions = [...new Set(canaryTargets.map((t) => t.region))]
   const mode = readMode(inputs)
   const allowReplacement = readAllowReplacement(inputs, template)
   const onRegionFailure = readOnRegionFailure(inputs, mode)
   if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, mode, onRegionFailure, templateBucket)
-  const planned = readPlan(inputs, env, mode, { stackName, regions, template, allowReplacement })
-  return {
+  const common: CommonSettings = {
     stackName,
     template,
     regions,
@@ -369,19 +226,44 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     timeoutMinutes: inputs.optionalInteger('timeout-minutes', { min: 1, max: 4320 }),
     templateBucket,
     maxParallel: inputs.integer('max-parallel', { default: targets.length, min: 1, max: 1000 }),
-    canaryRegions,
+    canaryRegions: [...new Set(canaryTargets.map((t) => t.region))],
     targets,
     canaryTargets,
     failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: targets.length }),
-    mode,
-    planOnly: mode === 'plan-only',
-    ...planned,
     drift: inputs.choice('drift', DRIFT_MODES, 'warn'),
     importExistingResources: inputs.boolean('import-existing-resources', false),
     onRegionFailure,
     statefulTypes: readStatefulTypes(inputs),
     allowReplacement,
     ...accountSettings,
+  }
+  return withMode(inputs, env, mode, common)
+}
+
+function readNotificationArns(inputs: Inputs): string[] {
+  const arns = inputs.list('notification-arns')
+  if (arns.length > 5) {
+    throw new InputError('notification-arns', inputs.raw('notification-arns'), 'at most 5 SNS topic ARNs')
+  }
+  for (const arn of arns) {
+    if (!SNS_ARN.test(arn))
+      throw new InputError(
+        'notification-arns',
+        arn,
+        'SNS topic ARNs such as arn:aws:sns:us-east-1:123456789012:deploys',
+      )
+  }
+  return arns
+}
+
+/** A template over TemplateBody's limit is uploaded to `template-bucket`, so it needs one. */
+function checkTemplateSize(template: TemplateSource, templateBucket: string | undefined): void {
+  if (template.kind === 'file' && template.bytes > MAX_TEMPLATE_BODY_BYTES && templateBucket === undefined) {
+    throw new InputError(
+      'template',
+      template.input,
+      `a template of at most ${MAX_TEMPLATE_BODY_BYTES} bytes, or set 'template-bucket' so this ${template.bytes}-byte template is uploaded to S3`,
+    )
   }
 }
 

@@ -5,34 +5,14 @@
  */
 import { createHash } from 'node:crypto'
 import { InputError } from '../../../lib/inputs.js'
-import type { ChangeRow } from './plan.js'
-
-export const PLAN_FORMAT = 'deploy-multi-region-plan'
-export const PLAN_VERSION = 1
-
-export interface PlannedRegion {
-  region: string
-  /** The kept change set's ARN; null when the region had nothing to change. */
-  changeSetId: string | null
-  changeSetType: 'CREATE' | 'UPDATE' | null
-  /** The stack's id at planning (for a CREATE, the REVIEW_IN_PROGRESS stack the change set made). */
-  stackId: string | null
-  /** The stack's LastUpdatedTime at planning (ISO 8601); null when it was never updated. */
-  lastUpdatedTime: string | null
-  /** SHA-256 (hex) of the template the change set was made from. */
-  templateSha256: string
-  changes: ChangeRow[]
-}
-
-export interface PlanDocument {
-  format: typeof PLAN_FORMAT
-  version: typeof PLAN_VERSION
-  stackName: string
-  /** The template input as given (a workspace path). */
-  template: string
-  createdAt: string
-  regions: PlannedRegion[]
-}
+import {
+  PLAN_FORMAT,
+  PLAN_VERSION,
+  type ChangeRow,
+  type PlannedChangeSet,
+  type PlanDocument,
+  type PlannedRegion,
+} from './model.js'
 
 export function templateSha256(body: string): string {
   return createHash('sha256').update(body).digest('hex')
@@ -177,13 +157,13 @@ export function staleReason(
   return undefined
 }
 
-/** The plan file of a run in which every region was planned (`planned` set on each). */
+/** The plan file of a run in which every region was planned. */
 export function buildPlan(
   settings: { stackName: string; template: { kind: 'file'; input: string } | { kind: 'url'; url: string } },
   results: ReadonlyArray<{
     region: string
     changes: ChangeRow[]
-    planned?: Omit<PlannedRegion, 'region' | 'templateSha256' | 'changes'>
+    planned: PlannedChangeSet
   }>,
   sha256: string,
   now: Date,
@@ -196,7 +176,7 @@ export function buildPlan(
     createdAt: now.toISOString(),
     regions: results.map((r) => ({
       region: r.region,
-      ...r.planned!,
+      ...r.planned,
       templateSha256: sha256,
       changes: r.changes,
     })),

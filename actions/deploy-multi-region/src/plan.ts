@@ -3,28 +3,16 @@
  * to read CloudFormation's answers. No I/O here, so all of it is unit-tested.
  */
 import { partitionOf } from '../../../lib/regions.js'
-import type { GuardMark } from './guard.js'
-import type { OnFailure } from './input-helper.js'
-
-export type RegionStatus = 'created' | 'updated' | 'unchanged' | 'planned' | 'failed' | 'skipped'
-
-export type StackAction =
-  /** No stack (or only a REVIEW_IN_PROGRESS one left by an earlier change set): CREATE change set. */
-  | 'create'
-  /** An existing, stable stack: UPDATE change set. */
-  | 'update'
-  /** ROLLBACK_COMPLETE: the first create failed; the stack can only be deleted and created again. */
-  | 'recreate'
-  /** Another operation is running on the stack: wait for it, never clobber it. */
-  | 'wait'
-  /** A state that needs a person (a failed rollback or delete). */
-  | 'blocked'
-
-export interface StackDecision {
-  action: StackAction
-  /** Why, for the printed plan. */
-  why: string
-}
+import type {
+  ChangeRow,
+  OnFailure,
+  StackAction,
+  StackDecision,
+  StackEventLike,
+  TargetPlan,
+  TargetStatus,
+  Verdict,
+} from './model.js'
 
 const UPDATABLE = new Set([
   'CREATE_COMPLETE',
@@ -89,28 +77,16 @@ export function failureBehaviour(
   return { disableRollback: onFailure === 'DO_NOTHING' }
 }
 
-/** Canary regions first (one wave), then the rest; one wave when there are no canaries. */
+/** Canary targets first (one wave), then the rest; one wave when there are no canaries. */
 export function regionWaves(regions: readonly string[], canaries: readonly string[]): string[][] {
   const first = regions.filter((r) => canaries.includes(r))
   const rest = regions.filter((r) => !canaries.includes(r))
   return [first, rest].filter((wave) => wave.length > 0)
 }
 
-/** "How many regions may fail before no further region is started." */
+/** "How many targets may fail before no further target is started." */
 export function mayStartMore(failed: number, tolerance: number): boolean {
   return failed <= tolerance
-}
-
-export interface ChangeRow {
-  action: string
-  logicalId: string
-  type: string
-  /** True, False or Conditional (CloudFormation's words), for a Modify. */
-  replacement?: string
-  /** The logical ids of the nested stacks the resource is in, outermost first (IncludeNestedStacks). */
-  nestedPath?: string[]
-  /** Set on a change that replaces or removes a stateful resource: the guard's verdict. */
-  guard?: GuardMark
 }
 
 interface ChangeLike {
@@ -124,18 +100,16 @@ interface ChangeLike {
 }
 
 export function changeRows(changes: readonly ChangeLike[] | undefined): ChangeRow[] {
-  return (changes ?? [])
-    .filter((c) => c.ResourceChange)
-    .map((c) => {
-      const r = c.ResourceChange!
-      const row: ChangeRow = {
-        action: r.Action ?? 'Unknown',
-        logicalId: r.LogicalResourceId ?? '',
-        type: r.ResourceType ?? '',
-      }
-      if (r.Replacement) row.replacement = r.Replacement
-      return row
-    })
+  return (changes ?? []).flatMap(({ ResourceChange: r }) => {
+    if (!r) return []
+    const row: ChangeRow = {
+      action: r.Action ?? 'Unknown',
+      logicalId: r.LogicalResourceId ?? '',
+      type: r.ResourceType ?? '',
+    }
+    if (r.Replacement) row.replacement = r.Replacement
+    return [row]
+  })
 }
 
 export function describeChange(row: ChangeRow): string {
@@ -195,18 +169,6 @@ export function templateUrl(bucket: string, bucketRegion: string, key: string): 
   return bucket.includes('.') ? `https://${host}/${bucket}/${key}` : `https://${bucket}.${host}/${key}`
 }
 
-export interface StackEventLike {
-  EventId?: string
-  Timestamp?: Date
-  LogicalResourceId?: string
-  PhysicalResourceId?: string
-  ResourceType?: string
-  ResourceStatus?: string
-  ResourceStatusReason?: string
-  /** The token of the operation that caused the event ("All events triggered by a given stack operation are assigned the same client request token"). */
-  ClientRequestToken?: string
-}
-
 const KNOCK_ON = /^(Resource (creation|update) cancelled|The following resource\(s\) failed)/i
 
 /**
@@ -228,7 +190,7 @@ export function rootCause(
         e.ClientRequestToken === undefined ||
         e.ClientRequestToken === operationToken),
   )
-  return failed.find((e) => !KNOCK_ON.test(e.ResourceStatusReason!)) ?? failed[0]
+  return failed.find((e) => !KNOCK_ON.test(e.ResourceStatusReason ?? '')) ?? failed[0]
 }
 
 /**
@@ -298,19 +260,7 @@ export class EventTracker {
   }
 }
 
-export interface RegionPlan {
-  /** undefined: the job's own account. */
-  account?: string
-  region: string
-  wave: number
-  status?: string
-  stackId?: string
-  decision: StackDecision
-  /** Reading the stack failed: the region fails without a deploy. */
-  readError?: string
-}
-
-export function planLine(plan: RegionPlan, planOnly: boolean): string {
+export function planLine(plan: TargetPlan, planOnly: boolean): string {
   if (plan.readError) return `cannot read the stack: ${plan.readError}`
   const verb: Record<StackAction, string> = {
     create: planOnly ? 'preview a new stack' : 'create',
@@ -325,11 +275,11 @@ export function planLine(plan: RegionPlan, planOnly: boolean): string {
 /** The step's outcome: fail on a cancelled run, a failed canary or failures beyond the tolerance. */
 export function verdictOf(
   failureTolerance: number,
-  statuses: readonly RegionStatus[],
+  statuses: readonly TargetStatus[],
   failed: number,
   canaryFailed: string | undefined,
   cancelled: boolean,
-): { fail: boolean; text: string } {
+): Verdict {
   const count = (s: string) => statuses.filter((status) => status === s).length
   const tally = ['created', 'updated', 'unchanged', 'planned', 'failed', 'skipped']
     .map((s) => [s, count(s)] as const)
@@ -340,18 +290,18 @@ export function verdictOf(
   if (canaryFailed)
     return {
       fail: true,
-      text: `Canary region ${canaryFailed} did not succeed, so no other region was started: ${tally}.`,
+      text: `Canary ${canaryFailed} did not succeed, so no other target was started: ${tally}.`,
     }
   if (failed > failureTolerance) {
     return {
       fail: true,
-      text: `${failed} region(s) failed, more than the failure tolerance of ${failureTolerance}: ${tally}.`,
+      text: `${failed} target(s) failed, more than the failure tolerance of ${failureTolerance}: ${tally}.`,
     }
   }
   if (failed > 0)
     return {
       fail: false,
-      text: `${failed} region(s) failed, within the failure tolerance of ${failureTolerance}: ${tally}.`,
+      text: `${failed} target(s) failed, within the failure tolerance of ${failureTolerance}: ${tally}.`,
     }
-  return { fail: false, text: `All ${statuses.length} region(s) done: ${tally}.` }
+  return { fail: false, text: `All ${statuses.length} target(s) done: ${tally}.` }
 }

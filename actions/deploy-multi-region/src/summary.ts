@@ -15,15 +15,9 @@ import {
   type Outcome,
 } from '../../../lib/summary.js'
 import { sameTarget, spansAccounts, targetLabel } from '../../../lib/targets.js'
-import type { RegionResult } from './deploy-region.js'
-import type { Settings } from './input-helper.js'
+import { templateShown } from '../../../lib/cloudformation-inputs.js'
 import { guardName } from './guard.js'
-import type { ChangeRow } from './plan.js'
-
-export interface Verdict {
-  fail: boolean
-  text: string
-}
+import type { ChangeRow, Settings, TargetResult, Verdict } from './model.js'
 
 /** The stack's page in the CloudFormation console of its region. */
 export function consoleLink(region: string, stackId: string): string {
@@ -31,12 +25,12 @@ export function consoleLink(region: string, stackId: string): string {
   return `https://${region}.console.aws.amazon.com/cloudformation/home?region=${region}#/stacks/stackinfo?${query}`
 }
 
-function stackCell(r: RegionResult): string {
+function stackCell(r: TargetResult): string {
   return r.stackId ? `[console](${consoleLink(r.region, r.stackId)})` : '—'
 }
 
 /** Regions that fail for the same reason are one entry, not one per region. */
-function failuresByReason(results: readonly RegionResult[]): Array<{ regions: string[]; reason: string }> {
+function failuresByReason(results: readonly TargetResult[]): Array<{ regions: string[]; reason: string }> {
   const groups = new Map<string, string[]>()
   for (const r of results.filter((x) => x.status === 'failed')) {
     const reason = r.reason ?? 'failed'
@@ -62,7 +56,7 @@ function replacementCell(c: ChangeRow): string {
  * Changes that replace or remove a stateful resource, before anything else: one
  * row per resource, with the regions it happens in and the guard's verdict.
  */
-function destructiveTable(results: readonly RegionResult[]): string | undefined {
+function destructiveTable(results: readonly TargetResult[]): string | undefined {
   const rows = new Map<string, { change: ChangeRow; regions: string[] }>()
   for (const r of results)
     for (const c of r.changes.filter((x) => x.guard)) {
@@ -75,7 +69,7 @@ function destructiveTable(results: readonly RegionResult[]): string | undefined 
   const table = markdownTable(
     ['Guard', 'Logical id', 'Type', 'Change', 'Regions'],
     [...rows.values()].map(({ change: c, regions }) => [
-      GUARD_MARK[c.guard!],
+      c.guard ? GUARD_MARK[c.guard] : '',
       `\`${guardName(c)}\``,
       c.type,
       c.action === 'Remove' ? 'Remove' : `Replacement ${c.replacement}`,
@@ -90,10 +84,10 @@ function destructiveTable(results: readonly RegionResult[]): string | undefined 
 }
 
 /** The change list per region; regions with the same list share one table. */
-function changeTables(results: readonly RegionResult[], mode: string): string | undefined {
+function changeTables(results: readonly TargetResult[], mode: string): string | undefined {
   const withChanges = results.filter((r) => r.changes.length > 0)
   if (withChanges.length === 0) return undefined
-  const groups = new Map<string, RegionResult[]>()
+  const groups = new Map<string, TargetResult[]>()
   for (const r of withChanges)
     groups.set(changeKey(r.changes), [...(groups.get(changeKey(r.changes)) ?? []), r])
   const heading =
@@ -103,7 +97,7 @@ function changeTables(results: readonly RegionResult[], mode: string): string | 
         ? '### Resource changes (plan: the change sets are kept; apply executes exactly these)'
         : '### Resource changes'
   const tables = [...groups.values()].map((regions) => {
-    const changes = regions[0]!.changes
+    const changes = regions[0]?.changes ?? []
     const where =
       regions.length === results.length && results.length > 1
         ? 'every region'
@@ -119,7 +113,7 @@ function changeTables(results: readonly RegionResult[], mode: string): string | 
 }
 
 /** Drifted resources per region with what differs (expected against actual), under the outcome. */
-function driftTable(results: readonly RegionResult[]): string | undefined {
+function driftTable(results: readonly TargetResult[]): string | undefined {
   const rows = results.flatMap((r) =>
     (r.drift?.resources ?? []).flatMap((d) =>
       d.differences.length === 0
@@ -145,7 +139,7 @@ function driftTable(results: readonly RegionResult[]): string | undefined {
 }
 
 /** A FAILED change set's validation errors: resource, property and CloudFormation's message. */
-function validationTable(results: readonly RegionResult[]): string | undefined {
+function validationTable(results: readonly TargetResult[]): string | undefined {
   const rows = results.flatMap((r) =>
     (r.validationErrors ?? []).map((v) => [
       targetLabel(r),
@@ -159,25 +153,28 @@ function validationTable(results: readonly RegionResult[]): string | undefined {
 }
 
 /** rollback-all: what was undone in the regions that had succeeded. */
-function rollbackTable(results: readonly RegionResult[]): string | undefined {
-  const rolled = results.filter((r) => r.rollback)
-  if (rolled.length === 0) return undefined
-  const table = markdownTable(
-    ['Region', 'Had been', 'Rolled back', 'Outcome'],
-    rolled.map((r) => [
-      targetLabel(r),
-      r.status,
-      r.rollback!.action === 'deleted'
-        ? 'stack deleted (this run created it)'
-        : 'updated back to its earlier template and parameters',
-      r.rollback!.outcome === 'done' ? '✅ done' : `❌ failed: ${r.rollback!.reason ?? ''}`,
-    ]),
+function rollbackTable(results: readonly TargetResult[]): string | undefined {
+  const rows = results.flatMap(({ rollback, ...r }) =>
+    rollback
+      ? [
+          [
+            targetLabel(r),
+            r.status,
+            rollback.action === 'deleted'
+              ? 'stack deleted (this run created it)'
+              : 'updated back to its earlier template and parameters',
+            rollback.outcome === 'done' ? '✅ done' : `❌ failed: ${rollback.reason ?? ''}`,
+          ],
+        ]
+      : [],
   )
+  if (rows.length === 0) return undefined
+  const table = markdownTable(['Region', 'Had been', 'Rolled back', 'Outcome'], rows)
   return `### Rolled back (on-region-failure: rollback-all)\n\nA region failed, so the regions this run had changed were rolled back.\n\n${table}`
 }
 
 /** Output keys down, regions across, so a value that differs between regions stands out. */
-function outputsTable(results: readonly RegionResult[]): string | undefined {
+function outputsTable(results: readonly TargetResult[]): string | undefined {
   const withOutputs = results.filter((r) => Object.keys(r.outputs).length > 0)
   if (withOutputs.length === 0) {
     const deployed = results.some((r) => ['created', 'updated', 'unchanged'].includes(r.status))
@@ -191,27 +188,27 @@ function outputsTable(results: readonly RegionResult[]): string | undefined {
   return `### Stack outputs\n\n${table}`
 }
 
-function outcomeOf(verdict: Verdict, results: readonly RegionResult[]): Outcome {
+function outcomeOf(verdict: Verdict, results: readonly TargetResult[]): Outcome {
   if (verdict.fail) return 'failed'
   return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? 'warning' : 'passed'
 }
 
-function isCanary(settings: Settings, r: RegionResult): boolean {
+function isCanary(settings: Settings, r: TargetResult): boolean {
   return settings.canaryTargets
     ? settings.canaryTargets.some((c) => sameTarget(c, r))
     : settings.canaryRegions.includes(r.region)
 }
 
 /** A run over several accounts: one section per account, its targets' rows under it. */
-function byAccount(results: readonly RegionResult[]): Array<[string | undefined, RegionResult[]]> {
-  const groups = new Map<string | undefined, RegionResult[]>()
+function byAccount(results: readonly TargetResult[]): Array<[string | undefined, TargetResult[]]> {
+  const groups = new Map<string | undefined, TargetResult[]>()
   for (const r of results) groups.set(r.account, [...(groups.get(r.account) ?? []), r])
   return [...groups]
 }
 
 export function summaryMarkdown(
   settings: Settings,
-  results: readonly RegionResult[],
+  results: readonly TargetResult[],
   verdict: Verdict | string,
 ): string {
   const v = typeof verdict === 'string' ? { fail: false, text: verdict } : verdict
@@ -220,16 +217,14 @@ export function summaryMarkdown(
     plan: `Plan for stack \`${settings.stackName}\` (change sets kept for apply)`,
     apply: `Apply of the reviewed plan for stack \`${settings.stackName}\``,
   }
-  const title =
-    titles[settings.mode ?? (settings.planOnly ? 'plan-only' : 'deploy')] ??
-    `Deploy of stack \`${settings.stackName}\``
+  const title = titles[settings.mode] ?? `Deploy of stack \`${settings.stackName}\``
   const failures = failuresByReason(results)
   // One cause everywhere: it is the sentence, and a table would only repeat it.
-  const oneCause = failures.length === 1 ? failures[0]! : undefined
+  const oneCause = failures.length === 1 ? failures[0] : undefined
   const failedCount = results.filter((r) => r.status === 'failed').length
   const sentence = oneCause
-    ? `${failedCount} of ${results.length} region(s) failed (failure tolerance ${settings.failureTolerance}): ${oneCause.reason.replace(/\.?$/, '.')}` +
-      (v.text.startsWith('Canary') ? ' No other region was started.' : '')
+    ? `${failedCount} of ${results.length} target(s) failed (failure tolerance ${settings.failureTolerance}): ${oneCause.reason.replace(/\.?$/, '.')}` +
+      (v.text.startsWith('Canary') ? ' No other target was started.' : '')
     : v.text
   const problems =
     failures.length > 1
@@ -239,7 +234,7 @@ export function summaryMarkdown(
         )
       : undefined
   const anyReason = results.some((r) => r.status === 'skipped' && r.reason)
-  const targetTable = (rows: readonly RegionResult[]) =>
+  const targetTable = (rows: readonly TargetResult[]) =>
     markdownTable(
       ['Region', 'Status', 'Duration', 'Changes', 'Stack', ...(anyReason ? ['Why skipped'] : [])],
       rows.map((r) => [
@@ -261,15 +256,20 @@ export function summaryMarkdown(
         })
         .join('\n\n')
     : targetTable(results)
-  const ran = results.filter((r) => r.startedAt !== undefined && r.endedAt !== undefined)
-  const bars: GanttBar[] = ran.map((r) => ({
-    section: isCanary(settings, r) ? 'canary' : 'regions',
-    label: `${targetLabel(r)} ${r.status}`,
-    startMs: r.startedAt!,
-    endMs: r.endedAt!,
-    state: r.status === 'failed' ? 'crit' : 'done',
-  }))
-  const template = settings.template?.kind === 'url' ? settings.template.url : settings.template?.input
+  const bars: GanttBar[] = results.flatMap((r) =>
+    r.startedAt !== undefined && r.endedAt !== undefined
+      ? [
+          {
+            section: isCanary(settings, r) ? 'canary' : 'regions',
+            label: `${targetLabel(r)} ${r.status}`,
+            startMs: r.startedAt,
+            endMs: r.endedAt,
+            state: r.status === 'failed' ? 'crit' : 'done',
+          },
+        ]
+      : [],
+  )
+  const template = templateShown(settings.template)
   return renderLayout({
     title,
     outcome: outcomeOf(v, results),
@@ -281,7 +281,7 @@ export function summaryMarkdown(
       ['canary-regions', settings.canaryRegions],
       ['max-parallel', settings.maxParallel],
       ['failure-tolerance', settings.failureTolerance],
-      ['on-failure', settings.planOnly ? undefined : settings.onFailure],
+      ['on-failure', settings.mode === 'plan-only' ? undefined : settings.onFailure],
       ['on-region-failure', settings.onRegionFailure === 'rollback-all' ? 'rollback-all' : undefined],
     ],
     problems: [
@@ -293,9 +293,9 @@ export function summaryMarkdown(
     ],
     details: [
       regionTable,
-      changeTables(results, settings.mode ?? (settings.planOnly ? 'plan-only' : 'deploy')),
+      changeTables(results, settings.mode),
       outputsTable(results),
-      ran.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
+      bars.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
     ],
   })
 }

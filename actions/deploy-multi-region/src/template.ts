@@ -1,10 +1,12 @@
-/** Where each region's change set reads the template from: the body, or S3 for a large one. */
+/** Where each target's change set reads the template from: the body, or S3 for a large one. */
 import { createHash } from 'node:crypto'
-import { GetTemplateSummaryCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { errorCode, lazyClientFactory, type AwsClientConfig } from '../../../lib/aws.js'
 import { partitionOf } from '../../../lib/regions.js'
-import { MAX_TEMPLATE_BODY_BYTES, type Settings } from './input-helper.js'
+import type { Target } from '../../../lib/targets.js'
+import type { CloudFormationApi } from './cloudformation-api.js'
+import { MAX_TEMPLATE_BODY_BYTES } from '../../../lib/cloudformation-inputs.js'
+import type { Settings } from './model.js'
 import { templateBucketFor, templateUrl } from './plan.js'
 
 export type TemplateArgs = { TemplateBody: string } | { TemplateURL: string }
@@ -46,11 +48,17 @@ export class TemplateProvider {
     return template.kind === 'file' && template.bytes > MAX_TEMPLATE_BODY_BYTES
   }
 
-  async forRegion(region: string): Promise<TemplateArgs> {
+  /**
+   * Where one target's change set reads its template from: the body, the URL
+   * given, or the uploaded copy of a large one. Every change set's template
+   * comes from here.
+   */
+  async forTarget({ region }: Target): Promise<TemplateArgs> {
     const { template, templateBucket } = this.settings
     if (template.kind === 'url') return { TemplateURL: template.url }
-    if (!this.needsUpload()) return { TemplateBody: template.body }
-    const bucket = templateBucketFor(templateBucket!, region)
+    // input-helper refuses a template over the body's limit without a bucket.
+    if (!this.needsUpload() || templateBucket === undefined) return { TemplateBody: template.body }
+    const bucket = templateBucketFor(templateBucket, region)
     // One lookup and one upload per bucket: a bucket shared by all regions is written once.
     let upload = this.uploads.get(bucket)
     if (!upload) {
@@ -64,14 +72,12 @@ export class TemplateProvider {
    * The parameter keys the template declares: read locally from a file; for a
    * template given by URL, from CloudFormation's GetTemplateSummary (once per region).
    */
-  declaredParameters(region: string, cfn: CloudFormationClient): Promise<string[]> {
+  declaredParameters({ region }: Target, api: CloudFormationApi): Promise<string[]> {
     const { template } = this.settings
     if (template.kind === 'file') return Promise.resolve(template.parameters)
     let summary = this.summaries.get(region)
     if (!summary) {
-      summary = cfn
-        .send(new GetTemplateSummaryCommand({ TemplateURL: template.url }))
-        .then((answer) => (answer.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])))
+      summary = api.templateParameterKeys(template.url)
       this.summaries.set(region, summary)
     }
     return summary

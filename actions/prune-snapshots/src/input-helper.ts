@@ -1,5 +1,6 @@
 import { InputError, Inputs, parseKeyValuePairs, validateRegions } from '../../../lib/inputs.js'
-import { ACCOUNT_ID, readAccountSettings, ROLE_NAME, type AccountSettings } from '../../../lib/targets.js'
+import { ACCOUNT_ID } from '../../../lib/target-list.js'
+import { readAccountSettings, ROLE_NAME, type AccountSettings } from '../../../lib/targets.js'
 import { parseDuration, type PlanSettings, type RetentionPolicy, type TagFilter } from './plan.js'
 
 export interface Settings extends PlanSettings, AccountSettings {

@@ -73,6 +73,10 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'simulate-depth': '1',
     'drill-region': '',
     'drill-timeout-minutes': '10',
+    'stop-alarms': '',
+    'vantage-points': '',
+    'max-failover-seconds': '',
+    resolvers: '',
   },
   'prune-snapshots': {
     regions: '',

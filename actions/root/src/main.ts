@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ACTION_INPUTS } from './catalog.js'
-import { BAD_INPUT_EXIT_CODE } from '../../../lib/action.js'
+import { runAction } from '../../../lib/action.js'
 import { InputError } from '../../../lib/inputs.js'
 
 const STATE_KEY = 'multi-region-actions-action'
@@ -81,17 +81,13 @@ function runBundle(path: string): Promise<number> {
   })
 }
 
+/** Fails the step as every action does (lib/action.ts): a bad `action` or input exits 2. */
 export async function run(): Promise<void> {
-  let name: string
-  try {
-    name = prepareInputs()
-  } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
-    if (error instanceof InputError) process.exitCode = BAD_INPUT_EXIT_CODE
-    return
-  }
-  core.saveState(STATE_KEY, name)
-  process.exitCode = await runBundle(bundlePath(name, 'main'))
+  await runAction(async () => {
+    const name = prepareInputs()
+    core.saveState(STATE_KEY, name)
+    process.exitCode = await runBundle(bundlePath(name, 'main'))
+  })
 }
 
 /** The post step of the chosen action, when it has one (a deploy's leftover change sets, a drill's restore). */

@@ -1,22 +1,22 @@
-import { parse as parseYaml } from 'yaml'
-import { Inputs, InputError, parseKeyValuePairs } from '../../../lib/inputs.js'
+import {
+  MAX_TEMPLATE_BODY_BYTES,
+  parseParameters,
+  readCapabilities,
+  readRegionParameters,
+  readRoleArn,
+  readTags,
+  readTemplate,
+  type Capability,
+  type ParameterMap,
+  type TemplateSource,
+} from '../../../lib/cloudformation-inputs.js'
 import { readWorkspaceFile } from '../../../lib/files.js'
-import { mappingInput } from '../../../lib/mapping-input.js'
+import { Inputs, InputError } from '../../../lib/inputs.js'
 import { parseCountOrPercent, type CountOrPercent } from './plan.js'
 
 export type PermissionModel = 'SELF_MANAGED' | 'SERVICE_MANAGED'
 export type CallAs = 'SELF' | 'DELEGATED_ADMIN'
 export type AccountFilterType = 'INTERSECTION' | 'DIFFERENCE' | 'UNION' | 'NONE'
-export type Capability = 'CAPABILITY_IAM' | 'CAPABILITY_NAMED_IAM' | 'CAPABILITY_AUTO_EXPAND'
-
-export interface TemplateSource {
-  /** The template text when it came from a workspace file. */
-  body?: string
-  /** An https:// S3 URL, passed to CloudFormation as TemplateURL. */
-  url?: string
-  /** What the user wrote, for logs. */
-  shown: string
-}
 
 export interface Preferences {
   regionConcurrency?: 'SEQUENTIAL' | 'PARALLEL'
@@ -31,7 +31,7 @@ export interface Settings {
   /** The region whose CloudFormation endpoint administers the stack set. */
   homeRegion: string
   template: TemplateSource
-  parameters: Record<string, string>
+  parameters: ParameterMap
   capabilities: Capability[]
   tags: Record<string, string>
   description?: string
@@ -46,27 +46,17 @@ export interface Settings {
   callAs: CallAs
   preferences: Preferences
   /** region -> parameter overrides for the stack instances in that region. */
-  instanceParameters: Record<string, Record<string, string>>
+  instanceParameters: Record<string, ParameterMap>
   pruneInstances: boolean
   retainStacks: boolean
   managedExecution: boolean
   timeoutMinutes: number
 }
 
-/** CloudFormation's limit for a template passed inline (TemplateBody). */
-export const MAX_TEMPLATE_BODY_BYTES = 51200
-
 const STACK_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/
 const ACCOUNT_ID = /^\d{12}$/
 const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
-const PARAMETER_KEY = /^[a-zA-Z0-9]{1,255}$/
-const CAPABILITIES: readonly Capability[] = [
-  'CAPABILITY_IAM',
-  'CAPABILITY_NAMED_IAM',
-  'CAPABILITY_AUTO_EXPAND',
-]
 
 /** Inputs that only mean something for one permission model. */
 const SERVICE_MANAGED_ONLY = [
@@ -102,6 +92,74 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
   }
 
   const regions = inputs.regions('regions', { required: true })
+  const { accounts, organizationalUnits, accountFilterType } = readDeploymentTargets(inputs, serviceManaged)
+
+  const callAs = inputs.choice('call-as', ['self', 'delegated-admin'] as const, 'self')
+  if (callAs === 'delegated-admin' && !serviceManaged) {
+    throw new InputError('call-as', inputs.raw('call-as'), 'self when permission-model is self-managed')
+  }
+
+  const template = getTemplate(inputs, env)
+  const parameters = parseParameters('parameters', inputs.raw('parameters'), (path) =>
+    readWorkspaceFile('parameters', path, env),
+  )
+  const tags = Object.fromEntries(readTags(inputs).map((t) => [t.Key, t.Value]))
+  const capabilities = readCapabilities(inputs)
+
+  const description = inputs.optional('description')
+  if (description !== undefined && description.length > 1024) {
+    throw new InputError('description', description, 'at most 1024 characters')
+  }
+
+  const preferences = getPreferences(inputs, regions)
+  const instanceParameters = readRegionParameters(inputs, 'instance-parameters', regions, env)
+
+  const autoDeployment = serviceManaged ? readAutoDeployment(inputs) : undefined
+  const homeRegion = readHomeRegion(env)
+
+  return {
+    stackSetName,
+    homeRegion,
+    template,
+    parameters,
+    capabilities,
+    tags,
+    description,
+    permissionModel: serviceManaged ? 'SERVICE_MANAGED' : 'SELF_MANAGED',
+    administrationRoleArn: serviceManaged
+      ? undefined
+      : readRoleArn(
+          inputs,
+          'administration-role-arn',
+          'arn:aws:iam::111122223333:role/AWSCloudFormationStackSetAdministrationRole',
+        ),
+    executionRoleName: serviceManaged
+      ? undefined
+      : inputs.matching(
+          'execution-role-name',
+          ROLE_NAME,
+          'an IAM role name of 1 to 64 characters (letters, digits and +=,.@_-)',
+        ),
+    organizationalUnits,
+    autoDeployment,
+    accountFilterType,
+    accounts,
+    regions,
+    callAs: callAs === 'self' ? 'SELF' : 'DELEGATED_ADMIN',
+    preferences,
+    instanceParameters,
+    pruneInstances: inputs.boolean('prune-instances', false),
+    retainStacks: inputs.boolean('retain-stacks', false),
+    managedExecution: inputs.boolean('managed-execution', true),
+    timeoutMinutes: inputs.integer('timeout-minutes', { default: 60, min: 1, max: 1440 }),
+  }
+}
+
+/** Where the instances go: accounts (self-managed), or organizational units filtered by accounts (service-managed). */
+function readDeploymentTargets(
+  inputs: Inputs,
+  serviceManaged: boolean,
+): { accounts: string[]; organizationalUnits: string[]; accountFilterType?: AccountFilterType } {
   const accounts = inputs.list('accounts')
   for (const account of accounts) {
     if (!ACCOUNT_ID.test(account))
@@ -164,46 +222,26 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
       'at least one 12-digit AWS account id (required with permission-model self-managed)',
     )
   }
+  return { accounts, organizationalUnits, accountFilterType }
+}
 
-  const callAs = inputs.choice('call-as', ['self', 'delegated-admin'] as const, 'self')
-  if (callAs === 'delegated-admin' && !serviceManaged) {
-    throw new InputError('call-as', inputs.raw('call-as'), 'self when permission-model is self-managed')
+function readAutoDeployment(inputs: Inputs): NonNullable<Settings['autoDeployment']> {
+  const autoDeployment = {
+    enabled: inputs.boolean('auto-deployment', true),
+    retainStacksOnAccountRemoval: inputs.boolean('retain-stacks-on-account-removal', false),
   }
-
-  const template = getTemplate(inputs, env)
-  const parameters = getParameters(inputs.raw('parameters'), env)
-  const tags = pairsToRecord('tags', inputs.raw('tags'))
-  if (Object.keys(tags).length > 50) throw new InputError('tags', inputs.raw('tags'), 'at most 50 tags')
-
-  const capabilities = inputs.list('capabilities').map((raw) => {
-    const value = raw.toUpperCase()
-    const match = CAPABILITIES.find((c) => c === value || c === `CAPABILITY_${value}`)
-    if (!match) throw new InputError('capabilities', raw, `one or more of: ${CAPABILITIES.join(', ')}`)
-    return match
-  })
-
-  const description = inputs.optional('description')
-  if (description !== undefined && description.length > 1024) {
-    throw new InputError('description', description, 'at most 1024 characters')
-  }
-
-  const preferences = getPreferences(inputs, regions)
-  const instanceParameters = getInstanceParameters(inputs, regions, env)
-
-  const autoDeployment = serviceManaged
-    ? {
-        enabled: inputs.boolean('auto-deployment', true),
-        retainStacksOnAccountRemoval: inputs.boolean('retain-stacks-on-account-removal', false),
-      }
-    : undefined
-  if (autoDeployment && !autoDeployment.enabled && inputs.raw('retain-stacks-on-account-removal') !== '') {
+  if (!autoDeployment.enabled && inputs.raw('retain-stacks-on-account-removal') !== '') {
     throw new InputError(
       'retain-stacks-on-account-removal',
       inputs.raw('retain-stacks-on-account-removal'),
       'no value when auto-deployment is false (it only applies to automatic deployments)',
     )
   }
+  return autoDeployment
+}
 
+/** The region that administers the stack set: the job's, from the environment. */
+function readHomeRegion(env: NodeJS.ProcessEnv): string {
   const homeRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION || ''
   if (homeRegion === '') {
     throw new InputError(
@@ -212,137 +250,24 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
       'the region that administers the stack set, as set by aws-actions/configure-aws-credentials',
     )
   }
-
-  return {
-    stackSetName,
-    homeRegion,
-    template,
-    parameters,
-    capabilities: [...new Set(capabilities)],
-    tags,
-    description,
-    permissionModel: serviceManaged ? 'SERVICE_MANAGED' : 'SELF_MANAGED',
-    administrationRoleArn: serviceManaged
-      ? undefined
-      : inputs.matching(
-          'administration-role-arn',
-          ROLE_ARN,
-          'an IAM role ARN such as arn:aws:iam::111122223333:role/AWSCloudFormationStackSetAdministrationRole',
-        ),
-    executionRoleName: serviceManaged
-      ? undefined
-      : inputs.matching(
-          'execution-role-name',
-          ROLE_NAME,
-          'an IAM role name of 1 to 64 characters (letters, digits and +=,.@_-)',
-        ),
-    organizationalUnits,
-    autoDeployment,
-    accountFilterType,
-    accounts,
-    regions,
-    callAs: callAs === 'self' ? 'SELF' : 'DELEGATED_ADMIN',
-    preferences,
-    instanceParameters,
-    pruneInstances: inputs.boolean('prune-instances', false),
-    retainStacks: inputs.boolean('retain-stacks', false),
-    managedExecution: inputs.boolean('managed-execution', true),
-    timeoutMinutes: inputs.integer('timeout-minutes', { default: 60, min: 1, max: 1440 }),
-  }
+  return homeRegion
 }
-
-function getTemplate(inputs: Inputs, env: NodeJS.ProcessEnv): TemplateSource {
-  const value = inputs.string('template', { required: true })
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    const accepted = 'an https:// Amazon S3 object URL or a path to a template file inside the workspace'
-    let url: URL
-    try {
-      url = new URL(value)
-    } catch {
-      throw new InputError('template', value, accepted)
-    }
-    if (
-      url.protocol !== 'https:' ||
-      !/(^|\.)s3[.-]([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$/.test(url.hostname)
-    ) {
-      throw new InputError('template', value, accepted)
-    }
-    return { url: value, shown: value }
-  }
-  const body = readWorkspaceFile('template', value, env)
-  const bytes = Buffer.byteLength(body, 'utf8')
-  if (bytes > MAX_TEMPLATE_BODY_BYTES) {
-    throw new InputError(
-      'template',
-      value,
-      `a template of at most ${MAX_TEMPLATE_BODY_BYTES} bytes (this one has ${bytes}); upload a larger one to S3 and give its https:// URL`,
-    )
-  }
-  if (body.trim() === '')
-    throw new InputError('template', value, 'a file holding a CloudFormation template (this one is empty)')
-  return { body, shown: value }
-}
-
-const PARAMETERS_FORM =
-  'Key=Value pairs separated by commas or newlines, or a path to a .json/.yaml file holding ' +
-  'a mapping of names to values or a list of {ParameterKey, ParameterValue}'
 
 /**
- * Stack set parameters: `Key=Value` pairs, or a workspace file in either the
- * mapping form or the list form the AWS CLI uses, so existing files work.
- * Values may be secret, so errors never quote them.
+ * The template, read and parsed by lib/cloudformation-inputs.ts (a template that
+ * does not parse, or an alias bomb, is refused before any call); a file must fit
+ * in TemplateBody, as stack sets take no upload.
  */
-function getParameters(raw: string, env: NodeJS.ProcessEnv): Record<string, string> {
-  if (!/^[^\s=,]+\.(json|ya?ml)$/i.test(raw)) return pairsToRecord('parameters', raw, PARAMETER_KEY)
-  const text = readWorkspaceFile('parameters', raw, env)
-  const fail = (detail: string): never => {
-    throw new InputError('parameters', raw, `${PARAMETERS_FORM}; ${detail}`)
-  }
-  let doc: unknown
-  try {
-    doc = parseYaml(text, { strict: true, uniqueKeys: true })
-  } catch (error) {
-    return fail(
-      `the file does not parse (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+function getTemplate(inputs: Inputs, env: NodeJS.ProcessEnv): TemplateSource {
+  const template = readTemplate(inputs.string('template', { required: true }), env)
+  if (template.kind === 'file' && template.bytes > MAX_TEMPLATE_BODY_BYTES) {
+    throw new InputError(
+      'template',
+      template.input,
+      `a template of at most ${MAX_TEMPLATE_BODY_BYTES} bytes (this one has ${template.bytes}); upload a larger one to S3 and give its https:// URL`,
     )
   }
-  const entries: Array<[string, unknown]> = Array.isArray(doc)
-    ? doc.map((item: unknown) => {
-        const e = item as { ParameterKey?: unknown; ParameterValue?: unknown } | null
-        if (!e || typeof e.ParameterKey !== 'string') return fail('each list item needs a ParameterKey')
-        return [e.ParameterKey, e.ParameterValue]
-      })
-    : doc !== null && typeof doc === 'object'
-      ? Object.entries(doc)
-      : fail('the file holds neither a mapping nor a list')
-  const record: Record<string, string> = {}
-  for (const [key, value] of entries) {
-    if (!PARAMETER_KEY.test(key)) fail(`'${key}' is not a parameter name (letters and digits)`)
-    if (key in record) fail(`'${key}' is given twice`)
-    if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) record[key] = value.join(',')
-    else if (value !== null && value !== undefined && typeof value !== 'object') record[key] = String(value)
-    else fail(`the value of '${key}' must be a string, number, boolean or list`)
-  }
-  return record
-}
-
-function pairsToRecord(name: string, raw: string, keyPattern?: RegExp): Record<string, string> {
-  const record: Record<string, string> = {}
-  let pairs: Array<[string, string]>
-  try {
-    pairs = parseKeyValuePairs(name, raw)
-  } catch (error) {
-    // Parameter values may be secret: the message states the form without quoting them.
-    if (error instanceof InputError && keyPattern)
-      throw new InputError(name, raw, error.accepted, { secret: true })
-    throw error
-  }
-  for (const [key, value] of pairs) {
-    if (keyPattern && !keyPattern.test(key))
-      throw new InputError(name, key, 'parameter names made of letters and digits')
-    record[key] = value
-  }
-  return record
+  return template
 }
 
 function getPreferences(inputs: Inputs, regions: string[]): Preferences {
@@ -371,66 +296,4 @@ function getPreferences(inputs: Inputs, regions: string[]): Preferences {
     minPercent: 0,
   })
   return preferences
-}
-
-function getInstanceParameters(inputs: Inputs, regions: string[], env: NodeJS.ProcessEnv) {
-  let mapping: Record<string, unknown> | undefined
-  try {
-    mapping = mappingInput(inputs, 'instance-parameters', (path) =>
-      readWorkspaceFile('instance-parameters', path, env),
-    )
-  } catch (error) {
-    // A file path is safe to show; inline text may hold secret values.
-    const raw = inputs.raw('instance-parameters')
-    const inline = /[\n{:]/.test(raw)
-    if (error instanceof InputError && inline) {
-      throw new InputError('instance-parameters', raw, error.accepted, { secret: true })
-    }
-    throw error
-  }
-  const result: Record<string, Record<string, string>> = {}
-  if (!mapping) return result
-  // Override values may be secret: errors name the region and key, not the text.
-  const raw = inputs.raw('instance-parameters')
-  const hidden = { secret: true }
-  for (const [region, overrides] of Object.entries(mapping)) {
-    if (!regions.includes(region)) {
-      throw new InputError(
-        'instance-parameters',
-        raw,
-        `regions listed in 'regions' as keys; '${region}' is not one of them`,
-        hidden,
-      )
-    }
-    if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
-      throw new InputError(
-        'instance-parameters',
-        raw,
-        `a mapping of parameter names to values under '${region}'`,
-        hidden,
-      )
-    }
-    const values: Record<string, string> = {}
-    for (const [key, value] of Object.entries(overrides as Record<string, unknown>)) {
-      if (!PARAMETER_KEY.test(key)) {
-        throw new InputError(
-          'instance-parameters',
-          raw,
-          `parameter names made of letters and digits; '${key}' under '${region}' is not`,
-          hidden,
-        )
-      }
-      if (value === null || typeof value === 'object') {
-        throw new InputError(
-          'instance-parameters',
-          raw,
-          `a plain value for '${key}' under '${region}' (a string, number or boolean)`,
-          hidden,
-        )
-      }
-      values[key] = String(value)
-    }
-    result[region] = values
-  }
-  return result
 }

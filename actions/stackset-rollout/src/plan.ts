@@ -3,6 +3,7 @@
  * with what DescribeStackSet / ListStackInstances report, and the smallest set of
  * StackSet operations that converges the two is returned. No I/O here.
  */
+import { MAX_ALIASES } from '../../../lib/cloudformation-inputs.js'
 import { parseDocument } from 'yaml'
 import { InputError } from '../../../lib/inputs.js'
 
@@ -457,7 +458,7 @@ export function noEchoParameters(templateBody: string | undefined): string[] {
   if (templateBody === undefined) return []
   let parsed: unknown
   try {
-    parsed = parseDocument(templateBody, { logLevel: 'silent' }).toJS()
+    parsed = parseDocument(templateBody, { logLevel: 'silent' }).toJS({ maxAliasCount: MAX_ALIASES })
   } catch {
     return []
   }

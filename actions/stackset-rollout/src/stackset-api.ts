@@ -7,8 +7,8 @@ import {
   DescribeStackInstanceCommand,
   DescribeStackSetCommand,
   DescribeStackSetOperationCommand,
-  ListStackInstancesCommand,
-  ListStackSetOperationResultsCommand,
+  paginateListStackInstances,
+  paginateListStackSetOperationResults,
   UpdateStackInstancesCommand,
   UpdateStackSetCommand,
   type DeploymentTargets,
@@ -16,6 +16,7 @@ import {
   type StackSetOperation,
 } from '@aws-sdk/client-cloudformation'
 import { describeError, errorCode } from '../../../lib/aws.js'
+import { templateShown } from '../../../lib/cloudformation-inputs.js'
 import { fanOut } from '../../../lib/fanout.js'
 import { AbortedError, TimeoutError, pollUntil, retryWhile } from '../../../lib/poll.js'
 import type { RegionLog } from '../../../lib/log.js'
@@ -141,16 +142,8 @@ export class StackSetApi {
 
   async listInstances(): Promise<CurrentInstance[]> {
     const instances: CurrentInstance[] = []
-    let NextToken: string | undefined
-    do {
-      const page = await this.client.send(
-        new ListStackInstancesCommand({
-          StackSetName: this.settings.stackSetName,
-          NextToken,
-          MaxResults: 100,
-          ...this.callAs,
-        }),
-      )
+    const input = { StackSetName: this.settings.stackSetName, MaxResults: 100, ...this.callAs }
+    for await (const page of paginateListStackInstances({ client: this.client }, input)) {
       for (const s of page.Summaries ?? []) {
         instances.push({
           account: s.Account ?? '',
@@ -161,8 +154,7 @@ export class StackSetApi {
           reason: s.StatusReason,
         })
       }
-      NextToken = page.NextToken
-    } while (NextToken)
+    }
     return instances
   }
 
@@ -230,7 +222,9 @@ export class StackSetApi {
     const s = this.settings
     return {
       Description: s.description,
-      ...(templateBody !== undefined ? { TemplateBody: templateBody } : { TemplateURL: s.template.url }),
+      ...(templateBody !== undefined
+        ? { TemplateBody: templateBody }
+        : { TemplateURL: templateShown(s.template) }),
       Parameters: listOrOmit(toParameters(s.parameters)),
       Capabilities: listOrOmit(s.capabilities),
       // No tags declared: the stack set's tags are left as they are (an empty list would remove them all).
@@ -425,22 +419,17 @@ export class StackSetApi {
 
   async operationResults(operationId: string): Promise<OperationResult[]> {
     const results: OperationResult[] = []
-    let NextToken: string | undefined
-    do {
-      const page = await this.client.send(
-        new ListStackSetOperationResultsCommand({
-          StackSetName: this.settings.stackSetName,
-          OperationId: operationId,
-          NextToken,
-          MaxResults: 100,
-          ...this.callAs,
-        }),
-      )
+    const input = {
+      StackSetName: this.settings.stackSetName,
+      OperationId: operationId,
+      MaxResults: 100,
+      ...this.callAs,
+    }
+    for await (const page of paginateListStackSetOperationResults({ client: this.client }, input)) {
       for (const r of page.Summaries ?? []) {
         results.push({ account: r.Account, region: r.Region, status: r.Status, reason: r.StatusReason })
       }
-      NextToken = page.NextToken
-    } while (NextToken)
+    }
     return results
   }
 }

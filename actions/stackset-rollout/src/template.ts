@@ -1,6 +1,6 @@
 import { awsClientConfig, describeError } from '../../../lib/aws.js'
 import type { RegionLog } from '../../../lib/log.js'
-import type { TemplateSource } from './input-helper.js'
+import type { TemplateSource } from '../../../lib/cloudformation-inputs.js'
 import { parseS3Url } from './plan.js'
 
 /**
@@ -14,8 +14,8 @@ export async function templateBodyForComparison(
   homeRegion: string,
   log: RegionLog,
 ): Promise<string | undefined> {
-  if (source.body !== undefined) return source.body
-  const location = source.url ? parseS3Url(source.url) : undefined
+  if (source.kind === 'file') return source.body
+  const location = parseS3Url(source.url)
   if (!location) return undefined
   // Only a template given as an S3 URL needs S3: loaded here, not at start-up.
   const { GetObjectCommand, S3Client } = await import('@aws-sdk/client-s3')

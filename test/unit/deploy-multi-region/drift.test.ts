@@ -1,4 +1,5 @@
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { CloudFormationApi } from '../../../actions/deploy-multi-region/src/cloudformation-api.js'
 import {
   describeDrift,
   detectDrift,
@@ -78,7 +79,11 @@ describe('detectDrift', () => {
         if (v !== undefined) return v
       }
     }
-    const report = await detectDrift({ send } as unknown as CloudFormationClient, 'arn:stack', poll)
+    // A client of the SDK's class, as its paginators require, whose send is the stand-in.
+    const client = Object.assign(Object.create(CloudFormationClient.prototype) as CloudFormationClient, {
+      send,
+    })
+    const report = await detectDrift(new CloudFormationApi(client), 'arn:stack', poll)
     expect(report.resources.map((r) => r.logicalId)).toEqual(['A', 'B'])
     expect(calls.map(([n]) => n)).toEqual([
       'DetectStackDrift',

@@ -7,7 +7,7 @@ import {
   STATEFUL_TYPES,
   unmatchedAllowances,
 } from '../../../actions/deploy-multi-region/src/guard.js'
-import type { ChangeRow } from '../../../actions/deploy-multi-region/src/plan.js'
+import type { ChangeRow } from '../../../actions/deploy-multi-region/src/model.js'
 
 const table = (replacement: string): ChangeRow => ({
   action: 'Modify',

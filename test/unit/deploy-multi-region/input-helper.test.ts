@@ -34,7 +34,7 @@ describe('getSettings', () => {
       maxParallel: 2,
       canaryRegions: [],
       failureTolerance: 0,
-      planOnly: false,
+      mode: 'deploy',
     })
     expect(s.template).toMatchObject({ kind: 'file', bytes: 46 })
   })
@@ -72,7 +72,7 @@ describe('getSettings', () => {
       maxParallel: 1,
       canaryRegions: ['eu-west-1'],
       failureTolerance: 1,
-      planOnly: true,
+      mode: 'plan-only',
     })
   })
 
@@ -170,11 +170,11 @@ describe('getSettings: the destructive-change guard', () => {
 describe('getSettings: mode and plan', () => {
   it('mode plan writes to <stack-name>.plan.json in the workspace by default', () => {
     const s = settings({ mode: 'plan' })
-    expect(s).toMatchObject({ mode: 'plan', planOnly: false, planFile: join(workspace, 'orders.plan.json') })
+    expect(s).toMatchObject({ mode: 'plan', planFile: join(workspace, 'orders.plan.json') })
   })
 
   it('plan-only: true is mode plan-only', () => {
-    expect(settings({ 'plan-only': 'true' })).toMatchObject({ mode: 'plan-only', planOnly: true })
+    expect(settings({ 'plan-only': 'true' })).toMatchObject({ mode: 'plan-only' })
   })
 
   it.each([

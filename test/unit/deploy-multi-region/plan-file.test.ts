@@ -4,8 +4,8 @@ import {
   parsePlanFile,
   staleReason,
   templateSha256,
-  type PlannedRegion,
 } from '../../../actions/deploy-multi-region/src/plan-file.js'
+import type { PlannedRegion } from '../../../actions/deploy-multi-region/src/model.js'
 
 const SHA = templateSha256('Resources: {}\n')
 const CHANGE_SET =

@@ -294,7 +294,7 @@ describe('verdictOf', () => {
   it('fails on cancellation, a failed canary, or failures beyond the tolerance', () => {
     expect(verdictOf(0, ['created', 'unchanged'], 0, undefined, false)).toEqual({
       fail: false,
-      text: 'All 2 region(s) done: 1 created, 1 unchanged.',
+      text: 'All 2 target(s) done: 1 created, 1 unchanged.',
     })
     expect(verdictOf(1, ['created', 'failed'], 1, undefined, false)).toMatchObject({
       fail: false,
@@ -306,7 +306,7 @@ describe('verdictOf', () => {
     })
     expect(verdictOf(5, ['failed', 'skipped'], 1, 'us-east-1', false)).toMatchObject({
       fail: true,
-      text: expect.stringMatching(/^Canary region us-east-1 did not succeed/),
+      text: expect.stringMatching(/^Canary us-east-1 did not succeed, so no other target was started/),
     })
     expect(verdictOf(5, ['created', 'skipped'], 0, undefined, true)).toEqual({
       fail: true,

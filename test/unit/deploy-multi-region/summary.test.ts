@@ -1,10 +1,9 @@
-import type { RegionResult } from '../../../actions/deploy-multi-region/src/deploy-region.js'
-import type { Settings } from '../../../actions/deploy-multi-region/src/input-helper.js'
+import type { Settings, TargetResult } from '../../../actions/deploy-multi-region/src/model.js'
 import { summaryMarkdown } from '../../../actions/deploy-multi-region/src/summary.js'
 
 const settings = {
   stackName: 'orders',
-  planOnly: false,
+  mode: 'deploy',
   canaryRegions: ['us-east-1'],
   regions: ['us-east-1', 'eu-west-1', 'ap-south-1'],
   template: { kind: 'file', path: '/ws/t.yaml', input: 't.yaml', body: '', bytes: 0 },
@@ -12,7 +11,7 @@ const settings = {
   failureTolerance: 1,
   onFailure: 'ROLLBACK',
 } as unknown as Settings
-const results: RegionResult[] = [
+const results: TargetResult[] = [
   {
     region: 'us-east-1',
     status: 'updated',
@@ -39,17 +38,17 @@ const results: RegionResult[] = [
     outputs: {},
     changes: [],
     durationMs: 0,
-    reason: 'more than 0 region(s) failed',
+    reason: 'more than 0 target(s) failed',
   },
 ]
 
-const FAILED = { fail: true, text: '1 region(s) failed, more than the failure tolerance of 0.' }
+const FAILED = { fail: true, text: '1 target(s) failed, more than the failure tolerance of 0.' }
 
 describe('summaryMarkdown', () => {
   it('starts with the outcome and the one cause, then the regions with console links', () => {
     const md = summaryMarkdown(settings, results, FAILED)
     expect(md.split('\n')[0]).toBe(
-      '## ❌ Deploy of stack `orders` failed: 1 of 3 region(s) failed (failure tolerance 1): stack ROLLBACK_COMPLETE: Queue | bad.',
+      '## ❌ Deploy of stack `orders` failed: 1 of 3 target(s) failed (failure tolerance 1): stack ROLLBACK_COMPLETE: Queue | bad.',
     )
     expect(md).toContain(
       '<sub>Inputs: `template` t.yaml · `regions` us-east-1, eu-west-1, ap-south-1 · `canary-regions` us-east-1 · `max-parallel` 3 · `failure-tolerance` 1 · `on-failure` ROLLBACK</sub>',
@@ -67,7 +66,7 @@ describe('summaryMarkdown', () => {
   })
   it('shows no duration for a region that never started, and says why', () => {
     const md = summaryMarkdown(settings, results, FAILED)
-    expect(md).toContain('| ap-south-1 | skipped | — | — | — | more than 0 region(s) failed |')
+    expect(md).toContain('| ap-south-1 | skipped | — | — | — | more than 0 target(s) failed |')
   })
   it('draws the regions that ran on an elapsed-time axis', () => {
     const md = summaryMarkdown(settings, results, FAILED)
@@ -93,8 +92,8 @@ describe('summaryMarkdown', () => {
       { ...results[0]!, outputs: { ApiId: 'a1', Url: 'https://x' } },
       { ...results[0]!, region: 'eu-west-1', outputs: { ApiId: 'b2', Url: 'https://y' } },
     ]
-    const md = summaryMarkdown(settings, ok, { fail: false, text: 'All 2 region(s) done: 2 updated.' })
-    expect(md).toMatch(/^## ✅ Deploy of stack `orders` passed: All 2 region\(s\) done: 2 updated\./)
+    const md = summaryMarkdown(settings, ok, { fail: false, text: 'All 2 target(s) done: 2 updated.' })
+    expect(md).toMatch(/^## ✅ Deploy of stack `orders` passed: All 2 target\(s\) done: 2 updated\./)
     expect(md).toContain(
       '| Output | us-east-1 | eu-west-1 |\n| --- | --- | --- |\n| `ApiId` | a1 | b2 |\n| `Url` | https://x | https://y |',
     )
@@ -102,9 +101,9 @@ describe('summaryMarkdown', () => {
     expect(md).not.toContain('Why skipped')
   })
   it('lists the resource changes of a preview', () => {
-    const md = summaryMarkdown({ ...settings, planOnly: true }, [{ ...results[0]!, status: 'planned' }], {
+    const md = summaryMarkdown({ ...settings, mode: 'plan-only' }, [{ ...results[0]!, status: 'planned' }], {
       fail: false,
-      text: 'All 1 region(s) done: 1 planned.',
+      text: 'All 1 target(s) done: 1 planned.',
     })
     expect(md).toMatch(/^## ✅ Plan for stack `orders` passed/)
     expect(md).toContain('### Resource changes (preview: the change sets were deleted)')
@@ -121,7 +120,7 @@ describe('summaryMarkdown', () => {
   })
 
   it('lists changes that replace or remove stateful resources first, marked with the guard', () => {
-    const guarded: RegionResult[] = ['us-east-1', 'eu-west-1', 'ap-south-1'].map((region) => ({
+    const guarded: TargetResult[] = ['us-east-1', 'eu-west-1', 'ap-south-1'].map((region) => ({
       region,
       status: region === 'eu-west-1' ? 'failed' : 'planned',
       outputs: {},
@@ -138,7 +137,7 @@ describe('summaryMarkdown', () => {
       durationMs: 100,
       reason: region === 'eu-west-1' ? 'blocked' : undefined,
     }))
-    const text = summaryMarkdown({ ...settings, planOnly: true }, guarded, 'x')
+    const text = summaryMarkdown({ ...settings, mode: 'plan-only' }, guarded, 'x')
     expect(text).toContain(
       '| ⛔ blocked | `Orders` | AWS::DynamoDB::Table | Replacement True | every region |',
     )
@@ -148,7 +147,7 @@ describe('summaryMarkdown', () => {
 })
 
 describe('summaryMarkdown over several accounts', () => {
-  const target = (account: string, region: string, status: RegionResult['status']): RegionResult => ({
+  const target = (account: string, region: string, status: TargetResult['status']): TargetResult => ({
     account,
     region,
     status,
@@ -166,7 +165,7 @@ describe('summaryMarkdown over several accounts', () => {
   const md = summaryMarkdown(
     { ...settings, canaryRegions: [], accounts: ['111111111111', '222222222222'] } as unknown as Settings,
     many,
-    { fail: false, text: '2 region(s) failed, within the failure tolerance of 2.' },
+    { fail: false, text: '2 target(s) failed, within the failure tolerance of 2.' },
   )
 
   it('has one outcome line for the run, then a section per account', () => {

@@ -2,16 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InputError, Inputs, mapInputReader } from '../../../lib/inputs.js'
-import {
-  keyedBy,
-  mergeShards,
-  sliceCanaries,
-  sliceMatrix,
-  splitTargets,
-  type Slice,
-} from '../../../lib/shards.js'
-import { readAccountSettings, spansAccounts, targetKey, targetsOf } from '../../../lib/targets.js'
+import { mergeShards, sliceCanaries, sliceMatrix, splitTargets, type Slice } from '../../../lib/shards.js'
 
 const account = (n: number) => String(n).padStart(12, '0')
 const accounts = (n: number) => Array.from({ length: n }, (_, i) => account(i + 1))
@@ -68,15 +59,6 @@ describe('splitTargets', () => {
     expect(() => splitTargets(accounts(1), regions(1), 0)).toThrow(/shard-size/)
     expect(() => splitTargets(['11111111111'], regions(1), 5)).toThrow(/12 digits/)
     expect(() => splitTargets([account(1), account(1)], regions(1), 5)).toThrow(/listed twice/)
-  })
-
-  it('refuses the account values lib/targets.ts refuses', () => {
-    for (const bad of ['11111111111', '1111111111111', 'abcdefghijkl']) {
-      expect(() => splitTargets([bad], regions(1), 5)).toThrow()
-      expect(() =>
-        readAccountSettings(new Inputs(mapInputReader({ accounts: bad, 'role-name': 'r' }))),
-      ).toThrow(InputError)
-    }
   })
 })
 
@@ -155,16 +137,6 @@ describe('mergeShards', () => {
       mergeShards(slices, new Map([[2, [{ account: account(1), region: 'us-east-1', status: 'created' }]]])),
     ).toThrow(/not one of its targets/)
     expect(() => mergeShards(slices, new Map([[2, { not: 'a list' }]]))).toThrow(/not a JSON array/)
-  })
-
-  it('keys merged maps the way lib/targets.ts keys a run’s outputs', () => {
-    for (const accs of [accounts(2), accounts(1), []]) {
-      const targets = targetsOf(accs, ['us-east-1', 'eu-west-1'])
-      const results = targets.map((t) => ({ ...t, status: 'created' }))
-      expect(Object.keys(keyedBy(results, (r) => r.status))).toEqual(
-        targets.map((t) => targetKey(t, spansAccounts(targets))),
-      )
-    }
   })
 })
 

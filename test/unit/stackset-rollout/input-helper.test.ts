@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Inputs, InputError, mapInputReader } from '../../../lib/inputs.js'
-import { getSettings, MAX_TEMPLATE_BODY_BYTES } from '../../../actions/stackset-rollout/src/input-helper.js'
+import { getSettings } from '../../../actions/stackset-rollout/src/input-helper.js'
+import { MAX_TEMPLATE_BODY_BYTES } from '../../../lib/cloudformation-inputs.js'
 
 const workspace = mkdtempSync(join(tmpdir(), 'stackset-inputs-'))
 writeFileSync(join(workspace, 'tpl.yaml'), 'Resources: {}\n')
@@ -31,7 +32,7 @@ describe('getSettings', () => {
     expect(s).toMatchObject({
       stackSetName: 'baseline',
       homeRegion: 'us-east-1',
-      template: { body: 'Resources: {}\n', shown: 'tpl.yaml' },
+      template: { kind: 'file', body: 'Resources: {}\n', input: 'tpl.yaml' },
       permissionModel: 'SELF_MANAGED',
       accounts: ['111111111111', '222222222222'],
       regions: ['us-east-1', 'eu-west-1'],
@@ -114,7 +115,7 @@ describe('getSettings', () => {
   })
   it('accepts an https S3 template URL', () => {
     const url = 'https://bucket.s3.eu-west-1.amazonaws.com/stack.yaml'
-    expect(settings({ template: url }).template).toEqual({ url, shown: url })
+    expect(settings({ template: url }).template).toEqual({ kind: 'url', url })
   })
 
   const rejects: Array<[string, Record<string, string>, RegExp]> = [

@@ -1,4 +1,4 @@
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation'
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import { Inputs, mapInputReader } from '../../../lib/inputs.js'
 import { RegionLog } from '../../../lib/log.js'
 import { AbortedError } from '../../../lib/poll.js'
@@ -40,7 +40,11 @@ function fakeClient(answer: (call: Call, calls: Call[]) => unknown) {
       return out
     },
   }
-  return { client: client as unknown as CloudFormationClient, calls }
+  // Of the SDK's client class, as its paginators require.
+  return {
+    client: Object.assign(Object.create(CloudFormationClient.prototype) as CloudFormationClient, client),
+    calls,
+  }
 }
 
 /** Keeps the lines without printing them. */

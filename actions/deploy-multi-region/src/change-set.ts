@@ -1,0 +1,238 @@
+/**
+ * The second phase of a target's deploy: the change set. It is made (CREATE or
+ * UPDATE), waited for and reviewed: its changes, with those of its nested
+ * stacks, are listed and marked by the guard, and a blocked change refuses the
+ * target before anything is executed. A change set this run will not execute is
+ * deleted, with the REVIEW_IN_PROGRESS stack that was made only to hold it.
+ */
+import type { Change } from '@aws-sdk/client-cloudformation'
+import { describeError } from '../../../lib/aws.js'
+import type { DescribedChangeSet } from './cloudformation-api.js'
+import { blockedChanges, blockedReason, markChanges } from './guard.js'
+import type { ChangeRow, StackSnapshot, ValidationError } from './model.js'
+import { parametersFor } from './parameters.js'
+import { changeRows, describeChange, failureBehaviour, isEmptyChangeSet } from './plan.js'
+import { checkCancelled, poll, TargetFailure, type TargetContext } from './target-context.js'
+import { describeValidationError, readValidationErrors } from './validation-errors.js'
+
+/** Nested stacks followed down when listing changes. */
+const MAX_NESTING = 3
+
+/** A change set this run made; `id` undefined when an update had nothing to change. */
+export interface MadeChangeSet {
+  id?: string
+  name: string
+  type: 'CREATE' | 'UPDATE'
+  stackId?: string
+  /** A REVIEW_IN_PROGRESS stack that this CREATE change set made: removed with it if never executed. */
+  reviewStackId?: string
+}
+
+/** What the review found: nothing to change, or the changes (none of them blocked). */
+export type Reviewed = { kind: 'empty' } | { kind: 'changes'; changes: ChangeRow[] }
+
+/** CreateChangeSet for the target, with its template, parameters and the settings' options. */
+export async function makeChangeSet(
+  ctx: TargetContext,
+  state: StackSnapshot,
+  type: 'CREATE' | 'UPDATE',
+): Promise<MadeChangeSet> {
+  const { settings, log, target } = ctx
+  checkCancelled(ctx)
+  const name = ctx.tokens.changeSetName
+  const { onStackFailure } = failureBehaviour(settings.onFailure, type)
+  // An update keeps the values of the parameters the inputs leave out.
+  const previous =
+    type === 'UPDATE' && state.parameterKeys.length > 0
+      ? { stackKeys: state.parameterKeys, declared: await ctx.templates.declaredParameters(target, ctx.api) }
+      : undefined
+  ctx.phase(`creating change set ${name}`)
+  const created = await ctx.api.createChangeSet({
+    StackName: settings.stackName,
+    ChangeSetName: name,
+    ChangeSetType: type,
+    ClientToken: ctx.tokens.createChangeSet,
+    Description: `deploy-multi-region ${ctx.runToken}`,
+    ...(await ctx.templates.forTarget(target)),
+    Parameters: parametersFor(target.region, settings.parameters, settings.regionParameters, previous),
+    Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
+    RoleARN: settings.roleArn,
+    NotificationARNs: settings.notificationArns.length ? settings.notificationArns : undefined,
+    Tags: settings.tags.length ? settings.tags : undefined,
+    OnStackFailure: settings.mode === 'plan-only' ? undefined : onStackFailure,
+    // "Indicates if the change set auto-imports resources that already exist": named resources
+    // with DeletionPolicy Retain that no stack owns are taken over instead of failing the create.
+    ImportExistingResources: type === 'CREATE' && settings.importExistingResources ? true : undefined,
+    // Nested stacks get change sets of their own, so their changes are seen (and guarded) too.
+    IncludeNestedStacks: true,
+  })
+  if (created.existing)
+    log.info(`Change set ${name} already exists (an earlier attempt of the call went through).`)
+  log.info(`Change set ${name} (${type}) created.`)
+  const ownsReviewStack = type === 'CREATE' && state.status !== 'REVIEW_IN_PROGRESS'
+  return {
+    id: created.id,
+    name,
+    type,
+    stackId: created.stackId ?? state.stackId,
+    ...(ownsReviewStack && created.stackId ? { reviewStackId: created.stackId } : {}),
+  }
+}
+
+/**
+ * Waits for the change set and reviews it. Throws when it FAILED (with its
+ * validation errors) or when the guard blocks a change (in every mode, before
+ * ExecuteChangeSet).
+ */
+export async function reviewChangeSet(ctx: TargetContext, made: MadeChangeSet): Promise<Reviewed> {
+  const { log } = ctx
+  ctx.phase(`waiting for change set ${made.name}`)
+  const described = made.id
+    ? await waitForChangeSet(ctx, made.id)
+    : { status: 'FAILED', reason: 'No updates are to be performed.', changes: [] }
+  if (isEmptyChangeSet(described.status, described.reason)) {
+    log.info('No changes: the stack already matches the template and parameters.')
+    return { kind: 'empty' }
+  }
+  if (described.status !== 'CREATE_COMPLETE') {
+    const errors = made.id ? await validationErrorsOf(ctx, made.id) : undefined
+    const why = errors?.length
+      ? `${errors.length} validation error(s): ${errors.map(describeValidationError).join('; ')}`
+      : (described.reason ?? described.status)
+    throw new TargetFailure(
+      `change set ${made.name} failed: ${why}`,
+      made.stackId,
+      errors?.find((e) => e.resource)?.resource,
+      errors?.length ? { validationErrors: errors } : {},
+    )
+  }
+  const changes = await guardedChanges(ctx, described.changes)
+  log.info(`${changes.length} resource change(s):`)
+  for (const c of changes) log.info(`  ${describeChange(c)}`)
+  const [firstBlocked, ...more] = blockedChanges(changes)
+  if (firstBlocked)
+    throw new TargetFailure(blockedReason([firstBlocked, ...more]), made.stackId, firstBlocked.logicalId, {
+      changes,
+    })
+  return { kind: 'changes', changes }
+}
+
+/** The change set's changes and its nested stacks', with the guard's marks. */
+export async function guardedChanges(ctx: TargetContext, changes: readonly Change[]): Promise<ChangeRow[]> {
+  const { statefulTypes, allowReplacement } = ctx.settings
+  return markChanges(await withNestedChanges(ctx, changes), statefulTypes, allowReplacement)
+}
+
+/** Waits until the change set is made (or has FAILED); every page of its changes. */
+export function waitForChangeSet(ctx: TargetContext, id: string): Promise<DescribedChangeSet> {
+  return poll(ctx, `change set ${id}`, async () => {
+    const answer = await ctx.api.describeChangeSet(id)
+    const done = ['CREATE_COMPLETE', 'FAILED', 'DELETE_FAILED'].includes(answer.status ?? '')
+    return done ? answer : undefined
+  })
+}
+
+/**
+ * The change rows of a change set and of its nested stacks' change sets: a
+ * nested stack's ResourceChange carries "The change set ID of the nested change
+ * set", whose changes are listed under the nested stack's logical id.
+ */
+async function withNestedChanges(
+  ctx: TargetContext,
+  changes: readonly Change[],
+  path: string[] = [],
+): Promise<ChangeRow[]> {
+  const rows: ChangeRow[] = []
+  for (const change of changes) {
+    const [row] = changeRows([change])
+    if (!row) continue
+    rows.push(path.length > 0 ? { ...row, nestedPath: path } : row)
+    const nested = change.ResourceChange?.ChangeSetId
+    if (!nested || row.type !== 'AWS::CloudFormation::Stack' || path.length >= MAX_NESTING) continue
+    const described = await waitForChangeSet(ctx, nested)
+    rows.push(...(await withNestedChanges(ctx, described.changes, [...path, row.logicalId])))
+  }
+  return rows
+}
+
+/**
+ * The early-validation errors of a FAILED change set, from DescribeEvents;
+ * undefined where the API is missing or cannot be read (the status reason says it then).
+ */
+async function validationErrorsOf(
+  ctx: TargetContext,
+  changeSetId: string,
+): Promise<ValidationError[] | undefined> {
+  try {
+    const errors = await readValidationErrors(ctx.api, changeSetId)
+    if (errors === undefined)
+      ctx.log.info('DescribeEvents is not available here: the status reason is all there is.')
+    return errors
+  } catch (error) {
+    ctx.log.warning(`Could not read the change set's validation errors: ${describeError(error)}`)
+    return undefined
+  }
+}
+
+/**
+ * Deletes a change set this run will not execute and, when its CREATE made the
+ * stack, that REVIEW_IN_PROGRESS stack; so a preview leaves nothing behind.
+ * Answers whether the stack went with it (then no stack of this target is left to report).
+ */
+export async function discardChangeSet(
+  ctx: TargetContext,
+  made: MadeChangeSet,
+): Promise<{ stackDeleted: boolean }> {
+  if (!made.id) return { stackDeleted: false }
+  await ctx.api.deleteChangeSet(made.id)
+  if (!made.reviewStackId) return { stackDeleted: false }
+  return { stackDeleted: await deleteReviewStack(ctx, made.reviewStackId, made.id) }
+}
+
+/** After a failure or cancellation: the change set is deleted, and a failure to delete it only warned. */
+export async function discardQuietly(
+  ctx: TargetContext,
+  made: MadeChangeSet,
+): Promise<{ stackDeleted: boolean }> {
+  try {
+    const outcome = await discardChangeSet(ctx, made)
+    if (made.id) ctx.log.info('Deleted the change set that was not executed.')
+    return outcome
+  } catch (error) {
+    ctx.log.warning(`Could not delete change set ${made.id ?? ''}: ${describeError(error)}`)
+    return { stackDeleted: false }
+  }
+}
+
+/**
+ * Deletes the REVIEW_IN_PROGRESS stack this run's CREATE change set made, and
+ * only that one: read again just before, it must still be REVIEW_IN_PROGRESS,
+ * have the StackId our CreateChangeSet returned, and hold no change set but
+ * ours. Another run (a concurrent preview, or a deploy about to execute its
+ * change set) may have added one since; DeleteStack would take it with it.
+ */
+async function deleteReviewStack(
+  ctx: TargetContext,
+  stackId: string,
+  ourChangeSetId: string,
+): Promise<boolean> {
+  const { api, log } = ctx
+  const now = await api.describeStack(stackId)
+  if (now.status !== 'REVIEW_IN_PROGRESS' || now.stackId !== stackId) {
+    log.info(`Left stack ${stackId} in place: it is ${now.status ?? 'gone'} now, no longer only this run's.`)
+    return false
+  }
+  const others: string[] = []
+  for (const summary of await api.listChangeSets(stackId)) {
+    const sameStack = summary.StackId === undefined || summary.StackId === stackId
+    if (sameStack && summary.ChangeSetId !== ourChangeSetId) others.push(summary.ChangeSetName ?? '?')
+  }
+  if (others.length > 0) {
+    log.warning(
+      `Left stack ${stackId} in place: it holds change set(s) ${others.join(', ')} that this run did not make.`,
+    )
+    return false
+  }
+  await api.deleteStack(stackId)
+  return true
+}
