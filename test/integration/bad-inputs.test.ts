@@ -349,6 +349,46 @@ const CASES: Case[] = [
   ['prune-snapshots', 'all-volumes alongside filters', { 'all-volumes': 'true' }, 'all-volumes'],
   ['prune-snapshots', 'keep-last 0 and no other keep rule', { 'keep-last': '0' }, 'keep-last'],
   ['prune-snapshots', 'keep-within past the date range', { 'keep-within': '1000000y' }, 'keep-within'],
+  // Every spelling of a retention that keeps nothing.
+  [
+    'prune-snapshots',
+    'keep-within 0d with keep-last 0',
+    { 'keep-within': '0d', 'keep-last': '0' },
+    'keep-within',
+  ],
+  ['prune-snapshots', 'keep-within 0h0d0w', { 'keep-within': '0h0d0w' }, 'keep-within'],
+  [
+    'prune-snapshots',
+    'keep-last 0 with every other rule 0',
+    { 'keep-last': '0', 'keep-daily': '0', 'keep-weekly': '00', 'keep-monthly': '0' },
+    'keep-last',
+  ],
+  [
+    'prune-snapshots',
+    'dr-keep-within 0y0m with dr-keep-last 0',
+    { 'dr-region': 'us-west-2', 'dr-keep-within': '0y0m', 'dr-keep-last': '0' },
+    'dr-keep-within',
+  ],
+  [
+    'prune-snapshots',
+    'dr-keep-last 0 with no other rule',
+    { 'dr-region': 'us-west-2', 'keep-last': '3', 'dr-keep-last': '0' },
+    'dr-keep-last',
+  ],
+  ['prune-snapshots', 'archive-after without a long-term rule', { 'archive-after': '30d' }, 'archive-after'],
+  [
+    'prune-snapshots',
+    'restore-tests-per-run without verify-restore',
+    { 'restore-tests-per-run': '2' },
+    'restore-tests-per-run',
+  ],
+  ['prune-snapshots', 'dr-account without dr-region', { 'dr-account': '444444444444' }, 'dr-account'],
+  [
+    'prune-snapshots',
+    'dr-account without dr-role-name',
+    { 'dr-region': 'us-west-2', 'dr-account': '444444444444' },
+    'dr-role-name',
+  ],
   ['prune-snapshots', 'dr-region that is also pruned', { 'dr-region': 'eu-west-1' }, 'dr-region'],
   [
     'prune-snapshots',
