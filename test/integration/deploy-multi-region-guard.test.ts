@@ -107,7 +107,7 @@ describe('deploy-multi-region: what the guard stops', () => {
         type: 'AWS::CloudFormation::Stack',
         guard: 'blocked',
       })
-      expect(r!.reason).toContain('Data (AWS::CloudFormation::Stack, Remove: loses every resource in it')
+      expect(r!.reason).toContain('Data (AWS::CloudFormation::Stack, Remove), losing every resource in it')
       expect(count('ExecuteChangeSet')).toBe(0)
 
       layer.reset()

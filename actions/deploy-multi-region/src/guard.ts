@@ -136,7 +136,7 @@ export function blockedReason(blocked: readonly ChangeRow[]): string {
   const list = blocked
     .map(
       (c) =>
-        `${guardName(c)} (${c.type}, ${destructiveAction(c)}${STATEFUL_REASONS[c.type] ? `: loses ${STATEFUL_REASONS[c.type]}` : ''})`,
+        `${guardName(c)} (${c.type}, ${destructiveAction(c)})${STATEFUL_REASONS[c.type] ? `, losing ${STATEFUL_REASONS[c.type]}` : ''}`,
     )
     .join(', ')
   return `the change set would replace or remove stateful resource(s) ${list}; nothing was executed. If that is intended, name them in allow-replacement`
