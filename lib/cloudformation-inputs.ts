@@ -55,7 +55,7 @@ export interface TemplateDocument {
 /** Aliases expanded at most this many times: a small template never needs more, a "billion laughs" does. */
 export const MAX_ALIASES = 50
 
-/** CloudFormation's quota on a parameter value: "Maximum size of each parameter value", 4,096 bytes. */
+/** CloudFormation's quota on a parameter value: "Maximum size of a parameter value", 4,096 bytes. */
 export const MAX_PARAMETER_VALUE_BYTES = 4_096
 
 /** CloudFormation parameter keys are alphanumeric logical names. */
