@@ -66,19 +66,22 @@ export const ALLOW_ALL = '*'
  */
 const KEPT_ON_REMOVE = ['Retain']
 
+const NESTED_STACK = 'AWS::CloudFormation::Stack'
+
 /**
  * A change that loses a stateful resource: Remove (unless its DeletionPolicy
  * Retains it), a Modify whose Replacement is True or Conditional ("Conditional:
  * The resource may be replaced"), or Dynamic ("exact action for the resource
  * can't be determined"): the last two are decided only when the change set runs,
- * so they are treated as replacements. A nested stack's own Modify is not: its
- * nested change set lists what happens inside it, and that is guarded.
+ * so they are treated as replacements. A nested stack's own Modify or Dynamic is
+ * not: its nested change set lists what happens inside it, and that is guarded.
  */
 export function isDestructive(change: ChangeRow, statefulTypes: readonly string[]): boolean {
   if (!statefulTypes.includes(change.type)) return false
   if (change.action === 'Remove') return !KEPT_ON_REMOVE.includes(change.policyAction ?? '')
-  if (change.type === 'AWS::CloudFormation::Stack' && change.action !== 'Dynamic')
-    return change.replacement === 'True'
+  // AWS::CloudFormation::Stack: "An update never causes a nested stack to be replaced"; what it
+  // does inside is in its own changes.
+  if (change.type === NESTED_STACK) return change.replacement === 'True'
   if (change.action === 'Dynamic') return true
   return change.replacement === 'True' || change.replacement === 'Conditional'
 }

@@ -23,7 +23,16 @@ interface GlobalName {
   scope: Scope
   /** Why the name is global, for the message. */
   why: string
+  /** What a second one does, when it is not a failure. */
+  consequence?: string
+  /** A property whose presence makes the name regional (a private hosted zone's VPCs). */
+  unlessProperty?: string
+  /** The fix, where a name per region is not one (a domain name). */
+  fix?: string
 }
+
+const ONE_REGION =
+  "make it in one region only: a Condition such as !Equals [!Ref 'AWS::Region', us-east-1] on the resource, or a stack of its own"
 
 const IAM = 'IAM names are unique within the account, in every region'
 const CLOUDFRONT = 'CloudFront is a global service: its names are unique within the account'
@@ -76,6 +85,21 @@ export const GLOBAL_NAMES: Readonly<Record<string, GlobalName>> = {
   'AWS::CloudFront::KeyGroup': { property: 'KeyGroupConfig.Name', scope: 'account', why: CLOUDFRONT },
   'AWS::CloudFront::PublicKey': { property: 'PublicKeyConfig.Name', scope: 'account', why: CLOUDFRONT },
   'AWS::CloudFront::KeyValueStore': { property: 'Name', scope: 'account', why: CLOUDFRONT },
+  'AWS::CloudFront::Distribution': {
+    property: 'DistributionConfig.Aliases',
+    scope: 'partition',
+    why: 'an alternate domain name (CNAME) belongs to one CloudFront distribution across all accounts',
+    fix: ONE_REGION,
+  },
+  'AWS::Route53::HostedZone': {
+    property: 'Name',
+    scope: 'account',
+    why: 'Route 53 is a global service',
+    consequence:
+      'each region would create another public hosted zone of that name, with its own name servers, and only one can be delegated to',
+    unlessProperty: 'VPCs',
+    fix: ONE_REGION,
+  },
 }
 
 /** What a target's names are made of besides its region and account: the stack name and parameters. */
@@ -96,6 +120,8 @@ export interface NameCollision {
   parameter?: string
   /** The targets that would share the name. */
   targets: string[]
+  consequence?: string
+  fix?: string
 }
 
 /** A value that cannot be known before the stack exists (an attribute, an import, a condition). */
@@ -227,48 +253,68 @@ export function nameCollisions(
   const defaults = parameterDefaults(doc.Parameters)
   const found: NameCollision[] = []
   for (const [logicalId, resource] of Object.entries(resources as Record<string, unknown>)) {
-    const {
-      Type: type,
-      Properties: properties,
-      Condition: condition,
-    } = (resource ?? {}) as Record<string, unknown>
-    const global = typeof type === 'string' ? GLOBAL_NAMES[type] : undefined
-    if (!global || condition !== undefined) continue
-    const node = propertyAt(properties, global.property)
-    if (node === undefined) continue
-    const byName = new Map<string, string[]>()
-    for (const target of targets) {
-      const value = evaluate(node, { target, context, mappings, defaults })
-      if (value === UNKNOWN) continue
+    const collision = collisionOf(logicalId, resource, targets, { context, mappings, defaults })
+    if (collision) found.push(collision)
+  }
+  return found
+}
+
+/** The known values of a name property in one target: a list (CloudFront aliases) gives each of its items. */
+function valuesIn(node: unknown, where: Where): string[] {
+  const values = Array.isArray(node) ? node.map((item) => evaluate(item, where)) : [evaluate(node, where)]
+  return values.filter((v): v is string => v !== UNKNOWN)
+}
+
+function collisionOf(
+  logicalId: string,
+  resource: unknown,
+  targets: readonly Target[],
+  template: Omit<Where, 'target'>,
+): NameCollision | undefined {
+  const {
+    Type: type,
+    Properties: properties,
+    Condition: condition,
+  } = (resource ?? {}) as Record<string, unknown>
+  const global = typeof type === 'string' ? GLOBAL_NAMES[type] : undefined
+  // A resource under a Condition may be made in one region only.
+  if (!global || condition !== undefined) return undefined
+  if (global.unlessProperty && propertyAt(properties, global.unlessProperty) !== undefined) return undefined
+  const node = propertyAt(properties, global.property)
+  if (node === undefined) return undefined
+  const byName = new Map<string, string[]>()
+  for (const target of targets) {
+    for (const value of new Set(valuesIn(node, { ...template, target }))) {
       // IAM names are "not distinguished by case".
       const key = `${global.scope === 'account' ? (target.account ?? '') : ''}\n${value.toLowerCase()}`
       byName.set(key, [...(byName.get(key) ?? []), targetLabel(target)])
     }
-    const shared = [...byName.values()].find((labels) => labels.length > 1)
-    if (!shared) continue
-    const parameter = parameterOf(node)
-    found.push({
-      logicalId,
-      type: type as string,
-      property: global.property,
-      why: global.why,
-      ...(typeof node === 'string' ? { name: node } : {}),
-      ...(parameter ? { parameter } : {}),
-      targets: shared,
-    })
   }
-  return found
+  const shared = [...byName.values()].find((labels) => labels.length > 1)
+  if (!shared) return undefined
+  const parameter = parameterOf(node)
+  return {
+    logicalId,
+    type: type as string,
+    property: global.property,
+    why: global.why,
+    ...(typeof node === 'string' ? { name: node } : {}),
+    ...(parameter ? { parameter } : {}),
+    targets: shared,
+    ...(global.consequence ? { consequence: global.consequence } : {}),
+    ...(global.fix ? { fix: global.fix } : {}),
+  }
 }
 
 /** The sentence that names a collision and its fix. */
 export function describeCollision(c: NameCollision): string {
   const what = c.name !== undefined ? `'${c.name}'` : c.parameter ? `from parameter ${c.parameter}` : 'built'
-  const fix = c.name !== undefined ? `!Sub '${c.name}-\${AWS::Region}'` : `!Sub '<name>-\${AWS::Region}'`
-  return (
-    `${c.logicalId} (${c.type}) has the same ${c.property} ${what} in ${c.targets.join(', ')}: ${c.why}, ` +
-    `so the deploy would fail in every region but the first. Give it a name per region, e.g. ${c.property}: ${fix}, ` +
-    `or leave ${c.property} out and let CloudFormation name it`
-  )
+  const sub = c.name !== undefined ? `!Sub '${c.name}-\${AWS::Region}'` : `!Sub '<name>-\${AWS::Region}'`
+  const fix =
+    c.fix ??
+    `give it a name per region, e.g. ${c.property}: ${sub}, or leave ${c.property} out and let CloudFormation name it`
+  const consequence = c.consequence ?? 'the deploy would fail in every region but the first'
+  return `${c.logicalId} (${c.type}) has the same ${c.property} ${what} in ${c.targets.join(', ')}: ${c.why}, so ${consequence}. To fix it, ${fix}`
 }
 
 /**

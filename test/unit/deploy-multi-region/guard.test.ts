@@ -106,6 +106,7 @@ describe('nested stacks, Dynamic and PolicyAction', () => {
     expect(isDestructive(stack('Modify', 'True'), STATEFUL_TYPES)).toBe(true)
     expect(isDestructive(stack('Modify', 'Conditional'), STATEFUL_TYPES)).toBe(false)
     expect(isDestructive(stack('Modify'), STATEFUL_TYPES)).toBe(false)
+    expect(isDestructive(stack('Dynamic'), STATEFUL_TYPES)).toBe(false)
   })
 
   it('a Dynamic change to a stateful resource may be a replacement', () => {

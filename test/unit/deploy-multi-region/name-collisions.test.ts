@@ -102,3 +102,22 @@ describe('nameCollisions', () => {
     expect(text).toContain("RoleName: !Sub 'lambda-role-${AWS::Region}'")
   })
 })
+
+describe('global by nature: CloudFront aliases and public hosted zones', () => {
+  it('finds a CloudFront alias shared by the regions, and says to make it in one region', () => {
+    const text =
+      'Resources:\n  Cdn:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Aliases: [www.example.com, !Sub "${AWS::Region}.example.com"]\n'
+    const [c] = nameCollisions(text, three, context)
+    expect(c).toMatchObject({ logicalId: 'Cdn', property: 'DistributionConfig.Aliases' })
+    expect(describeCollision(c!)).toContain('make it in one region only')
+  })
+
+  it('finds a public hosted zone made in every region; a private one (VPCs) is regional', () => {
+    const zone = (extra: string) =>
+      `Resources:\n  Zone:\n    Type: AWS::Route53::HostedZone\n    Properties:\n      Name: example.com${extra}\n`
+    const [c] = nameCollisions(zone(''), three, context)
+    expect(describeCollision(c!)).toContain('another public hosted zone of that name')
+    const vpcs = '\n      VPCs:\n        - VPCId: !Ref Vpc\n          VPCRegion: !Ref AWS::Region'
+    expect(found(zone(vpcs))).toEqual([])
+  })
+})
