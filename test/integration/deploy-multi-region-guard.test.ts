@@ -4,6 +4,7 @@
  * changed at any depth, Dynamic changes and PolicyAction, names that collide
  * across regions, parameter values over CloudFormation's limit.
  */
+import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation'
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -50,7 +51,19 @@ describe('deploy-multi-region: what the guard stops', () => {
         new PutObjectCommand({
           Bucket: 'guard-nested',
           Key: 'data.json',
-          Body: JSON.stringify({ Resources: { Table: { Type: 'AWS::SQS::Queue' } } }),
+          // The nested stack holds a table: removing the stack deletes it.
+          Body: JSON.stringify({
+            Resources: {
+              Table: {
+                Type: 'AWS::DynamoDB::Table',
+                Properties: {
+                  BillingMode: 'PAY_PER_REQUEST',
+                  AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+                  KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+                },
+              },
+            },
+          }),
         }),
       )
     } finally {
@@ -67,6 +80,23 @@ describe('deploy-multi-region: what the guard stops', () => {
   const deploy = (inputs: Record<string, string>) => runActionInProcess(run, inputs, env)
   const results = (r: ActionRun) => JSON.parse(r.outputs.results ?? '[]') as Result[]
   const count = (operation: string) => layer.calls.filter((c) => c.endsWith(`:${operation}`)).length
+  /** A stack's resources (by name or id) as ListStackResources answers them. */
+  async function resourcesOf(stack: string): Promise<Map<string, { type: string; physicalId: string }>> {
+    const saved = { ...process.env }
+    Object.assign(process.env, env)
+    try {
+      const cfn = new CloudFormationClient({ region: 'us-east-1', maxAttempts: 1 })
+      const answer = await cfn.send(new ListStackResourcesCommand({ StackName: stack }))
+      return new Map(
+        (answer.StackResourceSummaries ?? []).map((r) => [
+          r.LogicalResourceId ?? '',
+          { type: r.ResourceType ?? '', physicalId: r.PhysicalResourceId ?? '' },
+        ]),
+      )
+    } finally {
+      process.env = saved
+    }
+  }
   const path = (c: Result['changes'][number]) => [...(c.nestedPath ?? []), c.logicalId].join('/')
 
   /** A parent with a nested stack `Data` (when `nested`) and a queue whose delay changes. */
@@ -96,6 +126,10 @@ describe('deploy-multi-region: what the guard stops', () => {
       expect((await deploy({ 'stack-name': 'removal', template: v1, regions: 'us-east-1' })).failed).toBe(
         false,
       )
+      const nested = (await resourcesOf('removal')).get('Data')!
+      expect(nested.type).toBe('AWS::CloudFormation::Stack')
+      const inside = [...(await resourcesOf(nested.physicalId)).values()].map((r) => r.type)
+      expect(inside).toEqual(['AWS::DynamoDB::Table'])
       const v2 = parent('removal-v2.json', { nested: false, delay: 2 })
       layer.reset()
       const blocked = await deploy({ 'stack-name': 'removal', template: v2, regions: 'us-east-1' })
@@ -122,6 +156,7 @@ describe('deploy-multi-region: what the guard stops', () => {
       expect(allowed.failed).toBe(false)
       expect(results(allowed)[0]!.changes[0]).toMatchObject({ logicalId: 'Data', guard: 'allowed' })
       expect(count('ExecuteChangeSet')).toBe(1)
+      expect((await resourcesOf('removal')).has('Data')).toBe(false)
     })
 
     it('looks inside nested change sets at any depth: a table four stacks down is blocked', async () => {
