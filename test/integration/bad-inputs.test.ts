@@ -138,9 +138,9 @@ const CASES: Case[] = [
   ['deploy-multi-region', 'tag without a value separator', { tags: 'team' }, 'tags'],
   [
     'deploy-multi-region',
-    'allow-replacement naming no resource of the template',
-    { 'allow-replacement': 'OrdersTable' },
-    'allow-replacement',
+    "parameter value over CloudFormation's 4,096-byte limit",
+    { parameters: `Environment=${'x'.repeat(4097)}` },
+    'parameters',
   ],
   [
     'deploy-multi-region',
