@@ -70,6 +70,9 @@ export interface TemplateDocument {
 /** Aliases expanded at most this many times: a small template never needs more, a "billion laughs" does. */
 export const MAX_ALIASES = 50
 
+/** CloudFormation's quota on a parameter value: "Maximum size of a parameter value", 4,096 bytes. */
+export const MAX_PARAMETER_VALUE_BYTES = 4_096
+
 /** CloudFormation parameter keys are alphanumeric logical names. */
 export const PARAMETER_KEY = /^[A-Za-z0-9]{1,255}$/
 
@@ -221,6 +224,19 @@ function checkKey(where: Shown, key: string): void {
   }
 }
 
+/** A value over CloudFormation's limit is refused by its key and size; the value itself is never quoted. */
+function checkValue(where: Shown, key: string, value: string): string {
+  const bytes = Buffer.byteLength(value, 'utf8')
+  if (bytes > MAX_PARAMETER_VALUE_BYTES) {
+    throw new InputError(
+      where.input,
+      key,
+      `parameter values of at most ${MAX_PARAMETER_VALUE_BYTES} bytes (CloudFormation's quota); the value of '${key}' has ${bytes}`,
+    )
+  }
+  return value
+}
+
 function scalar(where: Shown, key: string, value: unknown): string {
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
@@ -244,14 +260,18 @@ function parametersFromDocument(where: Shown, doc: unknown): ParameterMap {
         refuse(where, `${PAIRS_FORM} (a list must hold {ParameterKey, ParameterValue} objects)`)
       checkKey(where, e.ParameterKey)
       if (e.ParameterKey in result) refuse(where, `${PAIRS_FORM}; '${e.ParameterKey}' is given twice`)
-      result[e.ParameterKey] = scalar(where, e.ParameterKey, e.ParameterValue)
+      result[e.ParameterKey] = checkValue(
+        where,
+        e.ParameterKey,
+        scalar(where, e.ParameterKey, e.ParameterValue),
+      )
     }
     return result
   }
   if (doc === null || typeof doc !== 'object') refuse(where, PAIRS_FORM)
   for (const [key, value] of Object.entries(doc as object)) {
     checkKey(where, key)
-    result[key] = scalar(where, key, value)
+    result[key] = checkValue(where, key, scalar(where, key, value))
   }
   return result
 }
@@ -287,7 +307,7 @@ export function parseParameters(
   const result: ParameterMap = {}
   for (const [key, v] of pairs) {
     checkKey({ input, shown: value, secret: true }, key)
-    result[key] = v
+    result[key] = checkValue({ input, shown: value, secret: true }, key, v)
   }
   return result
 }
@@ -338,7 +358,7 @@ export function parseRegionParameters(
       checkKey(where, key)
       if (value === null || typeof value === 'object')
         refuse(where, `a plain value for '${key}' under '${region}' (a string, number or boolean)`)
-      values[key] = String(value)
+      values[key] = checkValue(where, key, String(value))
     }
     result[region] = values
   }

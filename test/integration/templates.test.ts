@@ -398,7 +398,10 @@ describe('templates deployed to moto', () => {
       )
       // The drill role may change only DrillHealthCheckIds (not the README's healthcheck/*).
       expect(refused(await role('drill'), documentedPolicy('verify-failover'), ['DrillOnly'])).toEqual([])
-      expect(refused(await role('plan'), documentedPolicy('verify-failover'), ['DrillOnly'])).toEqual([])
+      // The plan role checks failover without a drill: neither the inversion nor the stop alarms.
+      expect(
+        refused(await role('plan'), documentedPolicy('verify-failover'), ['DrillOnly', 'DrillStopAlarms']),
+      ).toEqual([])
       expect(refused(await role('prune'), documentedPolicy('prune-snapshots'))).toEqual([])
       // One cluster, one database user: not the README's workgroup, nor the IAM-identity variant.
       const onCluster = without(documentedPolicy('spectrum-benchmark'), /redshift-serverless/, [
@@ -470,7 +473,9 @@ describe('templates deployed to moto', () => {
       expect(
         refused(statements, plan, ['PassTheServiceRole', 'LargeTemplates', 'FindTheTemplateBucket']),
       ).toEqual([])
-      expect(refused(statements, documentedPolicy('verify-failover'), ['DrillOnly'])).toEqual([])
+      expect(
+        refused(statements, documentedPolicy('verify-failover'), ['DrillOnly', 'DrillStopAlarms']),
+      ).toEqual([])
       const stack1 = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/orders/1`
       for (const [action, resource] of [
         ['cloudformation:ExecuteChangeSet', stack1],

@@ -15,9 +15,6 @@ import { changeRows, describeChange, failureBehaviour, isEmptyChangeSet } from '
 import { checkCancelled, poll, TargetFailure, type TargetContext } from './target-context.js'
 import { describeValidationError, readValidationErrors } from './validation-errors.js'
 
-/** Nested stacks followed down when listing changes. */
-const MAX_NESTING = 3
-
 /** A change set this run made; `id` undefined when an update had nothing to change. */
 export interface MadeChangeSet {
   id?: string
@@ -135,14 +132,17 @@ export function waitForChangeSet(ctx: TargetContext, id: string): Promise<Descri
 }
 
 /**
- * The change rows of a change set and of its nested stacks' change sets: a
- * nested stack's ResourceChange carries "The change set ID of the nested change
- * set", whose changes are listed under the nested stack's logical id.
+ * The change rows of a change set and of its nested stacks' change sets, at any
+ * depth: a nested stack's ResourceChange carries "The change set ID of the
+ * nested change set", whose changes are listed under the nested stack's logical
+ * id. Nothing is skipped: a change the guard never saw could delete data. Each
+ * nested change set is read once (`seen`), so no answer can make this loop.
  */
 async function withNestedChanges(
   ctx: TargetContext,
   changes: readonly Change[],
   path: string[] = [],
+  seen = new Set<string>(),
 ): Promise<ChangeRow[]> {
   const rows: ChangeRow[] = []
   for (const change of changes) {
@@ -150,9 +150,10 @@ async function withNestedChanges(
     if (!row) continue
     rows.push(path.length > 0 ? { ...row, nestedPath: path } : row)
     const nested = change.ResourceChange?.ChangeSetId
-    if (!nested || row.type !== 'AWS::CloudFormation::Stack' || path.length >= MAX_NESTING) continue
+    if (!nested || row.type !== 'AWS::CloudFormation::Stack' || seen.has(nested)) continue
+    seen.add(nested)
     const described = await waitForChangeSet(ctx, nested)
-    rows.push(...(await withNestedChanges(ctx, described.changes, [...path, row.logicalId])))
+    rows.push(...(await withNestedChanges(ctx, described.changes, [...path, row.logicalId], seen)))
   }
   return rows
 }

@@ -100,10 +100,11 @@ function readStatefulTypes(inputs: Inputs): string[] {
 }
 
 /**
- * `allow-replacement`: logical ids, or `*`. A name that is no resource of a
- * local template cannot be in any plan, so it is refused before any call.
+ * `allow-replacement`: logical ids, or `*`. The names are checked against the
+ * plan's changes once they are known, not against the template: a resource the
+ * new template removes is named by its old logical id, which only the plan has.
  */
-function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[] {
+function readAllowReplacement(inputs: Inputs): string[] {
   const names = inputs.list('allow-replacement', { unique: true })
   if (names.includes(ALLOW_ALL) && names.length > 1) {
     throw new InputError(
@@ -113,20 +114,11 @@ function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[
     )
   }
   for (const name of names) {
-    if (name === ALLOW_ALL) continue
-    if (!LOGICAL_ID_PATH.test(name)) {
+    if (name !== ALLOW_ALL && !LOGICAL_ID_PATH.test(name)) {
       throw new InputError(
         'allow-replacement',
         name,
         "logical ids of the template's resources (Parent/Child for a resource of a nested stack), or '*'",
-      )
-    }
-    const [top = name] = name.split('/')
-    if (template.kind === 'file' && !template.resources.includes(top)) {
-      throw new InputError(
-        'allow-replacement',
-        name,
-        `logical ids of resources of ${template.input} (it has no resource '${top}'), or '*'`,
       )
     }
   }
@@ -246,7 +238,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     regions,
   )
   const mode = readMode(inputs)
-  const allowReplacement = readAllowReplacement(inputs, template)
+  const allowReplacement = readAllowReplacement(inputs)
   const onRegionFailure = readOnRegionFailure(inputs, mode)
   if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, mode, onRegionFailure, templateBucket)
   const common: CommonSettings = {

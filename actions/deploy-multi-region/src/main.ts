@@ -1,6 +1,8 @@
 /** deploy-multi-region: chooses the mode's flow and composes the phases over the targets. */
+import * as core from '@actions/core'
 import { runAction, type ActionContext } from '../../../lib/action.js'
 import { assumeAccountRoles, type AssumeRoleCall } from '../../../lib/assume-role.js'
+import { logSafe } from '../../../lib/foreign-text.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { targetLabel, type Target } from '../../../lib/targets.js'
 import { applyTarget, verifyPlan } from './apply.js'
@@ -8,6 +10,7 @@ import { recordCleanup } from './cleanup.js'
 import { deployTarget, type TargetRun } from './deploy-target.js'
 import { getSettings } from './input-helper.js'
 import type { ApplySettings, Settings, TargetResult } from './model.js'
+import { collisionRefusal } from './name-collisions.js'
 import { maskSecretParameters } from './parameters.js'
 import { keepPlan } from './plan-mode.js'
 import { finish, printApply, printPlan } from './report.js'
@@ -23,6 +26,16 @@ export async function run(): Promise<void> {
 /** Runs the settings' mode over its (account, region) targets; `assume` replaces STS AssumeRole in tests. */
 export async function deployTargets(settings: Settings, context: ActionContext, assume?: AssumeRoleCall) {
   maskSecretParameters(settings)
+  // Names that would collide across regions fail every region but the first: refused before any call.
+  const collisions = collisionRefusal(settings)
+  if (collisions) {
+    for (const { message, location } of collisions.annotations)
+      core.error(logSafe(message), {
+        file: location.file,
+        ...(location.line ? { startLine: location.line } : {}),
+      })
+    throw collisions.error
+  }
   // Local artifacts are checked and zipped before any AWS call: bad paths fail here, as input.
   const templates = new TemplateProvider(settings)
   try {

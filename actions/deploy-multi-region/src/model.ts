@@ -135,6 +135,11 @@ export interface ChangeRow {
   type: string
   /** True, False or Conditional (CloudFormation's words), for a Modify. */
   replacement?: string
+  /**
+   * PolicyAction: what becomes of the physical resource (Delete, Retain, Snapshot,
+   * ReplaceAndDelete, ReplaceAndRetain, ReplaceAndSnapshot), when CloudFormation says.
+   */
+  policyAction?: string
   /** The logical ids of the nested stacks the resource is in, outermost first (IncludeNestedStacks). */
   nestedPath?: string[]
   /** Set on a change that replaces or removes a stateful resource: the guard's verdict. */

@@ -95,6 +95,7 @@ interface ChangeLike {
     LogicalResourceId?: string
     ResourceType?: string
     Replacement?: string
+    PolicyAction?: string
   }
 }
 
@@ -107,12 +108,14 @@ export function changeRows(changes: readonly ChangeLike[] | undefined): ChangeRo
       type: r.ResourceType ?? '',
     }
     if (r.Replacement) row.replacement = r.Replacement
+    if (r.PolicyAction) row.policyAction = r.PolicyAction
     return [row]
   })
 }
 
 export function describeChange(row: ChangeRow): string {
   const replacement = row.replacement === undefined ? '' : ` (replacement: ${row.replacement})`
+  const policy = row.policyAction === undefined ? '' : ` (resource: ${row.policyAction})`
   const mark =
     row.guard === 'blocked'
       ? ' BLOCKED: stateful resource, not in allow-replacement'
@@ -120,7 +123,7 @@ export function describeChange(row: ChangeRow): string {
         ? ' (stateful resource, allowed by allow-replacement)'
         : ''
   const name = [...(row.nestedPath ?? []), row.logicalId].join('/')
-  return `${row.action.padEnd(7)} ${name} [${row.type}]${replacement}${mark}`
+  return `${row.action.padEnd(7)} ${name} [${row.type}]${replacement}${policy}${mark}`
 }
 
 /**

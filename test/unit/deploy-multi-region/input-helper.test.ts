@@ -179,14 +179,15 @@ describe('getSettings: the destructive-change guard', () => {
     ])
   })
 
-  it('allow-replacement takes resources of the template, a nested path under one, or *', () => {
+  it('allow-replacement takes logical ids, a nested path under one, or *', () => {
     expect(settings({ 'allow-replacement': 'Topic' }).allowReplacement).toEqual(['Topic'])
+    // A resource the new template removes is named by its old id: the plan's changes decide.
+    expect(settings({ 'allow-replacement': 'Removed' }).allowReplacement).toEqual(['Removed'])
     expect(settings({ 'allow-replacement': 'Topic/Inner' }).allowReplacement).toEqual(['Topic/Inner'])
     expect(settings({ 'allow-replacement': '*' }).allowReplacement).toEqual(['*'])
   })
 
   it.each([
-    ['allow-replacement', 'Missing', /no resource 'Missing'/],
     ['allow-replacement', 'Topic-1', /logical ids/],
     ['allow-replacement', '*, Topic', /either '\*' alone/],
     ['stateful-types', 'DynamoDB Table', /resource types/],

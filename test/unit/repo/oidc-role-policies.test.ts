@@ -379,6 +379,12 @@ describe('github-oidc-role.yaml, every part enabled', () => {
     ).toBe('ImplicitlyDenied')
   })
 
+  it("the drill role reads its stop alarms, and no role but the drill's needs to", async () => {
+    const ALARM = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:api-5xx`
+    expect(await decide(all.drill!, 'cloudwatch:DescribeAlarms', ALARM)).toBe('Allowed')
+    expect(await decide(all['pr-gate']!, 'cloudwatch:DescribeAlarms', ALARM)).toBe('ImplicitlyDenied')
+  })
+
   it('target roles are assumed only within the organisation, or only in the listed accounts', async () => {
     const target = 'arn:aws:iam::222222222222:role/multi-region-actions-target'
     const EXTERNAL_ID = { 'sts:ExternalId': 'external-1' }
