@@ -358,6 +358,7 @@ describe('templates deployed to moto', () => {
       StackSetAdministrationRoleArn: `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetAdministrationRole`,
       DrillHealthCheckIds: 'hc-1111,hc-2222',
       SnapshotKmsKeyArn: `arn:aws:kms:*:${ACCOUNT}:key/*`,
+      DrAccountId: '444455556666',
       TargetRoleName: 'multi-region-actions-target',
       OrganizationId: 'o-abcdef1234',
       BenchmarkDataTarget: `arn:aws:redshift:us-east-1:${ACCOUNT}:cluster:spectrum-poc`,
