@@ -14,6 +14,7 @@ import { CFN_YAML_TAGS } from './cfn-yaml.js'
 import { readWorkspaceFile, workspaceFile } from './files.js'
 import { InputError, parseKeyValuePairs, type Inputs } from './inputs.js'
 import { mappingInput } from './mapping-input.js'
+import { localArtifactReferences } from './package/properties.js'
 
 /** CloudFormation accepts at most 51,200 bytes in TemplateBody; larger templates come from S3 (up to 1 MB). */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200
@@ -41,8 +42,20 @@ export type TemplateSource =
       parameters: string[]
       /** The logical ids of the template's resources, read locally. */
       resources: string[]
+      /** Where it names local artifacts (packaged into artifact-bucket before the change sets); absent: none. */
+      localArtifacts?: LocalArtifact[]
     }
   | { kind: 'url'; url: string }
+
+/** A local path a template names where `aws cloudformation package` would upload it. */
+export interface LocalArtifact {
+  /** The logical id (or the Metadata entry, or `AWS::Include`). */
+  resource: string
+  /** Resources.<id>.Properties.Code, ... */
+  where: string
+  /** The path as written. */
+  path: string
+}
 
 /** A template's declared parameters and resources, read locally. */
 export interface TemplateDocument {
@@ -50,6 +63,8 @@ export interface TemplateDocument {
   parameters: string[]
   /** The logical ids of its resources (its `Resources` section). */
   resources: string[]
+  /** Where it names local artifacts to package, in template order. */
+  localArtifacts: LocalArtifact[]
 }
 
 /** Aliases expanded at most this many times: a small template never needs more, a "billion laughs" does. */
@@ -99,7 +114,12 @@ export function parseTemplate(input: string, shown: string, text: string): Templ
     Parameters !== null && typeof Parameters === 'object' && !Array.isArray(Parameters)
       ? Object.keys(Parameters)
       : []
-  return { parameters: declared, resources: Object.keys(Resources) }
+  const localArtifacts = localArtifactReferences(doc).map(({ resource, where, path }) => ({
+    resource,
+    where,
+    path,
+  }))
+  return { parameters: declared, resources: Object.keys(Resources), localArtifacts }
 }
 
 /**
@@ -129,8 +149,8 @@ export function readTemplate(raw: string, env: NodeJS.ProcessEnv): TemplateSourc
     )
   }
   const body = readWorkspaceFile('template', raw, env)
-  const { parameters, resources } = parseTemplate('template', raw, body)
-  return { kind: 'file', path, input: raw, body, bytes, parameters, resources }
+  const { parameters, resources, localArtifacts } = parseTemplate('template', raw, body)
+  return { kind: 'file', path, input: raw, body, bytes, parameters, resources, localArtifacts }
 }
 
 /** The template as given: the workspace path or the URL. */

@@ -43,6 +43,8 @@ export async function makeChangeSet(
     type === 'UPDATE' && state.parameterKeys.length > 0
       ? { stackKeys: state.parameterKeys, declared: await ctx.templates.declaredParameters(target, ctx.api) }
       : undefined
+  // Packaging (a template with local artifacts) uploads to the target's bucket first, and says so live.
+  const template = await ctx.templates.forTarget(target, log, ctx.access)
   ctx.phase(`creating change set ${name}`)
   const created = await ctx.api.createChangeSet({
     StackName: settings.stackName,
@@ -50,7 +52,7 @@ export async function makeChangeSet(
     ChangeSetType: type,
     ClientToken: ctx.tokens.createChangeSet,
     Description: `deploy-multi-region ${ctx.runToken}`,
-    ...(await ctx.templates.forTarget(target)),
+    ...template,
     Parameters: parametersFor(target.region, settings.parameters, settings.regionParameters, previous),
     Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
     RoleARN: settings.roleArn,

@@ -16,6 +16,7 @@ import { keepPlan } from './plan-mode.js'
 import { finish, printApply, printPlan } from './report.js'
 import { rollBackAll, type Undoable } from './rollback.js'
 import { readAndPlan, TargetSet } from './targets.js'
+import { TemplateProvider } from './template.js'
 import { resultWithout, runWaves, targetWaves } from './waves.js'
 
 export async function run(): Promise<void> {
@@ -23,7 +24,7 @@ export async function run(): Promise<void> {
 }
 
 /** Runs the settings' mode over its (account, region) targets; `assume` replaces STS AssumeRole in tests. */
-export async function deployTargets(settings: Settings, { signal }: ActionContext, assume?: AssumeRoleCall) {
+export async function deployTargets(settings: Settings, context: ActionContext, assume?: AssumeRoleCall) {
   maskSecretParameters(settings)
   // Names that would collide across regions fail every region but the first: refused before any call.
   const collisions = collisionRefusal(settings)
@@ -35,9 +36,22 @@ export async function deployTargets(settings: Settings, { signal }: ActionContex
       })
     throw collisions.error
   }
-  // Access first: one AssumeRole per account; an account refused fails only its own targets.
-  const set = new TargetSet(settings, await assumeAccountRoles(settings, assume), signal)
-  if (settings.mode === 'apply') return applyPlan(settings, set, signal)
+  // Local artifacts are checked and zipped before any AWS call: bad paths fail here, as input.
+  const templates = new TemplateProvider(settings)
+  try {
+    await templates.prepare()
+    // Access first: one AssumeRole per account; an account refused fails only its own targets.
+    const access = await assumeAccountRoles(settings, assume)
+    const set = new TargetSet(settings, access, context.signal, templates)
+    if (settings.mode === 'apply') return await applyPlan(settings, set, context.signal)
+    await deployOrPlan(settings, set, context.signal)
+  } finally {
+    templates.dispose()
+  }
+}
+
+/** deploy, plan-only and plan: every stack read and the plan printed, then the targets in waves. */
+async function deployOrPlan(settings: Exclude<Settings, ApplySettings>, set: TargetSet, signal: AbortSignal) {
   const waves = targetWaves(settings)
   const read = await readAndPlan(settings, set, waves)
   printPlan(settings, read.plans, waves)
@@ -55,14 +69,20 @@ export async function deployTargets(settings: Settings, { signal }: ActionContex
     },
   )
   if (!signal.aborted) recordCleanup(undefined)
+  const digest = set.templates.planDigest()
   const refused =
-    settings.mode === 'plan' ? await keepPlan(settings, runs.results, (r) => set.api(r)) : undefined
-  finish(settings, { ...runs, cancelled: signal.aborted, refused }, set.annotations)
+    settings.mode === 'plan' ? await keepPlan(settings, runs.results, (r) => set.api(r), digest) : undefined
+  finish(
+    settings,
+    { ...runs, cancelled: signal.aborted, refused },
+    set.annotations,
+    set.templates.packagingCounts(),
+  )
 }
 
 /** mode apply: every target checked against the plan first; one stale target stops them all. */
 async function applyPlan(settings: ApplySettings, set: TargetSet, signal: AbortSignal): Promise<void> {
-  const check = await verifyPlan(settings, (target) => set.context(target))
+  const check = await verifyPlan(settings, (target) => set.context(target), set.templates.planDigest())
   if (check.refused) {
     set.flushAll()
     const failed = check.results.filter((r) => r.status === 'failed').length
@@ -78,7 +98,7 @@ async function applyPlan(settings: ApplySettings, set: TargetSet, signal: AbortS
     if (verified) return applyTarget(set.context(target), verified)
     return { result: resultWithout(target, 'failed', 'not checked against the plan') }
   })
-  finish(settings, { ...runs, cancelled: signal.aborted }, set.annotations)
+  finish(settings, { ...runs, cancelled: signal.aborted }, set.annotations, set.templates.packagingCounts())
 }
 
 /** The waves of target runs, each target's log flushed as it ends; then rollback-all if a target failed. */

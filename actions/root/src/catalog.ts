@@ -15,6 +15,8 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'termination-protection': '',
     'on-failure': 'ROLLBACK',
     'timeout-minutes': '',
+    'artifact-bucket': '',
+    'artifact-prefix': '',
     'template-bucket': '',
     accounts: '',
     'role-name': '',
