@@ -413,6 +413,22 @@ describe('github-oidc-role.yaml, every part enabled', () => {
       ])
   })
 
+  it('the gate writes artifacts under gate/ only, never a key a deploy reads', async () => {
+    const gate = all['pr-gate']!
+    expect(await decide(gate, 's3:PutObject', 'arn:aws:s3:::cfn-templates-us-east-1/gate/0123abcd.zip')).toBe(
+      'Allowed',
+    )
+    expect(await decide(gate, 's3:PutObject', 'arn:aws:s3:::cfn-templates-us-east-1/0123abcd.zip')).toBe(
+      'ImplicitlyDenied',
+    )
+    // A deploy's own prefix (artifact-prefix: app) is out of reach too. (The bucket pattern's *
+    // also matches a slash, so any key with a /gate/ segment is the gate's: a deploy never
+    // writes one unless its own prefix names gate.)
+    expect(await decide(gate, 's3:PutObject', 'arn:aws:s3:::cfn-templates-us-east-1/app/0123abcd.zip')).toBe(
+      'ImplicitlyDenied',
+    )
+  })
+
   it("the drill role reads its stop alarms, and no role but the drill's needs to", async () => {
     const ALARM = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:api-5xx`
     expect(await decide(all.drill!, 'cloudwatch:DescribeAlarms', ALARM)).toBe('Allowed')
