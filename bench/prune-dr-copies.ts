@@ -97,6 +97,9 @@ try {
       { signal: new AbortController().signal },
       { clients: makeClients(), now: () => Date.now() },
     )
+  } catch (error) {
+    // A run that did not do all it planned throws (the step fails through runAction).
+    failure += error instanceof Error ? error.message : String(error)
   } finally {
     process.stdout.write = write
   }

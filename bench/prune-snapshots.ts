@@ -133,6 +133,10 @@ try {
       { signal: new AbortController().signal },
       { clients: makeClients(), now: () => Date.now() },
     )
+  } catch (error) {
+    // A run that did not do all it planned throws (the step fails through runAction); the figures still count.
+    console.error(`prune failed: ${error instanceof Error ? error.message : String(error)}`)
+    process.exitCode = 1
   } finally {
     process.stdout.write = write
   }

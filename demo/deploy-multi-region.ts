@@ -1,6 +1,8 @@
 /**
  * Demo step: the multi-region API template deployed unchanged to three regions
- * (a canary region first) through the deploy-multi-region action. moto creates
+ * (a canary region first) through the deploy-multi-region action, its functions'
+ * code (templates/functions/hello, functions/health) packaged into a bucket of
+ * each region first, as `aws cloudformation package` does for one. moto creates
  * the stacks from the change sets; the health endpoints the demo started stand
  * in for the APIs they would serve.
  */
@@ -15,6 +17,8 @@ export async function deployMultiRegion(demo: DemoEnvironment): Promise<boolean>
     inputs: {
       'stack-name': 'demo-api',
       template: 'templates/multi-region-api.yaml',
+      // The functions' folders are zipped once and uploaded to a bucket of each region.
+      'artifact-bucket': 'auto',
       regions: DEMO_REGIONS.join(','),
       parameters: 'Status=ok,StageName=prod',
       capabilities: 'CAPABILITY_IAM',

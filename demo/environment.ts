@@ -28,6 +28,13 @@ import { snapshotAgesHandler, type SnapshotAges } from './snapshot-ages.js'
 /** The regions the API is deployed to and routed between. */
 export const DEMO_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2']
 
+/** EC2 address ranges of the demo's regions, where the drill's vantage points sit. */
+export const DEMO_CLIENT_SUBNETS: Record<string, string> = {
+  '3.80.0.0/12': 'us-east-1',
+  '3.248.0.0/13': 'eu-west-1',
+  '3.24.0.0/14': 'ap-southeast-2',
+}
+
 export interface DemoOptions {
   /** Where job summaries go (default: demo-output/ in this repository). */
   outputDir?: string
@@ -100,7 +107,11 @@ export async function startDemoEnvironment(options: DemoOptions = {}): Promise<D
     const moto = await startMoto()
     stops.push(() => moto.stop())
     // One checker round every 50 ms stands for Route 53's 10 s interval, so a drill takes seconds.
-    const route53 = await startRoute53Loopback(moto.endpoint, { roundMs: 50 })
+    // Client subnets in the demo's regions, for the drill's vantage points (demo/verify-failover.ts).
+    const route53 = await startRoute53Loopback(moto.endpoint, {
+      roundMs: 50,
+      clientSubnetRegions: DEMO_CLIENT_SUBNETS,
+    })
     stops.push(() => route53.close())
     const stacksets = await startStackSetLoopback(moto.endpoint, { runningPolls: 1 })
     stops.push(() => stacksets.close())

@@ -20,6 +20,7 @@ export function localActionEnvironments(demo: DemoEnvironment): Record<string, R
       ...demo.envFor(demo.endpoints.cloudformation),
       'INPUT_STACK-NAME': 'local-api',
       INPUT_TEMPLATE: 'templates/multi-region-api.yaml',
+      'INPUT_ARTIFACT-BUCKET': 'auto',
       INPUT_REGIONS: 'us-east-1,eu-west-1',
       INPUT_PARAMETERS: 'Status=ok,StageName=prod',
       INPUT_CAPABILITIES: 'CAPABILITY_IAM',

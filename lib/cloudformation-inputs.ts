@@ -14,6 +14,7 @@ import { CFN_YAML_TAGS } from './cfn-yaml.js'
 import { readWorkspaceFile, workspaceFile } from './files.js'
 import { InputError, parseKeyValuePairs, type Inputs } from './inputs.js'
 import { mappingInput } from './mapping-input.js'
+import { localArtifactReferences } from './package/properties.js'
 
 /** CloudFormation accepts at most 51,200 bytes in TemplateBody; larger templates come from S3 (up to 1 MB). */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200
@@ -41,8 +42,20 @@ export type TemplateSource =
       parameters: string[]
       /** The logical ids of the template's resources, read locally. */
       resources: string[]
+      /** Where it names local artifacts (packaged into artifact-bucket before the change sets); absent: none. */
+      localArtifacts?: LocalArtifact[]
     }
   | { kind: 'url'; url: string }
+
+/** A local path a template names where `aws cloudformation package` would upload it. */
+export interface LocalArtifact {
+  /** The logical id (or the Metadata entry, or `AWS::Include`). */
+  resource: string
+  /** Resources.<id>.Properties.Code, ... */
+  where: string
+  /** The path as written. */
+  path: string
+}
 
 /** A template's declared parameters and resources, read locally. */
 export interface TemplateDocument {
@@ -50,10 +63,15 @@ export interface TemplateDocument {
   parameters: string[]
   /** The logical ids of its resources (its `Resources` section). */
   resources: string[]
+  /** Where it names local artifacts to package, in template order. */
+  localArtifacts: LocalArtifact[]
 }
 
 /** Aliases expanded at most this many times: a small template never needs more, a "billion laughs" does. */
 export const MAX_ALIASES = 50
+
+/** CloudFormation's quota on a parameter value: "Maximum size of a parameter value", 4,096 bytes. */
+export const MAX_PARAMETER_VALUE_BYTES = 4_096
 
 /** CloudFormation parameter keys are alphanumeric logical names. */
 export const PARAMETER_KEY = /^[A-Za-z0-9]{1,255}$/
@@ -96,7 +114,12 @@ export function parseTemplate(input: string, shown: string, text: string): Templ
     Parameters !== null && typeof Parameters === 'object' && !Array.isArray(Parameters)
       ? Object.keys(Parameters)
       : []
-  return { parameters: declared, resources: Object.keys(Resources) }
+  const localArtifacts = localArtifactReferences(doc).map(({ resource, where, path }) => ({
+    resource,
+    where,
+    path,
+  }))
+  return { parameters: declared, resources: Object.keys(Resources), localArtifacts }
 }
 
 /**
@@ -126,8 +149,8 @@ export function readTemplate(raw: string, env: NodeJS.ProcessEnv): TemplateSourc
     )
   }
   const body = readWorkspaceFile('template', raw, env)
-  const { parameters, resources } = parseTemplate('template', raw, body)
-  return { kind: 'file', path, input: raw, body, bytes, parameters, resources }
+  const { parameters, resources, localArtifacts } = parseTemplate('template', raw, body)
+  return { kind: 'file', path, input: raw, body, bytes, parameters, resources, localArtifacts }
 }
 
 /** The template as given: the workspace path or the URL. */
@@ -201,6 +224,19 @@ function checkKey(where: Shown, key: string): void {
   }
 }
 
+/** A value over CloudFormation's limit is refused by its key and size; the value itself is never quoted. */
+function checkValue(where: Shown, key: string, value: string): string {
+  const bytes = Buffer.byteLength(value, 'utf8')
+  if (bytes > MAX_PARAMETER_VALUE_BYTES) {
+    throw new InputError(
+      where.input,
+      key,
+      `parameter values of at most ${MAX_PARAMETER_VALUE_BYTES} bytes (CloudFormation's quota); the value of '${key}' has ${bytes}`,
+    )
+  }
+  return value
+}
+
 function scalar(where: Shown, key: string, value: unknown): string {
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
@@ -224,14 +260,18 @@ function parametersFromDocument(where: Shown, doc: unknown): ParameterMap {
         refuse(where, `${PAIRS_FORM} (a list must hold {ParameterKey, ParameterValue} objects)`)
       checkKey(where, e.ParameterKey)
       if (e.ParameterKey in result) refuse(where, `${PAIRS_FORM}; '${e.ParameterKey}' is given twice`)
-      result[e.ParameterKey] = scalar(where, e.ParameterKey, e.ParameterValue)
+      result[e.ParameterKey] = checkValue(
+        where,
+        e.ParameterKey,
+        scalar(where, e.ParameterKey, e.ParameterValue),
+      )
     }
     return result
   }
   if (doc === null || typeof doc !== 'object') refuse(where, PAIRS_FORM)
   for (const [key, value] of Object.entries(doc as object)) {
     checkKey(where, key)
-    result[key] = scalar(where, key, value)
+    result[key] = checkValue(where, key, scalar(where, key, value))
   }
   return result
 }
@@ -267,7 +307,7 @@ export function parseParameters(
   const result: ParameterMap = {}
   for (const [key, v] of pairs) {
     checkKey({ input, shown: value, secret: true }, key)
-    result[key] = v
+    result[key] = checkValue({ input, shown: value, secret: true }, key, v)
   }
   return result
 }
@@ -318,7 +358,7 @@ export function parseRegionParameters(
       checkKey(where, key)
       if (value === null || typeof value === 'object')
         refuse(where, `a plain value for '${key}' under '${region}' (a string, number or boolean)`)
-      values[key] = String(value)
+      values[key] = checkValue(where, key, String(value))
     }
     result[region] = values
   }

@@ -23,7 +23,7 @@ export interface AccountSettings {
 }
 
 /** IAM: role names are 1-64 of upper and lower case letters, digits and _+=,.@- */
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
+export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
 /** IAM: an external ID has 2-1224 letters, digits and +=,.@:/- , no spaces. */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/
 /** AssumeRole DurationSeconds: from 900 s up to the role's maximum session duration, at most 43200 s. */

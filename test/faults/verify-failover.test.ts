@@ -11,6 +11,9 @@
  * fault proxy keys on) are the same on a replay. How many times the drill polls
  * depends on timing, so faults on later polls may shift slightly between replays.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { run } from '../../actions/verify-failover/src/main.js'
 import type { Report } from '../../actions/verify-failover/src/summary.js'
 import { runActionInProcess } from '../support/action-runner.js'
@@ -30,6 +33,8 @@ describe('verify-failover drill with 20% of calls faulted', () => {
   const endpoints: Record<string, HealthEndpoint> = {}
   const report = new FaultReport('verify-failover')
   const client = () => route53Client(r53.endpoint)
+  // Where the drills write their records, as a runner's RUNNER_TEMP.
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'))
 
   beforeAll(async () => {
     moto = await startMoto()
@@ -41,6 +46,7 @@ describe('verify-failover drill with 20% of calls faulted', () => {
     await r53.close()
     await Promise.all(Object.values(endpoints).map((e) => e.close()))
     await moto.stop()
+    rmSync(runnerTemp, { recursive: true, force: true })
   })
 
   it.each(faultSeeds())('seed %i', async (seed) => {
@@ -66,7 +72,7 @@ describe('verify-failover drill with 20% of calls faulted', () => {
           // The health endpoints listen on 127.0.0.1.
           'allow-private-targets': true,
         },
-        { ...faultEnv(proxy.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' },
+        { ...faultEnv(proxy.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100', RUNNER_TEMP: runnerTemp },
       )
       proxy.setEnabled(false)
 

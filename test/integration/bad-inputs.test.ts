@@ -138,9 +138,9 @@ const CASES: Case[] = [
   ['deploy-multi-region', 'tag without a value separator', { tags: 'team' }, 'tags'],
   [
     'deploy-multi-region',
-    'allow-replacement naming no resource of the template',
-    { 'allow-replacement': 'OrdersTable' },
-    'allow-replacement',
+    "parameter value over CloudFormation's 4,096-byte limit",
+    { parameters: `Environment=${'x'.repeat(4097)}` },
+    'parameters',
   ],
   [
     'deploy-multi-region',
@@ -233,6 +233,37 @@ const CASES: Case[] = [
   ['verify-failover', 'probe not a boolean', { probe: 'sometimes' }, 'probe'],
   ['verify-failover', 'negative detection time', { 'max-detection-seconds': '-10' }, 'max-detection-seconds'],
   [
+    'verify-failover',
+    'stop alarm ARN without an account',
+    { 'drill-region': 'us-east-1', 'stop-alarms': 'arn:aws:cloudwatch:us-east-1::alarm:api-5xx' },
+    'stop-alarms',
+  ],
+  [
+    'verify-failover',
+    'vantage point without =',
+    { 'drill-region': 'us-east-1', 'vantage-points': 'virginia 3.80.0.1' },
+    'vantage-points',
+  ],
+  [
+    'verify-failover',
+    'vantage point with a bad IP',
+    { 'drill-region': 'us-east-1', 'vantage-points': 'virginia=3.80.0.256' },
+    'vantage-points',
+  ],
+  [
+    'verify-failover',
+    'negative max-failover-seconds',
+    { 'drill-region': 'us-east-1', 'max-failover-seconds': '-30' },
+    'max-failover-seconds',
+  ],
+  ['verify-failover', 'stop alarms without a drill', { 'stop-alarms': 'api-5xx' }, 'stop-alarms'],
+  [
+    'verify-failover',
+    'resolver by host name',
+    { 'drill-region': 'us-east-1', resolvers: 'dns.google' },
+    'resolvers',
+  ],
+  [
     'deploy-multi-region',
     'account id of 11 digits',
     { accounts: '111111111111, 22222222222', 'role-name': 'multi-region-actions-target' },
@@ -318,6 +349,46 @@ const CASES: Case[] = [
   ['prune-snapshots', 'all-volumes alongside filters', { 'all-volumes': 'true' }, 'all-volumes'],
   ['prune-snapshots', 'keep-last 0 and no other keep rule', { 'keep-last': '0' }, 'keep-last'],
   ['prune-snapshots', 'keep-within past the date range', { 'keep-within': '1000000y' }, 'keep-within'],
+  // Every spelling of a retention that keeps nothing.
+  [
+    'prune-snapshots',
+    'keep-within 0d with keep-last 0',
+    { 'keep-within': '0d', 'keep-last': '0' },
+    'keep-within',
+  ],
+  ['prune-snapshots', 'keep-within 0h0d0w', { 'keep-within': '0h0d0w' }, 'keep-within'],
+  [
+    'prune-snapshots',
+    'keep-last 0 with every other rule 0',
+    { 'keep-last': '0', 'keep-daily': '0', 'keep-weekly': '00', 'keep-monthly': '0' },
+    'keep-last',
+  ],
+  [
+    'prune-snapshots',
+    'dr-keep-within 0y0m with dr-keep-last 0',
+    { 'dr-region': 'us-west-2', 'dr-keep-within': '0y0m', 'dr-keep-last': '0' },
+    'dr-keep-within',
+  ],
+  [
+    'prune-snapshots',
+    'dr-keep-last 0 with no other rule',
+    { 'dr-region': 'us-west-2', 'keep-last': '3', 'dr-keep-last': '0' },
+    'dr-keep-last',
+  ],
+  ['prune-snapshots', 'archive-after without a long-term rule', { 'archive-after': '30d' }, 'archive-after'],
+  [
+    'prune-snapshots',
+    'restore-tests-per-run without verify-restore',
+    { 'restore-tests-per-run': '2' },
+    'restore-tests-per-run',
+  ],
+  ['prune-snapshots', 'dr-account without dr-region', { 'dr-account': '444444444444' }, 'dr-account'],
+  [
+    'prune-snapshots',
+    'dr-account without dr-role-name',
+    { 'dr-region': 'us-west-2', 'dr-account': '444444444444' },
+    'dr-role-name',
+  ],
   ['prune-snapshots', 'dr-region that is also pruned', { 'dr-region': 'eu-west-1' }, 'dr-region'],
   [
     'prune-snapshots',

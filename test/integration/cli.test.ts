@@ -102,6 +102,7 @@ describe('multi-region-actions', () => {
     const inputs = {
       'stack-name': 'demo-api',
       template: 'templates/multi-region-api.yaml',
+      'artifact-bucket': 'auto',
       regions: 'us-east-1,eu-west-1,ap-southeast-2',
       parameters: 'Status=ok,StageName=prod',
       capabilities: 'CAPABILITY_IAM',

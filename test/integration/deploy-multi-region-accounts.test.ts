@@ -11,6 +11,7 @@ import {
   CloudFormationClient,
   CreateChangeSetCommand,
   DescribeStacksCommand,
+  GetTemplateCommand,
   ListChangeSetsCommand,
 } from '@aws-sdk/client-cloudformation'
 import { CLEANUP_STATE, runPost, type CleanupState } from '../../actions/deploy-multi-region/src/cleanup.js'
@@ -18,6 +19,7 @@ import { run } from '../../actions/deploy-multi-region/src/main.js'
 import { runActionInProcess, type ActionRun } from '../support/action-runner.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
 import { motoAccounts } from '../support/moto-accounts.js'
+import { packageWorkspace, writeFiles } from '../support/package-fixtures.js'
 import { startStsRoleLayer, type StsRoleLayer } from '../support/sts-role-layer.js'
 
 const WORKSPACE = resolve(import.meta.dirname, '../..')
@@ -227,5 +229,68 @@ describe('deploy-multi-region across accounts', () => {
       )
     // The job's own account was not touched.
     expect(await openChangeSetsIn('123456789012', 'eu-west-1', stackName)).toEqual([])
+  })
+})
+
+describe('deploy-multi-region across accounts, packaging local artifacts', () => {
+  it('packages into a bucket of each account and region (artifact-bucket: auto) that only its stacks read', async () => {
+    const workspace = packageWorkspace('accounts-package-')
+    writeFiles(workspace, {
+      'app.yaml': `Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+  Hello:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: !GetAtt Role.Arn
+      Code: functions/hello
+`,
+    })
+    const two = ACCOUNTS.slice(0, 2)
+    const r = await runActionInProcess(
+      run,
+      {
+        'stack-name': 'accounts-packaged',
+        template: 'app.yaml',
+        regions: REGIONS.join(','),
+        'role-name': ROLE,
+        accounts: two.join(','),
+        'artifact-bucket': 'auto',
+        drift: 'off',
+      },
+      { ...env, GITHUB_WORKSPACE: workspace },
+    )
+    expect(r.errors).toEqual([])
+    expect(results(r).map((x) => [x.account, x.region, x.status])).toEqual(
+      two.flatMap((a) => REGIONS.map((region) => [a, region, 'created'])),
+    )
+    const buckets = new Set<string>()
+    for (const account of two) {
+      for (const region of REGIONS) {
+        const auto = await stackIn(account, region, 'multi-region-actions-artifacts')
+        const bucket = auto!.Outputs!.find((o) => o.OutputKey === 'BucketName')!.OutputValue!
+        buckets.add(bucket)
+        const body = await cfnIn(account, region, async (cfn) => {
+          const answer = await cfn.send(new GetTemplateCommand({ StackName: 'accounts-packaged' }))
+          return answer.TemplateBody!
+        })
+        const code = (JSON.parse(body) as { Resources: { Hello: { Properties: { Code: unknown } } } })
+          .Resources.Hello.Properties.Code
+        expect(code).toMatchObject({ S3Bucket: bucket, S3Key: expect.stringMatching(/^[0-9a-f]{64}$/) })
+        expect(r.stdout).toContain(`Packaged into s3://${bucket}/: 1 object(s), 1 uploaded`)
+      }
+    }
+    // A bucket per account and region; the job's own account has none.
+    expect(buckets.size).toBe(4)
+    expect(await stackIn('123456789012', REGIONS[0]!, 'multi-region-actions-artifacts')).toBeUndefined()
   })
 })

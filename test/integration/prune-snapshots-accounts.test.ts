@@ -5,21 +5,29 @@
  * really apart; test/support/sts-role-layer.ts refuses the AssumeRole of a role
  * that does not exist, as AWS does (moto grants any ARN).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
+  DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2'
+import { CreateKeyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms'
+import { SOURCE_ACCOUNT_TAG } from '../../actions/prune-snapshots/src/plan.js'
+import type { ProxyRequest } from '../support/loopback-proxy.js'
 import { run } from '../../actions/prune-snapshots/src/main.js'
 import type { PruneResult } from '../../actions/prune-snapshots/src/results.js'
 import { sliceMatrix, splitTargets } from '../../lib/shards.js'
-import { runActionInProcess } from '../support/action-runner.js'
-import { snapshotExtrasHandler, snapshotExtrasState } from '../support/ec2-snapshot-extras.js'
+import { parseCommandFile, runActionInProcess } from '../support/action-runner.js'
+import {
+  snapshotExtrasHandler,
+  snapshotExtrasState,
+  type SnapshotExtrasState,
+} from '../support/ec2-snapshot-extras.js'
 import { startLoopbackProxy, type LoopbackProxy } from '../support/loopback-proxy.js'
 import { directClientConfig, localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
 import { motoAccounts } from '../support/moto-accounts.js'
@@ -32,6 +40,8 @@ const ROLE = 'multi-region-actions-target'
 
 let moto: MotoServer
 let extras: LoopbackProxy
+let extrasState: SnapshotExtrasState = snapshotExtrasState()
+let requests: ProxyRequest[] = []
 let layer: StsRoleLayer
 let env: Record<string, string>
 /** Set-up credentials acting in each account (moto's AssumeRole, straight, not counted). */
@@ -88,7 +98,10 @@ const INPUTS = {
 
 beforeAll(async () => {
   moto = await startMoto()
-  extras = await startLoopbackProxy(moto.endpoint, snapshotExtrasHandler(snapshotExtrasState()))
+  extras = await startLoopbackProxy(moto.endpoint, (req, forward) => {
+    requests.push(req)
+    return snapshotExtrasHandler(extrasState)(req, forward)
+  })
   layer = await startStsRoleLayer(extras.endpoint)
   env = { ...localAwsEnv(layer.endpoint), RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'prune-accounts-')) }
 })
@@ -100,6 +113,8 @@ afterAll(async () => {
 })
 beforeEach(async () => {
   await moto.reset()
+  extrasState = snapshotExtrasState()
+  requests = []
   accounts.reset()
   layer.requests.length = 0
   layer.resetStats()
@@ -284,5 +299,219 @@ describe('prune-snapshots over 3 accounts x 2 regions', () => {
     const result = await prune({ ...INPUTS, accounts: ACCOUNTS[0]!, 'dr-region': '', 'dr-keep-last': '' })
     expect(result.failed).toBe(false)
     expect(Object.keys(JSON.parse(result.outputs.deleted!) as object).sort()).toEqual([...REGIONS].sort())
+  })
+})
+
+describe('prune-snapshots copying into a DR account', () => {
+  /** The job's own account in moto (the environment's keys). */
+  const OWN = '123456789012'
+  const DR_ACCOUNT = '444444444444'
+  const DR_ROLE = 'prune-snapshots-dr'
+  const SOURCE = REGIONS[0]!
+  const DR_INPUTS = {
+    regions: SOURCE,
+    filters: 'Backup=nightly',
+    'keep-last': 2,
+    'dr-region': DR,
+    'dr-keep-last': 1,
+    'dr-account': DR_ACCOUNT,
+    'dr-role-name': DR_ROLE,
+  }
+  const own = (region: string) => {
+    const client = new EC2Client(directClientConfig(moto.endpoint, region))
+    clients.push(client)
+    return client
+  }
+  async function seedOwn(volumes: number, perVolume: number): Promise<string[]> {
+    const ids: string[] = []
+    for (let v = 0; v < volumes; v++) {
+      const volume = await own(SOURCE).send(
+        new CreateVolumeCommand({ AvailabilityZone: `${SOURCE}a`, Size: 1 }),
+      )
+      for (let s = 0; s < perVolume; s++) {
+        const snap = await own(SOURCE).send(
+          new CreateSnapshotCommand({
+            VolumeId: volume.VolumeId,
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'Backup', Value: 'nightly' }] }],
+          }),
+        )
+        ids.push(snap.SnapshotId!)
+      }
+    }
+    return ids
+  }
+  const sent = (operation: string) => requests.filter((r) => r.operation === operation)
+
+  it('shares each source with the DR account, copies it there encrypted, removes the share, and prunes the DR account by lineage', async () => {
+    await accounts.createRole(
+      DR_ACCOUNT,
+      DR_ROLE,
+      'arn:aws:iam::123456789012:role/multi-region-actions-deploy',
+    )
+    await seedOwn(2, 3)
+    const inputs = { ...DR_INPUTS, 'kms-key-id': 'alias/dr-copies' }
+    const first = await prune(inputs)
+    expect(first.errors).toEqual([])
+    expect(first.failed).toBe(false)
+    // The role assumed in the DR account, and the copies made there, owned by it, tagged with their lineage.
+    expect(layer.requests.map((r) => r.roleArn)).toEqual([`arn:aws:iam::${DR_ACCOUNT}:role/${DR_ROLE}`])
+    const copies = await snapshotsIn(DR_ACCOUNT, DR)
+    expect(copies).toHaveLength(2)
+    for (const c of copies) {
+      expect(c.OwnerId).toBe(DR_ACCOUNT)
+      expect(c.Tags?.find((t) => t.Key === SOURCE_ACCOUNT_TAG)?.Value).toBe(OWN)
+    }
+    expect((await own(DR).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots).toEqual([])
+    // Unencrypted sources are copied only because kms-key-id says how to encrypt them there.
+    for (const req of sent('CopySnapshot')) {
+      expect(req.params.get('Encrypted')).toBe('true')
+      expect(req.params.get('KmsKeyId')).toBe('alias/dr-copies')
+    }
+    // Each source was shared, then the share removed once its copy had completed: none remains.
+    const shared = sent('ModifySnapshotAttribute')
+    expect(shared.map((r) => r.params.get('OperationType')).sort()).toEqual([
+      'add',
+      'add',
+      'remove',
+      'remove',
+    ])
+    for (const { sourceSnapshotId } of extrasState.sharedCopies) {
+      const attribute = await own(SOURCE).send(
+        new DescribeSnapshotAttributeCommand({
+          SnapshotId: sourceSnapshotId,
+          Attribute: 'createVolumePermission',
+        }),
+      )
+      expect(attribute.CreateVolumePermissions ?? []).toEqual([])
+      expect(extrasState.shares.get(sourceSnapshotId)?.size).toBe(0)
+    }
+
+    // A newer snapshot of each volume: the next run copies it; the run after, with dr-keep-last 1, deletes the
+    // older copy in the DR account (the only completed copy of a volume is kept until the new one has completed).
+    await new Promise((r) => setTimeout(r, 1100)) // StartTime has one-second resolution
+    const volumes = [
+      ...new Set(
+        copies.map((c) => c.Tags!.find((t) => t.Key === 'prune-snapshots:source-volume-id')!.Value!),
+      ),
+    ]
+    for (const volume of volumes) {
+      await own(SOURCE).send(
+        new CreateSnapshotCommand({
+          VolumeId: volume,
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'Backup', Value: 'nightly' }] }],
+        }),
+      )
+    }
+    const second = await prune(inputs)
+    expect(second.errors).toEqual([])
+    expect(JSON.parse(second.outputs.copied!)).toHaveLength(2)
+    const third = await prune(inputs)
+    expect(third.errors).toEqual([])
+    const deleted = JSON.parse(third.outputs.deleted!) as Record<string, string[]>
+    expect(deleted[DR]!.sort()).toEqual(copies.map((c) => c.SnapshotId!).sort())
+    const left = await snapshotsIn(DR_ACCOUNT, DR)
+    expect(left).toHaveLength(2)
+    for (const c of copies) expect(left.map((l) => l.SnapshotId)).not.toContain(c.SnapshotId)
+  })
+
+  it('grants the DR account the use of an encrypted source’s KMS key for the copy, and revokes the grant after', async () => {
+    await accounts.createRole(
+      DR_ACCOUNT,
+      DR_ROLE,
+      'arn:aws:iam::123456789012:role/multi-region-actions-deploy',
+    )
+    const kms = new KMSClient(directClientConfig(moto.endpoint, SOURCE))
+    const key = await kms.send(new CreateKeyCommand({ Description: 'backups' }))
+    const keyArn = key.KeyMetadata!.Arn!
+    const volume = await own(SOURCE).send(
+      new CreateVolumeCommand({ AvailabilityZone: `${SOURCE}a`, Size: 1, Encrypted: true, KmsKeyId: keyArn }),
+    )
+    const snapshot = await own(SOURCE).send(
+      new CreateSnapshotCommand({
+        VolumeId: volume.VolumeId,
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'Backup', Value: 'nightly' }] }],
+      }),
+    )
+    extrasState.snapshotKeys.set(snapshot.SnapshotId!, keyArn)
+    const result = await prune(DR_INPUTS)
+    expect(result.errors).toEqual([])
+    expect(await snapshotsIn(DR_ACCOUNT, DR)).toHaveLength(1)
+    const [grant] = sent('CreateGrant')
+    expect(grant).toBeDefined()
+    const body = JSON.parse(grant!.body.toString()) as {
+      KeyId: string
+      GranteePrincipal: string
+      Operations: string[]
+    }
+    expect(body).toMatchObject({ KeyId: keyArn, GranteePrincipal: `arn:aws:iam::${DR_ACCOUNT}:root` })
+    expect(body.Operations).toContain('Decrypt')
+    expect(sent('RevokeGrant')).toHaveLength(1)
+    expect((await kms.send(new ListGrantsCommand({ KeyId: keyArn }))).Grants ?? []).toEqual([])
+    kms.destroy()
+  })
+
+  it('removes the share by the post step when the run is killed while its copy is pending', async () => {
+    await accounts.createRole(
+      DR_ACCOUNT,
+      DR_ROLE,
+      'arn:aws:iam::123456789012:role/multi-region-actions-deploy',
+    )
+    const [source] = await seedOwn(1, 1)
+    extrasState.copyPendingMs = 600_000
+    const dir = mkdtempSync(join(tmpdir(), 'prune-dr-kill-'))
+    const stateFile = join(dir, 'state')
+    writeFileSync(stateFile, '')
+    const inputEnv = {
+      INPUT_REGIONS: SOURCE,
+      INPUT_FILTERS: 'Backup=nightly',
+      'INPUT_DR-REGION': DR,
+      'INPUT_DR-ACCOUNT': DR_ACCOUNT,
+      'INPUT_DR-ROLE-NAME': DR_ROLE,
+      'INPUT_KMS-KEY-ID': 'alias/dr-copies',
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', 'actions/prune-snapshots/src/index.ts'], {
+      env: { ...process.env, ...env, ...inputEnv, GITHUB_STATE: stateFile, GITHUB_OUTPUT: join(dir, 'out') },
+      stdio: 'ignore',
+    })
+    const exit = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_c, signal) => resolve(signal)),
+    )
+    // The copy has been made in the DR account and is pending: the run waits for it with the share in place.
+    while (extrasState.sharedCopies.length === 0) await new Promise((r) => setTimeout(r, 100))
+    child.kill('SIGKILL')
+    expect(await exit).toBe('SIGKILL')
+    expect([...(extrasState.shares.get(source!) ?? [])]).toEqual([DR_ACCOUNT])
+
+    const state = parseCommandFile(readFileSync(stateFile, 'utf8'))
+    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]))
+    const post = spawn(process.execPath, ['--import', 'tsx', 'actions/prune-snapshots/src/post-index.ts'], {
+      env: { ...process.env, ...env, ...inputEnv, ...stateEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    post.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    expect(await new Promise((resolve) => post.once('exit', resolve))).toBe(0)
+    expect(out).toContain('removed 1 share(s)')
+    const attribute = await own(SOURCE).send(
+      new DescribeSnapshotAttributeCommand({ SnapshotId: source, Attribute: 'createVolumePermission' }),
+    )
+    expect(attribute.CreateVolumePermissions ?? []).toEqual([])
+  }, 60_000)
+
+  it('refuses to copy an unencrypted snapshot into another account without kms-key-id, and shares nothing', async () => {
+    await accounts.createRole(
+      DR_ACCOUNT,
+      DR_ROLE,
+      'arn:aws:iam::123456789012:role/multi-region-actions-deploy',
+    )
+    await seedOwn(1, 1)
+    const result = await prune(DR_INPUTS)
+    expect(result.failed).toBe(true)
+    expect(result.errors.join('\n')).toContain(
+      'unencrypted, and dr-account 444444444444 is another account: set kms-key-id',
+    )
+    expect(sent('ModifySnapshotAttribute')).toEqual([])
+    expect(sent('CopySnapshot')).toEqual([])
+    expect(await snapshotsIn(DR_ACCOUNT, DR)).toEqual([])
   })
 })

@@ -279,6 +279,7 @@ describe('secret scan', () => {
       'deploy-multi-region': {
         'stack-name': 'demo-api',
         template: 'templates/multi-region-api.yaml',
+        'artifact-bucket': 'auto',
         regions: 'us-east-1,eu-west-1',
         capabilities: 'CAPABILITY_IAM',
       },

@@ -21,6 +21,8 @@ import {
   ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53'
+import { CreateBucketCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3'
+import { packageTemplate, uploadPackage } from '../../lib/package/index.js'
 import { expandNoValueLists } from '../support/cfn-novalue.js'
 import { inlineStringPolicies } from '../support/cfn-resolve.js'
 import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
@@ -52,21 +54,46 @@ function clientConfig(region: string) {
 const params = (values: Record<string, string>): Parameter[] =>
   Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }))
 
+/**
+ * The template packaged into a bucket of the region, as deploy-multi-region's artifact-bucket
+ * does (the API's functions are folders beside it); a template without local artifacts as it is.
+ */
+async function templateBody(region: string, template: string): Promise<string> {
+  const local = await packageTemplate(join('templates', template), process.cwd())
+  try {
+    if (local.artifacts.length === 0) return readFileSync(join(TEMPLATES, template), 'utf8')
+    const s3 = new S3Client({ ...clientConfig(region), forcePathStyle: true })
+    const bucket = `artifacts-${region}`
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        ...(region === 'us-east-1'
+          ? {}
+          : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+      }),
+    )
+    const uploaded = await uploadPackage(local, { s3, bucket, region, owner: '123456789012', prefix: '' })
+    if (!('TemplateBody' in uploaded.template)) throw new Error('the packaged template went by URL')
+    return uploaded.template.TemplateBody
+  } finally {
+    local.dispose()
+  }
+}
+
 async function deploy(
   region: string,
   stackName: string,
   template: string,
   parameters: Record<string, string> = {},
 ) {
+  const body = await templateBody(region, template)
   const cfn = new CloudFormationClient(clientConfig(region))
   await cfn.send(
     new CreateStackCommand({
       StackName: stackName,
       // moto keeps a list element whose Fn::If gives AWS::NoValue (as null); CloudFormation drops it.
       // A policy written as a JSON string is parsed by CloudFormation, not by moto.
-      TemplateBody: expandNoValueLists(
-        inlineStringPolicies(readFileSync(join(TEMPLATES, template), 'utf8'), parameters),
-      ),
+      TemplateBody: expandNoValueLists(inlineStringPolicies(body, parameters)),
       Parameters: params(parameters),
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
     }),
@@ -95,7 +122,7 @@ async function iam(action: string, values: Record<string, string>): Promise<stri
 describe('templates deployed to moto', () => {
   const hosts: Record<string, string> = {}
 
-  it('multi-region-api.yaml deploys unchanged to three regions and names its regional host', async () => {
+  it('multi-region-api.yaml, packaged into a bucket of each region, deploys unchanged to three regions and names its regional host', async () => {
     for (const region of REGIONS) {
       const stack = await deploy(region, 'hello-api', 'multi-region-api.yaml', { Status: 'ok' })
       expect(stack.status).toBe('CREATE_COMPLETE')
@@ -155,6 +182,33 @@ describe('templates deployed to moto', () => {
       expect(stack.outputs.HealthCheckIds!.split(',')).toHaveLength(regions.length)
     },
   )
+
+  it("route53-failover.yaml points each latency record at its region's RegionalDomainTarget, the health checks still at execute-api", async () => {
+    const route53 = new Route53Client(clientConfig('us-east-1'))
+    const zone = await route53.send(
+      new CreateHostedZoneCommand({ Name: 'domain.example.com', CallerReference: 'zone-domain' }),
+    )
+    const zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '')
+    const values: Record<string, string> = { HostedZoneId: zoneId, RecordName: 'api.domain.example.com' }
+    const targets: Record<string, string> = {}
+    REGIONS.forEach((region, i) => {
+      values[`Region${i + 1}`] = region
+      values[`Host${i + 1}`] = `abc${i}.execute-api.${region}.amazonaws.com`
+      targets[region] = `d-abc${i}.execute-api.${region}.amazonaws.com`
+      values[`DomainTarget${i + 1}`] = targets[region]
+    })
+    const stack = await deploy('us-east-1', 'routing-domain', 'route53-failover.yaml', values)
+    expect(stack.status).toBe('CREATE_COMPLETE')
+    const records = (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId })))
+      .ResourceRecordSets!
+    const routed = records.filter((r) => r.Type === 'CNAME')
+    expect(routed).toHaveLength(REGIONS.length)
+    for (const record of routed) {
+      expect(record.ResourceRecords![0]!.Value).toBe(targets[record.Region!])
+      const check = await route53.send(new GetHealthCheckCommand({ HealthCheckId: record.HealthCheckId! }))
+      expect(check.HealthCheck!.HealthCheckConfig!.FullyQualifiedDomainName).toMatch(/^abc\d\.execute-api\./)
+    }
+  })
 
   it('account-baseline.yaml completes with its recorder, role and delivery bucket', async () => {
     const stack = await deploy('eu-west-1', 'baseline', 'account-baseline.yaml', { CreateRecorder: 'true' })
@@ -304,6 +358,7 @@ describe('templates deployed to moto', () => {
       StackSetAdministrationRoleArn: `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetAdministrationRole`,
       DrillHealthCheckIds: 'hc-1111,hc-2222',
       SnapshotKmsKeyArn: `arn:aws:kms:*:${ACCOUNT}:key/*`,
+      DrAccountId: '444455556666',
       TargetRoleName: 'multi-region-actions-target',
       OrganizationId: 'o-abcdef1234',
       BenchmarkDataTarget: `arn:aws:redshift:us-east-1:${ACCOUNT}:cluster:spectrum-poc`,
@@ -344,7 +399,10 @@ describe('templates deployed to moto', () => {
       )
       // The drill role may change only DrillHealthCheckIds (not the README's healthcheck/*).
       expect(refused(await role('drill'), documentedPolicy('verify-failover'), ['DrillOnly'])).toEqual([])
-      expect(refused(await role('plan'), documentedPolicy('verify-failover'), ['DrillOnly'])).toEqual([])
+      // The plan role checks failover without a drill: neither the inversion nor the stop alarms.
+      expect(
+        refused(await role('plan'), documentedPolicy('verify-failover'), ['DrillOnly', 'DrillStopAlarms']),
+      ).toEqual([])
       expect(refused(await role('prune'), documentedPolicy('prune-snapshots'))).toEqual([])
       // One cluster, one database user: not the README's workgroup, nor the IAM-identity variant.
       const onCluster = without(documentedPolicy('spectrum-benchmark'), /redshift-serverless/, [
@@ -416,7 +474,9 @@ describe('templates deployed to moto', () => {
       expect(
         refused(statements, plan, ['PassTheServiceRole', 'LargeTemplates', 'FindTheTemplateBucket']),
       ).toEqual([])
-      expect(refused(statements, documentedPolicy('verify-failover'), ['DrillOnly'])).toEqual([])
+      expect(
+        refused(statements, documentedPolicy('verify-failover'), ['DrillOnly', 'DrillStopAlarms']),
+      ).toEqual([])
       const stack1 = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/orders/1`
       for (const [action, resource] of [
         ['cloudformation:ExecuteChangeSet', stack1],

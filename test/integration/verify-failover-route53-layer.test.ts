@@ -29,6 +29,11 @@ describe('Route 53 loopback layer', () => {
     r53 = await startRoute53Loopback(moto.endpoint, {
       roundMs: 30,
       resolverRegions: { '192.0.2.10': 'eu-central-1', '198.51.100.20': 'us-east-2' },
+      clientSubnetRegions: {
+        '3.80.0.0/12': 'us-east-1',
+        '3.248.0.0/13': 'eu-west-1',
+        '2a05:d018::/36': 'eu-west-1',
+      },
     })
     use1 = await startHealthEndpoint('ok')
     euw1 = await startHealthEndpoint('ok')
@@ -76,6 +81,31 @@ describe('Route 53 loopback layer', () => {
       new TestDNSAnswerCommand({ HostedZoneId: t.zoneId, RecordName: `x.${t.recordName}`, RecordType: 'A' }),
     )
     expect(out).toMatchObject({ ResponseCode: 'NXDOMAIN', RecordData: [], Protocol: 'UDP' })
+  })
+
+  it('answers latency records by the EDNS0 client subnet, before the resolver, healthy records first', async () => {
+    const t = await topology()
+    const bySubnet = async (subnet: string, resolver?: string) =>
+      (
+        await client().send(
+          new TestDNSAnswerCommand({
+            HostedZoneId: t.zoneId,
+            RecordName: t.recordName,
+            RecordType: 'A',
+            EDNS0ClientSubnetIP: subnet,
+            ResolverIP: resolver,
+          }),
+        )
+      ).RecordData
+    expect(await bySubnet('3.80.0.1')).toEqual(['10.0.0.1'])
+    expect(await bySubnet('3.248.0.1')).toEqual(['10.0.1.1'])
+    expect(await bySubnet('2a05:d018::1')).toEqual(['10.0.1.1'])
+    // The client's subnet decides, not the resolver that asks for it.
+    expect(await bySubnet('3.248.0.1', '198.51.100.20')).toEqual(['10.0.1.1'])
+    // The subnet's own region unhealthy: the nearest healthy one answers.
+    euw1.setBody('fail')
+    await r53.rounds(4)
+    expect(await bySubnet('3.248.0.1')).toEqual(['10.0.0.1'])
   })
 
   it('evaluates health by probing the endpoint, with a FailureThreshold of consecutive observations', async () => {

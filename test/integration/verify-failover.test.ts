@@ -1,5 +1,8 @@
 import * as core from '@actions/core'
 import { UpdateHealthCheckCommand } from '@aws-sdk/client-route-53'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { run } from '../../actions/verify-failover/src/main.js'
 import { RESTORED_KEY, STATE_KEY } from '../../actions/verify-failover/src/health-check-update.js'
 import type { Report } from '../../actions/verify-failover/src/summary.js'
@@ -22,6 +25,9 @@ describe('verify-failover against moto with the Route 53 layer', () => {
   const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2']
   const client = () => route53Client(r53.endpoint)
 
+  // Where the drills write their records, as a runner's RUNNER_TEMP.
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'))
+
   beforeAll(async () => {
     moto = await startMoto()
     r53 = await startRoute53Loopback(moto.endpoint, { roundMs: 50 })
@@ -31,6 +37,7 @@ describe('verify-failover against moto with the Route 53 layer', () => {
     await r53.close()
     await Promise.all(Object.values(endpoints).map((e) => e.close()))
     await moto.stop()
+    rmSync(runnerTemp, { recursive: true, force: true })
   })
   beforeEach(async () => {
     // core.summary remembers the first GITHUB_STEP_SUMMARY it saw; each run has its own file.
@@ -57,7 +64,7 @@ describe('verify-failover against moto with the Route 53 layer', () => {
     runActionInProcess(
       run,
       { 'allow-private-targets': true, ...inputs },
-      { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' },
+      { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100', RUNNER_TEMP: runnerTemp },
     )
 
   const failedRows = (report: Report) =>
@@ -231,6 +238,7 @@ describe('verify-failover against moto with the Route 53 layer', () => {
         {
           ...localAwsEnv(r53.endpoint),
           VERIFY_FAILOVER_POLL_MAX_MS: '100',
+          RUNNER_TEMP: runnerTemp,
           VERIFY_FAILOVER_ALIAS_PROBE_PORT: String(port),
         },
       )
@@ -399,7 +407,7 @@ describe('verify-failover against moto with the Route 53 layer', () => {
           'drill-region': 'us-east-1',
           'allow-private-targets': true,
         },
-        { ...localAwsEnv(lossy.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' },
+        { ...localAwsEnv(lossy.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100', RUNNER_TEMP: runnerTemp },
       )
       const report = JSON.parse(result.outputs.report!) as Report
       expect(failedRows(report)).toEqual([])
@@ -511,7 +519,11 @@ describe('verify-failover against moto with the Route 53 layer', () => {
         'drill-timeout-minutes': 10,
         'allow-private-targets': true,
       }
-      const base = { ...localAwsEnv(r53.endpoint), VERIFY_FAILOVER_POLL_MAX_MS: '100' }
+      const base = {
+        ...localAwsEnv(r53.endpoint),
+        VERIFY_FAILOVER_POLL_MAX_MS: '100',
+        RUNNER_TEMP: runnerTemp,
+      }
       const inMinutes = (m: number) => new Date(Date.now() + m * 60000).toISOString()
       r53.resetStats()
       // The SDK's environment credentials carry their expiry in AWS_CREDENTIAL_EXPIRATION.

@@ -78,8 +78,14 @@ import {
  *   ResourceChange carries ChangeSetId, "The change set ID of the nested change
  *   set", which DescribeChangeSet answers with its own Changes (and
  *   ParentChangeSetId). The test gives each nested stack's changes by its logical
- *   id (`nestedChanges`). Simpler than AWS: no nested stack is made for the change
- *   set, and a nested change set cannot be executed or deleted on its own.
+ *   id (`nestedChanges`); a nested stack among them that has changes of its own
+ *   carries the ChangeSetId of its own nested change set, at any depth. A change
+ *   may carry PolicyAction, "The action that will be taken on the physical
+ *   resource when the change set is executed" (Delete, Retain, Snapshot,
+ *   ReplaceAndDelete, ReplaceAndRetain, ReplaceAndSnapshot), and Action Dynamic
+ *   ("exact action for the resource can't be determined"). Simpler than AWS: no
+ *   nested stack is made for the change set, and a nested change set cannot be
+ *   executed or deleted on its own.
  * - A failed update inside a nested stack (moto finishes every update): for a
  *   stack the test names (`failNested`), after ExecuteChangeSet DescribeStacks
  *   reports UPDATE_ROLLBACK_COMPLETE and DescribeStackEvents lists, newest first
@@ -118,6 +124,14 @@ export interface LayerDrift {
   status: 'MODIFIED' | 'DELETED' | 'IN_SYNC'
   differences?: Array<{ path: string; expected: string; actual: string; kind?: string }>
 }
+export interface LayerChange {
+  action: string
+  logicalId: string
+  type: string
+  replacement?: string
+  /** PolicyAction: Delete, Retain, Snapshot, ReplaceAndDelete, ReplaceAndRetain or ReplaceAndSnapshot. */
+  policyAction?: string
+}
 export interface ChangeManagementLayer extends LoopbackProxy {
   /** logical id (or region/logical id, for one region) -> the Replacement every Modify of it reports. */
   replacements: Map<string, 'True' | 'False' | 'Conditional'>
@@ -147,8 +161,8 @@ export interface ChangeManagementLayer extends LoopbackProxy {
   failNestedValidation: Map<string, LayerValidation>
   /** Serve DescribeEvents (off: moto's HTML 500, as where the API is missing). */
   describeEvents: boolean
-  /** Nested stack logical id -> the changes of its nested change set. */
-  nestedChanges: Map<string, Array<{ action: string; logicalId: string; type: string; replacement?: string }>>
+  /** Nested stack logical id -> the changes of its nested change set (a nested stack among them has its own). */
+  nestedChanges: Map<string, LayerChange[]>
   /** region/stack name -> the nested failure its next execution ends in. */
   failNested: Map<string, LayerNestedFailure>
   reset(): void
@@ -411,20 +425,27 @@ export async function startChangeManagementLayer(
         return xml('DescribeEvents', `<OperationEvents>${members.join('')}</OperationEvents>`)
       }
       case 'DescribeChangeSet': {
-        const nestedSet = nestedSets.get(req.params.get('ChangeSetName') ?? '')
+        const nestedName = req.params.get('ChangeSetName') ?? ''
+        const nestedSet = nestedSets.get(nestedName)
         const nestedFailure = nestedSet ? failNestedValidation.get(nestedSet.logicalId) : undefined
         if (nestedSet && nestedFailure)
           return xml(
             'DescribeChangeSet',
-            `<ChangeSetId>${req.params.get('ChangeSetName')}</ChangeSetId><ParentChangeSetId>${nestedSet.parent}</ParentChangeSetId><Status>FAILED</Status><StatusReason>${escape(nestedFailure.reason)}</StatusReason><ExecutionStatus>UNAVAILABLE</ExecutionStatus><Changes/>`,
+            `<ChangeSetId>${nestedName}</ChangeSetId><ParentChangeSetId>${nestedSet.parent}</ParentChangeSetId><Status>FAILED</Status><StatusReason>${escape(nestedFailure.reason)}</StatusReason><ExecutionStatus>UNAVAILABLE</ExecutionStatus><Changes/>`,
           )
         if (nestedSet) {
           const rows = nestedChanges.get(nestedSet.logicalId) ?? []
           const members = rows
-            .map(
-              (c) =>
-                `<member><Type>Resource</Type><ResourceChange><Action>${c.action}</Action><LogicalResourceId>${c.logicalId}</LogicalResourceId><ResourceType>${c.type}</ResourceType>${c.replacement ? `<Replacement>${c.replacement}</Replacement>` : ''}</ResourceChange></member>`,
-            )
+            .map((c) => {
+              // A nested stack inside a nested stack has a change set of its own, at any depth.
+              let child = ''
+              if (c.type === 'AWS::CloudFormation::Stack' && nestedChanges.has(c.logicalId)) {
+                const childId = nestedName.replace(/\/[^/]+$/, `-${c.logicalId}/${randomUUID()}`)
+                nestedSets.set(childId, { parent: nestedName, logicalId: c.logicalId })
+                child = `<ChangeSetId>${childId}</ChangeSetId>`
+              }
+              return `<member><Type>Resource</Type><ResourceChange><Action>${c.action}</Action><LogicalResourceId>${c.logicalId}</LogicalResourceId><ResourceType>${c.type}</ResourceType>${c.replacement ? `<Replacement>${c.replacement}</Replacement>` : ''}${c.policyAction ? `<PolicyAction>${c.policyAction}</PolicyAction>` : ''}${child}</ResourceChange></member>`
+            })
             .join('')
           return xml(
             'DescribeChangeSet',

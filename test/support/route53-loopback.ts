@@ -1,7 +1,7 @@
 import {
   GetHealthCheckCommand,
-  ListHealthChecksCommand,
   ListResourceRecordSetsCommand,
+  paginateListHealthChecks,
   Route53Client,
   type HealthCheck,
   type HealthCheckConfig,
@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-route-53'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { connect } from 'node:net'
+import { BlockList, connect, isIP } from 'node:net'
 import { regionDistance } from '../../actions/verify-failover/src/geo.js'
 import {
   startLoopbackProxy,
@@ -70,9 +70,17 @@ import { directClientConfig } from './moto.js'
  * - a record without a health check is always healthy; an alias that evaluates
  *   target health takes the health of its target records in the zone;
  * - failover: PRIMARY while healthy, else SECONDARY;
- * - latency: the healthy record of the region closest to the resolver (from
- *   `resolverRegions` by ResolverIP or EDNS0 client subnet, else
- *   `defaultResolverRegion`);
+ * - latency: the healthy record of the region closest to the client. The
+ *   client is the EDNS0 client subnet when the request names one (TestDNSAnswer,
+ *   EDNS0ClientSubnetIP: "specify the IPv4 or IPv6 address of a client in the
+ *   applicable location"), else the resolver (ResolverIP; without one, "a DNS
+ *   resolver in the AWS US East (N. Virginia) Region"). Its region comes from
+ *   `clientSubnetRegions` (CIDR -> region) or `resolverRegions` (exact address),
+ *   else `defaultResolverRegion`. Simpler than AWS: Route 53 ranks regions by
+ *   the latency it has measured from the client's network, and applies
+ *   EDNS0ClientSubnetMask (default /24, /64) before looking; here the subnet's
+ *   own region comes first among the healthy records, then the others by
+ *   distance between regions, and the mask is not applied;
  * - weighted: one healthy record of non-zero weight, chosen by weight (zero
  *   weights only when no such record is healthy); multivalue: up to 8 healthy;
  * - when every record of the group is unhealthy, Route 53 treats them all as
@@ -88,6 +96,8 @@ export interface Route53LoopbackOptions {
   defaultResolverRegion?: string
   /** Resolver or client-subnet IP address -> the region it sits in. */
   resolverRegions?: Record<string, string>
+  /** Client subnets (CIDR, such as `3.80.0.0/12`) -> the region they sit in, for EDNS0 client subnets. */
+  clientSubnetRegions?: Record<string, string>
   /** Another handler to run first (fault injection); it may forward into this layer. */
   before?: ProxyHandler
 }
@@ -330,12 +340,8 @@ export async function startRoute53Loopback(
 
   async function listHealthChecks(): Promise<HealthCheck[]> {
     const all: HealthCheck[] = []
-    let marker: string | undefined
-    do {
-      const page = await moto.send(new ListHealthChecksCommand({ Marker: marker }))
+    for await (const page of paginateListHealthChecks({ client: moto }, {}))
       all.push(...(page.HealthChecks ?? []))
-      marker = page.IsTruncated ? page.NextMarker : undefined
-    } while (marker)
     return all
   }
 
@@ -498,6 +504,30 @@ export async function startRoute53Loopback(
     return (set.ResourceRecords ?? []).map((r) => r.Value!)
   }
 
+  const subnets = Object.entries(options.clientSubnetRegions ?? {}).map(([cidr, region]) => {
+    const [address, bits] = cidr.split('/')
+    const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4'
+    const list = new BlockList()
+    list.addSubnet(address!, Number(bits ?? (family === 'ipv6' ? 128 : 32)), family)
+    return { list, family, region }
+  })
+
+  /** The region latency routing answers for: the client subnet's, else the resolver's (see the header). */
+  function clientRegion(query: URLSearchParams): string {
+    const subnet = query.get('edns0clientsubnetip') ?? ''
+    const family = isIP(subnet) === 6 ? 'ipv6' : 'ipv4'
+    const bySubnet = subnet
+      ? subnets.find((s) => s.family === family && s.list.check(subnet, family))
+      : undefined
+    return (
+      bySubnet?.region ??
+      options.resolverRegions?.[subnet] ??
+      options.resolverRegions?.[query.get('resolverip') ?? ''] ??
+      options.defaultResolverRegion ??
+      'us-east-1'
+    )
+  }
+
   async function testDnsAnswer(query: URLSearchParams): Promise<ProxyReply> {
     const zoneId = (query.get('hostedzoneid') ?? '').replace(/^\/?hostedzone\//, '')
     const name = normaliseName(query.get('recordname') ?? '')
@@ -508,8 +538,7 @@ export async function startRoute53Loopback(
     if (!all) return route53ErrorReply(404, 'NoSuchHostedZone', `No hosted zone found with ID: ${zoneId}`)
     const atName = all.filter((s) => normaliseName(s.Name!) === name)
     const group = atName.filter((s) => s.Type === type)
-    const ip = query.get('resolverip') ?? query.get('edns0clientsubnetip') ?? ''
-    const resolverRegion = options.resolverRegions?.[ip] ?? options.defaultResolverRegion ?? 'us-east-1'
+    const resolverRegion = clientRegion(query)
     const chosen = group.length > 0 ? await chooseAnswer(group, all, resolverRegion) : []
     const values = (await Promise.all(chosen.map((s) => valuesOf(s, all, resolverRegion)))).flat()
     const code = atName.length === 0 ? 'NXDOMAIN' : 'NOERROR'

@@ -12,7 +12,7 @@ import { runTarget, executed, type TargetRun } from './deploy-target.js'
 import { applyTerminationProtection, startExecution } from './execute.js'
 import { blockedChanges, blockedReason } from './guard.js'
 import type { ApplySettings, ChangeRow, PlannedRegion, StackSnapshot, TargetResult } from './model.js'
-import { staleReason, templateSha256 } from './plan-file.js'
+import { staleReason } from './plan-file.js'
 import { restorePoint } from './rollback.js'
 import type { TargetContext } from './target-context.js'
 
@@ -78,8 +78,9 @@ function resultOf(
 export async function verifyPlan(
   settings: ApplySettings,
   contextOf: (target: Target) => TargetContext,
+  /** The template's SHA-256, or the digest of everything it packages (TemplateProvider.planDigest). */
+  sha: string,
 ): Promise<{ verified: Map<string, Verified>; refused?: string; results: TargetResult[] }> {
-  const sha = templateSha256(settings.template.body)
   const planFor = new Map(settings.plan.regions.map((r) => [r.region, r]))
   const outcomes = await fanOut(settings.targets, async (target) => {
     const planned = planFor.get(target.region)

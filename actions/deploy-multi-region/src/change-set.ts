@@ -20,9 +20,6 @@ import {
   type ValidationFindings,
 } from './validation-errors.js'
 
-/** Nested stacks followed down when listing changes. */
-const MAX_NESTING = 3
-
 /** A change set this run made; `id` undefined when an update had nothing to change. */
 export interface MadeChangeSet {
   id?: string
@@ -51,6 +48,8 @@ export async function makeChangeSet(
     type === 'UPDATE' && state.parameterKeys.length > 0
       ? { stackKeys: state.parameterKeys, declared: await ctx.templates.declaredParameters(target, ctx.api) }
       : undefined
+  // Packaging (a template with local artifacts) uploads to the target's bucket first, and says so live.
+  const template = await ctx.templates.forTarget(target, log, ctx.access)
   ctx.phase(`creating change set ${name}`)
   const created = await ctx.api.createChangeSet({
     StackName: settings.stackName,
@@ -58,7 +57,7 @@ export async function makeChangeSet(
     ChangeSetType: type,
     ClientToken: ctx.tokens.createChangeSet,
     Description: `deploy-multi-region ${ctx.runToken}`,
-    ...(await ctx.templates.forTarget(target)),
+    ...template,
     Parameters: parametersFor(target.region, settings.parameters, settings.regionParameters, previous),
     Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
     RoleARN: settings.roleArn,
@@ -136,14 +135,17 @@ export function waitForChangeSet(ctx: TargetContext, id: string): Promise<Descri
 }
 
 /**
- * The change rows of a change set and of its nested stacks' change sets: a
- * nested stack's ResourceChange carries "The change set ID of the nested change
- * set", whose changes are listed under the nested stack's logical id.
+ * The change rows of a change set and of its nested stacks' change sets, at any
+ * depth: a nested stack's ResourceChange carries "The change set ID of the
+ * nested change set", whose changes are listed under the nested stack's logical
+ * id. Nothing is skipped: a change the guard never saw could delete data. Each
+ * nested change set is read once (`seen`), so no answer can make this loop.
  */
 async function withNestedChanges(
   ctx: TargetContext,
   changes: readonly Change[],
   path: string[] = [],
+  seen = new Set<string>(),
 ): Promise<ChangeRow[]> {
   const rows: ChangeRow[] = []
   for (const change of changes) {
@@ -151,9 +153,10 @@ async function withNestedChanges(
     if (!row) continue
     rows.push(path.length > 0 ? { ...row, nestedPath: path } : row)
     const nested = change.ResourceChange?.ChangeSetId
-    if (!nested || row.type !== 'AWS::CloudFormation::Stack' || path.length >= MAX_NESTING) continue
+    if (!nested || row.type !== 'AWS::CloudFormation::Stack' || seen.has(nested)) continue
+    seen.add(nested)
     const described = await waitForChangeSet(ctx, nested)
-    rows.push(...(await withNestedChanges(ctx, described.changes, [...path, row.logicalId])))
+    rows.push(...(await withNestedChanges(ctx, described.changes, [...path, row.logicalId], seen)))
   }
   return rows
 }

@@ -29,19 +29,56 @@ const STACK_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/
 const SNS_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
+/** artifact-bucket, or template-bucket, its older name; `{region}` and `{account}` are replaced per target. */
 function readBucket(inputs: Inputs, regions: readonly string[]): string | undefined {
-  const bucket = inputs.optional('template-bucket')
-  if (bucket === undefined) return undefined
+  const artifactBucket = inputs.optional('artifact-bucket')
+  const templateBucket = inputs.optional('template-bucket')
+  if (artifactBucket !== undefined && templateBucket !== undefined && artifactBucket !== templateBucket)
+    throw new InputError(
+      'template-bucket',
+      templateBucket,
+      `the same bucket as artifact-bucket (${artifactBucket}), or empty: template-bucket is artifact-bucket's older name`,
+    )
+  const name = artifactBucket !== undefined ? 'artifact-bucket' : 'template-bucket'
+  const bucket = artifactBucket ?? templateBucket
+  if (bucket === undefined || bucket === 'auto') return bucket
   for (const region of regions) {
-    if (!BUCKET_NAME.test(bucket.replaceAll('{region}', region))) {
+    if (!BUCKET_NAME.test(bucket.replaceAll('{region}', region).replaceAll('{account}', '123456789012'))) {
       throw new InputError(
-        'template-bucket',
+        name,
         bucket,
-        'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens) that may contain {region}',
+        'auto, or an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens) that may contain {region} and {account}',
       )
     }
   }
   return bucket
+}
+
+/** S3's safe key characters ("0-9 a-z A-Z ! - _ . * ' ( )" and "/"), no `..` segment. */
+function readArtifactPrefix(inputs: Inputs): string {
+  const prefix = inputs.string('artifact-prefix').replace(/^\/+|\/+$/g, '')
+  if (prefix.length > 200 || !/^[A-Za-z0-9!_.*'()/-]*$/.test(prefix) || prefix.split('/').includes('..'))
+    throw new InputError(
+      'artifact-prefix',
+      prefix,
+      "an S3 key prefix of at most 200 of S3's safe characters (letters, digits, ! - _ . * ' ( ) and /), without a .. segment",
+    )
+  return prefix
+}
+
+/** Local artifacts need a bucket in each region to be packaged into. */
+function refuseUnpackaged(template: TemplateSource, bucket: string | undefined): void {
+  if (template.kind !== 'file' || !template.localArtifacts?.length || bucket !== undefined) return
+  throw new InputError(
+    'artifact-bucket',
+    '',
+    `a bucket for the local artifacts ${template.input} names (${template.localArtifacts
+      .slice(0, 3)
+      .map((a) => a.where)
+      .join(
+        ', ',
+      )}${template.localArtifacts.length > 3 ? ', ...' : ''}), one per region with {region}, e.g. my-artifacts-{account}-{region}`,
+  )
 }
 
 const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/
@@ -63,10 +100,11 @@ function readStatefulTypes(inputs: Inputs): string[] {
 }
 
 /**
- * `allow-replacement`: logical ids, or `*`. A name that is no resource of a
- * local template cannot be in any plan, so it is refused before any call.
+ * `allow-replacement`: logical ids, or `*`. The names are checked against the
+ * plan's changes once they are known, not against the template: a resource the
+ * new template removes is named by its old logical id, which only the plan has.
  */
-function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[] {
+function readAllowReplacement(inputs: Inputs): string[] {
   const names = inputs.list('allow-replacement', { unique: true })
   if (names.includes(ALLOW_ALL) && names.length > 1) {
     throw new InputError(
@@ -76,20 +114,11 @@ function readAllowReplacement(inputs: Inputs, template: TemplateSource): string[
     )
   }
   for (const name of names) {
-    if (name === ALLOW_ALL) continue
-    if (!LOGICAL_ID_PATH.test(name)) {
+    if (name !== ALLOW_ALL && !LOGICAL_ID_PATH.test(name)) {
       throw new InputError(
         'allow-replacement',
         name,
         "logical ids of the template's resources (Parent/Child for a resource of a nested stack), or '*'",
-      )
-    }
-    const [top = name] = name.split('/')
-    if (template.kind === 'file' && !template.resources.includes(top)) {
-      throw new InputError(
-        'allow-replacement',
-        name,
-        `logical ids of resources of ${template.input} (it has no resource '${top}'), or '*'`,
       )
     }
   }
@@ -198,6 +227,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   const terminationProtection =
     inputs.raw('termination-protection') === '' ? undefined : inputs.boolean('termination-protection', false)
   const templateBucket = readBucket(inputs, regions)
+  refuseUnpackaged(template, templateBucket)
   checkTemplateSize(template, templateBucket)
   const accountSettings = readAccountSettings(inputs)
   const targets = targetsOf(accountSettings.accounts, regions)
@@ -208,7 +238,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     regions,
   )
   const mode = readMode(inputs)
-  const allowReplacement = readAllowReplacement(inputs, template)
+  const allowReplacement = readAllowReplacement(inputs)
   const onRegionFailure = readOnRegionFailure(inputs, mode)
   if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, mode, onRegionFailure, templateBucket)
   const common: CommonSettings = {
@@ -225,6 +255,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     onFailure: inputs.choice('on-failure', ON_FAILURE, 'ROLLBACK'),
     timeoutMinutes: inputs.optionalInteger('timeout-minutes', { min: 1, max: 4320 }),
     templateBucket,
+    artifactPrefix: readArtifactPrefix(inputs),
     maxParallel: inputs.integer('max-parallel', { default: targets.length, min: 1, max: 1000 }),
     canaryRegions: [...new Set(canaryTargets.map((t) => t.region))],
     targets,
@@ -269,9 +300,9 @@ function checkTemplateSize(template: TemplateSource, templateBucket: string | un
 
 /**
  * What a run over several accounts does not do yet: a plan file and its apply
- * (one change set per region), rollback-all, and a template uploaded to a
- * bucket of the job's own account (CloudFormation in another account reads the
- * template with that account's role). Refused rather than half done.
+ * (one change set per region) and rollback-all, refused rather than half done;
+ * and a bucket that cannot be in every account (CloudFormation and Lambda in
+ * another account read with that account's role, from that account's bucket).
  */
 function refuseWithAccounts(
   inputs: Inputs,
@@ -294,11 +325,13 @@ function refuseWithAccounts(
       `${accepted} with on-region-failure: rollback-all; use on-region-failure continue with 'accounts'`,
     )
   }
-  if (templateBucket !== undefined) {
+  // Each account's stacks read from a bucket of that account: one name cannot be in every account.
+  if (templateBucket !== undefined && templateBucket !== 'auto' && !templateBucket.includes('{account}')) {
+    const name = inputs.raw('artifact-bucket') !== '' ? 'artifact-bucket' : 'template-bucket'
     throw new InputError(
-      'accounts',
-      inputs.raw('accounts'),
-      `${accepted} with template-bucket (the bucket is in the job's own account); use a template file of at most ${MAX_TEMPLATE_BODY_BYTES} bytes with 'accounts'`,
+      name,
+      templateBucket,
+      `with 'accounts', a bucket name containing {account} (a bucket in each account, e.g. artifacts-{account}-{region}) or auto`,
     )
   }
 }

@@ -1,6 +1,8 @@
 /** deploy-multi-region: chooses the mode's flow and composes the phases over the targets. */
+import * as core from '@actions/core'
 import { runAction, type ActionContext } from '../../../lib/action.js'
 import { assumeAccountRoles, type AssumeRoleCall } from '../../../lib/assume-role.js'
+import { logSafe } from '../../../lib/foreign-text.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { targetLabel, type Target } from '../../../lib/targets.js'
 import { applyTarget, verifyPlan } from './apply.js'
@@ -8,11 +10,13 @@ import { recordCleanup } from './cleanup.js'
 import { deployTarget, type TargetRun } from './deploy-target.js'
 import { getSettings } from './input-helper.js'
 import type { ApplySettings, Settings, TargetResult } from './model.js'
+import { collisionRefusal } from './name-collisions.js'
 import { maskSecretParameters } from './parameters.js'
 import { keepPlan } from './plan-mode.js'
 import { finish, printApply, printPlan } from './report.js'
 import { rollBackAll, type Undoable } from './rollback.js'
 import { readAndPlan, TargetSet } from './targets.js'
+import { TemplateProvider } from './template.js'
 import { resultWithout, runWaves, targetWaves } from './waves.js'
 
 export async function run(): Promise<void> {
@@ -20,11 +24,34 @@ export async function run(): Promise<void> {
 }
 
 /** Runs the settings' mode over its (account, region) targets; `assume` replaces STS AssumeRole in tests. */
-export async function deployTargets(settings: Settings, { signal }: ActionContext, assume?: AssumeRoleCall) {
+export async function deployTargets(settings: Settings, context: ActionContext, assume?: AssumeRoleCall) {
   maskSecretParameters(settings)
-  // Access first: one AssumeRole per account; an account refused fails only its own targets.
-  const set = new TargetSet(settings, await assumeAccountRoles(settings, assume), signal)
-  if (settings.mode === 'apply') return applyPlan(settings, set, signal)
+  // Names that would collide across regions fail every region but the first: refused before any call.
+  const collisions = collisionRefusal(settings)
+  if (collisions) {
+    for (const { message, location } of collisions.annotations)
+      core.error(logSafe(message), {
+        file: location.file,
+        ...(location.line ? { startLine: location.line } : {}),
+      })
+    throw collisions.error
+  }
+  // Local artifacts are checked and zipped before any AWS call: bad paths fail here, as input.
+  const templates = new TemplateProvider(settings)
+  try {
+    await templates.prepare()
+    // Access first: one AssumeRole per account; an account refused fails only its own targets.
+    const access = await assumeAccountRoles(settings, assume)
+    const set = new TargetSet(settings, access, context.signal, templates)
+    if (settings.mode === 'apply') return await applyPlan(settings, set, context.signal)
+    await deployOrPlan(settings, set, context.signal)
+  } finally {
+    templates.dispose()
+  }
+}
+
+/** deploy, plan-only and plan: every stack read and the plan printed, then the targets in waves. */
+async function deployOrPlan(settings: Exclude<Settings, ApplySettings>, set: TargetSet, signal: AbortSignal) {
   const waves = targetWaves(settings)
   const read = await readAndPlan(settings, set, waves)
   printPlan(settings, read.plans, waves)
@@ -42,14 +69,20 @@ export async function deployTargets(settings: Settings, { signal }: ActionContex
     },
   )
   if (!signal.aborted) recordCleanup(undefined)
+  const digest = set.templates.planDigest()
   const refused =
-    settings.mode === 'plan' ? await keepPlan(settings, runs.results, (r) => set.api(r)) : undefined
-  finish(settings, { ...runs, cancelled: signal.aborted, refused }, set.annotations)
+    settings.mode === 'plan' ? await keepPlan(settings, runs.results, (r) => set.api(r), digest) : undefined
+  finish(
+    settings,
+    { ...runs, cancelled: signal.aborted, refused },
+    set.annotations,
+    set.templates.packagingCounts(),
+  )
 }
 
 /** mode apply: every target checked against the plan first; one stale target stops them all. */
 async function applyPlan(settings: ApplySettings, set: TargetSet, signal: AbortSignal): Promise<void> {
-  const check = await verifyPlan(settings, (target) => set.context(target))
+  const check = await verifyPlan(settings, (target) => set.context(target), set.templates.planDigest())
   if (check.refused) {
     set.flushAll()
     const failed = check.results.filter((r) => r.status === 'failed').length
@@ -65,7 +98,7 @@ async function applyPlan(settings: ApplySettings, set: TargetSet, signal: AbortS
     if (verified) return applyTarget(set.context(target), verified)
     return { result: resultWithout(target, 'failed', 'not checked against the plan') }
   })
-  finish(settings, { ...runs, cancelled: signal.aborted }, set.annotations)
+  finish(settings, { ...runs, cancelled: signal.aborted }, set.annotations, set.templates.packagingCounts())
 }
 
 /** The waves of target runs, each target's log flushed as it ends; then rollback-all if a target failed. */

@@ -4,6 +4,7 @@
  */
 import type { AccountSettings, Target } from '../../../lib/targets.js'
 import type { Capability, ParameterMap, Tag, TemplateSource } from '../../../lib/cloudformation-inputs.js'
+import type { UploadCounts } from '../../../lib/package/upload.js'
 
 export const ON_FAILURE = ['ROLLBACK', 'DELETE', 'DO_NOTHING'] as const
 export type OnFailure = (typeof ON_FAILURE)[number]
@@ -35,7 +36,10 @@ export interface CommonSettings extends AccountSettings {
   terminationProtection?: boolean
   onFailure: OnFailure
   timeoutMinutes?: number
+  /** artifact-bucket (or its older name template-bucket), `{region}` and `{account}` not yet replaced; or `auto`. */
   templateBucket?: string
+  /** artifact-prefix: the key prefix of packaged artifacts. */
+  artifactPrefix: string
   maxParallel: number
   canaryRegions: string[]
   /** Every (account, region) pair, account by account; the regions alone without `accounts`. */
@@ -131,6 +135,11 @@ export interface ChangeRow {
   type: string
   /** True, False or Conditional (CloudFormation's words), for a Modify. */
   replacement?: string
+  /**
+   * PolicyAction: what becomes of the physical resource (Delete, Retain, Snapshot,
+   * ReplaceAndDelete, ReplaceAndRetain, ReplaceAndSnapshot), when CloudFormation says.
+   */
+  policyAction?: string
   /** The logical ids of the nested stacks the resource is in, outermost first (IncludeNestedStacks). */
   nestedPath?: string[]
   /** Set on a change that replaces or removes a stateful resource: the guard's verdict. */
@@ -268,3 +277,6 @@ export interface Verdict {
   fail: boolean
   text: string
 }
+
+/** What packaging uploaded, by target label (`region` or `account/region`), for the summary. */
+export type PackagingCounts = ReadonlyMap<string, UploadCounts>

@@ -13,13 +13,15 @@ import { targetLabel } from '../../../lib/targets.js'
 import type { CloudFormationApi } from './cloudformation-api.js'
 import { unmatchedAllowances } from './guard.js'
 import type { PlanSettings, TargetResult } from './model.js'
-import { buildPlan, templateSha256 } from './plan-file.js'
+import { buildPlan } from './plan-file.js'
 
 /** Writes the plan file and the `plan` output; or gives why no plan was written. */
 export async function keepPlan(
   settings: PlanSettings,
   results: TargetResult[],
   apiOf: (result: TargetResult) => CloudFormationApi,
+  /** The template's SHA-256, or the digest of everything it packages (TemplateProvider.planDigest). */
+  digest: string,
 ): Promise<string | undefined> {
   const missing = results.filter((r) => r.status !== 'planned' || !r.planned).map(targetLabel)
   const unmatched = unmatchedAllowances(
@@ -38,7 +40,7 @@ export async function keepPlan(
       : `No plan was written: allow-replacement names ${unmatched.join(', ')}, which the plan does not change.`
   }
   const planned = results.flatMap((r) => (r.planned ? [{ ...r, planned: r.planned }] : []))
-  const doc = buildPlan(settings, planned, templateSha256(settings.template.body), new Date())
+  const doc = buildPlan(settings, planned, digest, new Date())
   mkdirSync(dirname(settings.planFile), { recursive: true })
   writeFileSync(settings.planFile, `${JSON.stringify(doc, null, 2)}\n`)
   setJsonOutput('plan', doc)

@@ -2,7 +2,6 @@
  * Pure planning: what to do with each region's stack, in which order, and how
  * to read CloudFormation's answers. No I/O here, so all of it is unit-tested.
  */
-import { partitionOf } from '../../../lib/regions.js'
 import type {
   ChangeRow,
   OnFailure,
@@ -96,6 +95,7 @@ interface ChangeLike {
     LogicalResourceId?: string
     ResourceType?: string
     Replacement?: string
+    PolicyAction?: string
   }
 }
 
@@ -108,12 +108,14 @@ export function changeRows(changes: readonly ChangeLike[] | undefined): ChangeRo
       type: r.ResourceType ?? '',
     }
     if (r.Replacement) row.replacement = r.Replacement
+    if (r.PolicyAction) row.policyAction = r.PolicyAction
     return [row]
   })
 }
 
 export function describeChange(row: ChangeRow): string {
   const replacement = row.replacement === undefined ? '' : ` (replacement: ${row.replacement})`
+  const policy = row.policyAction === undefined ? '' : ` (resource: ${row.policyAction})`
   const mark =
     row.guard === 'blocked'
       ? ' BLOCKED: stateful resource, not in allow-replacement'
@@ -121,7 +123,7 @@ export function describeChange(row: ChangeRow): string {
         ? ' (stateful resource, allowed by allow-replacement)'
         : ''
   const name = [...(row.nestedPath ?? []), row.logicalId].join('/')
-  return `${row.action.padEnd(7)} ${name} [${row.type}]${replacement}${mark}`
+  return `${row.action.padEnd(7)} ${name} [${row.type}]${replacement}${policy}${mark}`
 }
 
 /**
@@ -141,32 +143,6 @@ export function changeSetName(token: string, region: string): string {
 /** The bucket for a region: the `template-bucket` input with `{region}` replaced. */
 export function templateBucketFor(bucketPattern: string, region: string): string {
   return bucketPattern.replaceAll('{region}', region)
-}
-
-/** S3's DNS suffix in each partition (the SDK's partitions table). */
-const S3_DNS_SUFFIX: Readonly<Record<string, string>> = {
-  aws: 'amazonaws.com',
-  'aws-cn': 'amazonaws.com.cn',
-  'aws-us-gov': 'amazonaws.com',
-  'aws-iso': 'c2s.ic.gov',
-  'aws-iso-b': 'sc2s.sgov.gov',
-  'aws-iso-e': 'cloud.adc-e.uk',
-  'aws-iso-f': 'csp.hci.ic.gov',
-  'aws-eusc': 'amazonaws.eu',
-}
-
-/**
- * The URL CloudFormation reads an uploaded template from: the object on the
- * regional endpoint of the bucket's own region (`s3.<region>.<suffix>`), which
- * exists in every partition; the global `s3.amazonaws.com` only serves the
- * commercial partition.
- */
-export function templateUrl(bucket: string, bucketRegion: string, key: string): string {
-  const suffix =
-    S3_DNS_SUFFIX[partitionOf(bucketRegion) ?? (bucketRegion.startsWith('cn-') ? 'aws-cn' : 'aws')]
-  const host = `s3.${bucketRegion}.${suffix}`
-  // Dotted bucket names do not match S3's TLS certificate as a host name: use the path style for them.
-  return bucket.includes('.') ? `https://${host}/${bucket}/${key}` : `https://${bucket}.${host}/${key}`
 }
 
 const KNOCK_ON = /^(Resource (creation|update) cancelled|The following resource\(s\) failed)/i

@@ -10,7 +10,7 @@ import { InputError } from '../../../lib/inputs.js'
 import type { Annotations } from '../../../lib/log.js'
 import { spansAccounts, targetKey, targetLabel, type Target } from '../../../lib/targets.js'
 import { unmatchedAllowances } from './guard.js'
-import type { ApplySettings, Settings, TargetPlan, TargetResult, Verdict } from './model.js'
+import type { ApplySettings, PackagingCounts, Settings, TargetPlan, TargetResult, Verdict } from './model.js'
 import { planLine, verdictOf } from './plan.js'
 import { summaryMarkdown } from './summary.js'
 
@@ -104,7 +104,12 @@ export interface RunEnd {
 }
 
 /** Outputs, annotations, the job summary and the step's verdict; a failing verdict throws. */
-export function finish(settings: Settings, end: RunEnd, annotations: Annotations): void {
+export function finish(
+  settings: Settings,
+  end: RunEnd,
+  annotations: Annotations,
+  packaging?: PackagingCounts,
+): void {
   const { results, failed } = end
   reportResults(results)
   annotations.emit()
@@ -117,7 +122,7 @@ export function finish(settings: Settings, end: RunEnd, annotations: Annotations
   )
   // A plan or an apply is all or nothing: the failure tolerance does not apply to it.
   const verdict: Verdict = end.refused ? { fail: true, text: end.refused } : counted
-  writeJobSummary(summaryMarkdown(settings, results, verdict))
+  writeJobSummary(summaryMarkdown(settings, results, verdict, packaging))
   checkAllowances(settings, results)
   if (verdict.fail) throw new Error(verdict.text)
   if (failed > 0) core.warning(verdict.text)

@@ -17,7 +17,7 @@ import {
 import { sameTarget, spansAccounts, targetLabel } from '../../../lib/targets.js'
 import { templateShown } from '../../../lib/cloudformation-inputs.js'
 import { guardName } from './guard.js'
-import type { ChangeRow, Settings, TargetResult, Verdict } from './model.js'
+import type { ChangeRow, PackagingCounts, Settings, TargetResult, Verdict } from './model.js'
 
 /** The stack's page in the CloudFormation console of its region. */
 export function consoleLink(region: string, stackId: string): string {
@@ -206,10 +206,24 @@ function byAccount(results: readonly TargetResult[]): Array<[string | undefined,
   return [...groups]
 }
 
+/** What packaging uploaded per target: objects the template references, uploaded, already there. */
+function packagingTable(packaging: PackagingCounts | undefined): string | undefined {
+  if (!packaging || packaging.size === 0) return undefined
+  const rows = [...packaging.entries()].map(([region, c]) => [
+    region,
+    c.objects,
+    c.uploaded,
+    c.bytes,
+    c.present,
+  ])
+  return `### Packaged artifacts\n\n${markdownTable(['Region', 'Objects', 'Uploaded', 'Bytes uploaded', 'Already there'], rows)}`
+}
+
 export function summaryMarkdown(
   settings: Settings,
   results: readonly TargetResult[],
   verdict: Verdict | string,
+  packaging?: PackagingCounts,
 ): string {
   const v = typeof verdict === 'string' ? { fail: false, text: verdict } : verdict
   const titles: Record<string, string> = {
@@ -295,6 +309,7 @@ export function summaryMarkdown(
       regionTable,
       changeTables(results, settings.mode),
       outputsTable(results),
+      packagingTable(packaging),
       bars.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
     ],
   })

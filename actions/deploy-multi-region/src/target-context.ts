@@ -4,6 +4,7 @@
  * The phases (prepare, change-set, execute, rollback) take this and return what
  * the next one needs; nothing is kept between them but what they return.
  */
+import type { AccountCredentials } from '../../../lib/aws.js'
 import type { RegionLog } from '../../../lib/log.js'
 import { AbortedError, pollUntil } from '../../../lib/poll.js'
 import type { Target } from '../../../lib/targets.js'
@@ -17,6 +18,8 @@ export interface TargetContext {
   settings: Settings
   api: CloudFormationApi
   templates: TemplateProvider
+  /** The target account's credentials in a run over several accounts; undefined: the job's own. */
+  access?: AccountCredentials
   log: RegionLog
   signal: AbortSignal
   /** Unique to this run: names the change set (the post step finds leftovers by it). */

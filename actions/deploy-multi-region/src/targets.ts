@@ -16,7 +16,7 @@ import { EventFollower } from './events.js'
 import type { Settings, StackSnapshot, TargetPlan, TargetResult } from './model.js'
 import { decideStackAction, runToken } from './plan.js'
 import type { TargetContext } from './target-context.js'
-import { TemplateProvider } from './template.js'
+import type { TemplateProvider } from './template.js'
 import { resultWithout } from './waves.js'
 
 /** Everything a run keeps per target, by target label. */
@@ -27,16 +27,16 @@ export class TargetSet {
   readonly phases = new Map<string, string>()
   private readonly logs = new Map<string, RegionLog>()
   private readonly contexts = new Map<string, TargetContext>()
-  private readonly templates: TemplateProvider
   private readonly clients = clientFactory(CloudFormationClient)
 
   constructor(
     private readonly settings: Settings,
     private readonly access: Map<string, AccountAccess>,
     private readonly signal: AbortSignal,
+    /** Each target's template: the one provider, so each bucket is written once. */
+    readonly templates: TemplateProvider,
   ) {
     this.annotations = new Annotations(settings.targets.map(targetLabel))
-    this.templates = new TemplateProvider(settings)
   }
 
   log(target: Target): RegionLog {
@@ -65,13 +65,15 @@ export class TargetSet {
     const known = this.contexts.get(label)
     if (known) return known
     const entry = target.account === undefined ? undefined : this.access.get(target.account)
-    const api = new CloudFormationApi(this.clients(target.region, entry?.ok ? entry.access : undefined))
+    const access = entry?.ok ? entry.access : undefined
+    const api = new CloudFormationApi(this.clients(target.region, access))
     const log = this.log(target)
     const context: TargetContext = {
       target,
       settings: this.settings,
       api,
       templates: this.templates,
+      ...(access ? { access } : {}),
       log,
       signal: this.signal,
       runToken: this.runToken,

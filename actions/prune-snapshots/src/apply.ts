@@ -238,6 +238,7 @@ export async function copyOnce(
 export async function countPendingCopies(clients: Clients, region: string): Promise<number> {
   let count = 0
   let NextToken: string | undefined
+  // Page by page, each retried on its own: this look repeats while copies wait for a slot.
   do {
     const page = await retryTransient(() =>
       clients.ec2(region).send(

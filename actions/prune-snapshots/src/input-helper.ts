@@ -1,5 +1,6 @@
 import { InputError, Inputs, parseKeyValuePairs, validateRegions } from '../../../lib/inputs.js'
-import { readAccountSettings, type AccountSettings } from '../../../lib/targets.js'
+import { ACCOUNT_ID } from '../../../lib/target-list.js'
+import { readAccountSettings, ROLE_NAME, type AccountSettings } from '../../../lib/targets.js'
 import { parseDuration, type PlanSettings, type RetentionPolicy, type TagFilter } from './plan.js'
 
 export interface Settings extends PlanSettings, AccountSettings {
@@ -11,6 +12,11 @@ export interface Settings extends PlanSettings, AccountSettings {
   dryRun: boolean
   /** Deletions per second per region, when capped. */
   maxRate?: number
+  /** verify-restore: how long a test volume may take to become available. */
+  restoreTimeoutMs?: number
+  /** dr-account: the DR copies go to this account, through dr-role-name assumed there. */
+  drAccount?: string
+  drRoleName?: string
 }
 
 const VOLUME_ID = /^vol-[0-9a-f]{8}([0-9a-f]{9})?$/
@@ -42,6 +48,8 @@ function duration(inputs: Inputs, name: string): string | undefined {
   if (parts === undefined) throw new InputError(name, value, accepted)
   // Past this the UTC calendar arithmetic leaves the Date range (NaN) and the rule would keep nothing.
   if (!(durationYears(parts) <= MAX_DURATION_YEARS)) throw new InputError(name, value, accepted)
+  // 0d, 0h0d, 0y0m: a window of no length keeps nothing and archives at once; no spelling of zero means a rule.
+  if (durationYears(parts) === 0) throw new InputError(name, value, `${accepted}, longer than zero`)
   return value
 }
 
@@ -94,6 +102,81 @@ function tagFilters(inputs: Inputs): TagFilter[] {
     if (value.length > 256) throw new InputError('filters', raw, 'tag values of at most 256 characters')
     return value === '*' ? { key } : { key, value }
   })
+}
+
+/** archive-after archives what keep-weekly and keep-monthly keep: without them it could archive nothing. */
+function archiveAfterInput(
+  inputs: Inputs,
+  main: RetentionPolicy,
+  dr: RetentionPolicy | undefined,
+): string | undefined {
+  const value = duration(inputs, 'archive-after')
+  if (value === undefined) return undefined
+  const longTerm = (p: RetentionPolicy | undefined) => (p?.keepWeekly ?? 0) > 0 || (p?.keepMonthly ?? 0) > 0
+  if (!longTerm(main) && !longTerm(dr))
+    throw new InputError(
+      'archive-after',
+      value,
+      'a duration together with keep-weekly or keep-monthly (the rules whose snapshots it moves to the archive tier); neither is set',
+    )
+  return value
+}
+
+/** dr-account and dr-role-name: the account the DR copies go to, and the role assumed there. */
+function drAccountInputs(
+  inputs: Inputs,
+  drRegion: string | undefined,
+  accounts: readonly string[],
+): Pick<Settings, 'drAccount' | 'drRoleName'> {
+  const drAccount = inputs.optional('dr-account')
+  const drRoleName = inputs.optional('dr-role-name')
+  if (drAccount === undefined) {
+    if (drRoleName !== undefined)
+      throw new InputError('dr-role-name', drRoleName, 'no value unless dr-account is set')
+    return {}
+  }
+  if (!ACCOUNT_ID.test(drAccount))
+    throw new InputError('dr-account', drAccount, 'an AWS account id of 12 digits')
+  if (drRegion === undefined)
+    throw new InputError(
+      'dr-account',
+      drAccount,
+      'no value unless dr-region is set (the region the copies go to)',
+    )
+  if (accounts.includes(drAccount))
+    throw new InputError(
+      'dr-account',
+      drAccount,
+      `an account that is not one of accounts, whose snapshots are pruned`,
+    )
+  if (drRoleName === undefined)
+    throw new InputError(
+      'dr-role-name',
+      '',
+      'the name of the role to assume in dr-account (required with dr-account)',
+    )
+  if (!ROLE_NAME.test(drRoleName))
+    throw new InputError(
+      'dr-role-name',
+      drRoleName,
+      'a role name: 1 to 64 letters, digits and any of _+=,.@-',
+    )
+  return { drAccount, drRoleName }
+}
+
+/** verify-restore and the inputs that only shape its tests. */
+function restoreInputs(inputs: Inputs): Pick<Settings, 'restoreTests' | 'restoreTimeoutMs'> {
+  const verify = inputs.boolean('verify-restore', false)
+  if (!verify) {
+    for (const name of ['restore-tests-per-run', 'restore-timeout-minutes']) {
+      const value = inputs.raw(name)
+      if (value !== '') throw new InputError(name, value, 'no value unless verify-restore is true')
+    }
+    return {}
+  }
+  const perRun = inputs.integer('restore-tests-per-run', { default: 5, min: 1, max: 1000 })
+  const minutes = inputs.optionalNumber('restore-timeout-minutes', { min: 0.05, max: 720 }) ?? 30
+  return { restoreTests: { perRun }, restoreTimeoutMs: Math.round(minutes * 60_000) }
 }
 
 /** Reads and validates every input; throws InputError before any AWS call. */
@@ -163,9 +246,15 @@ export function getSettings(inputs: Inputs = new Inputs()): Settings {
       "a scope: tag filters in 'filters', volume ids in 'volume-ids', or 'all-volumes: true' to prune the snapshots of every volume in the regions (neither filters nor volume-ids is set)",
     )
   }
+  const drAccess = drAccountInputs(inputs, drRegion, accountSettings.accounts)
+  const archiveAfter = archiveAfterInput(inputs, main, drRegion === undefined ? undefined : drPolicy)
+  const restore = restoreInputs(inputs)
   return {
     regions,
     ...accountSettings,
+    ...(archiveAfter !== undefined ? { archiveAfter } : {}),
+    ...restore,
+    ...drAccess,
     filters,
     volumeIds,
     allVolumes,

@@ -1,11 +1,12 @@
 import {
-  DescribeImagesCommand,
   DescribeLockedSnapshotsCommand,
-  DescribeSnapshotsCommand,
+  paginateDescribeImages,
+  paginateDescribeSnapshots,
   type Filter,
   type Snapshot as Ec2Snapshot,
 } from '@aws-sdk/client-ec2'
 import { describeError, errorCode } from '../../../lib/aws.js'
+import { listArchivedAt } from './archive.js'
 import { retryTransient, type Clients } from './clients.js'
 import {
   SOURCE_SNAPSHOT_TAG,
@@ -23,6 +24,8 @@ export interface SnapshotQuery {
   source: boolean
   /** The region is the DR region and holds the action's copies. */
   dr: boolean
+  /** Archived snapshots are managed: read when each was archived (only where there are archived ones). */
+  archiveTimes?: boolean
 }
 
 /**
@@ -62,62 +65,46 @@ export function toSnapshot(region: string, s: Ec2Snapshot): Snapshot {
     storageTier: s.StorageTier,
     description: s.Description,
     encrypted: s.Encrypted,
+    ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
     tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
   }
 }
 
-/** One paginated DescribeSnapshots (OwnerIds self). */
+/** One paginated DescribeSnapshots (OwnerIds self); a transient failure reads the whole list again. */
 export async function listSnapshots(
   clients: Clients,
   region: string,
   query: SnapshotQuery,
 ): Promise<Snapshot[]> {
-  const ec2 = clients.ec2(region)
   const Filters = snapshotFilters(query)
-  const out: Snapshot[] = []
-  let NextToken: string | undefined
-  do {
-    const page = await retryTransient(() =>
-      ec2.send(
-        new DescribeSnapshotsCommand({
-          OwnerIds: ['self'],
-          Filters: Filters.length > 0 ? Filters : undefined,
-          MaxResults: 1000,
-          NextToken,
-        }),
-      ),
+  return retryTransient(async () => {
+    const out: Snapshot[] = []
+    const pages = paginateDescribeSnapshots(
+      { client: clients.ec2(region), pageSize: 1000 },
+      { OwnerIds: ['self'], Filters: Filters.length > 0 ? Filters : undefined },
     )
-    for (const s of page.Snapshots ?? []) out.push(toSnapshot(region, s))
-    NextToken = page.NextToken
-  } while (NextToken)
-  return out
+    for await (const page of pages) for (const s of page.Snapshots ?? []) out.push(toSnapshot(region, s))
+    return out
+  })
 }
 
 /** Snapshots referenced by the account's AMIs, disabled and deprecated ones included. */
 export async function listAmiSnapshotIds(clients: Clients, region: string): Promise<Set<string>> {
-  const ec2 = clients.ec2(region)
-  const ids = new Set<string>()
-  let NextToken: string | undefined
-  do {
-    const page = await retryTransient(() =>
-      ec2.send(
-        new DescribeImagesCommand({
-          Owners: ['self'],
-          IncludeDeprecated: true,
-          IncludeDisabled: true,
-          MaxResults: 1000,
-          NextToken,
-        }),
-      ),
+  return retryTransient(async () => {
+    const ids = new Set<string>()
+    const pages = paginateDescribeImages(
+      { client: clients.ec2(region), pageSize: 1000 },
+      { Owners: ['self'], IncludeDeprecated: true, IncludeDisabled: true },
     )
-    for (const image of page.Images ?? []) {
-      for (const mapping of image.BlockDeviceMappings ?? []) {
-        if (mapping.Ebs?.SnapshotId) ids.add(mapping.Ebs.SnapshotId)
+    for await (const page of pages) {
+      for (const image of page.Images ?? []) {
+        for (const mapping of image.BlockDeviceMappings ?? []) {
+          if (mapping.Ebs?.SnapshotId) ids.add(mapping.Ebs.SnapshotId)
+        }
       }
     }
-    NextToken = page.NextToken
-  } while (NextToken)
-  return ids
+    return ids
+  })
 }
 
 /** Lock states in which AWS refuses to delete a snapshot (`expired` is the only one that allows it). */
@@ -171,6 +158,7 @@ export async function listLockedSnapshotIds(
   const ids = new Set<string>()
   let NextToken: string | undefined
   try {
+    // The SDK has no paginator for DescribeLockedSnapshots.
     do {
       // The SDK's own retries only: an unreadable lock state costs a warning, not the region.
       const page = await ec2.send(new DescribeLockedSnapshotsCommand({ MaxResults: 1000, NextToken }))
@@ -205,16 +193,15 @@ export interface RecycleBinRule {
 
 /** Recycle Bin retention rules for EBS snapshots (report only; never affects the plan). */
 export async function listRecycleBinRules(clients: Clients, region: string): Promise<RecycleBinRule[]> {
-  const [{ ListRulesCommand }, rbin] = await Promise.all([
+  const [{ paginateListRules }, rbin] = await Promise.all([
     import('@aws-sdk/client-rbin'),
     clients.rbin(region),
   ])
   const rules: RecycleBinRule[] = []
-  let NextToken: string | undefined
-  do {
-    const page = await rbin.send(
-      new ListRulesCommand({ ResourceType: 'EBS_SNAPSHOT', MaxResults: 100, NextToken }),
-    )
+  for await (const page of paginateListRules(
+    { client: rbin, pageSize: 100 },
+    { ResourceType: 'EBS_SNAPSHOT' },
+  )) {
     for (const r of page.Rules ?? []) {
       rules.push({
         identifier: r.Identifier ?? '?',
@@ -223,8 +210,7 @@ export async function listRecycleBinRules(clients: Clients, region: string): Pro
         lockState: r.LockState,
       })
     }
-    NextToken = page.NextToken
-  } while (NextToken)
+  }
   return rules
 }
 
@@ -255,11 +241,13 @@ export async function readRegion(
     listLockedSnapshotIds(clients, region),
     listRecycleBinRules(clients, region).catch((error: unknown) => ({ error: errorCode(error) })),
   ])
+  const archived = query.archiveTimes && snapshots.some((s) => s.storageTier === 'archive')
   return {
     region,
     snapshots,
     amiSnapshotIds,
     lockedSnapshotIds: locks.ids,
+    ...(archived ? { archivedAt: await listArchivedAt(clients, region) } : {}),
     recycleBin,
     locksUnread: locks.unread,
   }

@@ -13,6 +13,20 @@ export const SOURCE_SNAPSHOT_TAG = 'prune-snapshots:source-snapshot-id'
 export const SOURCE_VOLUME_TAG = 'prune-snapshots:source-volume-id'
 export const SOURCE_REGION_TAG = 'prune-snapshots:source-region'
 export const SOURCE_TIME_TAG = 'prune-snapshots:source-start-time'
+/** On copies into a DR account: the account the source snapshot is in. */
+export const SOURCE_ACCOUNT_TAG = 'prune-snapshots:source-account'
+
+/** Put on the snapshot a restore test used, with the time: the next runs test the volumes tested longest ago first. */
+export const RESTORE_TESTED_TAG = 'prune-snapshots:restore-tested'
+
+/**
+ * AWS bills an archived snapshot for 90 days at least: "The archive retention rule
+ * must retain snapshots in the archive tier for a minimum of 90 days" (Data
+ * Lifecycle Manager API Reference, RetentionArchiveTier; the EBS User Guide's
+ * "Archive Amazon EBS snapshots" charges the rest of the 90 days on an earlier
+ * deletion). An archived snapshot younger than that in the archive is kept.
+ */
+export const ARCHIVE_MINIMUM_DAYS = 90
 
 /** The volume id AWS gives snapshots that were copied: it names no real volume. */
 export const COPIED_VOLUME_ID = 'vol-ffffffff'
@@ -33,6 +47,8 @@ export interface Snapshot {
   storageTier?: string
   description?: string
   encrypted?: boolean
+  /** The KMS key an encrypted snapshot is encrypted with (its ARN). */
+  kmsKeyId?: string
   tags: Record<string, string>
 }
 
@@ -60,6 +76,18 @@ export interface PlanSettings {
   drPolicy: RetentionPolicy
   protectTag: string
   includeArchived: boolean
+  /**
+   * A duration: a kept snapshot older than it that only keep-weekly or
+   * keep-monthly keep is moved to the archive tier. Archived snapshots then
+   * count for the keep rules like the others.
+   */
+  archiveAfter?: string
+  /** Restore tests after the run: how many volumes at most (the ones tested longest ago first). */
+  restoreTests?: { perRun: number }
+  /** The DR region is in this account (dr-account): its copies are owned there, and shared to it to be made. */
+  drAccountId?: string
+  /** The copies into a DR account are encrypted with this key there (unencrypted ones are refused without it). */
+  kmsKeyId?: string
 }
 
 /** Everything read from one region. */
@@ -70,6 +98,8 @@ export interface RegionFacts {
   amiSnapshotIds: ReadonlySet<string>
   /** Snapshots whose lock state is governance, compliance or compliance-cooloff. */
   lockedSnapshotIds: ReadonlySet<string>
+  /** Archived snapshots: when their archival started (DescribeSnapshotTierStatus), epoch ms. */
+  archivedAt?: ReadonlyMap<string, number>
 }
 
 export type Decision = 'keep' | 'delete'
@@ -85,6 +115,28 @@ export interface PlannedSnapshot {
   reasons: string[]
   /** True for a DR copy this run is about to make (not yet in the account). */
   planned?: boolean
+  /** Kept, and moved to the archive tier by this run (archive-after). */
+  archive?: boolean
+  /** standard | archive, as read. */
+  storageTier?: string
+}
+
+/** A restore test the run makes after pruning: a volume from `snapshotId`, in `region`. */
+export interface PlannedRestore {
+  /** The source volume whose backup is tested. */
+  volume: string
+  region: string
+  snapshotId: string
+  /** When a restore test last used one of this volume's snapshots (the rotation's order). */
+  lastTested?: string
+}
+
+/** A volume whose backup is not tested this run, and why. */
+export interface SkippedRestore {
+  volume: string
+  region: string
+  snapshotId?: string
+  reason: string
 }
 
 export interface PlannedCopy {
@@ -95,6 +147,12 @@ export interface PlannedCopy {
   startTime: number
   encrypted: boolean
   tags: Record<string, string>
+  /** Into a DR account: the account the source is shared with for the copy. */
+  shareWith?: string
+  /** Into a DR account, an encrypted source: its KMS key, which the DR account is granted the use of. */
+  sourceKmsKeyId?: string
+  /** Why the copy is not made (an unencrypted source into another account without kms-key-id). */
+  refused?: string
 }
 
 /** A DR copy of this action's that AWS left in state `error`: deleted and made again. */
@@ -111,6 +169,9 @@ export interface Plan {
   copies: PlannedCopy[]
   /** Copies of this action's in state error, deleted and made again (also listed in snapshots). */
   failedCopies?: FailedCopy[]
+  /** verify-restore: the volumes tested after pruning, and those skipped with the reason. */
+  restoreTests?: PlannedRestore[]
+  restoreSkipped?: SkippedRestore[]
 }
 
 // ---------------------------------------------------------------- durations
@@ -269,7 +330,7 @@ export function neverDeleteReasons(
   const reasons: string[] = []
   if (s.ownerId !== accountId) reasons.push(`owned by another account (${s.ownerId ?? 'unknown'})`)
   if (s.state !== 'completed' && !isFailedCopy(s)) reasons.push(`state is ${s.state}`)
-  if (s.storageTier === 'archive' && !settings.includeArchived)
+  if (s.storageTier === 'archive' && !archivedInScope(settings))
     reasons.push('archive tier (include-archived is off)')
   if (facts.amiSnapshotIds.has(s.id)) reasons.push('backs a registered AMI')
   if (facts.lockedSnapshotIds.has(s.id)) reasons.push('locked')
@@ -286,9 +347,31 @@ export function neverDeleteReasons(
 export function countsForRetention(s: Snapshot, accountId: string, settings: PlanSettings): boolean {
   if (s.ownerId !== accountId) return false
   if (s.state !== 'completed' && s.state !== 'pending') return false
-  if (s.storageTier === 'archive' && !settings.includeArchived) return false
+  if (s.storageTier === 'archive' && !archivedInScope(settings)) return false
   return true
 }
+
+/** Archived snapshots are managed (counted, and deleted when no rule keeps them) with include-archived or archive-after. */
+export function archivedInScope(settings: Pick<PlanSettings, 'includeArchived' | 'archiveAfter'>): boolean {
+  return settings.includeArchived || settings.archiveAfter !== undefined
+}
+
+/**
+ * Why an archived snapshot may not be deleted yet: AWS's 90-day minimum in the
+ * archive, counted from when its archival started; kept too when that time is unknown.
+ */
+export function archiveMinimumReason(s: Snapshot, facts: RegionFacts, now: number): string | undefined {
+  if (s.storageTier !== 'archive') return undefined
+  const at = facts.archivedAt?.get(s.id)
+  if (at === undefined)
+    return `archived (when is unknown): AWS's minimum of ${ARCHIVE_MINIMUM_DAYS} days in the archive tier may not have passed`
+  const until = at + ARCHIVE_MINIMUM_DAYS * 86400_000
+  if (until <= now) return undefined
+  return `archived ${new Date(at).toISOString().slice(0, 10)}: AWS's minimum of ${ARCHIVE_MINIMUM_DAYS} days in the archive tier lasts until ${new Date(until).toISOString().slice(0, 10)}`
+}
+
+/** The keep rules that keep for the long term; a snapshot kept by these alone may be archived. */
+const LONG_TERM_RULES = /^keep-(weekly|monthly) /
 
 /** Does a snapshot pass the `filters` and `volume-ids` inputs (the server-side filters, checked again)? */
 export function matchesScope(s: Snapshot, settings: Pick<PlanSettings, 'filters' | 'volumeIds'>): boolean {
@@ -343,6 +426,7 @@ export function planGroup(
   members: readonly GroupMember[],
   policy: RetentionPolicy,
   now: number,
+  archiveAfter?: string,
 ): PlannedSnapshot[] {
   const candidates = members
     .filter((m) => m.counts)
@@ -376,6 +460,7 @@ export function planGroup(
   for (const d of decided.values()) {
     if (d.decision === 'delete' && d.reasons.length === 0) d.reasons.push('not kept by any retention rule')
   }
+  const archiveBefore = archiveAfter === undefined ? undefined : subtractDuration(now, archiveAfter)
   return members.map((m) => {
     const d = decided.get(m.snapshot.id)!
     const entry: PlannedSnapshot = {
@@ -387,9 +472,31 @@ export function planGroup(
       decision: d.decision,
       reasons: d.reasons,
     }
+    if (m.snapshot.storageTier) entry.storageTier = m.snapshot.storageTier
     if (m.planned) entry.planned = true
+    if (archiveBefore !== undefined && toArchive(m, d, archiveBefore)) {
+      entry.archive = true
+      entry.reasons = [
+        ...d.reasons,
+        `archive-after ${archiveAfter}: kept only for the long term, moved to the archive tier`,
+      ]
+    }
     return entry
   })
+}
+
+/** Kept by keep-weekly or keep-monthly alone, older than archive-after, completed, standard and unprotected. */
+function toArchive(m: GroupMember, d: { decision: Decision; reasons: string[] }, before: number): boolean {
+  return (
+    d.decision === 'keep' &&
+    !m.planned &&
+    m.protections.length === 0 &&
+    m.snapshot.state === 'completed' &&
+    m.snapshot.storageTier !== 'archive' &&
+    retentionTime(m.snapshot) < before &&
+    d.reasons.length > 0 &&
+    d.reasons.every((r) => LONG_TERM_RULES.test(r))
+  )
 }
 
 /**
@@ -406,6 +513,12 @@ export function planRegion(
 ): PlannedSnapshot[] {
   const isSource = settings.regions.includes(facts.region)
   const isDr = settings.drRegion === facts.region
+  // The DR region of a DR account holds copies of several accounts' snapshots: only this account's are its own.
+  if (isDr && settings.drAccountId !== undefined) {
+    const owner = settings.drAccountId
+    facts = { ...facts, snapshots: facts.snapshots.filter((s) => s.tags[SOURCE_ACCOUNT_TAG] === accountId) }
+    accountId = owner
+  }
   const groups = new Map<string, GroupMember[]>()
   for (const s of facts.snapshots) {
     if (!matchesScope(s, settings)) continue
@@ -414,9 +527,10 @@ export function planRegion(
     if (copy ? !isDr : !isSource) continue
     const group = groupOf(s)
     const list = groups.get(group) ?? []
+    const minimum = archivedInScope(settings) ? archiveMinimumReason(s, facts, now) : undefined
     list.push({
       snapshot: s,
-      protections: neverDeleteReasons(s, facts, accountId, settings),
+      protections: [...neverDeleteReasons(s, facts, accountId, settings), ...(minimum ? [minimum] : [])],
       counts: countsForRetention(s, accountId, settings),
     })
     groups.set(group, list)
@@ -430,18 +544,19 @@ export function planRegion(
   const planned: PlannedSnapshot[] = []
   for (const [group, members] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const policy = members.some((m) => isDrCopy(m.snapshot)) ? settings.drPolicy : settings.policy
-    planned.push(...planGroup(group, members, policy, now))
+    planned.push(...planGroup(group, members, policy, now, settings.archiveAfter))
   }
   return planned
 }
 
 /** Tags a DR copy carries: the source's own tags (without the reserved `aws:` ones) and the action's. */
-export function copyTags(source: Snapshot): Record<string, string> {
+export function copyTags(source: Snapshot, sourceAccount?: string): Record<string, string> {
   const own: Record<string, string> = {
     [SOURCE_SNAPSHOT_TAG]: source.id,
     [SOURCE_VOLUME_TAG]: source.volumeId ?? '',
     [SOURCE_REGION_TAG]: source.region,
     [SOURCE_TIME_TAG]: new Date(source.startTime).toISOString(),
+    ...(sourceAccount !== undefined ? { [SOURCE_ACCOUNT_TAG]: sourceAccount } : {}),
   }
   const inherited = Object.entries(source.tags).filter(([k]) => !k.startsWith('aws:') && !(k in own))
   return { ...Object.fromEntries(inherited.slice(0, MAX_TAGS - Object.keys(own).length)), ...own }
@@ -460,9 +575,11 @@ export function planCopies(
   if (!dr) return []
   const drFacts = facts.find((f) => f.region === dr)
   // A copy in state error is no copy: its source is copied again.
+  const intoAccount = settings.drAccountId
   const alreadyCopied = new Set(
     (drFacts?.snapshots ?? [])
       .filter((s) => !isFailedCopy(s))
+      .filter((s) => intoAccount === undefined || s.tags[SOURCE_ACCOUNT_TAG] === accountId)
       .map((s) => s.tags[SOURCE_SNAPSHOT_TAG])
       .filter((id): id is string => id !== undefined),
   )
@@ -486,7 +603,14 @@ export function planCopies(
         region: dr,
         startTime: s.startTime,
         encrypted: s.encrypted ?? false,
-        tags: copyTags(s),
+        tags: copyTags(s, intoAccount === undefined ? undefined : accountId),
+        ...(intoAccount !== undefined ? { shareWith: intoAccount } : {}),
+        ...(intoAccount !== undefined && s.encrypted && s.kmsKeyId ? { sourceKmsKeyId: s.kmsKeyId } : {}),
+        ...(intoAccount !== undefined && !s.encrypted && settings.kmsKeyId === undefined
+          ? {
+              refused: `unencrypted, and dr-account ${intoAccount} is another account: set kms-key-id (a key in the DR account) to encrypt the copy`,
+            }
+          : {}),
       })
     }
   }
@@ -516,12 +640,17 @@ export function buildPlan(
   const copies = planCopies(facts, accountId, settings)
   const snapshots: PlannedSnapshot[] = []
   for (const f of facts) {
-    const extra = f.region === settings.drRegion ? copies.map((c) => plannedCopySnapshot(c, accountId)) : []
+    const made = copies.filter((c) => c.refused === undefined)
+    const extra =
+      f.region === settings.drRegion
+        ? made.map((c) => plannedCopySnapshot(c, settings.drAccountId ?? accountId))
+        : []
     snapshots.push(...planRegion(f, accountId, settings, now, extra))
   }
   const drFacts = facts.find((f) => f.region === settings.drRegion)
   const failedCopies = (drFacts?.snapshots ?? [])
     .filter((s) => isFailedCopy(s) && matchesScope(s, settings))
+    .filter((s) => settings.drAccountId === undefined || s.tags[SOURCE_ACCOUNT_TAG] === accountId)
     .map((s) => ({ region: s.region, snapshotId: s.id, sourceSnapshotId: s.tags[SOURCE_SNAPSHOT_TAG]! }))
   return { accountId, now: new Date(now).toISOString(), snapshots, copies, failedCopies }
 }

@@ -1,7 +1,9 @@
 import type { TargetResult } from '../../../lib/shards.js'
 import { targetKey, type Target } from '../../../lib/targets.js'
 import type { CopyResult, DeletionResult } from './apply.js'
+import type { ArchiveResult } from './archive.js'
 import type { Plan } from './plan.js'
+import type { RestoreTest } from './restore.js'
 import type { Outcome } from './summary.js'
 
 /** What one account's run came to: its plan and what was applied, or why it could not start. */
@@ -15,6 +17,10 @@ export interface AccountOutcome {
   failedRegions: Map<string, string>
   deletions: Map<string, DeletionResult>
   copies: CopyResult[]
+  /** Snapshots moved to the archive tier, by region (archive-after). */
+  archives?: Map<string, ArchiveResult>
+  /** verify-restore: the tests made after pruning. */
+  restoreTests?: RestoreTest[]
 }
 
 /** One entry of the `copied` output; `account` only in a run over several accounts. */
@@ -128,4 +134,15 @@ export function deletedByTarget(
     }
   }
   return deleted
+}
+
+/** The `restore-tests` output: one entry per test, `account` only over several accounts. */
+export function restoreTestEntries(outcomes: Iterable<AccountOutcome>, multiAccount: boolean): RestoreTest[] {
+  const entries: RestoreTest[] = []
+  for (const o of outcomes) {
+    for (const { testVolume: _volume, account: _account, ...test } of o.restoreTests ?? []) {
+      entries.push({ ...(multiAccount && o.account !== undefined ? { account: o.account } : {}), ...test })
+    }
+  }
+  return entries
 }

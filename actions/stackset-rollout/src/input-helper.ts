@@ -7,6 +7,7 @@ import {
   readTags,
   readTemplate,
   type Capability,
+  type LocalArtifact,
   type ParameterMap,
   type TemplateSource,
 } from '../../../lib/cloudformation-inputs.js'
@@ -283,7 +284,23 @@ function getTemplate(inputs: Inputs, env: NodeJS.ProcessEnv): TemplateSource {
       `a template of at most ${MAX_TEMPLATE_BODY_BYTES} bytes (this one has ${template.bytes}); upload a larger one to S3 and give its https:// URL`,
     )
   }
+  if (template.kind === 'file') refuseLocalArtifacts(template.input, template.localArtifacts ?? [])
   return template
+}
+
+/**
+ * A stack set's instances all read the one template, in every account and region, so a local
+ * path (`Code: functions/hello`) can be packaged into no bucket that suits them all: it is refused,
+ * naming each resource and property.
+ */
+function refuseLocalArtifacts(shown: string, references: readonly LocalArtifact[]): void {
+  if (references.length === 0) return
+  const named = references.map((r) => `${r.where} (${r.resource}): ${JSON.stringify(r.path)}`).join('; ')
+  throw new InputError(
+    'template',
+    shown,
+    `a template whose artifacts are in S3, not local paths (${named}): package it first into a bucket every target account can read and give the packaged template (see "Templates with local artifacts" in the stackset-rollout README)`,
+  )
 }
 
 function getPreferences(inputs: Inputs, regions: string[]): Preferences {

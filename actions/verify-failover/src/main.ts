@@ -1,35 +1,31 @@
 import * as core from '@actions/core'
 import { Route53Client } from '@aws-sdk/client-route-53'
-import { runAction, setJsonOutput, type ActionContext } from '../../../lib/action.js'
-import { clientFactory, describeError } from '../../../lib/aws.js'
+import { runAction, setJsonOutput, writeJobSummary, type ActionContext } from '../../../lib/action.js'
+import { clientFactory } from '../../../lib/aws.js'
 import { Inputs } from '../../../lib/inputs.js'
 import { logSafe } from '../../../lib/foreign-text.js'
 import { Annotations, RegionLog } from '../../../lib/log.js'
-import { runDrill, type DrillInput, type DrillResult } from './drill.js'
-import { RESTORED_KEY, STATE_KEY } from './health-check-update.js'
+import { drillIfAllowed, type Drill } from './drill-step.js'
+import { drillRecord, writeDrillRecord } from './evidence.js'
 import {
   checkDrillRegion,
   checkMinHealthy,
   checkRecordType,
+  checkResolvers,
   getSettings,
   type Settings,
 } from './input-helper.js'
 import {
-  configurationChecks,
-  distinctRegions,
-  drillBlocker,
-  drillNotStarted,
   aliasTargetChecks,
-  healthyNow,
-  unknownHealthRegions,
-  healthyRegionsOf,
+  configurationChecks,
   minHealthyCheck,
   planLines,
   route53Checks,
-  simulate,
-  simulationChecks,
   type Check,
-} from './plan.js'
+} from './checks.js'
+import { healthyNow, healthyRegionsOf, unknownHealthRegions, type Health } from './health.js'
+import { distinctRegions, type RoutedRecord } from './records.js'
+import { simulate, simulationChecks } from './simulation.js'
 import {
   aliasHealthOf,
   notProbed,
@@ -38,8 +34,8 @@ import {
   probeRecords,
   type ProbeOutcome,
 } from './probes.js'
-import { readCurrentState, readHealth, route53ClientRegion, testDnsAnswer } from './route53.js'
-import { buildReport, renderSummary } from './summary.js'
+import { readCurrentState, route53ClientRegion } from './route53.js'
+import { buildReport, renderSummary, type Report } from './summary.js'
 import { checkDrillTimeout, credentialsExpiry, earliestLimit } from './time-budget.js'
 
 export async function run(): Promise<void> {
@@ -65,6 +61,7 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
     signal,
   )
   checkRecordType(settings.recordName, state.recordType, state.types)
+  checkResolvers(settings.resolvers, state.recordType)
   const { records, healthChecks, health, recordType } = state
   const regions = distinctRegions(records)
   checkDrillRegion(settings.drillRegion, regions)
@@ -115,50 +112,27 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   // A check's detail may quote a probe's answer or Route 53's reason: foreign text.
   for (const line of planLines(checks)) core.info(logSafe(line))
 
-  let drill: { region: string; result: DrillResult } | undefined
-  const region = settings.drillRegion
-  if (region) {
-    const blocker =
-      drillBlocker(region, records, healthChecks, healthyRegions) ??
-      (signal.aborted ? 'cancelled' : undefined)
-    if (blocker) {
-      checks.push(drillNotStarted(region, blocker))
-      logOf(region).error(`Drill not started: ${blocker}`, 'verify-failover drill')
-    } else {
-      const healthCheckId = records.find((r) => r.region === region)!.healthCheckId!
-      core.info(`Drill: will invert health check ${healthCheckId} of ${region}, then restore it.`)
-      logOf(region).openGroup('drill')
-      const result = await runDrillSafely({
-        client,
-        api: {
-          healthy: async (id, s) => (await readHealth(client, id, healthChecks, s))?.healthy === true,
-          answer: (s) => testDnsAnswer(client, settings.hostedZoneId, settings.recordName, recordType, s),
-        },
-        region,
-        healthCheckId,
-        clientRegion,
-        records,
-        timeoutMs: settings.drillTimeoutMs,
-        limit,
-        pollMaxMs: settings.pollMaxMs,
-        log: logOf(region),
-        signal,
-        saveState: (saved) => core.saveState(STATE_KEY, JSON.stringify(saved)),
-        markRestored: () => core.saveState(RESTORED_KEY, 'true'),
-        probeRegions: (taken) =>
-          settings.probe ? probeAndLog(records.filter((r) => taken.includes(r.region))) : Promise.resolve([]),
-      })
-      logOf(region).flush()
-      checks.push(...result.checks)
-      drill = { region, result }
-    }
+  let drill: Drill | undefined
+  if (settings.drillRegion) {
+    const outcome = await drillIfAllowed({
+      settings,
+      region: settings.drillRegion,
+      client,
+      clientRegion,
+      recordType,
+      records,
+      healthChecks,
+      healthyRegions,
+      limit,
+      log: logOf(settings.drillRegion),
+      signal,
+      probeRegions: (taken) =>
+        settings.probe ? probeAndLog(records.filter((r) => taken.includes(r.region))) : Promise.resolve([]),
+    })
+    checks.push(...outcome.checks)
+    drill = outcome.drill
   }
 
-  // The checkers' share per region; calculated checks have no checkers of their own.
-  const checkers = records.flatMap((r) => {
-    const view = r.healthCheckId ? health.get(r.healthCheckId) : undefined
-    return view && !view.calculated ? [{ region: r.region, ...view }] : []
-  })
   const report = buildReport(
     {
       hostedZoneId: settings.hostedZoneId,
@@ -166,43 +140,82 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
       recordType,
       regions,
       healthyRegions,
-      checkers: checkers.map(({ region: r, successes, total }) => ({ region: r, successes, total })),
+      checkers: checkersOf(records, health),
       checks,
       simulation,
       notProbed: notProbed(probed),
       unknownHealth: unknownRegions,
+      drillInputs: drillInputs(settings),
     },
     drill,
   )
   setJsonOutput('report', report)
   setJsonOutput('healthy-regions', healthyRegions)
-  if (drill?.result.failoverSeconds !== undefined)
-    core.setOutput('failover-seconds', String(drill.result.failoverSeconds))
-  if (drill?.result.recoverySeconds !== undefined)
-    core.setOutput('recovery-seconds', String(drill.result.recoverySeconds))
-  await core.summary.addRaw(renderSummary(report, drill?.result.bars)).write()
+  if (drill) reportDrill(report, drill)
+  writeJobSummary(renderSummary(report, drill?.result.bars))
 
   for (const log of logs.values()) log.flush('during the drill')
   annotations.emit()
+  verdict(checks, drill)
+}
+
+/** The checkers' share per region; calculated checks have no checkers of their own. */
+function checkersOf(records: readonly RoutedRecord[], health: Health): Report['checkers'] {
+  return records.flatMap((r) => {
+    const view = r.healthCheckId ? health.get(r.healthCheckId) : undefined
+    return view && !view.calculated
+      ? [{ region: r.region, successes: view.successes, total: view.total }]
+      : []
+  })
+}
+
+/** The inputs that shaped a drill, for the summary. */
+function drillInputs(settings: Settings): Report['drillInputs'] {
+  if (!settings.drillRegion) return undefined
+  return {
+    stopAlarms: settings.stopAlarms.map((a) => a.given),
+    vantagePoints: settings.vantagePoints.map((v) => `${v.name}=${v.clientSubnet}`),
+    maxFailoverSeconds: settings.maxFailoverSeconds,
+    resolvers: settings.resolvers.map((r) => r.given),
+  }
+}
+
+/**
+ * Fails the step (through runAction) when a check failed: first of all with the
+ * stop alarm that ended the drill, or why the drill did not start.
+ */
+function verdict(checks: readonly Check[], drill: Drill | undefined): void {
   const failed = checks.filter((c) => !c.passed)
   for (const c of failed.filter((c) => c.name !== 'Drill allowed')) {
     core.error(`${c.name} [${c.subject}]: ${c.detail}`, { title: `verify-failover: ${c.category}` })
   }
-  if (failed.length > 0) core.setFailed(`${failed.length} of ${checks.length} failover checks failed`)
-  else core.info(`All ${checks.length} failover checks passed.`)
+  const stopped = drill?.result.stopped
+  if (stopped) {
+    throw new Error(
+      `The drill of ${drill!.region} was stopped: stop alarm ${stopped.alarm} (${stopped.region}) ${stopped.reason}; ` +
+        (stopped.restoreSeconds !== undefined
+          ? `the health check was restored ${stopped.restoreSeconds} s after the alarm was seen`
+          : 'the health check could not be restored: the post step tries again'),
+    )
+  }
+  const notStarted = failed.find((c) => c.name === 'Drill allowed')
+  if (notStarted) throw new Error(`The drill of ${notStarted.subject} was ${notStarted.detail}`)
+  if (failed.length > 0)
+    throw new Error(
+      `${failed.length} of ${checks.length} failover checks failed, first ${failed[0]!.name} [${failed[0]!.subject}]: ${failed[0]!.detail}`,
+    )
+  core.info(`All ${checks.length} failover checks passed.`)
 }
 
-/** A drill that could not even start (its first read failed) is a failed row, not a lost report. */
-async function runDrillSafely(input: DrillInput): Promise<DrillResult> {
-  try {
-    return await runDrill(input)
-  } catch (error) {
-    input.log.error(`Drill not started: ${describeError(error)}`, 'verify-failover drill')
-    return {
-      checks: [drillNotStarted(input.region, describeError(error))],
-      bars: [],
-      baseline: [],
-      duringFailover: [],
-    }
-  }
+/** The drill's outputs, and its full record written for the workflow to keep. */
+function reportDrill(report: Report, drill: Drill): void {
+  const { result, prediction } = drill
+  if (result.failoverSeconds !== undefined) core.setOutput('failover-seconds', String(result.failoverSeconds))
+  if (result.recoverySeconds !== undefined) core.setOutput('recovery-seconds', String(result.recoverySeconds))
+  if (prediction) core.setOutput('predicted-failover-seconds', String(prediction.seconds))
+  setJsonOutput('vantage', result.vantage ?? [])
+  if (result.resolvers) setJsonOutput('resolvers', result.resolvers)
+  const path = writeDrillRecord(drillRecord(report, drill))
+  core.setOutput('drill-record', path)
+  core.info(`Drill record: ${path}`)
 }

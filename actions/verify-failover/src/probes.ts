@@ -1,5 +1,6 @@
 import { fanOut } from '../../../lib/fanout.js'
-import { hasAliasTargetHealth, type Check, type RoutedRecord } from './plan.js'
+import type { Check } from './checks.js'
+import { hasAliasTargetHealth, type RoutedRecord } from './records.js'
 import { describeTarget, probe, probeTarget, type ProbeResult, type ProbeTarget } from './probe.js'
 import type { HealthChecks } from './route53.js'
 

@@ -12,16 +12,8 @@ import {
 import { errorCode, isTransientError } from '../../../lib/aws.js'
 import { retryWhile } from '../../../lib/poll.js'
 import { partitionOf } from '../../../lib/regions.js'
-import {
-  chooseRecordType,
-  endpointHealth,
-  judgeHealth,
-  judgeRecordsHealth,
-  normaliseName,
-  toRoutedRecords,
-  type HealthView,
-  type RoutedRecord,
-} from './plan.js'
+import { endpointHealth, judgeHealth, judgeRecordsHealth, type HealthView } from './health.js'
+import { chooseRecordType, normaliseName, toRoutedRecords, type RoutedRecord } from './records.js'
 import { fanOut } from '../../../lib/fanout.js'
 
 /** Route 53 is global; its API is signed for one region per partition. */
@@ -94,18 +86,29 @@ export async function readHealthStatus(
   return out.HealthCheckObservations ?? []
 }
 
-/** The values Route 53's name servers answer with now (TestDNSAnswer). */
+/**
+ * The values Route 53's name servers answer with now (TestDNSAnswer), from its
+ * default resolver in us-east-1, or for a client in `clientSubnet` (the EDNS0
+ * client subnet, /24 for IPv4 and /64 for IPv6 by default), which latency
+ * records are chosen by.
+ */
 export async function testDnsAnswer(
   client: Route53Client,
   zoneId: string,
   name: string,
   type: string,
   signal?: AbortSignal,
+  clientSubnet?: string,
 ): Promise<string[]> {
   const out = await withRetries(
     () =>
       client.send(
-        new TestDNSAnswerCommand({ HostedZoneId: zoneId, RecordName: name, RecordType: type as RRType }),
+        new TestDNSAnswerCommand({
+          HostedZoneId: zoneId,
+          RecordName: name,
+          RecordType: type as RRType,
+          ...(clientSubnet ? { EDNS0ClientSubnetIP: clientSubnet } : {}),
+        }),
       ),
     signal,
   )

@@ -1,6 +1,15 @@
-import { barChart, elapsedGantt, markdownTable, renderLayout, tableBlock } from '../../../lib/summary.js'
+import {
+  barChart,
+  elapsedGantt,
+  markdownTable,
+  markdownText,
+  renderLayout,
+  tableBlock,
+} from '../../../lib/summary.js'
+import type { Drill } from './drill-step.js'
 import type { DrillResult } from './drill.js'
-import type { Check, SimulationCase } from './plan.js'
+import type { Check } from './checks.js'
+import type { SimulationCase } from './simulation.js'
 
 export interface Report {
   hostedZoneId: string
@@ -17,6 +26,13 @@ export interface Report {
   notProbed?: Array<{ region: string; target: string; reason: string }>
   /** Regions with an alias record whose target's health is not known: not counted in min-healthy. */
   unknownHealth?: string[]
+  /** The inputs that shaped the drill, shown under the outcome. */
+  drillInputs?: {
+    stopAlarms: string[]
+    vantagePoints: string[]
+    maxFailoverSeconds?: number
+    resolvers?: string[]
+  }
   drill?: {
     region: string
     failoverSeconds?: number
@@ -24,12 +40,18 @@ export interface Report {
     baseline: string[]
     duringFailover: string[]
     restore?: string
+    /** Request interval x failure threshold + TTL of the drilled region's record. */
+    predictedFailoverSeconds?: number
+    prediction?: string
+    vantage?: DrillResult['vantage']
+    resolvers?: DrillResult['resolvers']
+    stopped?: DrillResult['stopped']
   }
 }
 
 export function buildReport(
   parts: Omit<Report, 'passed' | 'drill'>,
-  drill?: { region: string; result: DrillResult },
+  drill?: Pick<Drill, 'region' | 'result' | 'prediction'>,
 ): Report {
   return {
     ...parts,
@@ -42,6 +64,11 @@ export function buildReport(
           baseline: drill.result.baseline,
           duringFailover: drill.result.duringFailover,
           restore: drill.result.restore,
+          predictedFailoverSeconds: drill.prediction?.seconds,
+          prediction: drill.prediction?.detail,
+          vantage: drill.result.vantage,
+          resolvers: drill.result.resolvers,
+          stopped: drill.result.stopped,
         }
       : undefined,
   }
@@ -62,10 +89,54 @@ function checkRow(c: Check): unknown[] {
 const CHECK_HEADERS = ['Area', 'Check', 'Subject', 'Result', 'Detail']
 
 function drillSentence(d: NonNullable<Report['drill']>): string {
+  if (d.stopped)
+    return `the drill of ${d.region} was stopped by alarm ${d.stopped.alarm} and its health check restored${d.stopped.restoreSeconds !== undefined ? ` ${d.stopped.restoreSeconds} s after the alarm` : ': failed'}`
+  const predicted =
+    d.predictedFailoverSeconds !== undefined ? ` (predicted ${d.predictedFailoverSeconds} s)` : ''
   const failover =
-    d.failoverSeconds === undefined ? 'did not fail over' : `failed over in ${d.failoverSeconds} s`
+    d.failoverSeconds === undefined
+      ? 'did not fail over'
+      : `failed over in ${d.failoverSeconds} s${predicted}`
   const recovery = d.recoverySeconds === undefined ? 'did not recover' : `recovered in ${d.recoverySeconds} s`
   return `the drill of ${d.region} ${failover} and ${recovery}`
+}
+
+/** One row per vantage point, when the drill followed more than the default resolver. */
+function vantageTable(vantage: DrillResult['vantage']): string | undefined {
+  if (!vantage || vantage.length === 0 || (vantage.length === 1 && vantage[0]!.clientSubnet === null))
+    return undefined
+  return (
+    '#### Vantage points\n\n' +
+    markdownTable(
+      ['Vantage point', 'Client subnet', 'Answer before', 'Answer during', 'Failover (s)', 'Recovery (s)'],
+      vantage.map((v) => [
+        v.name,
+        v.clientSubnet ?? 'default resolver',
+        v.answerBefore.join(', ') || '—',
+        v.answerDuring.join(', ') || '—',
+        v.failoverSeconds ?? 'not moved',
+        v.recoverySeconds ?? '—',
+      ]),
+    )
+  )
+}
+
+/** What the runner's resolvers answered, their caches included. */
+function resolverTable(resolvers: DrillResult['resolvers']): string | undefined {
+  if (!resolvers || resolvers.length === 0) return undefined
+  return (
+    "#### Resolvers (what clients' caches answer)\n\n" +
+    markdownTable(
+      ['Resolver', 'Answer before', 'Answer during', 'Failover (s)', 'Recovery (s)'],
+      resolvers.map((r) => [
+        r.resolver,
+        r.answerBefore.join(', ') || '—',
+        r.answerDuring.join(', ') || '—',
+        r.failoverSeconds ?? 'not moved',
+        r.recoverySeconds ?? '—',
+      ]),
+    )
+  )
 }
 
 export function renderSummary(report: Report, drillBars: DrillResult['bars'] = []): string {
@@ -87,17 +158,25 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
     details.push(
       `### Drill: ${d.region}\n\n` +
         markdownTable(
-          ['Failover (s)', 'Recovery (s)', 'Answer before', 'Answer during', 'Health check'],
+          ['Failover (s)', 'Predicted (s)', 'Recovery (s)', 'Answer before', 'Answer during', 'Health check'],
           [
             [
               d.failoverSeconds ?? '—',
+              d.predictedFailoverSeconds ?? '—',
               d.recoverySeconds ?? '—',
               d.baseline.join(', ') || '—',
               d.duringFailover.join(', ') || '—',
               d.restore ?? '—',
             ],
           ],
-        ),
+        ) +
+        (d.prediction ? `\n\nPredicted for a real failure: ${d.prediction}.` : '') +
+        (d.stopped
+          ? `\n\nStopped by alarm ${markdownText(d.stopped.alarm)} (${d.stopped.region}) ${markdownText(d.stopped.reason)}; ` +
+            `health check restored ${d.stopped.restoreSeconds ?? '—'} s after the alarm was seen.`
+          : ''),
+      vantageTable(d.vantage),
+      resolverTable(d.resolvers),
       elapsedGantt(`Drill of ${d.region}`, bars),
     )
   }
@@ -121,6 +200,10 @@ export function renderSummary(report: Report, drillBars: DrillResult['bars'] = [
       ['hosted-zone-id', report.hostedZoneId],
       ['regions', report.regions],
       ['drill', report.drill?.region],
+      ['stop-alarms', report.drillInputs?.stopAlarms],
+      ['vantage-points', report.drillInputs?.vantagePoints],
+      ['max-failover-seconds', report.drillInputs?.maxFailoverSeconds],
+      ['resolvers', report.drillInputs?.resolvers],
     ],
     problems: [
       failedChecks.length > 0

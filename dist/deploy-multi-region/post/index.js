@@ -1,2 +1,2 @@
 import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);
-import{Z as r}from"../chunk-4WMQLZBI.js";import"../chunk-6WSIB5RK.js";import"../chunk-TLQ6XJUY.js";import"../chunk-QOMQNOFX.js";import"../chunk-W4UQ6CX4.js";import"../chunk-2BHNMHNK.js";import"../chunk-V7FZKSRL.js";import"../chunk-PGZOIQKK.js";import"../chunk-WK3EMMY6.js";import"../chunk-ZTDY7IXF.js";import"../chunk-7GG4IGD7.js";r();
+import{$ as r}from"../chunk-FMHU2SBI.js";import"../chunk-VESAXP3D.js";import"../chunk-TLQ6XJUY.js";import"../chunk-QOMQNOFX.js";import"../chunk-W4UQ6CX4.js";import"../chunk-2BHNMHNK.js";import"../chunk-V7FZKSRL.js";import"../chunk-PGZOIQKK.js";import"../chunk-WK3EMMY6.js";import"../chunk-ZTDY7IXF.js";import"../chunk-7GG4IGD7.js";r();

@@ -1,9 +1,11 @@
 import {
   blockedChanges,
   blockedReason,
+  destructiveAction,
   guardName,
   isDestructive,
   markChanges,
+  STATEFUL_REASONS,
   STATEFUL_TYPES,
   unmatchedAllowances,
 } from '../../../actions/deploy-multi-region/src/guard.js'
@@ -91,14 +93,73 @@ describe('markChanges', () => {
   })
 })
 
+describe('nested stacks, Dynamic and PolicyAction', () => {
+  const stack = (action: string, replacement?: string): ChangeRow => ({
+    action,
+    logicalId: 'Data',
+    type: 'AWS::CloudFormation::Stack',
+    ...(replacement ? { replacement } : {}),
+  })
+
+  it('a nested stack removed or replaced is destructive; its Modify is guarded through its own changes', () => {
+    expect(isDestructive(stack('Remove'), STATEFUL_TYPES)).toBe(true)
+    expect(isDestructive(stack('Modify', 'True'), STATEFUL_TYPES)).toBe(true)
+    expect(isDestructive(stack('Modify', 'Conditional'), STATEFUL_TYPES)).toBe(false)
+    expect(isDestructive(stack('Modify'), STATEFUL_TYPES)).toBe(false)
+    expect(isDestructive(stack('Dynamic'), STATEFUL_TYPES)).toBe(false)
+  })
+
+  it('a Dynamic change to a stateful resource may be a replacement', () => {
+    const dynamic = { action: 'Dynamic', logicalId: 'Orders', type: 'AWS::DynamoDB::Table' }
+    expect(isDestructive(dynamic, STATEFUL_TYPES)).toBe(true)
+    expect(destructiveAction(dynamic)).toBe('Dynamic (may be replaced)')
+  })
+
+  it.each([
+    ['Retain', false, 'Remove, resource retained'],
+    ['Snapshot', true, 'Remove, deleted after a snapshot'],
+    ['Delete', true, 'Remove'],
+  ])('a removal with PolicyAction %s: destructive %p, "%s"', (policyAction, destructive, words) => {
+    const row = { action: 'Remove', logicalId: 'Db', type: 'AWS::RDS::DBInstance', policyAction }
+    expect(isDestructive(row, STATEFUL_TYPES)).toBe(destructive)
+    expect(destructiveAction(row)).toBe(words)
+  })
+
+  it('a replacement says what becomes of the old resource', () => {
+    const row = { ...table('True'), policyAction: 'ReplaceAndRetain' }
+    expect(isDestructive(row, STATEFUL_TYPES)).toBe(true)
+    expect(destructiveAction(row)).toBe('Replacement True, old resource retained')
+  })
+
+  it('covers the common data stores, each with what is lost', () => {
+    for (const type of [
+      'AWS::CloudFormation::Stack',
+      'AWS::DocDB::DBCluster',
+      'AWS::Neptune::DBCluster',
+      'AWS::Redshift::Cluster',
+      'AWS::RedshiftServerless::Namespace',
+      'AWS::FSx::FileSystem',
+      'AWS::SecretsManager::Secret',
+      'AWS::MemoryDB::Cluster',
+      'AWS::Timestream::Table',
+      'AWS::Backup::BackupVault',
+      'AWS::ECR::Repository',
+      'AWS::Logs::LogGroup',
+    ]) {
+      expect(STATEFUL_TYPES).toContain(type)
+      expect(STATEFUL_REASONS[type]).toBeTruthy()
+    }
+  })
+})
+
 describe('blockedReason', () => {
   it('names each resource, how it is lost and the input that allows it', () => {
     const reason = blockedReason([
       table('Conditional'),
       { action: 'Remove', logicalId: 'Logs', type: 'AWS::S3::Bucket' },
     ])
-    expect(reason).toContain('Orders (AWS::DynamoDB::Table, Replacement Conditional)')
-    expect(reason).toContain('Logs (AWS::S3::Bucket, Remove)')
+    expect(reason).toContain('Orders (AWS::DynamoDB::Table, Replacement Conditional), losing its items')
+    expect(reason).toContain('Logs (AWS::S3::Bucket, Remove), losing its objects')
     expect(reason).toContain('allow-replacement')
   })
 })

@@ -88,6 +88,35 @@ describe('getSettings', () => {
     })
   })
 
+  it('reads artifact-bucket ({region}, {account} or auto), its older name template-bucket, and artifact-prefix', () => {
+    expect(
+      settings({ 'artifact-bucket': 'art-{account}-{region}', 'artifact-prefix': '/app/v1/' }),
+    ).toMatchObject({
+      templateBucket: 'art-{account}-{region}',
+      artifactPrefix: 'app/v1',
+    })
+    expect(settings({ 'artifact-bucket': 'auto' }).templateBucket).toBe('auto')
+    expect(settings({ 'template-bucket': 'cfn-{region}' }).templateBucket).toBe('cfn-{region}')
+    expect(settings({ 'artifact-bucket': 'same', 'template-bucket': 'same' }).templateBucket).toBe('same')
+  })
+
+  it.each([
+    [
+      'artifact-bucket',
+      { 'artifact-bucket': 'Bad_Bucket' },
+      /Input 'artifact-bucket'.*auto, or an S3 bucket name/,
+    ],
+    [
+      'template-bucket',
+      { 'artifact-bucket': 'a-bucket', 'template-bucket': 'other' },
+      /Input 'template-bucket'.*older name/,
+    ],
+    ['artifact-prefix', { 'artifact-prefix': 'a/../b' }, /Input 'artifact-prefix'.*without a \.\. segment/],
+    ['artifact-prefix', { 'artifact-prefix': 'with space' }, /Input 'artifact-prefix'/],
+  ])('refuses %s', (_name, values, message) => {
+    expect(() => settings(values)).toThrow(message)
+  })
+
   it.each([
     ['stack-name', { 'stack-name': '' }, /Input 'stack-name'.*required/],
     ['stack-name', { 'stack-name': '1-orders' }, /Input 'stack-name': "1-orders"/],
@@ -150,14 +179,15 @@ describe('getSettings: the destructive-change guard', () => {
     ])
   })
 
-  it('allow-replacement takes resources of the template, a nested path under one, or *', () => {
+  it('allow-replacement takes logical ids, a nested path under one, or *', () => {
     expect(settings({ 'allow-replacement': 'Topic' }).allowReplacement).toEqual(['Topic'])
+    // A resource the new template removes is named by its old id: the plan's changes decide.
+    expect(settings({ 'allow-replacement': 'Removed' }).allowReplacement).toEqual(['Removed'])
     expect(settings({ 'allow-replacement': 'Topic/Inner' }).allowReplacement).toEqual(['Topic/Inner'])
     expect(settings({ 'allow-replacement': '*' }).allowReplacement).toEqual(['*'])
   })
 
   it.each([
-    ['allow-replacement', 'Missing', /no resource 'Missing'/],
     ['allow-replacement', 'Topic-1', /logical ids/],
     ['allow-replacement', '*, Topic', /either '\*' alone/],
     ['stateful-types', 'DynamoDB Table', /resource types/],
@@ -218,9 +248,18 @@ describe('getSettings with accounts', () => {
     ['mode plan', { mode: 'plan' }, /Input 'accounts'.*mode: plan/],
     ['mode apply', { mode: 'apply', plan: 'x.json' }, /Input 'accounts'.*mode: apply/],
     ['rollback-all', { 'on-region-failure': 'rollback-all' }, /Input 'accounts'.*rollback-all/],
-    ['template-bucket', { 'template-bucket': 'templates-{region}' }, /Input 'accounts'.*template-bucket/],
   ])('refuses accounts with %s, naming both inputs', (_name, values, message) => {
     expect(() => settings({ ...accounts, ...values })).toThrow(InputError)
     expect(() => settings({ ...accounts, ...values })).toThrow(message)
+  })
+
+  it('takes a bucket per account with accounts: {account} in its name, or auto', () => {
+    expect(settings({ ...accounts, 'artifact-bucket': 'art-{account}-{region}' }).templateBucket).toBe(
+      'art-{account}-{region}',
+    )
+    expect(settings({ ...accounts, 'artifact-bucket': 'auto' }).templateBucket).toBe('auto')
+    expect(() => settings({ ...accounts, 'template-bucket': 'templates-{region}' })).toThrow(
+      /Input 'template-bucket'.*with 'accounts', a bucket name containing \{account\}/,
+    )
   })
 })

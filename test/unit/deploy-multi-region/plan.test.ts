@@ -18,9 +18,9 @@ import {
   describeCause,
   runToken,
   templateBucketFor,
-  templateUrl,
   verdictOf,
 } from '../../../actions/deploy-multi-region/src/plan.js'
+import { s3ObjectUrl } from '../../../lib/package/s3-url.js'
 
 describe('decideStackAction', () => {
   it.each([
@@ -137,30 +137,30 @@ describe('names and tokens', () => {
   })
 })
 
-describe('templateBucketFor and templateUrl', () => {
+describe('templateBucketFor and s3ObjectUrl', () => {
   it('fills {region} in the bucket name', () => {
     expect(templateBucketFor('cfn-{region}', 'eu-west-1')).toBe('cfn-eu-west-1')
     expect(templateBucketFor('shared-templates', 'eu-west-1')).toBe('shared-templates')
   })
   it("uses the regional endpoint of the bucket's own region in every partition", () => {
-    expect(templateUrl('cfn-eu-west-1', 'eu-west-1', 'stack/abc.template')).toBe(
+    expect(s3ObjectUrl('cfn-eu-west-1', 'eu-west-1', 'stack/abc.template')).toBe(
       'https://cfn-eu-west-1.s3.eu-west-1.amazonaws.com/stack/abc.template',
     )
     // A shared bucket is addressed in its region, not on the global endpoint.
-    expect(templateUrl('shared-templates', 'us-west-2', 'k')).toBe(
+    expect(s3ObjectUrl('shared-templates', 'us-west-2', 'k')).toBe(
       'https://shared-templates.s3.us-west-2.amazonaws.com/k',
     )
-    expect(templateUrl('my.bucket', 'us-east-1', 'k')).toBe('https://s3.us-east-1.amazonaws.com/my.bucket/k')
-    expect(templateUrl('b-cn-north-1', 'cn-north-1', 'k')).toBe(
+    expect(s3ObjectUrl('my.bucket', 'us-east-1', 'k')).toBe('https://s3.us-east-1.amazonaws.com/my.bucket/k')
+    expect(s3ObjectUrl('b-cn-north-1', 'cn-north-1', 'k')).toBe(
       'https://b-cn-north-1.s3.cn-north-1.amazonaws.com.cn/k',
     )
-    expect(templateUrl('shared', 'cn-northwest-1', 'k')).toBe(
+    expect(s3ObjectUrl('shared', 'cn-northwest-1', 'k')).toBe(
       'https://shared.s3.cn-northwest-1.amazonaws.com.cn/k',
     )
-    expect(templateUrl('gov-templates', 'us-gov-west-1', 'k')).toBe(
+    expect(s3ObjectUrl('gov-templates', 'us-gov-west-1', 'k')).toBe(
       'https://gov-templates.s3.us-gov-west-1.amazonaws.com/k',
     )
-    expect(templateUrl('iso-templates', 'us-iso-east-1', 'k')).toBe(
+    expect(s3ObjectUrl('iso-templates', 'us-iso-east-1', 'k')).toBe(
       'https://iso-templates.s3.us-iso-east-1.c2s.ic.gov/k',
     )
   })

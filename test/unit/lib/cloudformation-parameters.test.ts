@@ -93,3 +93,38 @@ describe('parseRegionParameters', () => {
     )
   })
 })
+
+describe("CloudFormation's 4,096-byte parameter value limit", () => {
+  const big = 'x'.repeat(4095) + 'é' // 4,097 bytes in 4,096 characters
+  const atLimit = 'x'.repeat(4096)
+  const refused = (fn: () => unknown) => {
+    let error: unknown
+    try {
+      fn()
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(InputError)
+    const message = (error as Error).message
+    expect(message).toContain("'Blob' has 4097")
+    expect(message).not.toContain('xxxxxxxxxx')
+  }
+
+  it('takes a value of exactly 4,096 bytes', () => {
+    expect(parseParameters('parameters', `Blob=${atLimit}`, noFile).Blob).toHaveLength(4096)
+  })
+  it('refuses a longer value, counted in bytes, inline, in a file and per region, never quoting it', () => {
+    refused(() => parseParameters('parameters', `Blob=${big}`, noFile))
+    refused(() => parseParameterFileText('parameters', 'p.json', JSON.stringify({ Blob: big })))
+    refused(() =>
+      parseParameterFileText(
+        'parameters',
+        'p.json',
+        JSON.stringify([{ ParameterKey: 'Blob', ParameterValue: big }]),
+      ),
+    )
+    refused(() =>
+      parseRegionParameters('region-parameters', 'x', { 'us-east-1': { Blob: big } }, ['us-east-1']),
+    )
+  })
+})

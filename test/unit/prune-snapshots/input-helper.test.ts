@@ -102,6 +102,37 @@ describe('getSettings', () => {
     expect(settings({ ...base, 'keep-within': '99y12m' }).policy.keepWithin).toBe('99y12m')
   })
 
+  it('reads archive-after, the restore tests and the DR account', () => {
+    const read = settings({
+      'all-volumes': 'true',
+      regions: 'eu-west-1',
+      'keep-monthly': '12',
+      'archive-after': '90d',
+      'verify-restore': 'true',
+      'restore-tests-per-run': '3',
+      'restore-timeout-minutes': '0.5',
+      'dr-region': 'us-east-1',
+      'dr-account': '444444444444',
+      'dr-role-name': 'prune-dr',
+    })
+    expect(read).toMatchObject({
+      archiveAfter: '90d',
+      restoreTests: { perRun: 3 },
+      restoreTimeoutMs: 30_000,
+      drAccount: '444444444444',
+      drRoleName: 'prune-dr',
+    })
+    const plain = settings({ 'all-volumes': 'true', regions: 'eu-west-1' })
+    expect(plain.restoreTests).toBeUndefined()
+    expect(plain.archiveAfter).toBeUndefined()
+    expect(settings({ 'all-volumes': 'true', regions: 'eu-west-1', 'verify-restore': 'true' })).toMatchObject(
+      {
+        restoreTests: { perRun: 5 },
+        restoreTimeoutMs: 1_800_000,
+      },
+    )
+  })
+
   it('accepts Multi-Region KMS keys by id and by ARN in the DR region', () => {
     const base = { regions: 'eu-west-1', 'all-volumes': 'true', 'dr-region': 'us-east-2' }
     for (const key of [
@@ -116,6 +147,19 @@ describe('getSettings', () => {
   it.each([
     [{ regions: 'eu-west-1', 'keep-last': '0' }, /Input 'keep-last': "0".*another keep rule/],
     [{ regions: 'eu-west-1', 'keep-last': '0', 'keep-monthly': '0' }, /Input 'keep-last'/],
+    [
+      { regions: 'eu-west-1', 'keep-last': '0', 'keep-within': '0d' },
+      /Input 'keep-within': "0d".*longer than zero/,
+    ],
+    [{ regions: 'eu-west-1', 'keep-within': '0h0d' }, /Input 'keep-within': "0h0d".*longer than zero/],
+    [
+      { regions: 'eu-west-1', 'keep-last': '0', 'keep-daily': '0', 'keep-weekly': '0', 'keep-monthly': '0' },
+      /Input 'keep-last': "0"/,
+    ],
+    [
+      { regions: 'eu-west-1', 'dr-region': 'us-east-1', 'dr-keep-last': '0', 'dr-keep-within': '0y' },
+      /Input 'dr-keep-within': "0y"/,
+    ],
     [
       { regions: 'eu-west-1', 'keep-within': '1000000y' },
       /Input 'keep-within': "1000000y".*at most 100 years/,
@@ -139,6 +183,47 @@ describe('getSettings', () => {
       /Input 'kms-key-id'.*\(us-east-1, not eu-west-1\)/,
     ],
     [{ regions: 'eu-west-1', 'dr-region': 'us-east-1', 'kms-key-id': 'mrk-1234' }, /Input 'kms-key-id'/],
+    [
+      { regions: 'eu-west-1', 'archive-after': '30d' },
+      /Input 'archive-after': "30d".*keep-weekly or keep-monthly/,
+    ],
+    [
+      { regions: 'eu-west-1', 'keep-monthly': '6', 'archive-after': '0d' },
+      /Input 'archive-after'.*longer than zero/,
+    ],
+    [{ regions: 'eu-west-1', 'restore-tests-per-run': '3' }, /Input 'restore-tests-per-run'.*verify-restore/],
+    [
+      { regions: 'eu-west-1', 'restore-timeout-minutes': '5' },
+      /Input 'restore-timeout-minutes'.*verify-restore/,
+    ],
+    [
+      { regions: 'eu-west-1', 'verify-restore': 'true', 'restore-tests-per-run': '0' },
+      /Input 'restore-tests-per-run'/,
+    ],
+    [
+      { regions: 'eu-west-1', 'dr-account': '444444444444', 'dr-role-name': 'dr' },
+      /Input 'dr-account'.*dr-region/,
+    ],
+    [
+      { regions: 'eu-west-1', 'dr-region': 'us-east-1', 'dr-account': '444444444444' },
+      /Input 'dr-role-name'.*required with dr-account/,
+    ],
+    [
+      { regions: 'eu-west-1', 'dr-region': 'us-east-1', 'dr-account': '4444', 'dr-role-name': 'dr' },
+      /Input 'dr-account': "4444"/,
+    ],
+    [{ regions: 'eu-west-1', 'dr-role-name': 'dr' }, /Input 'dr-role-name'.*unless dr-account/],
+    [
+      {
+        regions: 'eu-west-1',
+        'dr-region': 'us-east-1',
+        accounts: '444444444444',
+        'role-name': 'target',
+        'dr-account': '444444444444',
+        'dr-role-name': 'dr',
+      },
+      /Input 'dr-account'.*not one of accounts/,
+    ],
   ])('refuses %j, which cannot mean what it says', (values, message) => {
     expect(() => settings({ 'all-volumes': 'true', ...values })).toThrow(message)
   })

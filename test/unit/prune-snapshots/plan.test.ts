@@ -218,12 +218,63 @@ describe('planRegion', () => {
       decisions(planRegion(facts(s), ACCOUNT, settings({ policy: { keepLast: 1 } }), NOW))[s[1]!.id],
     ).toBe('keep')
     const plan = planRegion(
-      facts(s),
+      facts(s, { archivedAt: new Map([[s[1]!.id, NOW - 100 * DAY]]) }),
       ACCOUNT,
       settings({ policy: { keepLast: 1 }, includeArchived: true }),
       NOW,
     )
     expect(decisions(plan)[s[1]!.id]).toBe('delete')
+  })
+
+  it('never deletes a snapshot archived less than 90 days ago, nor one whose archival time is unknown, and says so', () => {
+    const s = [snap({ ageHours: 1 }), snap({ ageHours: 5000, storageTier: 'archive' })]
+    const young = planRegion(
+      facts(s, { archivedAt: new Map([[s[1]!.id, NOW - 30 * DAY]]) }),
+      ACCOUNT,
+      settings({ policy: { keepLast: 1, keepMonthly: 1 }, archiveAfter: '30d' }),
+      NOW,
+    )
+    const entry = young.find((p) => p.snapshotId === s[1]!.id)!
+    expect(entry.decision).toBe('keep')
+    expect(entry.reasons[0]).toBe(
+      "archived 2026-10-27: AWS's minimum of 90 days in the archive tier lasts until 2027-01-25",
+    )
+    const unknown = planRegion(
+      facts(s),
+      ACCOUNT,
+      settings({ policy: { keepLast: 1 }, includeArchived: true }),
+      NOW,
+    )
+    expect(unknown.find((p) => p.snapshotId === s[1]!.id)!.reasons[0]).toMatch(
+      /^archived \(when is unknown\)/,
+    )
+  })
+
+  it('archives a snapshot older than archive-after that keep-monthly alone keeps, and nothing the short-term rules keep', () => {
+    const newest = snap({ ageHours: 1 })
+    const monthly = snap({ ageHours: 40 * 24 })
+    const old = snap({ ageHours: 70 * 24 })
+    const plan = planRegion(
+      facts([newest, monthly, old]),
+      ACCOUNT,
+      settings({ policy: { keepLast: 1, keepMonthly: 3 }, archiveAfter: '30d' }),
+      NOW,
+    )
+    const by = Object.fromEntries(plan.map((p) => [p.snapshotId, p]))
+    expect(by[newest.id]!.archive).toBeUndefined()
+    expect(by[monthly.id]).toMatchObject({ decision: 'keep', archive: true })
+    expect(by[monthly.id]!.reasons.at(-1)).toBe(
+      'archive-after 30d: kept only for the long term, moved to the archive tier',
+    )
+    expect(by[old.id]).toMatchObject({ decision: 'keep', archive: true })
+    // Without archive-after nothing is archived.
+    const plain = planRegion(
+      facts([newest, monthly]),
+      ACCOUNT,
+      settings({ policy: { keepLast: 1, keepMonthly: 3 } }),
+      NOW,
+    )
+    expect(plain.some((p) => p.archive)).toBe(false)
   })
 
   it('always keeps the newest completed snapshot of a volume', () => {

@@ -32,6 +32,7 @@ const TARGET_PARAMETERS = {
   CloudFormationExecutionRoleArn: `arn:aws:iam::222222222222:role/cfn-orders`,
   TemplateBucketName: 'cfn-templates-*',
   SnapshotKmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+  DrAccountId: '444455556666',
   EnableDeployMultiRegion: 'true',
   EnablePruneSnapshots: 'true',
 }
@@ -60,6 +61,7 @@ const EVERYTHING: Record<string, string> = {
   StackSetAdministrationRoleArn: `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetAdministrationRole`,
   DrillHealthCheckIds: 'hc-1111,hc-2222',
   SnapshotKmsKeyArn: KMS_KEY,
+  DrAccountId: '444455556666',
   TargetRoleName: 'multi-region-actions-target',
   OrganizationId: 'o-abcdef1234',
   BenchmarkDataTarget: CLUSTER,
@@ -377,6 +379,60 @@ describe('github-oidc-role.yaml, every part enabled', () => {
     expect(
       await decide(all.drill!, 'route53:UpdateHealthCheck', 'arn:aws:route53:::healthcheck/hc-9999'),
     ).toBe('ImplicitlyDenied')
+  })
+
+  it('the prune role shares snapshots with the DR account only, never the public, and deletes only restore-test volumes', async () => {
+    const snapshot = 'arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0'
+    const prune = all.prune!
+    expect(
+      await decide(prune, 'ec2:ModifySnapshotAttribute', snapshot, { 'ec2:Add/userId': '444455556666' }),
+    ).toBe('Allowed')
+    expect(
+      await decide(prune, 'ec2:ModifySnapshotAttribute', snapshot, { 'ec2:Remove/userId': '444455556666' }),
+    ).toBe('Allowed')
+    expect(
+      await decide(prune, 'ec2:ModifySnapshotAttribute', snapshot, { 'ec2:Add/userId': '999988887777' }),
+    ).toBe('ImplicitlyDenied')
+    expect(
+      await decide(prune, 'ec2:ModifySnapshotAttribute', snapshot, {
+        'ec2:Add/userId': '444455556666',
+        'ec2:Add/group': 'all',
+      }),
+    ).toBe('ImplicitlyDenied')
+    const volume = `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-0123456789abcdef0`
+    expect(await decide(prune, 'ec2:DeleteVolume', volume)).toBe('ImplicitlyDenied')
+    expect(
+      await decide(prune, 'ec2:DeleteVolume', volume, {
+        'aws:ResourceTag/prune-snapshots:restore-test': 'run-1',
+      }),
+    ).toBe('Allowed')
+    for (const role of Object.values(all).filter((r) => r !== prune))
+      expect([role.name, await decide(role, 'ec2:ModifySnapshotAttribute', snapshot)]).toEqual([
+        role.name,
+        'ImplicitlyDenied',
+      ])
+  })
+
+  it('the gate writes artifacts under gate/ only, never a key a deploy reads', async () => {
+    const gate = all['pr-gate']!
+    expect(await decide(gate, 's3:PutObject', 'arn:aws:s3:::cfn-templates-us-east-1/gate/0123abcd.zip')).toBe(
+      'Allowed',
+    )
+    expect(await decide(gate, 's3:PutObject', 'arn:aws:s3:::cfn-templates-us-east-1/0123abcd.zip')).toBe(
+      'ImplicitlyDenied',
+    )
+    // A deploy's own prefix (artifact-prefix: app) is out of reach too. (The bucket pattern's *
+    // also matches a slash, so any key with a /gate/ segment is the gate's: a deploy never
+    // writes one unless its own prefix names gate.)
+    expect(await decide(gate, 's3:PutObject', 'arn:aws:s3:::cfn-templates-us-east-1/app/0123abcd.zip')).toBe(
+      'ImplicitlyDenied',
+    )
+  })
+
+  it("the drill role reads its stop alarms, and no role but the drill's needs to", async () => {
+    const ALARM = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:api-5xx`
+    expect(await decide(all.drill!, 'cloudwatch:DescribeAlarms', ALARM)).toBe('Allowed')
+    expect(await decide(all['pr-gate']!, 'cloudwatch:DescribeAlarms', ALARM)).toBe('ImplicitlyDenied')
   })
 
   it('target roles are assumed only within the organisation, or only in the listed accounts', async () => {

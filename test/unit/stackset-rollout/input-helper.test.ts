@@ -8,6 +8,10 @@ import { MAX_TEMPLATE_BODY_BYTES } from '../../../lib/cloudformation-inputs.js'
 const workspace = mkdtempSync(join(tmpdir(), 'stackset-inputs-'))
 writeFileSync(join(workspace, 'tpl.yaml'), 'Resources: {}\n')
 writeFileSync(join(workspace, 'big.yaml'), `# ${'x'.repeat(MAX_TEMPLATE_BODY_BYTES)}\nResources: {}\n`)
+writeFileSync(
+  join(workspace, 'local-code.yaml'),
+  'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Code: functions/hello\n',
+)
 writeFileSync(join(workspace, 'overrides.yaml'), 'eu-west-1:\n  Environment: eu\n')
 writeFileSync(
   join(workspace, 'params.json'),
@@ -144,6 +148,11 @@ describe('getSettings', () => {
       'a template too big for TemplateBody',
       { template: 'big.yaml' },
       /Input 'template'.*upload a larger one to S3/,
+    ],
+    [
+      'a template with local artifacts',
+      { template: 'local-code.yaml' },
+      /Input 'template'.*Resources\.Fn\.Properties\.Code \(Fn\): "functions\/hello".*Templates with local artifacts/,
     ],
     ['a non-S3 URL', { template: 'https://example.com/t.yaml' }, /Input 'template'/],
     ['an ftp URL', { template: 'ftp://bucket.s3.amazonaws.com/t.yaml' }, /Input 'template'/],

@@ -7,7 +7,7 @@ import {
   runDrill,
   type DrillInput,
 } from '../../../actions/verify-failover/src/drill.js'
-import type { RoutedRecord } from '../../../actions/verify-failover/src/plan.js'
+import type { RoutedRecord } from '../../../actions/verify-failover/src/records.js'
 import { RESTORE_RESERVE_MS } from '../../../actions/verify-failover/src/time-budget.js'
 
 const records: RoutedRecord[] = [
@@ -120,6 +120,78 @@ describe('runDrill', () => {
     expect(result.recoverySeconds).toBeGreaterThanOrEqual(0)
     expect(result).toMatchObject({ baseline: ['10.0.0.1'], duringFailover: ['10.0.1.1'], restore: 'changed' })
     expect(result.bars.map((b) => b.label)).toEqual(['Failover', 'Probe takeover', 'Recovery'])
+  })
+
+  it('ends at once when a stop condition trips: restores, skips the recovery wait, and times the restore', async () => {
+    const w = world({ neverUnhealthy: true })
+    const controller = new AbortController()
+    const event = { alarm: 'eu-5xx', region: 'eu-west-1', reason: 'in ALARM: p99', seenAt: 0 }
+    let halted = false
+    setTimeout(() => {
+      event.seenAt = Date.now()
+      controller.abort()
+    }, 50)
+    const started = Date.now()
+    const result = await runDrill(
+      input(w, {
+        timeoutMs: 60000,
+        stop: {
+          signal: controller.signal,
+          tripped: () => (controller.signal.aborted ? event : undefined),
+          halt: async () => {
+            halted = true
+          },
+        },
+      }),
+    )
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(halted).toBe(true)
+    expect(w.events).toEqual([
+      'save hc-a original=false',
+      'update Inverted=true',
+      'update Inverted=false',
+      'restored',
+    ])
+    expect(result.checks.map((c) => `${c.name} ${c.passed}`)).toEqual([
+      'Failover false',
+      'Health check restored true',
+      'Stop alarm false',
+    ])
+    expect(result.checks[0]!.detail).toBe('stopped: stop alarm eu-5xx (eu-west-1) in ALARM: p99')
+    expect(result.stopped).toMatchObject({ alarm: 'eu-5xx', region: 'eu-west-1' })
+    expect(result.stopped!.restoreSeconds).toBeLessThan(5)
+    expect(result.recoverySeconds).toBeUndefined()
+  })
+
+  it('fails max-failover-seconds on the slowest vantage point', async () => {
+    const w = world()
+    // virginia is answered with the drilled region until 300 ms after the inversion.
+    let invertedAt = 0
+    const api = {
+      healthy: w.api.healthy,
+      answer: async (_signal?: AbortSignal, subnet?: string) => {
+        if (w.check.inverted && invertedAt === 0) invertedAt = Date.now()
+        const slow = subnet === '3.80.0.1' && Date.now() - invertedAt < 300
+        return w.check.inverted && !slow ? ['10.0.1.1'] : ['10.0.0.1']
+      },
+    }
+    const result = await runDrill(
+      input(w, {
+        api,
+        vantagePoints: [
+          { name: 'virginia', clientSubnet: '3.80.0.1' },
+          { name: 'ohio', clientSubnet: '3.128.0.1' },
+        ],
+        maxFailoverSeconds: 0,
+      }),
+    )
+    const objective = result.checks.find((c) => c.name === 'Failover within max-failover-seconds')!
+    expect(objective.passed).toBe(false)
+    expect(objective.detail).toMatch(
+      /^failover [\d.]+ s, slowest vantage point virginia [\d.]+ s; max-failover-seconds 0 s$/,
+    )
+    const [virginia, ohio] = result.vantage!
+    expect(virginia!.failoverSeconds!).toBeGreaterThanOrEqual(ohio!.failoverSeconds!)
   })
 
   it('restores after a failover that never comes', async () => {

@@ -4,6 +4,7 @@ import {
   checkDrillRegion,
   checkMinHealthy,
   checkRecordType,
+  checkResolvers,
   getSettings,
   normaliseRecordName,
   pollMaxMs,
@@ -37,8 +38,87 @@ describe('getSettings', () => {
       drillTimeoutMs: 600000,
       pollMaxMs: 10000,
       aliasProbePort: 443,
+      stopAlarms: [],
+      alarmIntervalMs: 2000,
+      vantagePoints: [],
+      maxFailoverSeconds: undefined,
+      resolvers: [],
     })
   })
+
+  it('reads stop alarms by name or ARN, the ARN giving the region', () => {
+    const s = settings({
+      'drill-region': 'us-east-1',
+      'stop-alarms': 'api-5xx\narn:aws:cloudwatch:eu-west-1:123456789012:alarm:latency p99',
+    })
+    expect(s.stopAlarms).toEqual([
+      { name: 'api-5xx', given: 'api-5xx' },
+      {
+        name: 'latency p99',
+        region: 'eu-west-1',
+        given: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:latency p99',
+      },
+    ])
+    // Read at least every 2 s, and as often as the polls when they are shorter.
+    expect(s.alarmIntervalMs).toBe(2000)
+    expect(
+      settings({ 'drill-region': 'us-east-1' }, { VERIFY_FAILOVER_POLL_MAX_MS: '100' }).alarmIntervalMs,
+    ).toBe(100)
+  })
+
+  it('reads vantage points as name=client-subnet-ip pairs, IPv4 or IPv6', () => {
+    expect(
+      settings({ 'drill-region': 'us-east-1', 'vantage-points': 'virginia=3.80.0.1, ireland=2a05:d018::1' })
+        .vantagePoints,
+    ).toEqual([
+      { name: 'virginia', clientSubnet: '3.80.0.1' },
+      { name: 'ireland', clientSubnet: '2a05:d018::1' },
+    ])
+  })
+
+  it.each([
+    [
+      'stop-alarms',
+      'arn:aws:cloudwatch:eu-west-1:123:alarm:x',
+      /Input 'stop-alarms'.*CloudWatch alarm names or ARNs/,
+    ],
+    ['stop-alarms', 'arn:aws:cloudwatch:mars-north-1:123456789012:alarm:x', /Input 'stop-alarms'/],
+    ['vantage-points', 'virginia', /Input 'vantage-points': "virginia".*name=client-subnet-ip/],
+    ['vantage-points', 'virginia=3.80.0.300', /Input 'vantage-points': "virginia=3.80.0.300"/],
+    ['vantage-points', 'a=3.80.0.1, a=3.248.0.1', /'a' is named twice/],
+    ['max-failover-seconds', '-5', /Input 'max-failover-seconds': "-5".*whole number from 1/],
+  ])('refuses %s %s', (input, value, message) => {
+    expect(() => settings({ 'drill-region': 'us-east-1', [input]: value })).toThrow(message)
+  })
+
+  it('reads resolvers as addresses with an optional port, as node:dns takes them', () => {
+    expect(
+      settings({
+        'drill-region': 'us-east-1',
+        resolvers: '1.1.1.1, 9.9.9.9:53\n2606:4700:4700::1111, [2620:fe::fe]:5353',
+      }).resolvers,
+    ).toEqual([
+      { server: '1.1.1.1', given: '1.1.1.1' },
+      { server: '9.9.9.9:53', given: '9.9.9.9:53' },
+      { server: '2606:4700:4700::1111', given: '2606:4700:4700::1111' },
+      { server: '[2620:fe::fe]:5353', given: '[2620:fe::fe]:5353' },
+    ])
+    for (const bad of ['dns.google', '1.1.1.1:0', '1.1.1.1:70000', '[1.1.1.1]:53', '300.1.1.1'])
+      expect(() => settings({ 'drill-region': 'us-east-1', resolvers: bad })).toThrow(/Input 'resolvers'/)
+    expect(() => checkResolvers([{ server: '1.1.1.1', given: '1.1.1.1' }], 'TXT')).toThrow(
+      /Input 'resolvers'.*empty for TXT records: resolvers are followed for A, AAAA, CNAME records/,
+    )
+    expect(() => checkResolvers([{ server: '1.1.1.1', given: '1.1.1.1' }], 'AAAA')).not.toThrow()
+  })
+
+  it.each(['stop-alarms', 'vantage-points', 'max-failover-seconds'])(
+    'refuses %s without a drill',
+    (input) => {
+      expect(() => settings({ [input]: input === 'max-failover-seconds' ? '60' : 'a=3.80.0.1' })).toThrow(
+        new RegExp(`Input '${input}'.*empty unless drill-region names a region to drill`),
+      )
+    },
+  )
 
   it('accepts real and moto zone ids, with or without /hostedzone/', () => {
     expect(settings({ 'hosted-zone-id': '/hostedzone/Z06213492HIKF0LC3UU3Q' }).hostedZoneId).toBe(

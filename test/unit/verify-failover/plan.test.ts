@@ -2,30 +2,35 @@ import fc from 'fast-check'
 import type { HealthCheck, HealthCheckObservation, ResourceRecordSet } from '@aws-sdk/client-route-53'
 import {
   aliasTargetChecks,
-  healthyNow,
-  unknownHealthRegions,
-  endpointHealth,
-  judgeHealth,
-  chooseRecordType,
-  combinations,
   configurationChecks,
-  drillBlocker,
-  drillNotStarted,
-  findRegion,
-  healthyInRoute53,
-  healthyRegionsOf,
   minHealthyCheck,
   planLines,
-  route53Checks,
-  recordRegion,
   requiredHealthy,
-  routeAnswer,
+  route53Checks,
+} from '../../../actions/verify-failover/src/checks.js'
+import { drillBlocker, drillNotStarted } from '../../../actions/verify-failover/src/drill-gate.js'
+import {
+  endpointHealth,
+  healthyInRoute53,
+  healthyNow,
+  healthyRegionsOf,
+  judgeHealth,
   route53View,
-  simulate,
-  simulationChecks,
+  unknownHealthRegions,
+} from '../../../actions/verify-failover/src/health.js'
+import {
+  chooseRecordType,
+  findRegion,
+  recordRegion,
   toRoutedRecords,
   type RoutedRecord,
-} from '../../../actions/verify-failover/src/plan.js'
+} from '../../../actions/verify-failover/src/records.js'
+import {
+  combinations,
+  routeAnswer,
+  simulate,
+  simulationChecks,
+} from '../../../actions/verify-failover/src/simulation.js'
 
 const hc = (
   id: string,

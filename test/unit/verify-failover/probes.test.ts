@@ -1,5 +1,5 @@
 import type { HealthCheck } from '@aws-sdk/client-route-53'
-import type { RoutedRecord } from '../../../actions/verify-failover/src/plan.js'
+import type { RoutedRecord } from '../../../actions/verify-failover/src/records.js'
 import { notProbed, probeChecks, probeRecords } from '../../../actions/verify-failover/src/probes.js'
 import { startHealthEndpoint, type HealthEndpoint } from '../../support/health-endpoint.js'
 

@@ -1,5 +1,5 @@
 import { buildReport, renderSummary } from '../../../actions/verify-failover/src/summary.js'
-import type { Check } from '../../../actions/verify-failover/src/plan.js'
+import type { Check } from '../../../actions/verify-failover/src/checks.js'
 
 const checks: Check[] = [
   {
@@ -73,7 +73,7 @@ describe('summary', () => {
       /^## ✅ Failover check of `api.example.com` A passed: all 1 checks passed; the drill of us-east-1 failed over in 3 s and recovered in 2.5 s\./,
     )
     expect(md).toContain('### Drill: us-east-1')
-    expect(md).toContain('| 3 | 2.5 | 10.0.0.1 | 10.0.1.1 | changed |')
+    expect(md).toContain('| 3 | — | 2.5 | 10.0.0.1 | 10.0.1.1 | changed |')
     expect(md).toContain('gantt')
     expect(md).toContain('Failover :b0, 0, 3000')
     // Checkers that all report the same say nothing a chart would add.

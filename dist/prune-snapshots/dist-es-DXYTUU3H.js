@@ -1,2 +1,0 @@
-import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-A4KW45AD.js";import"./chunk-4ZDUVLSC.js";import"./chunk-VFN4YWUD.js";import"./chunk-4CLQE35Y.js";import"./chunk-S3PYTKWV.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};

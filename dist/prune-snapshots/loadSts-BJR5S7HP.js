@@ -1,0 +1,2 @@
+import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);
+import{b as e}from"./chunk-YYLLRWHX.js";import"./chunk-I6ZZJBA4.js";import"./chunk-3IOLPXDH.js";import"./chunk-FHON6XHJ.js";import"./chunk-WBQ45HDE.js";import"./chunk-GCHPO42H.js";import"./chunk-YJBB6EXE.js";import"./chunk-EW34D67K.js";import"./chunk-S3PYTKWV.js";export{e as getDefaultRoleAssumerWithWebIdentity};

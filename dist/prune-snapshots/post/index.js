@@ -1,0 +1,2 @@
+import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);
+import{ea as o}from"../chunk-GZYM4IBB.js";import"../chunk-O76XLU76.js";import"../chunk-TLQ6XJUY.js";import"../chunk-QFJWWOKG.js";import"../chunk-YEBRBJVI.js";import"../chunk-N5KB3Z4R.js";import"../chunk-F3HP3PQ7.js";import"../chunk-HMYQXRAT.js";import"../chunk-4XEYGIPA.js";import"../chunk-4CLQE35Y.js";import"../chunk-S3PYTKWV.js";o();

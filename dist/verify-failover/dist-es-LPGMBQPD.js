@@ -1,2 +1,0 @@
-import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-4IECHJI6.js";import"./chunk-4BKG7PBG.js";import"./chunk-TSFUYR5G.js";import"./chunk-4CLQE35Y.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};
