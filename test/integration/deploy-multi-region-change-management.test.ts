@@ -5,6 +5,7 @@
  */
 import {
   CloudFormationClient,
+  CreateChangeSetCommand,
   DeleteChangeSetCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
@@ -194,6 +195,7 @@ describe('deploy-multi-region change management', () => {
         stackId: string | null
         lastUpdatedTime: string | null
         templateSha256: string
+        submittedTemplateSha256?: string
         changes: Result['changes']
       }>
     }
@@ -275,6 +277,65 @@ describe('deploy-multi-region change management', () => {
       })
       expect(ap).toMatchObject({ status: 'skipped' })
       expect(applied.errors.join('\n')).toContain('Nothing was executed')
+    })
+
+    it('refuses a plan edited to name another stack’s change set, with 0 executes', async () => {
+      const plan = await planned('victim')
+      const other = await planned('bystander')
+      const us = plan.regions.find((r) => r.region === 'us-east-1')!
+      const theirs = other.regions.find((r) => r.region === 'us-east-1')!
+      us.changeSetId = theirs.changeSetId
+      write('victim.plan.json', JSON.stringify(plan))
+      layer.reset()
+      const applied = await apply('victim')
+      expect(applied.failed).toBe(true)
+      // Counted at the HTTP level, by the loopback proxy in front of moto.
+      expect(count('ExecuteChangeSet')).toBe(0)
+      expect(layer.executed).toEqual([])
+      const [first, ...rest] = results(applied)
+      expect(first).toMatchObject({ region: 'us-east-1', status: 'failed' })
+      expect(first!.reason).toContain(`change set ${theirs.changeSetId} belongs to stack`)
+      expect(first!.reason).toContain('nothing was executed')
+      for (const r of rest) expect(r.status).toBe('skipped')
+      expect(applied.errors.join('\n')).toContain('Nothing was executed')
+      // The other stack's reviewed change set is still waiting for its own apply.
+      expect((await openChangeSets('us-east-1', 'bystander')).map((c) => c.ChangeSetId)).toEqual([
+        theirs.changeSetId,
+      ])
+    })
+
+    it('refuses a change set of the planned stack that this toolkit did not make for apply', async () => {
+      const plan = await planned('gated')
+      const us = plan.regions.find((r) => r.region === 'us-east-1')!
+      // A pull-request gate's change set of the same stack and template, with the same changes.
+      const gate = await sdk(() =>
+        cfn('us-east-1').send(
+          new CreateChangeSetCommand({
+            StackName: 'gated',
+            ChangeSetName: 'gate-deploy-1-1-abcd-us-east-1',
+            TemplateBody: readFileSync(join(workspace, 'gated-v2.json'), 'utf8'),
+          }),
+        ),
+      )
+      us.changeSetId = gate.Id!
+      write('gated.plan.json', JSON.stringify(plan))
+      layer.reset()
+      const applied = await apply('gated')
+      expect(applied.failed).toBe(true)
+      expect(count('ExecuteChangeSet')).toBe(0)
+      expect(results(applied)[0]!.reason).toContain('was not made by deploy-multi-region for this stack')
+    })
+
+    it('refuses a plan whose change set’s template is not the planned one, with 0 executes', async () => {
+      const plan = await planned('swapped')
+      for (const r of plan.regions) r.submittedTemplateSha256 = 'b'.repeat(64)
+      write('swapped.plan.json', JSON.stringify(plan))
+      layer.reset()
+      const applied = await apply('swapped')
+      expect(applied.failed).toBe(true)
+      expect(count('ExecuteChangeSet')).toBe(0)
+      for (const r of results(applied))
+        expect(r.reason).toMatch(/the template behind change set .* is not the planned one/)
     })
 
     it('refuses a plan whose template was edited since, with 0 executes', async () => {

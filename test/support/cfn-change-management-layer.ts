@@ -73,6 +73,13 @@ import {
  *   updated" with the nested stack's ARN as PhysicalResourceId; DescribeStackEvents
  *   of that ARN lists the nested resource's own failure. Simpler than AWS: the
  *   resources moto updated stay updated, and no rollback events are listed.
+ * - GetTemplate with ChangeSetName (moto ignores it and answers the stack's
+ *   template): "ChangeSetName: The name or Amazon Resource Name (ARN) of a change
+ *   set for which CloudFormation returns the associated template. If you specify a
+ *   name, you must also specify the StackName." The layer keeps each change set's
+ *   submitted template (TemplateBody, or the TemplateURL object as it was at
+ *   CreateChangeSet) and answers it; a change set it does not know is
+ *   ChangeSetNotFound. Simpler than AWS: the Original stage only.
  * Simpler than AWS throughout: stacks are keyed by region and name.
  */
 export interface LayerNestedFailure {
@@ -126,6 +133,16 @@ interface ChangeSetRecord {
   region: string
   stackName: string
   type: string
+  /** The template as submitted (TemplateBody, or the object TemplateURL named, read at creation). */
+  template?: string
+}
+
+/** The object a TemplateURL names, read from moto's S3 (virtual-hosted URL, as the deploy writes it). */
+async function readTemplateUrl(target: string, url: string | undefined): Promise<string | undefined> {
+  const m = url ? /^https:\/\/([^.]+)\.s3[.-][^/]*\/(.+)$/.exec(url) : null
+  if (!m) return undefined
+  const res = await fetch(`${target}/${m[1]}/${m[2]}`)
+  return res.ok ? await res.text() : undefined
 }
 
 function stackNameOf(nameOrId: string): string {
@@ -267,8 +284,21 @@ export async function startChangeManagementLayer(
             region: req.region,
             stackName: req.params.get('StackName') ?? '',
             type: req.params.get('ChangeSetType') ?? 'UPDATE',
+            template:
+              req.params.get('TemplateBody') ??
+              (await readTemplateUrl(target, req.params.get('TemplateURL') ?? undefined)),
           })
         return reply
+      }
+      case 'GetTemplate': {
+        if (!req.params.get('ChangeSetName')) return forward()
+        const changeSetId = resolve(req)
+        const record = changeSetId && !gone.has(changeSetId) ? changeSets.get(changeSetId) : undefined
+        if (!record || record.template === undefined) return notFound(req)
+        return xml(
+          'GetTemplate',
+          `<TemplateBody>${escape(record.template)}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>`,
+        )
       }
       case 'DeleteChangeSet': {
         if (!id) return notFound(req)

@@ -215,6 +215,13 @@ export interface PlannedRegion {
   lastUpdatedTime: string | null
   /** SHA-256 (hex) of the template the change set was made from. */
   templateSha256: string
+  /**
+   * SHA-256 (hex) of the template CloudFormation holds behind the change set
+   * (GetTemplate with ChangeSetName, TemplateStage Original), or, with no change
+   * set, the stack's own; apply finds the same before executing. Absent in plans
+   * written before it was recorded: then `templateSha256` is what it must be.
+   */
+  submittedTemplateSha256?: string
   changes: ChangeRow[]
 }
 

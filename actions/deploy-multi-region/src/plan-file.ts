@@ -52,6 +52,9 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
     fail(`${at}.lastUpdatedTime is no time`)
   if (!isString(r.templateSha256) || !SHA256.test(r.templateSha256))
     fail(`${at}.templateSha256 is no SHA-256`)
+  const submitted = r.submittedTemplateSha256
+  if (submitted !== undefined && !(isString(submitted) && SHA256.test(submitted)))
+    fail(`${at}.submittedTemplateSha256 is no SHA-256`)
   if (!Array.isArray(r.changes)) fail(`${at}.changes is not a list`)
   const changes = (r.changes as unknown[]).map((c, n) => {
     const row = c as Partial<ChangeRow> | null
@@ -66,6 +69,7 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
     stackId: stackId as string | null,
     lastUpdatedTime: last as string | null,
     templateSha256: r.templateSha256,
+    ...(isString(submitted) ? { submittedTemplateSha256: submitted } : {}),
     changes,
   }
 }
@@ -154,6 +158,59 @@ export function staleReason(
   if (!live.changeSet) return `change set ${planned.changeSetId} no longer exists`
   if (live.changeSet.status !== 'CREATE_COMPLETE' || live.changeSet.executionStatus !== 'AVAILABLE')
     return `change set ${planned.changeSetId} is ${live.changeSet.status ?? '?'} / ${live.changeSet.executionStatus ?? '?'}, not CREATE_COMPLETE / AVAILABLE`
+  return undefined
+}
+
+/** What apply finds behind a planned change set, to hold against the plan. */
+export interface FoundChangeSet {
+  /** The region and account the change set's ARN names. */
+  arn?: { region: string; account: string }
+  /** The target's region, and its account (the stack's, for the job's own account). */
+  target: { region: string; account?: string }
+  /** The StackId DescribeChangeSet answers. */
+  stackId?: string
+  /** Whether the change set's name is one this toolkit gives for the target (and not a gate's). */
+  ownName: boolean
+  changes: readonly ChangeRow[]
+  /** SHA-256 of GetTemplate's answer for the change set. */
+  templateSha256: string
+}
+
+/** A change as reviewed: what it does, to which resource, and whether it replaces it. */
+function changeKey(c: ChangeRow): string {
+  return JSON.stringify([c.action, c.logicalId, c.type, c.replacement ?? '', c.nestedPath ?? []])
+}
+
+export function sameChanges(a: readonly ChangeRow[], b: readonly ChangeRow[]): boolean {
+  const keys = (rows: readonly ChangeRow[]) => rows.map(changeKey).sort().join('\n')
+  return a.length === b.length && keys(a) === keys(b)
+}
+
+/** The template hash a planned region's change set (or stack) must have. */
+export function plannedSubmittedSha256(planned: PlannedRegion): string {
+  return planned.submittedTemplateSha256 ?? planned.templateSha256
+}
+
+/**
+ * Why a planned change set is not the one the plan was made with (so nothing may
+ * be executed), or undefined when it is: its ARN names the target's region and
+ * account, it belongs to the planned stack, its name is one this toolkit gave,
+ * its changes are the reviewed ones and its template the planned one.
+ */
+export function changeSetMismatch(planned: PlannedRegion, found: FoundChangeSet): string | undefined {
+  const id = planned.changeSetId ?? '?'
+  if (!found.arn) return `change set ${id} is no change set ARN`
+  if (found.arn.region !== found.target.region)
+    return `change set ${id} is in region ${found.arn.region}, not in the target's ${found.target.region}`
+  if (found.target.account !== undefined && found.arn.account !== found.target.account)
+    return `change set ${id} is in account ${found.arn.account}, not in the target's ${found.target.account}`
+  if (!found.ownName) return `change set ${id} was not made by deploy-multi-region for this stack`
+  if (found.stackId !== planned.stackId)
+    return `change set ${id} belongs to stack ${found.stackId ?? '?'}, not to the planned ${planned.stackId ?? '?'}`
+  if (!sameChanges(found.changes, planned.changes))
+    return `change set ${id} has changes other than the plan's reviewed ones`
+  if (found.templateSha256 !== plannedSubmittedSha256(planned))
+    return `the template behind change set ${id} (SHA-256 ${found.templateSha256.slice(0, 12)}…) is not the planned one (${plannedSubmittedSha256(planned).slice(0, 12)}…)`
   return undefined
 }
 
