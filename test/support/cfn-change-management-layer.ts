@@ -8,6 +8,7 @@ import {
   type ProxyReply,
   type ProxyRequest,
 } from './loopback-proxy.js'
+import { changeSetTemplates } from './cfn-change-set-templates.js'
 
 /**
  * CloudFormation behaviours that change management relies on and moto lacks,
@@ -76,10 +77,9 @@ import {
  * - GetTemplate with ChangeSetName (moto ignores it and answers the stack's
  *   template): "ChangeSetName: The name or Amazon Resource Name (ARN) of a change
  *   set for which CloudFormation returns the associated template. If you specify a
- *   name, you must also specify the StackName." The layer keeps each change set's
- *   submitted template (TemplateBody, or the TemplateURL object as it was at
- *   CreateChangeSet) and answers it; a change set it does not know is
- *   ChangeSetNotFound. Simpler than AWS: the Original stage only.
+ *   name, you must also specify the StackName." Answered by
+ *   test/support/cfn-change-set-templates.ts (the template submitted with the
+ *   change set); a deleted change set is ChangeSetNotFound.
  * Simpler than AWS throughout: stacks are keyed by region and name.
  */
 export interface LayerNestedFailure {
@@ -133,16 +133,6 @@ interface ChangeSetRecord {
   region: string
   stackName: string
   type: string
-  /** The template as submitted (TemplateBody, or the object TemplateURL named, read at creation). */
-  template?: string
-}
-
-/** The object a TemplateURL names, read from moto's S3 (virtual-hosted URL, as the deploy writes it). */
-async function readTemplateUrl(target: string, url: string | undefined): Promise<string | undefined> {
-  const m = url ? /^https:\/\/([^.]+)\.s3[.-][^/]*\/(.+)$/.exec(url) : null
-  if (!m) return undefined
-  const res = await fetch(`${target}/${m[1]}/${m[2]}`)
-  return res.ok ? await res.text() : undefined
 }
 
 function stackNameOf(nameOrId: string): string {
@@ -167,6 +157,7 @@ export async function startChangeManagementLayer(
   const requests: ProxyRequest[] = []
   const executed: string[] = []
   const changeSets = new Map<string, ChangeSetRecord>()
+  const templates = changeSetTemplates(target)
   const gone = new Set<string>()
   const lastUpdated = new Map<string, string>()
   const key = (region: string, stack: string) => `${region}/${stackNameOf(stack)}`
@@ -279,26 +270,20 @@ export async function startChangeManagementLayer(
       case 'CreateChangeSet': {
         const reply = await forward()
         const created = tag(reply.body?.toString() ?? '', 'Id')
+        await templates.record(req, reply)
         if (reply.status === 200 && created)
           changeSets.set(created, {
             region: req.region,
             stackName: req.params.get('StackName') ?? '',
             type: req.params.get('ChangeSetType') ?? 'UPDATE',
-            template:
-              req.params.get('TemplateBody') ??
-              (await readTemplateUrl(target, req.params.get('TemplateURL') ?? undefined)),
           })
         return reply
       }
       case 'GetTemplate': {
         if (!req.params.get('ChangeSetName')) return forward()
         const changeSetId = resolve(req)
-        const record = changeSetId && !gone.has(changeSetId) ? changeSets.get(changeSetId) : undefined
-        if (!record || record.template === undefined) return notFound(req)
-        return xml(
-          'GetTemplate',
-          `<TemplateBody>${escape(record.template)}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>`,
-        )
+        if (changeSetId && gone.has(changeSetId)) return notFound(req)
+        return templates.answer(req) ?? forward()
       }
       case 'DeleteChangeSet': {
         if (!id) return notFound(req)

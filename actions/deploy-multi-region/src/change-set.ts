@@ -182,11 +182,25 @@ async function validationErrorsOf(
 export async function discardChangeSet(
   ctx: TargetContext,
   made: MadeChangeSet,
-): Promise<{ stackDeleted: boolean }> {
+): Promise<{ stackDeleted: boolean; reviewStackLeft?: string }> {
   if (!made.id) return { stackDeleted: false }
   await ctx.api.deleteChangeSet(made.id)
   if (!made.reviewStackId) return { stackDeleted: false }
+  if (ctx.settings.mode === 'plan-only') {
+    // The pull-request gate role has no DeleteStack: the empty review stack stays.
+    ctx.log.info(reviewStackNote(ctx.settings.stackName, ctx.target.region))
+    return { stackDeleted: false, reviewStackLeft: made.reviewStackId }
+  }
   return { stackDeleted: await deleteReviewStack(ctx, made.reviewStackId, made.id) }
+}
+
+/** What a REVIEW_IN_PROGRESS stack left by a preview or an unapplied plan is, and how it goes. */
+export function reviewStackNote(stackName: string, region: string): string {
+  return (
+    `Left the review stack ${stackName} (REVIEW_IN_PROGRESS, no resources) in ${region}: ` +
+    `the next deploy or plan of the stack removes it, or delete it with ` +
+    `aws cloudformation delete-stack --stack-name ${stackName} --region ${region}`
+  )
 }
 
 /** After a failure or cancellation: the change set is deleted, and a failure to delete it only warned. */

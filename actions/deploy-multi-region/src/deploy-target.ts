@@ -177,9 +177,15 @@ async function changeSetReviewed(
   const { made, changes, undo } = review
   const stackId = made.type === 'CREATE' ? undefined : made.stackId
   if (settings.mode === 'plan-only') {
-    await discardChangeSet(ctx, made)
+    const { reviewStackLeft } = await discardChangeSet(ctx, made)
     known.pending = undefined
-    return { status: 'planned', stackId, outputs: {}, changes }
+    return {
+      status: 'planned',
+      stackId,
+      outputs: {},
+      changes,
+      ...(reviewStackLeft ? { reviewStackLeft } : {}),
+    }
   }
   if (!made.id || !made.stackId) throw new TargetFailure(`change set ${made.name} has no id`, made.stackId)
   if (settings.mode === 'plan') {

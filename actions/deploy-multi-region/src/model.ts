@@ -268,6 +268,8 @@ export interface TargetResult {
   validationErrors?: ValidationError[]
   /** on-region-failure rollback-all: what was undone in this target after another one failed. */
   rollback?: RollbackOutcome
+  /** The REVIEW_IN_PROGRESS stack a preview (plan-only) made and left: the gate may not delete stacks. */
+  reviewStackLeft?: string
 }
 
 /** The step's outcome: whether it fails, and the sentence that says so. */

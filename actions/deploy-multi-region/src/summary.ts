@@ -206,6 +206,30 @@ function byAccount(results: readonly TargetResult[]): Array<[string | undefined,
   return [...groups]
 }
 
+/**
+ * The REVIEW_IN_PROGRESS stacks a run leaves (a preview's, or a plan of new
+ * stacks waiting for apply) and how to remove them.
+ */
+function reviewStacksNote(settings: Settings, results: readonly TargetResult[]): string | undefined {
+  const left = results.filter((r) => r.reviewStackLeft)
+  const planned = results.filter((r) => r.planned?.changeSetType === 'CREATE')
+  const command = (r: TargetResult) =>
+    `\`aws cloudformation delete-stack --stack-name ${settings.stackName} --region ${r.region}\``
+  if (left.length > 0)
+    return (
+      `### Review stacks left\n\nThe preview of a new stack left an empty \`REVIEW_IN_PROGRESS\` stack ` +
+      `(the pull-request gate role may not delete stacks). The next deploy or plan of the stack removes it; ` +
+      `to remove it now:\n\n${left.map((r) => `- ${targetLabel(r)}: ${command(r)}`).join('\n')}`
+    )
+  if (planned.length > 0)
+    return (
+      `### To discard this plan\n\nIts new stacks wait in \`REVIEW_IN_PROGRESS\` for apply. ` +
+      `A later deploy or plan of the stack removes them; to discard the plan now:\n\n` +
+      `${planned.map((r) => `- ${targetLabel(r)}: ${command(r)}`).join('\n')}`
+    )
+  return undefined
+}
+
 export function summaryMarkdown(
   settings: Settings,
   results: readonly TargetResult[],
@@ -295,6 +319,7 @@ export function summaryMarkdown(
       regionTable,
       changeTables(results, settings.mode),
       outputsTable(results),
+      reviewStacksNote(settings, results),
       bars.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
     ],
   })
