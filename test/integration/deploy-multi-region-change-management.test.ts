@@ -528,7 +528,7 @@ describe('deploy-multi-region change management', () => {
       ])
     }
 
-    it('warn (the default) reports drifted properties, expected against actual, and deploys', async () => {
+    it('warn (the default) reports drifted properties and the kind of difference, no values, and deploys', async () => {
       await drifted('drift-warn')
       const r = await deploy({ 'stack-name': 'drift-warn', template: 'drift-warn-v2.json', regions })
       expect(r.failed).toBe(false)
@@ -542,14 +542,17 @@ describe('deploy-multi-region change management', () => {
       const sent = layer.requests.find((q) => q.operation === 'DescribeStackResourceDrifts')!
       expect(sent.params.get('StackResourceDriftStatusFilters.member.1')).toBe('MODIFIED')
       expect(r.warnings).toContainEqual(
-        '[eu-west-1] 1 resource(s) drifted from the template: Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout: expected 30, actual 300',
+        '[eu-west-1] 1 resource(s) drifted from the template: Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout (not equal)',
       )
       expect(r.summary).toContain('### Drift before planning')
       expect(r.summary).toContain(
-        '| eu-west-1 | `Jobs` | AWS::SQS::Queue | MODIFIED | `/VisibilityTimeout` | 30 | 300 |',
+        '| eu-west-1 | `Jobs` | AWS::SQS::Queue | MODIFIED | `/VisibilityTimeout` | not equal |',
       )
       const eu = JSON.parse(r.outputs.results!)[1]
       expect(eu.drift).toMatchObject({ stackDriftStatus: 'DRIFTED', resources: [{ logicalId: 'Jobs' }] })
+      expect(eu.drift.resources[0].differences).toEqual([{ path: '/VisibilityTimeout', kind: 'NOT_EQUAL' }])
+      // The values are nowhere: not in the log, the summary or the outputs.
+      for (const text of [r.stdout, r.summary, JSON.stringify(r.outputs)]) expect(text).not.toMatch(/\b300\b/)
       // Detection comes before the change set in each region.
       const euCalls = layer.calls.filter((c) => c.startsWith('eu-west-1:'))
       expect(euCalls.indexOf('eu-west-1:DetectStackDrift')).toBeLessThan(
@@ -569,12 +572,65 @@ describe('deploy-multi-region change management', () => {
       const [us, eu] = results(r)
       expect(us!.status).toBe('updated')
       expect(eu!.status).toBe('failed')
-      expect(eu!.reason).toContain(
-        'Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout: expected 30, actual 300',
-      )
+      expect(eu!.reason).toContain('Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout (not equal)')
       expect(eu!.reason).toContain('no change set was made (drift: fail)')
       expect(layer.calls).not.toContain('eu-west-1:CreateChangeSet')
       expect(layer.calls).toContain('us-east-1:ExecuteChangeSet')
+    })
+
+    it('drift-values shows the values, with the template’s NoEcho parameter values masked before any line', async () => {
+      const body = (delay: number) =>
+        JSON.stringify({
+          Parameters: { ApiToken: { Type: 'String', NoEcho: true } },
+          Resources: {
+            Jobs: { Type: 'AWS::SQS::Queue', Properties: { DelaySeconds: delay } },
+            Secret: {
+              Type: 'AWS::SSM::Parameter',
+              Properties: { Type: 'String', Value: { Ref: 'ApiToken' } },
+            },
+          },
+        })
+      write('drift-values-v1.json', body(0))
+      write('drift-values-v2.json', body(2))
+      const inputs = {
+        'stack-name': 'drift-values',
+        regions: 'eu-west-1',
+        parameters: 'ApiToken=tok-9f8e7d6c',
+      }
+      expect((await deploy({ ...inputs, template: 'drift-values-v1.json' })).failed).toBe(false)
+      layer.reset()
+      layer.drift.set('eu-west-1/drift-values', [
+        {
+          logicalId: 'Secret',
+          type: 'AWS::SSM::Parameter',
+          status: 'MODIFIED',
+          differences: [{ path: '/Value', expected: 'tok-9f8e7d6c', actual: 'tok-0000', kind: 'NOT_EQUAL' }],
+        },
+      ])
+      const r = await deploy({ ...inputs, template: 'drift-values-v2.json', 'drift-values': 'true' })
+      expect(r.failed).toBe(false)
+      expect(r.warnings.join('\n')).toContain('Secret [AWS::SSM::Parameter] MODIFIED: /Value: expected ')
+      expect(r.summary).toContain('| Property | Difference | Expected | Actual |')
+      expect(r.summary).toContain('| tok-0000 |')
+      // The runner masks every later occurrence of a value once ::add-mask:: has been printed.
+      const mask = r.stdout.indexOf('::add-mask::tok-9f8e7d6c')
+      expect(mask).toBeGreaterThanOrEqual(0)
+      expect(r.stdout.indexOf('tok-9f8e7d6c')).toBe(mask + '::add-mask::'.length)
+    })
+
+    it('drift-values with plan-only is bad input, before any call', async () => {
+      write('drift-values-preview.json', template('drift-values-preview'))
+      const r = await deploy({
+        'stack-name': 'drift-values-preview',
+        template: 'drift-values-preview.json',
+        regions: 'us-east-1',
+        'plan-only': 'true',
+        'drift-values': 'true',
+      })
+      expect(r.failed).toBe(true)
+      expect(r.errors.join('\n')).toContain("Input 'drift-values'")
+      expect(r.errors.join('\n')).toContain('plan-only')
+      expect(layer.stats.total).toBe(0)
     })
 
     it('off makes no drift call', async () => {

@@ -119,6 +119,22 @@ function readOnRegionFailure(inputs: Inputs, mode: Mode): OnRegionFailure {
   return value
 }
 
+/**
+ * `drift-values`: drifted properties' values go into logs, the summary and the
+ * `results` output only when asked, and never in a pull-request preview
+ * (plan-only), whose log is readable wherever the pull request is.
+ */
+function readDriftValues(inputs: Inputs, mode: Mode): boolean {
+  const values = inputs.boolean('drift-values', false)
+  if (values && mode === 'plan-only')
+    throw new InputError(
+      'drift-values',
+      inputs.raw('drift-values'),
+      'false (or empty) with plan-only: a preview never prints drifted values',
+    )
+  return values
+}
+
 function readMode(inputs: Inputs): Mode {
   const mode = inputs.choice('mode', MODES, 'deploy')
   const planOnly = inputs.boolean('plan-only', false)
@@ -231,6 +247,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     canaryTargets,
     failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: targets.length }),
     drift: inputs.choice('drift', DRIFT_MODES, 'warn'),
+    driftValues: readDriftValues(inputs, mode),
     importExistingResources: inputs.boolean('import-existing-resources', false),
     onRegionFailure,
     statefulTypes: readStatefulTypes(inputs),

@@ -8,7 +8,7 @@ import { recordCleanup } from './cleanup.js'
 import { deployTarget, type TargetRun } from './deploy-target.js'
 import { getSettings } from './input-helper.js'
 import type { ApplySettings, Settings, TargetResult } from './model.js'
-import { maskSecretParameters } from './parameters.js'
+import { maskSecretParameters, noEchoParameters } from './parameters.js'
 import { keepPlan } from './plan-mode.js'
 import { finish, printApply, printPlan } from './report.js'
 import { rollBackAll, type Undoable } from './rollback.js'
@@ -21,7 +21,11 @@ export async function run(): Promise<void> {
 
 /** Runs the settings' mode over its (account, region) targets; `assume` replaces STS AssumeRole in tests. */
 export async function deployTargets(settings: Settings, { signal }: ActionContext, assume?: AssumeRoleCall) {
-  maskSecretParameters(settings)
+  // NoEcho values are masked before anything prints (drift-values could show them).
+  maskSecretParameters(
+    settings,
+    settings.template.kind === 'file' ? noEchoParameters(settings.template.body) : [],
+  )
   // Access first: one AssumeRole per account; an account refused fails only its own targets.
   const set = new TargetSet(settings, await assumeAccountRoles(settings, assume), signal)
   if (settings.mode === 'apply') return applyPlan(settings, set, signal)

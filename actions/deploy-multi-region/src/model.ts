@@ -53,6 +53,8 @@ export interface CommonSettings extends AccountSettings {
   importExistingResources: boolean
   /** Drift detection before planning: off, warn (report it) or fail (stop that target). */
   drift: DriftMode
+  /** `drift-values`: print drifted properties' expected and actual values (never with plan-only). */
+  driftValues: boolean
   /** Resource types whose replacement or removal the guard refuses. */
   statefulTypes: string[]
   /** Logical ids (`Parent/Child` in a nested stack) whose replacement or removal is intended; `*` for all. */
@@ -166,8 +168,9 @@ export interface StackSnapshot {
 
 export interface DriftDifference {
   path: string
-  expected: string
-  actual: string
+  /** The values only with `drift-values: true`: they may be configuration nobody else should read. */
+  expected?: string
+  actual?: string
   /** ADD, REMOVE or NOT_EQUAL. */
   kind: string
 }

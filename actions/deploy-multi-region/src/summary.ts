@@ -16,6 +16,7 @@ import {
 } from '../../../lib/summary.js'
 import { sameTarget, spansAccounts, targetLabel } from '../../../lib/targets.js'
 import { templateShown } from '../../../lib/cloudformation-inputs.js'
+import { differenceKind } from './drift.js'
 import { guardName } from './guard.js'
 import type { ChangeRow, Settings, TargetResult, Verdict } from './model.js'
 
@@ -112,27 +113,51 @@ function changeTables(results: readonly TargetResult[], mode: string): string | 
   return [heading, ...tables].join('\n\n')
 }
 
-/** Drifted resources per region with what differs (expected against actual), under the outcome. */
+/**
+ * Drifted resources per region with what differs (the property and the kind of
+ * difference; the values only with `drift-values`), under the outcome.
+ */
 function driftTable(results: readonly TargetResult[]): string | undefined {
+  const withValues = results.some((r) =>
+    (r.drift?.resources ?? []).some((d) => d.differences.some((p) => p.expected !== undefined)),
+  )
   const rows = results.flatMap((r) =>
     (r.drift?.resources ?? []).flatMap((d) =>
       d.differences.length === 0
-        ? [[targetLabel(r), `\`${d.logicalId}\``, d.type, d.status, '—', '—', '—']]
+        ? [
+            [
+              targetLabel(r),
+              `\`${d.logicalId}\``,
+              d.type,
+              d.status,
+              '—',
+              '—',
+              ...(withValues ? ['—', '—'] : []),
+            ],
+          ]
         : d.differences.map((p) => [
             targetLabel(r),
             `\`${d.logicalId}\``,
             d.type,
             d.status,
             codeSpan(p.path),
-            p.expected,
-            p.actual,
+            differenceKind(p.kind),
+            ...(withValues ? [p.expected ?? '', p.actual ?? ''] : []),
           ]),
     ),
   )
   if (rows.length === 0) return undefined
   return `### Drift before planning\n\nThese resources no longer match the template; the change set was planned against the template, not against what is there.\n\n${tableBlock(
     'Drifted properties',
-    ['Region', 'Logical id', 'Type', 'Drift', 'Property', 'Expected', 'Actual'],
+    [
+      'Region',
+      'Logical id',
+      'Type',
+      'Drift',
+      'Property',
+      'Difference',
+      ...(withValues ? ['Expected', 'Actual'] : []),
+    ],
     rows,
     20,
   )}`
