@@ -392,6 +392,29 @@ describe('deploy-multi-region change management', () => {
       expect(count('ExecuteChangeSet')).toBe(0)
     })
 
+    it('a later plan of the stack deletes the change sets an earlier plan of ours kept', async () => {
+      const first = await planned('replanned')
+      layer.reset()
+      const again = await deploy({
+        'stack-name': 'replanned',
+        template: 'replanned-v2.json',
+        regions,
+        mode: 'plan',
+        plan: 'replanned.plan.json',
+      })
+      expect(again.failed).toBe(false)
+      const second = readPlan('replanned.plan.json')
+      expect(count('DeleteChangeSet')).toBe(3)
+      for (const r of second.regions) {
+        const open = await openChangeSets(r.region, 'replanned')
+        expect(open.map((c) => c.ChangeSetId)).toEqual([r.changeSetId])
+        expect(open.map((c) => c.ChangeSetId)).not.toContain(
+          first.regions.find((f) => f.region === r.region)!.changeSetId,
+        )
+      }
+      expect(again.stdout).toContain('of an earlier plan, which this run supersedes')
+    })
+
     it('a plan of new stacks keeps the REVIEW_IN_PROGRESS stacks; apply creates them', async () => {
       write('fresh.json', template('fresh-t1'))
       const plan = await deploy({
@@ -408,6 +431,11 @@ describe('deploy-multi-region change management', () => {
           (await cfn('us-east-1').send(new DescribeStacksCommand({ StackName: 'fresh' }))).Stacks![0]!,
       )
       expect(stack.StackStatus).toBe('REVIEW_IN_PROGRESS')
+      // The summary says how to discard a plan that will not be applied.
+      expect(plan.summary).toContain('### To discard this plan')
+      expect(plan.summary).toContain(
+        '`aws cloudformation delete-stack --stack-name fresh --region us-east-1`',
+      )
       layer.reset()
       const applied = await deploy({
         'stack-name': 'fresh',
