@@ -44,6 +44,8 @@ function hangingUpdate(afterExecute = 'UPDATE_IN_PROGRESS', events: object[] = [
         }
       case 'DescribeStackEvents':
         return { StackEvents: executed ? events : [] }
+      case 'ListChangeSets':
+        return { Summaries: [] }
       case 'CreateChangeSet':
         return { Id: CHANGE_SET_ID, StackId: STACK_ID }
       case 'DescribeChangeSet':
@@ -257,6 +259,8 @@ function nestedFailure() {
         const listed = [...otherFailure, ...history]
         return { StackEvents: phase === 'ours' && polls > 1 ? [...ours, ...listed] : listed }
       }
+      case 'ListChangeSets':
+        return { Summaries: [] }
       case 'CreateChangeSet':
         phase = 'stable'
         return { Id: CHANGE_SET_ID, StackId: STACK_ID }
