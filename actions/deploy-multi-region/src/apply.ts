@@ -6,7 +6,7 @@
  */
 import { describeError, errorCode } from '../../../lib/aws.js'
 import { fanOut } from '../../../lib/fanout.js'
-import type { Target } from '../../../lib/targets.js'
+import { targetLabel, type Target } from '../../../lib/targets.js'
 import { guardedChanges, waitForChangeSet } from './change-set.js'
 import { arnParts, isToolkitChangeSetName, type DescribedChangeSet } from './cloudformation-api.js'
 import { runTarget, executed, type TargetRun } from './deploy-target.js'
@@ -98,7 +98,8 @@ function resultOf(
   reason: string,
   changes: ChangeRow[],
 ): TargetResult {
-  return { region: target.region, status, outputs: {}, changes, durationMs: 0, reason }
+  const account = target.account !== undefined ? { account: target.account } : {}
+  return { ...account, region: target.region, status, outputs: {}, changes, durationMs: 0, reason }
 }
 
 /**
@@ -110,16 +111,16 @@ export async function verifyPlan(
   contextOf: (target: Target) => TargetContext,
 ): Promise<{ verified: Map<string, Verified>; refused?: string; results: TargetResult[] }> {
   const sha = templateSha256(settings.template.body)
-  const planFor = new Map(settings.plan.regions.map((r) => [r.region, r]))
+  const planFor = new Map(settings.plan.regions.map((r) => [targetLabel(r), r]))
   const outcomes = await fanOut(settings.targets, async (target) => {
-    const planned = planFor.get(target.region)
-    // parsePlanFile checked that the plan covers exactly the regions input.
-    if (!planned) throw new Error(`the plan has no entry for ${target.region}`)
+    const planned = planFor.get(targetLabel(target))
+    // parsePlanFile checked that the plan covers exactly the targets input.
+    if (!planned) throw new Error(`the plan has no entry for ${targetLabel(target)}`)
     return verifyTarget(contextOf(target), planned, sha)
   })
   const verified = new Map<string, Verified>()
   const results = outcomes.map((o) => {
-    if (o.state === 'fulfilled') verified.set(o.item.region, o.value)
+    if (o.state === 'fulfilled') verified.set(targetLabel(o.item), o.value)
     const refused =
       o.state === 'fulfilled'
         ? o.value.refused
@@ -129,7 +130,7 @@ export async function verifyPlan(
     const changes = o.state === 'fulfilled' ? o.value.changes : []
     if (!refused)
       return resultOf(o.item, 'skipped', 'not executed: the plan is stale in another region', changes)
-    contextOf(o.item).log.error(refused, `deploy-multi-region ${o.item.region}`)
+    contextOf(o.item).log.error(refused, `deploy-multi-region ${targetLabel(o.item)}`)
     return resultOf(o.item, 'failed', refused, changes)
   })
   const bad = results.filter((r) => r.status === 'failed')
@@ -137,7 +138,7 @@ export async function verifyPlan(
   return {
     verified,
     results,
-    refused: `Nothing was executed: the plan cannot be applied in ${bad.map((r) => r.region).join(', ')}. Plan again and review the new plan.`,
+    refused: `Nothing was executed: the plan cannot be applied in ${bad.map(targetLabel).join(', ')}. Plan again and review the new plan.`,
   }
 }
 

@@ -226,7 +226,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   const mode = readMode(inputs)
   const allowReplacement = readAllowReplacement(inputs, template)
   const onRegionFailure = readOnRegionFailure(inputs, mode)
-  if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, mode, onRegionFailure, templateBucket)
+  if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, onRegionFailure, templateBucket)
   const common: CommonSettings = {
     stackName,
     template,
@@ -292,18 +292,12 @@ function checkTemplateSize(template: TemplateSource, templateBucket: string | un
  */
 function refuseWithAccounts(
   inputs: Inputs,
-  mode: Mode,
   onRegionFailure: OnRegionFailure,
   templateBucket: string | undefined,
 ): void {
   const accepted = "empty 'accounts' (the job's own account)"
-  if (mode === 'plan' || mode === 'apply') {
-    throw new InputError(
-      'accounts',
-      inputs.raw('accounts'),
-      `${accepted} with mode: ${mode}; use mode deploy or plan-only with 'accounts'`,
-    )
-  }
+  // mode plan and apply work per (account, region) target: the plan file names each target's
+  // account, and apply checks every change set's ARN against its target's account.
   if (onRegionFailure === 'rollback-all') {
     throw new InputError(
       'accounts',

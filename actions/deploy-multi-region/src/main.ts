@@ -65,7 +65,7 @@ async function applyPlan(settings: ApplySettings, set: TargetSet, signal: AbortS
   }
   printApply(settings)
   const runs = await inWaves(settings, set, { waves: targetWaves(settings), signal }, async (target) => {
-    const verified = check.verified.get(target.region)
+    const verified = check.verified.get(targetLabel(target))
     if (verified) return applyTarget(set.context(target), verified)
     return { result: resultWithout(target, 'failed', 'not checked against the plan') }
   })

@@ -208,6 +208,8 @@ export const PLAN_VERSION = 1
 
 /** One region of a plan file (the file's format names them regions: a plan covers one account). */
 export interface PlannedRegion {
+  /** The target's account in a plan over several accounts; absent: the job's own. */
+  account?: string
   region: string
   /** The kept change set's ARN; null when the region had nothing to change. */
   changeSetId: string | null
@@ -239,7 +241,7 @@ export interface PlanDocument {
 }
 
 /** What a planned target keeps for the plan file: its change set and the stack it was planned against. */
-export type PlannedChangeSet = Omit<PlannedRegion, 'region' | 'templateSha256' | 'changes'>
+export type PlannedChangeSet = Omit<PlannedRegion, 'account' | 'region' | 'templateSha256' | 'changes'>
 
 /** on-region-failure rollback-all: what was undone in a target after another one failed. */
 export interface RollbackOutcome {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { InputError } from '../../../lib/inputs.js'
+import { targetLabel, type Target } from '../../../lib/target-list.js'
 import {
   PLAN_FORMAT,
   PLAN_VERSION,
@@ -32,6 +33,8 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
   const r = entry as Record<string, unknown>
   const at = `regions[${index}]`
   if (!isString(r.region)) fail(`${at}.region is missing`)
+  if (r.account !== undefined && !(isString(r.account) && /^\d{12}$/.test(r.account)))
+    fail(`${at}.account is no 12-digit account id`)
   const changeSetId = r.changeSetId ?? null
   if (
     changeSetId !== null &&
@@ -63,6 +66,7 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
     return row as ChangeRow
   })
   return {
+    ...(isString(r.account) ? { account: r.account } : {}),
     region: r.region,
     changeSetId: changeSetId as string | null,
     changeSetType: type as PlannedRegion['changeSetType'],
@@ -82,7 +86,12 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
 export function parsePlanFile(
   shown: string,
   text: string,
-  expected: { stackName: string; regions: readonly string[] },
+  expected: {
+    stackName: string
+    regions: readonly string[]
+    /** The (account, region) targets: a plan over several accounts names each target's account. */
+    targets?: readonly Target[]
+  },
 ): PlanDocument {
   const fail = (why: string): never => {
     throw new InputError('plan', shown, `${ACCEPTED}; ${why}`)
@@ -104,13 +113,15 @@ export function parsePlanFile(
   if (!isString(d.createdAt)) fail('it has no createdAt')
   if (!Array.isArray(d.regions)) fail('it has no regions list')
   const regions = (d.regions as unknown[]).map((entry, i) => checkRegion(entry, i, fail))
-  const planned = regions.map((r) => r.region)
-  if (new Set(planned).size !== planned.length) fail('it lists a region twice')
-  const missing = expected.regions.filter((r) => !planned.includes(r))
-  const extra = planned.filter((r) => !expected.regions.includes(r))
+  const planned = regions.map(targetLabel)
+  if (new Set(planned).size !== planned.length) fail('it lists a target twice')
+  const wanted = (expected.targets ?? expected.regions.map((region) => ({ region }))).map(targetLabel)
+  const missing = wanted.filter((r) => !planned.includes(r))
+  const extra = planned.filter((r) => !wanted.includes(r))
+  const inputs = expected.targets?.some((t) => t.account !== undefined) ? 'accounts and regions' : 'regions'
   if (missing.length || extra.length)
     fail(
-      `its regions (${planned.join(', ') || 'none'}) are not the regions input (${expected.regions.join(', ')})`,
+      `its ${inputs === 'regions' ? 'regions' : 'targets'} (${planned.join(', ') || 'none'}) are not the ${inputs} input (${wanted.join(', ')})`,
     )
   return {
     format: PLAN_FORMAT,
@@ -218,6 +229,7 @@ export function changeSetMismatch(planned: PlannedRegion, found: FoundChangeSet)
 export function buildPlan(
   settings: { stackName: string; template: { kind: 'file'; input: string } | { kind: 'url'; url: string } },
   results: ReadonlyArray<{
+    account?: string
     region: string
     changes: ChangeRow[]
     planned: PlannedChangeSet
@@ -232,6 +244,7 @@ export function buildPlan(
     template: settings.template.kind === 'file' ? settings.template.input : settings.template.url,
     createdAt: now.toISOString(),
     regions: results.map((r) => ({
+      ...(r.account !== undefined ? { account: r.account } : {}),
       region: r.region,
       ...r.planned,
       templateSha256: sha256,

@@ -48,6 +48,18 @@ describe('buildPlan / parsePlanFile', () => {
     new Date('2026-12-01T13:00:00Z'),
   )
 
+  it('names each target’s account in a plan over several accounts, and wants exactly those targets', () => {
+    const [entry] = doc.regions
+    const across = { ...doc, regions: [{ ...entry!, account: '111111111111' }] }
+    const targets = [{ account: '111111111111', region: 'us-east-1' }]
+    const expected = { stackName: 'orders', regions: ['us-east-1'], targets }
+    expect(parsePlanFile('p.json', JSON.stringify(across), expected)).toEqual(across)
+    const other = { ...expected, targets: [{ account: '222222222222', region: 'us-east-1' }] }
+    expect(() => parsePlanFile('p.json', JSON.stringify(across), other)).toThrow(
+      /its targets \(111111111111\/us-east-1\) are not the accounts and regions input \(222222222222\/us-east-1\)/,
+    )
+  })
+
   it('round-trips: what plan writes, apply reads', () => {
     expect(
       parsePlanFile('p.json', JSON.stringify(doc), { stackName: 'orders', regions: ['us-east-1'] }),
