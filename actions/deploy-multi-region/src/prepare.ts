@@ -94,7 +94,12 @@ async function checkDrift(ctx: TargetContext, state: StackSnapshot): Promise<Dri
   ctx.phase('detecting drift')
   let report: DriftReport
   try {
-    report = await detectDrift(ctx.api, state.stackId, (what, check) => poll(ctx, what, check))
+    report = await detectDrift(
+      ctx.api,
+      state.stackId,
+      (what, check) => poll(ctx, what, check),
+      settings.driftValues,
+    )
   } catch (error) {
     const why = `drift detection failed: ${describeError(error)}`
     if (settings.drift === 'fail')
