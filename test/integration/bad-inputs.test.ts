@@ -290,8 +290,8 @@ const CASES: Case[] = [
   ['deploy-multi-region', 'accounts without role-name', { accounts: '111111111111' }, 'role-name'],
   [
     'deploy-multi-region',
-    'accounts with mode plan',
-    { accounts: '111111111111', 'role-name': 'target', mode: 'plan' },
+    'accounts with rollback-all',
+    { accounts: '111111111111', 'role-name': 'target', 'on-region-failure': 'rollback-all' },
     'accounts',
   ],
   [

@@ -5,8 +5,9 @@
  * really apart; test/support/sts-role-layer.ts refuses the AssumeRole of a role
  * that does not exist, as AWS does (moto grants any ARN).
  */
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -130,6 +131,42 @@ describe('deploy-multi-region across accounts', () => {
     const again = await deploy({ 'stack-name': stackName, accounts: ACCOUNTS.join('\n') })
     expect(again.failed).toBe(false)
     expect(results(again).map((r) => r.status)).toEqual(Array(6).fill('unchanged'))
+  })
+
+  it('plans across accounts, naming each target’s account, and applies each change set in its own account', async () => {
+    const stackName = 'accounts-plan'
+    const targets = ACCOUNTS.slice(0, 2)
+    // A workspace of its own: the plan file is written there.
+    const workspace = mkdtempSync(join(tmpdir(), 'dmr-accounts-plan-'))
+    mkdirSync(join(workspace, 'templates'))
+    writeFileSync(join(workspace, TEMPLATE), readFileSync(join(WORKSPACE, TEMPLATE)))
+    const inputs = { 'stack-name': stackName, accounts: targets.join(','), plan: 'accounts.plan.json' }
+    const step = (mode: string) =>
+      runActionInProcess(
+        run,
+        { template: TEMPLATE, regions: REGIONS.join(','), 'role-name': ROLE, ...inputs, mode },
+        { ...env, GITHUB_WORKSPACE: workspace },
+      )
+    const planned = await step('plan')
+    expect(planned.failed).toBe(false)
+    const plan = JSON.parse(readFileSync(join(workspace, 'accounts.plan.json'), 'utf8')) as {
+      regions: Array<{ account?: string; region: string; changeSetId: string }>
+    }
+    expect(plan.regions.map((r) => [r.account, r.region])).toEqual(
+      targets.flatMap((a) => REGIONS.map((region) => [a, region])),
+    )
+    for (const r of plan.regions) {
+      expect(r.changeSetId).toContain(`:${r.region}:${r.account}:changeSet/`)
+      expect((await stackIn(r.account!, r.region, stackName))?.StackStatus).toBe('REVIEW_IN_PROGRESS')
+    }
+    const applied = await step('apply')
+    expect(applied.failed).toBe(false)
+    expect(results(applied).map((r) => [r.account, r.region, r.status])).toEqual(
+      targets.flatMap((a) => REGIONS.map((region) => [a, region, 'created'])),
+    )
+    for (const account of targets)
+      for (const region of REGIONS)
+        expect((await stackIn(account, region, stackName))?.StackStatus).toBe('CREATE_COMPLETE')
   })
 
   it('fails only the targets of an account whose role cannot be assumed, with AWS reason', async () => {

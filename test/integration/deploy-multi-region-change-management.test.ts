@@ -5,6 +5,7 @@
  */
 import {
   CloudFormationClient,
+  CreateChangeSetCommand,
   DeleteChangeSetCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
@@ -195,6 +196,7 @@ describe('deploy-multi-region change management', () => {
         stackId: string | null
         lastUpdatedTime: string | null
         templateSha256: string
+        submittedTemplateSha256?: string
         changes: Result['changes']
       }>
     }
@@ -278,6 +280,65 @@ describe('deploy-multi-region change management', () => {
       expect(applied.errors.join('\n')).toContain('Nothing was executed')
     })
 
+    it('refuses a plan edited to name another stack’s change set, with 0 executes', async () => {
+      const plan = await planned('victim')
+      const other = await planned('bystander')
+      const us = plan.regions.find((r) => r.region === 'us-east-1')!
+      const theirs = other.regions.find((r) => r.region === 'us-east-1')!
+      us.changeSetId = theirs.changeSetId
+      write('victim.plan.json', JSON.stringify(plan))
+      layer.reset()
+      const applied = await apply('victim')
+      expect(applied.failed).toBe(true)
+      // Counted at the HTTP level, by the loopback proxy in front of moto.
+      expect(count('ExecuteChangeSet')).toBe(0)
+      expect(layer.executed).toEqual([])
+      const [first, ...rest] = results(applied)
+      expect(first).toMatchObject({ region: 'us-east-1', status: 'failed' })
+      expect(first!.reason).toContain(`change set ${theirs.changeSetId} belongs to stack`)
+      expect(first!.reason).toContain('nothing was executed')
+      for (const r of rest) expect(r.status).toBe('skipped')
+      expect(applied.errors.join('\n')).toContain('Nothing was executed')
+      // The other stack's reviewed change set is still waiting for its own apply.
+      expect((await openChangeSets('us-east-1', 'bystander')).map((c) => c.ChangeSetId)).toEqual([
+        theirs.changeSetId,
+      ])
+    })
+
+    it('refuses a change set of the planned stack that this toolkit did not make for apply', async () => {
+      const plan = await planned('gated')
+      const us = plan.regions.find((r) => r.region === 'us-east-1')!
+      // A pull-request gate's change set of the same stack and template, with the same changes.
+      const gate = await sdk(() =>
+        cfn('us-east-1').send(
+          new CreateChangeSetCommand({
+            StackName: 'gated',
+            ChangeSetName: 'gate-deploy-1-1-abcd-us-east-1',
+            TemplateBody: readFileSync(join(workspace, 'gated-v2.json'), 'utf8'),
+          }),
+        ),
+      )
+      us.changeSetId = gate.Id!
+      write('gated.plan.json', JSON.stringify(plan))
+      layer.reset()
+      const applied = await apply('gated')
+      expect(applied.failed).toBe(true)
+      expect(count('ExecuteChangeSet')).toBe(0)
+      expect(results(applied)[0]!.reason).toContain('was not made by deploy-multi-region for this stack')
+    })
+
+    it('refuses a plan whose change set’s template is not the planned one, with 0 executes', async () => {
+      const plan = await planned('swapped')
+      for (const r of plan.regions) r.submittedTemplateSha256 = 'b'.repeat(64)
+      write('swapped.plan.json', JSON.stringify(plan))
+      layer.reset()
+      const applied = await apply('swapped')
+      expect(applied.failed).toBe(true)
+      expect(count('ExecuteChangeSet')).toBe(0)
+      for (const r of results(applied))
+        expect(r.reason).toMatch(/the template behind change set .* is not the planned one/)
+    })
+
     it('refuses a plan whose template was edited since, with 0 executes', async () => {
       await planned('edited')
       write('edited-v2.json', template('edited-t1', 8))
@@ -332,6 +393,29 @@ describe('deploy-multi-region change management', () => {
       expect(count('ExecuteChangeSet')).toBe(0)
     })
 
+    it('a later plan of the stack deletes the change sets an earlier plan of ours kept', async () => {
+      const first = await planned('replanned')
+      layer.reset()
+      const again = await deploy({
+        'stack-name': 'replanned',
+        template: 'replanned-v2.json',
+        regions,
+        mode: 'plan',
+        plan: 'replanned.plan.json',
+      })
+      expect(again.failed).toBe(false)
+      const second = readPlan('replanned.plan.json')
+      expect(count('DeleteChangeSet')).toBe(3)
+      for (const r of second.regions) {
+        const open = await openChangeSets(r.region, 'replanned')
+        expect(open.map((c) => c.ChangeSetId)).toEqual([r.changeSetId])
+        expect(open.map((c) => c.ChangeSetId)).not.toContain(
+          first.regions.find((f) => f.region === r.region)!.changeSetId,
+        )
+      }
+      expect(again.stdout).toContain('of an earlier plan, which this run supersedes')
+    })
+
     it('a plan of new stacks keeps the REVIEW_IN_PROGRESS stacks; apply creates them', async () => {
       write('fresh.json', template('fresh-t1'))
       const plan = await deploy({
@@ -348,6 +432,11 @@ describe('deploy-multi-region change management', () => {
           (await cfn('us-east-1').send(new DescribeStacksCommand({ StackName: 'fresh' }))).Stacks![0]!,
       )
       expect(stack.StackStatus).toBe('REVIEW_IN_PROGRESS')
+      // The summary says how to discard a plan that will not be applied.
+      expect(plan.summary).toContain('### To discard this plan')
+      expect(plan.summary).toContain(
+        '`aws cloudformation delete-stack --stack-name fresh --region us-east-1`',
+      )
       layer.reset()
       const applied = await deploy({
         'stack-name': 'fresh',
@@ -468,7 +557,7 @@ describe('deploy-multi-region change management', () => {
       ])
     }
 
-    it('warn (the default) reports drifted properties, expected against actual, and deploys', async () => {
+    it('warn (the default) reports drifted properties and the kind of difference, no values, and deploys', async () => {
       await drifted('drift-warn')
       layer.driftPolls = 4
       const r = await deploy({ 'stack-name': 'drift-warn', template: 'drift-warn-v2.json', regions })
@@ -483,14 +572,17 @@ describe('deploy-multi-region change management', () => {
       const sent = layer.requests.find((q) => q.operation === 'DescribeStackResourceDrifts')!
       expect(sent.params.get('StackResourceDriftStatusFilters.member.1')).toBe('MODIFIED')
       expect(r.warnings).toContainEqual(
-        '[eu-west-1] 1 resource(s) drifted from the template: Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout: expected 30, actual 300',
+        '[eu-west-1] 1 resource(s) drifted from the template: Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout (not equal)',
       )
       expect(r.summary).toContain('### Drift before planning')
       expect(r.summary).toContain(
-        '| eu-west-1 | `Jobs` | AWS::SQS::Queue | MODIFIED | `/VisibilityTimeout` | 30 | 300 |',
+        '| eu-west-1 | `Jobs` | AWS::SQS::Queue | MODIFIED | `/VisibilityTimeout` | not equal |',
       )
       const eu = JSON.parse(r.outputs.results!)[1]
       expect(eu.drift).toMatchObject({ stackDriftStatus: 'DRIFTED', resources: [{ logicalId: 'Jobs' }] })
+      expect(eu.drift.resources[0].differences).toEqual([{ path: '/VisibilityTimeout', kind: 'NOT_EQUAL' }])
+      // The values are nowhere: not in the log, the summary or the outputs.
+      for (const text of [r.stdout, r.summary, JSON.stringify(r.outputs)]) expect(text).not.toMatch(/\b300\b/)
       // Detection runs beside the change set's creation (a deploy costs the slower of the two),
       // and the change set is executed only once the drift is known.
       const euCalls = layer.calls.filter((c) => c.startsWith('eu-west-1:'))
@@ -511,9 +603,7 @@ describe('deploy-multi-region change management', () => {
       const [us, eu] = results(r)
       expect(us!.status).toBe('updated')
       expect(eu!.status).toBe('failed')
-      expect(eu!.reason).toContain(
-        'Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout: expected 30, actual 300',
-      )
+      expect(eu!.reason).toContain('Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout (not equal)')
       expect(eu!.reason).toContain('the change set is not executed (drift: fail)')
       expect(layer.calls).not.toContain('eu-west-1:ExecuteChangeSet')
       expect(layer.calls).toContain('eu-west-1:DeleteChangeSet')
@@ -561,6 +651,61 @@ describe('deploy-multi-region change management', () => {
       expect(results(failing)[1]!.reason).toContain('DetectStackDrift is not available here')
       expect(count('DetectStackDrift')).toBe(2)
       expect(count('ExecuteChangeSet')).toBe(0)
+    })
+
+    it('drift-values shows the values, with the template’s NoEcho parameter values masked before any line', async () => {
+      const body = (delay: number) =>
+        JSON.stringify({
+          Parameters: { ApiToken: { Type: 'String', NoEcho: true } },
+          Resources: {
+            Jobs: { Type: 'AWS::SQS::Queue', Properties: { DelaySeconds: delay } },
+            Secret: {
+              Type: 'AWS::SSM::Parameter',
+              Properties: { Type: 'String', Value: { Ref: 'ApiToken' } },
+            },
+          },
+        })
+      write('drift-values-v1.json', body(0))
+      write('drift-values-v2.json', body(2))
+      const inputs = {
+        'stack-name': 'drift-values',
+        regions: 'eu-west-1',
+        parameters: 'ApiToken=tok-9f8e7d6c',
+      }
+      expect((await deploy({ ...inputs, template: 'drift-values-v1.json' })).failed).toBe(false)
+      layer.reset()
+      layer.drift.set('eu-west-1/drift-values', [
+        {
+          logicalId: 'Secret',
+          type: 'AWS::SSM::Parameter',
+          status: 'MODIFIED',
+          differences: [{ path: '/Value', expected: 'tok-9f8e7d6c', actual: 'tok-0000', kind: 'NOT_EQUAL' }],
+        },
+      ])
+      const r = await deploy({ ...inputs, template: 'drift-values-v2.json', 'drift-values': 'true' })
+      expect(r.failed).toBe(false)
+      expect(r.warnings.join('\n')).toContain('Secret [AWS::SSM::Parameter] MODIFIED: /Value: expected ')
+      expect(r.summary).toContain('| Property | Difference | Expected | Actual |')
+      expect(r.summary).toContain('| tok-0000 |')
+      // The runner masks every later occurrence of a value once ::add-mask:: has been printed.
+      const mask = r.stdout.indexOf('::add-mask::tok-9f8e7d6c')
+      expect(mask).toBeGreaterThanOrEqual(0)
+      expect(r.stdout.indexOf('tok-9f8e7d6c')).toBe(mask + '::add-mask::'.length)
+    })
+
+    it('drift-values with plan-only is bad input, before any call', async () => {
+      write('drift-values-preview.json', template('drift-values-preview'))
+      const r = await deploy({
+        'stack-name': 'drift-values-preview',
+        template: 'drift-values-preview.json',
+        regions: 'us-east-1',
+        'plan-only': 'true',
+        'drift-values': 'true',
+      })
+      expect(r.failed).toBe(true)
+      expect(r.errors.join('\n')).toContain("Input 'drift-values'")
+      expect(r.errors.join('\n')).toContain('plan-only')
+      expect(layer.stats.total).toBe(0)
     })
 
     it('off makes no drift call', async () => {

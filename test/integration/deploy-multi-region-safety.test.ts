@@ -5,7 +5,12 @@ import {
   DescribeStacksCommand,
   ListChangeSetsCommand,
 } from '@aws-sdk/client-cloudformation'
-import { CreateBucketCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3'
+import {
+  CreateBucketCommand,
+  PutObjectCommand,
+  S3Client,
+  type BucketLocationConstraint,
+} from '@aws-sdk/client-s3'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -208,37 +213,78 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
     expect(await openChangeSets('eu-west-1', 'killed')).toEqual([])
   })
 
-  describe('plan-only deletes only the REVIEW_IN_PROGRESS stack it made, read again first', () => {
-    const previewOnce = async (stackName: string) => {
+  it('plan-only names its change set gate-…, sends no DeleteStack and says how its review stack goes', async () => {
+    const sent: ProxyRequest[] = []
+    onRequest = (req) => {
+      if (req.service === 'cloudformation') sent.push(req)
+    }
+    const r = await deploy({ 'stack-name': 'preview-alone', regions: 'eu-west-1', 'plan-only': 'true' })
+    expect(r.failed).toBe(false)
+    expect(results(r)[0]).toMatchObject({ status: 'planned' })
+    // The pull-request gate role may create, describe and delete only change sets named gate-*.
+    const named = sent.flatMap((q) => {
+      const name = q.params.get('ChangeSetName')
+      return name ? [name.replace(/^arn:.*:changeSet\/([^/]+)\/.*$/, '$1')] : []
+    })
+    expect(named.length).toBeGreaterThan(0)
+    for (const name of named) expect(name).toMatch(/^gate-deploy-/)
+    expect(sent.map((q) => q.operation)).not.toContain('DeleteStack')
+    expect(sent.map((q) => q.operation)).toContain('DeleteChangeSet')
+    expect((await describe1('eu-west-1', 'preview-alone'))?.StackStatus).toBe('REVIEW_IN_PROGRESS')
+    expect(r.stdout).toContain(
+      '[eu-west-1] Left the review stack preview-alone (REVIEW_IN_PROGRESS, no resources) in eu-west-1: the next deploy or plan of the stack removes it',
+    )
+    expect(r.summary).toContain('### Review stacks left')
+    expect(r.summary).toContain(
+      '`aws cloudformation delete-stack --stack-name preview-alone --region eu-west-1`',
+    )
+  })
+
+  describe('a failed create deletes only the REVIEW_IN_PROGRESS stack it made, read again first', () => {
+    /** A deploy of a new stack whose change set FAILED, so the run discards what it made. */
+    const failedCreate = async (
+      stackName: string,
+      then?: (req: ProxyRequest, reply: ProxyReply) => ProxyReply,
+    ) => {
       const sent: string[] = []
       onRequest = (req) => {
         if (req.service === 'cloudformation') sent.push(req.operation)
       }
-      const r = await deploy({ 'stack-name': stackName, regions: 'eu-west-1', 'plan-only': 'true' })
+      intercept = async (req, forward) => {
+        const reply = await forward()
+        if (reply.status !== 200) return reply
+        if (req.operation === 'DescribeChangeSet') {
+          const body = reply
+            .body!.toString()
+            .replace(/<Status>[^<]*</, '<Status>FAILED<')
+            .replace('</Status>', '</Status><StatusReason>Template format error</StatusReason>')
+          return { ...reply, body }
+        }
+        return then ? then(req, reply) : reply
+      }
+      const r = await deploy({ 'stack-name': stackName, regions: 'eu-west-1' })
       return { r, sent }
     }
 
-    it('deletes its own preview stack when nothing else touched it', async () => {
-      const { r, sent } = await previewOnce('preview-alone')
-      expect(r.failed).toBe(false)
-      expect(results(r)[0]).toMatchObject({ status: 'planned' })
+    it('deletes its own review stack when nothing else touched it', async () => {
+      const { r, sent } = await failedCreate('review-alone')
+      expect(r.failed).toBe(true)
       expect(sent.filter((o) => o === 'DeleteStack')).toHaveLength(1)
       // Read again (DescribeStacks, ListChangeSets) between deleting the change set and the stack.
       const tail = sent.slice(sent.indexOf('DeleteChangeSet'))
-      expect(tail).toEqual(['DeleteChangeSet', 'DescribeStacks', 'ListChangeSets', 'DeleteStack'])
-      const left = await describe1('eu-west-1', 'preview-alone')
+      expect(tail.slice(0, 4)).toEqual(['DeleteChangeSet', 'DescribeStacks', 'ListChangeSets', 'DeleteStack'])
+      const left = await describe1('eu-west-1', 'review-alone')
       expect(left === undefined || left.StackStatus === 'DELETE_COMPLETE').toBe(true)
     })
 
     it('leaves the stack when another run added a change set to it meanwhile', async () => {
-      intercept = async (req, forward) => {
-        const reply = await forward()
-        if (req.operation !== 'ListChangeSets' || reply.status !== 200) return reply
+      const { r, sent } = await failedCreate('review-shared', (req, reply) => {
+        if (req.operation !== 'ListChangeSets') return reply
         // Another run's CREATE change set on the same REVIEW_IN_PROGRESS stack (AWS adds it to
         // that stack; moto would make a second stack of the same name instead).
         const stackId = req.params.get('StackName')!
         const other = [
-          `<StackId>${stackId}</StackId><StackName>preview-shared</StackName>`,
+          `<StackId>${stackId}</StackId><StackName>review-shared</StackName>`,
           `<ChangeSetId>${stackId.replace(/:stack\/.*/, ':changeSet/pr-41-preview/0000')}</ChangeSetId>`,
           '<ChangeSetName>pr-41-preview</ChangeSetName><ExecutionStatus>AVAILABLE</ExecutionStatus>',
           '<Status>CREATE_COMPLETE</Status><CreationTime>2026-12-01T12:00:00Z</CreationTime>',
@@ -251,25 +297,22 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
               `<ListChangeSetsResult><Summaries><member>${other}</member></Summaries>`,
             )
         return { ...reply, body: withOther }
-      }
-      const { r, sent } = await previewOnce('preview-shared')
-      expect(r.failed).toBe(false)
+      })
+      expect(r.failed).toBe(true)
       expect(sent).not.toContain('DeleteStack')
       expect(r.warnings.some((w) => /\[eu-west-1\] Left stack .* pr-41-preview/.test(w))).toBe(true)
-      expect((await describe1('eu-west-1', 'preview-shared'))?.StackStatus).toBe('REVIEW_IN_PROGRESS')
+      expect((await describe1('eu-west-1', 'review-shared'))?.StackStatus).toBe('REVIEW_IN_PROGRESS')
     })
 
     it('leaves the stack when another run executed its change set meanwhile', async () => {
       let executedElsewhere = false
-      intercept = async (req, forward) => {
+      const { r, sent } = await failedCreate('review-raced', (req, reply) => {
         if (req.operation === 'DeleteChangeSet') executedElsewhere = true
-        const reply = await forward()
-        if (!executedElsewhere || req.operation !== 'DescribeStacks' || reply.status !== 200) return reply
+        if (!executedElsewhere || req.operation !== 'DescribeStacks') return reply
         const body = reply.body!.toString().replace(/<StackStatus>[^<]*</, '<StackStatus>CREATE_IN_PROGRESS<')
         return { ...reply, body }
-      }
-      const { r, sent } = await previewOnce('preview-raced')
-      expect(r.failed).toBe(false)
+      })
+      expect(r.failed).toBe(true)
       expect(sent).not.toContain('DeleteStack')
       expect(r.stdout).toMatch(/\[eu-west-1\] Left stack .* CREATE_IN_PROGRESS now/)
     })
@@ -416,6 +459,45 @@ describe('deploy-multi-region: protection, cancellation, cleanup, large template
       expect(r.failed).toBe(false)
     },
   )
+
+  it('executes nothing when the uploaded template object was swapped before the change set read it', async () => {
+    await sdk(() =>
+      new S3Client({ region: 'us-east-1', forcePathStyle: true, maxAttempts: 1 }).send(
+        new CreateBucketCommand({ Bucket: 'swapped-templates' }),
+      ),
+    )
+    const sent: string[] = []
+    intercept = async (req, forward) => {
+      if (req.service === 'cloudformation') sent.push(req.operation)
+      if (req.operation === 'CreateChangeSet') {
+        // Someone with write access to the bucket replaces the object the deploy just uploaded.
+        const [, bucket, key] = /^https:\/\/([^.]+)\.s3[.-][^/]*\/(.+)$/.exec(req.params.get('TemplateURL')!)!
+        await sdk(() =>
+          new S3Client({ region: 'us-east-1', forcePathStyle: true, maxAttempts: 1 }).send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              // Any change will do: here a comment, so the stack would deploy as well.
+              Body: `${SAMPLE}\n# swapped after upload\n`,
+            }),
+          ),
+        )
+      }
+      return forward()
+    }
+    const r = await deploy({
+      'stack-name': 'swapped',
+      template: 'large.yaml',
+      regions: 'us-east-1',
+      'template-bucket': 'swapped-templates',
+    })
+    expect(r.failed).toBe(true)
+    expect(sent).toContain('GetTemplate')
+    expect(sent).not.toContain('ExecuteChangeSet')
+    expect(results(r)[0]!.reason).toMatch(
+      /the template behind change set .* is not the one this run uploaded .* was changed after the upload; nothing was executed/,
+    )
+  })
 
   it('refuses a template bucket owned by another account and never writes to it', async () => {
     await createBucket('someone-elses-templates', 'us-east-1')

@@ -8,6 +8,7 @@ import {
   type ProxyReply,
   type ProxyRequest,
 } from './loopback-proxy.js'
+import { changeSetTemplates } from './cfn-change-set-templates.js'
 
 /**
  * CloudFormation behaviours that change management relies on and moto lacks,
@@ -95,6 +96,12 @@ import {
  *   updated" with the nested stack's ARN as PhysicalResourceId; DescribeStackEvents
  *   of that ARN lists the nested resource's own failure. Simpler than AWS: the
  *   resources moto updated stay updated, and no rollback events are listed.
+ * - GetTemplate with ChangeSetName (moto ignores it and answers the stack's
+ *   template): "ChangeSetName: The name or Amazon Resource Name (ARN) of a change
+ *   set for which CloudFormation returns the associated template. If you specify a
+ *   name, you must also specify the StackName." Answered by
+ *   test/support/cfn-change-set-templates.ts (the template submitted with the
+ *   change set); a deleted change set is ChangeSetNotFound.
  * Simpler than AWS throughout: stacks are keyed by region and name.
  */
 export interface LayerNestedFailure {
@@ -196,6 +203,7 @@ export async function startChangeManagementLayer(
   const requests: ProxyRequest[] = []
   const executed: string[] = []
   const changeSets = new Map<string, ChangeSetRecord>()
+  const templates = changeSetTemplates(target)
   const gone = new Set<string>()
   const lastUpdated = new Map<string, string>()
   const key = (region: string, stack: string) => `${region}/${stackNameOf(stack)}`
@@ -317,6 +325,7 @@ export async function startChangeManagementLayer(
       case 'CreateChangeSet': {
         const reply = await forward()
         const created = tag(reply.body?.toString() ?? '', 'Id')
+        await templates.record(req, reply)
         if (reply.status === 200 && created)
           changeSets.set(created, {
             region: req.region,
@@ -324,6 +333,12 @@ export async function startChangeManagementLayer(
             type: req.params.get('ChangeSetType') ?? 'UPDATE',
           })
         return reply
+      }
+      case 'GetTemplate': {
+        if (!req.params.get('ChangeSetName')) return forward()
+        const changeSetId = resolve(req)
+        if (changeSetId && gone.has(changeSetId)) return notFound(req)
+        return templates.answer(req) ?? forward()
       }
       case 'DeleteChangeSet': {
         if (!id) return notFound(req)

@@ -7,6 +7,7 @@ import {
   type ProxyReply,
   type ProxyRequest,
 } from './loopback-proxy.js'
+import { changeSetTemplates } from './cfn-change-set-templates.js'
 
 /**
  * CloudFormation termination protection, which moto stores but does not serve
@@ -18,6 +19,8 @@ import {
  * - DescribeStacks reports the flag as EnableTerminationProtection.
  * - DeleteStack of a protected stack fails with a ValidationError
  *   ("Stack [name] cannot be deleted while TerminationProtection is enabled").
+ * - GetTemplate with ChangeSetName answers the change set's submitted template
+ *   (test/support/cfn-change-set-templates.ts), which moto ignores.
  * Everything else goes to moto unchanged. Stacks are keyed by region and name.
  */
 export interface TerminationProtectionLayer extends LoopbackProxy {
@@ -41,11 +44,19 @@ export async function startTerminationProtectionLayer(
 ): Promise<TerminationProtectionLayer> {
   const flags = new Map<string, boolean>()
   const key = (region: string, stack: string) => `${region}/${stackNameOf(stack)}`
+  const templates = changeSetTemplates(target)
   const proxy = await startLoopbackProxy(target, async (req, forward) => {
     observe?.(req)
     const intercepted = intercept?.(req, forward)
     if (intercepted) return intercepted
     if (req.service !== 'cloudformation') return forward()
+    const template = templates.answer(req)
+    if (template) return template
+    if (req.operation === 'CreateChangeSet') {
+      const reply = await forward()
+      await templates.record(req, reply)
+      return reply
+    }
     const stack = req.params.get('StackName') ?? ''
     if (req.operation === 'UpdateTerminationProtection') {
       const probe = await fetchStackId(target, req, stack)

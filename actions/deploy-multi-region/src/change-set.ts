@@ -7,7 +7,7 @@
  */
 import type { Change } from '@aws-sdk/client-cloudformation'
 import { describeError } from '../../../lib/aws.js'
-import type { DescribedChangeSet } from './cloudformation-api.js'
+import { isToolkitChangeSetName, type DescribedChangeSet } from './cloudformation-api.js'
 import { blockedChanges, blockedReason, markChanges } from './guard.js'
 import type { ChangeRow, StackSnapshot, ValidationError } from './model.js'
 import { parametersFor } from './parameters.js'
@@ -48,6 +48,7 @@ export async function makeChangeSet(
     type === 'UPDATE' && state.parameterKeys.length > 0
       ? { stackKeys: state.parameterKeys, declared: await ctx.templates.declaredParameters(target, ctx.api) }
       : undefined
+  if (state.stackId && settings.mode !== 'plan-only') await discardEarlierPlans(ctx, state.stackId)
   // Packaging (a template with local artifacts) uploads to the target's bucket first, and says so live.
   const template = await ctx.templates.forTarget(target, log, ctx.access)
   ctx.phase(`creating change set ${name}`)
@@ -56,7 +57,8 @@ export async function makeChangeSet(
     ChangeSetName: name,
     ChangeSetType: type,
     ClientToken: ctx.tokens.createChangeSet,
-    Description: `deploy-multi-region ${ctx.runToken}`,
+    // A plan's change sets say so: a later plan or deploy of the stack supersedes them.
+    Description: `${settings.mode === 'plan' ? PLAN_DESCRIPTION : 'deploy-multi-region '}${ctx.runToken}`,
     ...template,
     Parameters: parametersFor(target.region, settings.parameters, settings.regionParameters, previous),
     Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
@@ -81,6 +83,36 @@ export async function makeChangeSet(
     type,
     stackId: created.stackId ?? state.stackId,
     ...(ownsReviewStack && created.stackId ? { reviewStackId: created.stackId } : {}),
+  }
+}
+
+/** How the change sets `mode: plan` keeps for apply describe themselves. */
+const PLAN_DESCRIPTION = 'deploy-multi-region plan '
+
+/**
+ * A plan or deploy supersedes what an earlier plan of ours left on the stack:
+ * its unexecuted change sets (a deploy's execute would delete them anyway: "When
+ * you execute a change set, CloudFormation deletes all other change sets
+ * associated with the stack"). Only change sets our naming and a plan's
+ * description mark; a REVIEW_IN_PROGRESS stack it made is created for real by
+ * this run's CREATE change set, so it is not left either.
+ */
+async function discardEarlierPlans(ctx: TargetContext, stackId: string): Promise<void> {
+  const { api, log, target } = ctx
+  const earlier = (await api.listChangeSets(stackId)).filter(
+    (c) =>
+      c.ChangeSetId &&
+      c.StackName === ctx.settings.stackName &&
+      (c.StackId === undefined || c.StackId === stackId) &&
+      c.Description?.startsWith(PLAN_DESCRIPTION) &&
+      isToolkitChangeSetName(c.ChangeSetName ?? '', target.region) &&
+      !['EXECUTE_IN_PROGRESS', 'EXECUTE_COMPLETE', 'EXECUTE_FAILED'].includes(c.ExecutionStatus ?? ''),
+  )
+  for (const c of earlier) {
+    await api.deleteChangeSet(c.ChangeSetId!)
+    log.info(
+      `Deleted change set ${c.ChangeSetName ?? c.ChangeSetId} of an earlier plan, which this run supersedes.`,
+    )
   }
 }
 
@@ -225,11 +257,25 @@ async function findingsOf(ctx: TargetContext, changeSetId: string): Promise<Vali
 export async function discardChangeSet(
   ctx: TargetContext,
   made: MadeChangeSet,
-): Promise<{ stackDeleted: boolean }> {
+): Promise<{ stackDeleted: boolean; reviewStackLeft?: string }> {
   if (!made.id) return { stackDeleted: false }
   await ctx.api.deleteChangeSet(made.id)
   if (!made.reviewStackId) return { stackDeleted: false }
+  if (ctx.settings.mode === 'plan-only') {
+    // The pull-request gate role has no DeleteStack: the empty review stack stays.
+    ctx.log.info(reviewStackNote(ctx.settings.stackName, ctx.target.region))
+    return { stackDeleted: false, reviewStackLeft: made.reviewStackId }
+  }
   return { stackDeleted: await deleteReviewStack(ctx, made.reviewStackId, made.id) }
+}
+
+/** What a REVIEW_IN_PROGRESS stack left by a preview or an unapplied plan is, and how it goes. */
+export function reviewStackNote(stackName: string, region: string): string {
+  return (
+    `Left the review stack ${stackName} (REVIEW_IN_PROGRESS, no resources) in ${region}: ` +
+    `the next deploy or plan of the stack removes it, or delete it with ` +
+    `aws cloudformation delete-stack --stack-name ${stackName} --region ${region}`
+  )
 }
 
 /** After a failure or cancellation: the change set is deleted, and a failure to delete it only warned. */

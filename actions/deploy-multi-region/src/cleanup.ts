@@ -45,7 +45,8 @@ export async function deleteLeftoverChangeSets(
 ): Promise<string[]> {
   const deleted: string[] = []
   for (const summary of await api.listChangeSets(state.stackName)) {
-    const ours = summary.StackName === state.stackName && summary.ChangeSetName?.startsWith(`${state.token}-`)
+    const name = summary.ChangeSetName?.replace(/^gate-/, '')
+    const ours = summary.StackName === state.stackName && name?.startsWith(`${state.token}-`)
     const unexecuted =
       summary.ExecutionStatus !== 'EXECUTE_COMPLETE' && summary.ExecutionStatus !== 'EXECUTE_IN_PROGRESS'
     if (ours && unexecuted && summary.ChangeSetId) {

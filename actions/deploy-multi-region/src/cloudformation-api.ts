@@ -54,9 +54,9 @@ import { changeSetName, isEmptyChangeSet, type EventTracker } from './plan.js'
  * "All events triggered by a given stack operation are assigned the same client
  * request token", which is how a failure's own events are told from others'.
  */
-export function requestTokens(runToken: string, region: string) {
+export function requestTokens(runToken: string, region: string, options: { gate?: boolean } = {}) {
   const base = `${runToken}-${region}`
-  const name = changeSetName(runToken, region)
+  const name = `${options.gate ? GATE_PREFIX : ''}${changeSetName(runToken, region)}`.slice(0, 128)
   return {
     changeSetName: name,
     createChangeSet: base,
@@ -71,6 +71,31 @@ export function requestTokens(runToken: string, region: string) {
 }
 
 export type RequestTokens = ReturnType<typeof requestTokens>
+
+/**
+ * The prefix of the change sets a `mode: plan-only` run makes. The pull-request
+ * gate role may create, describe and delete only change sets so named
+ * (`cloudformation:ChangeSetName` in templates/github-oidc-role.yaml), so a pull
+ * request cannot touch the change sets a reviewed plan waits on.
+ */
+export const GATE_PREFIX = 'gate-'
+
+/**
+ * Whether a change set name is one this toolkit gives (`changeSetName`, from a run
+ * token `deploy-…`) for a target in `region`, and, unless `gate` allows it, not a
+ * pull-request gate's.
+ */
+export function isToolkitChangeSetName(name: string, region: string, gate = false): boolean {
+  const own = name.startsWith(GATE_PREFIX) ? name.slice(GATE_PREFIX.length) : name
+  if (own !== name && !gate) return false
+  return /^deploy-[-A-Za-z0-9]+$/.test(own) && own.endsWith(`-${region}`)
+}
+
+/** The region, account and name an ARN of a change set (or stack) gives: arn:aws:cloudformation:<region>:<account>:changeSet/<name>/<id>. */
+export function arnParts(arn: string): { region: string; account: string; name: string } | undefined {
+  const m = /^arn:[^:]+:cloudformation:([^:]+):(\d{12}):(?:changeSet|stack)\/([^/]+)\//.exec(arn)
+  return m ? { region: m[1]!, account: m[2]!, name: m[3]! } : undefined
+}
 
 export function isMissingStack(error: unknown): boolean {
   return errorCode(error) === 'ValidationError' && /does not exist/i.test(errorMessage(error))
@@ -109,6 +134,7 @@ const MAX_VALIDATION_PAGES = 5
 
 /** A change set as DescribeChangeSet answers it, every page of its changes joined. */
 export interface DescribedChangeSet {
+  name?: string
   status?: string
   executionStatus?: string
   reason?: string
@@ -276,6 +302,7 @@ export class CloudFormationApi {
     const changes: Change[] = []
     for await (const page of paginateDescribeChangeSet({ client: this.client }, { ChangeSetName: id })) {
       first ??= {
+        name: page.ChangeSetName,
         status: page.Status,
         executionStatus: page.ExecutionStatus,
         reason: page.StatusReason,
@@ -350,6 +377,19 @@ export class CloudFormationApi {
   async originalTemplate(stack: string): Promise<string> {
     const answer = await this.client.send(
       new GetTemplateCommand({ StackName: stack, TemplateStage: 'Original' }),
+    )
+    return answer.TemplateBody ?? ''
+  }
+
+  /**
+   * The template behind a change set as it was submitted (GetTemplate with
+   * ChangeSetName and TemplateStage Original: "If you specify a name, you must
+   * also specify the StackName"). moto ignores ChangeSetName and answers the
+   * stack's template; the change-management layer answers as AWS does.
+   */
+  async changeSetTemplate(stack: string, changeSetId: string): Promise<string> {
+    const answer = await this.client.send(
+      new GetTemplateCommand({ StackName: stack, ChangeSetName: changeSetId, TemplateStage: 'Original' }),
     )
     return answer.TemplateBody ?? ''
   }

@@ -14,8 +14,15 @@ import {
   reviewChangeSet,
   type MadeChangeSet,
 } from './change-set.js'
-import { applyTerminationProtection, followExecution, startExecution, type Executing } from './execute.js'
+import {
+  applyTerminationProtection,
+  checkSubmittedTemplate,
+  followExecution,
+  startExecution,
+  type Executing,
+} from './execute.js'
 import type { ChangeRow, DriftReport, Settings, StackSnapshot, TargetResult } from './model.js'
+import { templateSha256 } from './plan-file.js'
 import { driftOutcome, prepareStack } from './prepare.js'
 import { restorePoint, type Undo } from './rollback.js'
 import { CancelledBeforeChange, TargetFailure, type TargetContext } from './target-context.js'
@@ -151,6 +158,10 @@ async function nothingToChange(
       changeSetType: null,
       stackId: stackId ?? null,
       lastUpdatedTime: state.lastUpdatedTime ?? null,
+      // Apply checks that the stack still holds this template: the region still has nothing to change.
+      submittedTemplateSha256: templateSha256(
+        await ctx.api.originalTemplate(stackId ?? ctx.settings.stackName),
+      ),
     }
     return { status: 'planned', stackId, outputs, changes: [], planned }
   }
@@ -173,9 +184,15 @@ async function changeSetReviewed(
   const { made, changes, undo } = review
   const stackId = made.type === 'CREATE' ? undefined : made.stackId
   if (settings.mode === 'plan-only') {
-    await discardChangeSet(ctx, made)
+    const { reviewStackLeft } = await discardChangeSet(ctx, made)
     known.pending = undefined
-    return { status: 'planned', stackId, outputs: {}, changes }
+    return {
+      status: 'planned',
+      stackId,
+      outputs: {},
+      changes,
+      ...(reviewStackLeft ? { reviewStackLeft } : {}),
+    }
   }
   if (!made.id || !made.stackId) throw new TargetFailure(`change set ${made.name} has no id`, made.stackId)
   if (settings.mode === 'plan') {
@@ -187,9 +204,11 @@ async function changeSetReviewed(
       changeSetType: made.type,
       stackId: made.stackId,
       lastUpdatedTime: review.state.lastUpdatedTime ?? null,
+      submittedTemplateSha256: await checkSubmittedTemplate(ctx, made.id, made.stackId, true),
     }
     return { status: 'planned', stackId, outputs: {}, changes, planned }
   }
+  await checkSubmittedTemplate(ctx, made.id, made.stackId)
   const executing = await startExecution(ctx, {
     changeSetId: made.id,
     stackId: made.stackId,

@@ -19,32 +19,53 @@ function cut(value: string | undefined): string {
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text
 }
 
-export function driftedResources(drifts: readonly StackResourceDrift[]): DriftedResource[] {
+/**
+ * The drifted resources. Property values are kept only with `values` (the
+ * `drift-values` input): without it, each difference is its property path and
+ * kind, as expected and actual values can be configuration nobody else should
+ * read (drift runs in previews of production stacks too).
+ */
+export function driftedResources(drifts: readonly StackResourceDrift[], values = false): DriftedResource[] {
   return drifts.flatMap((d) => {
     const status = d.StackResourceDriftStatus
     if (status !== 'MODIFIED' && status !== 'DELETED') return []
     const differences = (d.PropertyDifferences ?? []).map((p) => ({
       path: p.PropertyPath ?? '',
-      expected: cut(p.ExpectedValue),
-      actual: cut(p.ActualValue),
+      ...(values ? { expected: cut(p.ExpectedValue), actual: cut(p.ActualValue) } : {}),
       kind: p.DifferenceType ?? '',
     }))
     return [{ logicalId: d.LogicalResourceId ?? '', type: d.ResourceType ?? '', status, differences }]
   })
 }
 
-/** One line per drifted resource: what differs, expected against actual. */
+/** A DifferenceType in words: "ADD", "REMOVE" or "NOT_EQUAL". */
+export function differenceKind(kind: string): string {
+  return (
+    { ADD: 'added', REMOVE: 'removed', NOT_EQUAL: 'not equal' }[kind] ?? (kind.toLowerCase() || 'differs')
+  )
+}
+
+/** One line per drifted resource: which properties differ and how (with `drift-values`, the values). */
 export function describeDrift(resource: DriftedResource): string {
   if (resource.status === 'DELETED')
     return `${resource.logicalId} [${resource.type}] DELETED outside CloudFormation`
-  const diffs = resource.differences.map((d) => `${d.path}: expected ${d.expected}, actual ${d.actual}`)
+  const diffs = resource.differences.map((d) =>
+    d.expected === undefined && d.actual === undefined
+      ? `${d.path} (${differenceKind(d.kind)})`
+      : `${d.path}: expected ${d.expected ?? ''}, actual ${d.actual ?? ''}`,
+  )
   return `${resource.logicalId} [${resource.type}] MODIFIED${diffs.length ? `: ${diffs.join('; ')}` : ''}`
 }
 
 export type Poll = <T>(what: string, check: () => Promise<T | undefined>) => Promise<T>
 
 /** Detects the stack's drift and waits for the result; the drifted resources with their differences. */
-export async function detectDrift(api: CloudFormationApi, stackId: string, poll: Poll): Promise<DriftReport> {
+export async function detectDrift(
+  api: CloudFormationApi,
+  stackId: string,
+  poll: Poll,
+  values = false,
+): Promise<DriftReport> {
   const id = await api.detectStackDrift(stackId)
   const status: DescribeStackDriftDetectionStatusCommandOutput = await poll(
     `drift detection ${id}`,
@@ -60,6 +81,6 @@ export async function detectDrift(api: CloudFormationApi, stackId: string, poll:
     resources: [],
   }
   if (report.stackDriftStatus !== 'DRIFTED') return report
-  report.resources = driftedResources(await api.driftedResourceDrifts(stackId))
+  report.resources = driftedResources(await api.driftedResourceDrifts(stackId), values)
   return report
 }

@@ -7,6 +7,7 @@
 import { describeError } from '../../../lib/aws.js'
 import { AbortedError, TimeoutError } from '../../../lib/poll.js'
 import type { StackEventLike, StackSnapshot } from './model.js'
+import { templateSha256 } from './plan-file.js'
 import {
   describeCause,
   executionOutcome,
@@ -31,6 +32,37 @@ export interface Execution {
 /** Where following starts: the events seen before ExecuteChangeSet are no root cause of this run's failure. */
 export interface Executing extends Execution {
   executedFrom: number
+}
+
+/** SHA-256 of the template CloudFormation holds behind a change set (GetTemplate, Original stage). */
+export async function changeSetTemplateSha256(ctx: TargetContext, changeSetId: string): Promise<string> {
+  return templateSha256(await ctx.api.changeSetTemplate(ctx.settings.stackName, changeSetId))
+}
+
+/**
+ * Before a change set made from a template this run uploaded is executed (or kept
+ * for apply): the template CloudFormation holds behind it must be the one uploaded,
+ * so an S3 object swapped between the upload and CreateChangeSet cannot change
+ * what runs. A template sent inline (TemplateBody) is part of the signed request;
+ * one given by `template-url` is not ours to know. Gives the template's SHA-256
+ * when it was read (always, with `always`: a plan records it).
+ */
+export async function checkSubmittedTemplate(
+  ctx: TargetContext,
+  changeSetId: string,
+  stackId: string | undefined,
+  always = false,
+): Promise<string | undefined> {
+  const uploaded = await ctx.templates.uploadedFor(ctx.target, ctx.log, ctx.access)
+  if (uploaded === undefined && !always) return undefined
+  const found = await changeSetTemplateSha256(ctx, changeSetId)
+  if (uploaded === undefined) return found
+  if (found !== uploaded.sha256)
+    throw new TargetFailure(
+      `the template behind change set ${changeSetId} (SHA-256 ${found.slice(0, 12)}…) is not the one this run uploaded (${uploaded.sha256.slice(0, 12)}…): the object at ${uploaded.url} was changed after the upload; nothing was executed`,
+      stackId,
+    )
+  return found
 }
 
 /**

@@ -148,6 +148,22 @@ function readOnRegionFailure(inputs: Inputs, mode: Mode): OnRegionFailure {
   return value
 }
 
+/**
+ * `drift-values`: drifted properties' values go into logs, the summary and the
+ * `results` output only when asked, and never in a pull-request preview
+ * (plan-only), whose log is readable wherever the pull request is.
+ */
+function readDriftValues(inputs: Inputs, mode: Mode): boolean {
+  const values = inputs.boolean('drift-values', false)
+  if (values && mode === 'plan-only')
+    throw new InputError(
+      'drift-values',
+      inputs.raw('drift-values'),
+      'false (or empty) with plan-only: a preview never prints drifted values',
+    )
+  return values
+}
+
 function readMode(inputs: Inputs): Mode {
   const mode = inputs.choice('mode', MODES, 'deploy')
   const planOnly = inputs.boolean('plan-only', false)
@@ -240,7 +256,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   const mode = readMode(inputs)
   const allowReplacement = readAllowReplacement(inputs)
   const onRegionFailure = readOnRegionFailure(inputs, mode)
-  if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, mode, onRegionFailure, templateBucket)
+  if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, onRegionFailure, templateBucket)
   const common: CommonSettings = {
     stackName,
     template,
@@ -262,6 +278,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
     canaryTargets,
     failureTolerance: inputs.integer('failure-tolerance', { default: 0, min: 0, max: targets.length }),
     drift: inputs.choice('drift', DRIFT_MODES, 'warn'),
+    driftValues: readDriftValues(inputs, mode),
     importExistingResources: inputs.boolean('import-existing-resources', false),
     onRegionFailure,
     statefulTypes: readStatefulTypes(inputs),
@@ -299,25 +316,18 @@ function checkTemplateSize(template: TemplateSource, templateBucket: string | un
 }
 
 /**
- * What a run over several accounts does not do yet: a plan file and its apply
- * (one change set per region) and rollback-all, refused rather than half done;
- * and a bucket that cannot be in every account (CloudFormation and Lambda in
- * another account read with that account's role, from that account's bucket).
+ * What a run over several accounts does not do yet: rollback-all, refused rather
+ * than half done; and a bucket that cannot be in every account (CloudFormation and
+ * Lambda in another account read with that account's role, from that account's bucket).
  */
 function refuseWithAccounts(
   inputs: Inputs,
-  mode: Mode,
   onRegionFailure: OnRegionFailure,
   templateBucket: string | undefined,
 ): void {
   const accepted = "empty 'accounts' (the job's own account)"
-  if (mode === 'plan' || mode === 'apply') {
-    throw new InputError(
-      'accounts',
-      inputs.raw('accounts'),
-      `${accepted} with mode: ${mode}; use mode deploy or plan-only with 'accounts'`,
-    )
-  }
+  // mode plan and apply work per (account, region) target: the plan file names each target's
+  // account, and apply checks every change set's ARN against its target's account.
   if (onRegionFailure === 'rollback-all') {
     throw new InputError(
       'accounts',

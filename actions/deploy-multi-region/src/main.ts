@@ -11,7 +11,7 @@ import { deployTarget, type TargetRun } from './deploy-target.js'
 import { getSettings } from './input-helper.js'
 import type { ApplySettings, Settings, TargetResult } from './model.js'
 import { collisionRefusal } from './name-collisions.js'
-import { maskSecretParameters } from './parameters.js'
+import { maskSecretParameters, noEchoParameters } from './parameters.js'
 import { keepPlan } from './plan-mode.js'
 import { finish, printApply, printPlan } from './report.js'
 import { rollBackAll, type Undoable } from './rollback.js'
@@ -25,7 +25,11 @@ export async function run(): Promise<void> {
 
 /** Runs the settings' mode over its (account, region) targets; `assume` replaces STS AssumeRole in tests. */
 export async function deployTargets(settings: Settings, context: ActionContext, assume?: AssumeRoleCall) {
-  maskSecretParameters(settings)
+  // NoEcho values are masked before anything prints (drift-values could show them).
+  maskSecretParameters(
+    settings,
+    settings.template.kind === 'file' ? noEchoParameters(settings.template.body) : [],
+  )
   // Names that would collide across regions fail every region but the first: refused before any call.
   const collisions = collisionRefusal(settings)
   if (collisions) {
@@ -94,7 +98,7 @@ async function applyPlan(settings: ApplySettings, set: TargetSet, signal: AbortS
   }
   printApply(settings)
   const runs = await inWaves(settings, set, { waves: targetWaves(settings), signal }, async (target) => {
-    const verified = check.verified.get(target.region)
+    const verified = check.verified.get(targetLabel(target))
     if (verified) return applyTarget(set.context(target), verified)
     return { result: resultWithout(target, 'failed', 'not checked against the plan') }
   })

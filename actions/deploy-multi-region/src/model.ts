@@ -57,6 +57,8 @@ export interface CommonSettings extends AccountSettings {
   importExistingResources: boolean
   /** Drift detection before planning: off, warn (report it) or fail (stop that target). */
   drift: DriftMode
+  /** `drift-values`: print drifted properties' expected and actual values (never with plan-only). */
+  driftValues: boolean
   /** Resource types whose replacement or removal the guard refuses. */
   statefulTypes: string[]
   /** Logical ids (`Parent/Child` in a nested stack) whose replacement or removal is intended; `*` for all. */
@@ -175,8 +177,9 @@ export interface StackSnapshot {
 
 export interface DriftDifference {
   path: string
-  expected: string
-  actual: string
+  /** The values only with `drift-values: true`: they may be configuration nobody else should read. */
+  expected?: string
+  actual?: string
   /** ADD, REMOVE or NOT_EQUAL. */
   kind: string
 }
@@ -214,6 +217,8 @@ export const PLAN_VERSION = 1
 
 /** One region of a plan file (the file's format names them regions: a plan covers one account). */
 export interface PlannedRegion {
+  /** The target's account in a plan over several accounts; absent: the job's own. */
+  account?: string
   region: string
   /** The kept change set's ARN; null when the region had nothing to change. */
   changeSetId: string | null
@@ -224,6 +229,13 @@ export interface PlannedRegion {
   lastUpdatedTime: string | null
   /** SHA-256 (hex) of the template the change set was made from. */
   templateSha256: string
+  /**
+   * SHA-256 (hex) of the template CloudFormation holds behind the change set
+   * (GetTemplate with ChangeSetName, TemplateStage Original), or, with no change
+   * set, the stack's own; apply finds the same before executing. Absent in plans
+   * written before it was recorded: then `templateSha256` is what it must be.
+   */
+  submittedTemplateSha256?: string
   changes: ChangeRow[]
 }
 
@@ -238,7 +250,7 @@ export interface PlanDocument {
 }
 
 /** What a planned target keeps for the plan file: its change set and the stack it was planned against. */
-export type PlannedChangeSet = Omit<PlannedRegion, 'region' | 'templateSha256' | 'changes'>
+export type PlannedChangeSet = Omit<PlannedRegion, 'account' | 'region' | 'templateSha256' | 'changes'>
 
 /** on-region-failure rollback-all: what was undone in a target after another one failed. */
 export interface RollbackOutcome {
@@ -270,6 +282,8 @@ export interface TargetResult {
   validationErrors?: ValidationError[]
   /** on-region-failure rollback-all: what was undone in this target after another one failed. */
   rollback?: RollbackOutcome
+  /** The REVIEW_IN_PROGRESS stack a preview (plan-only) made and left: the gate may not delete stacks. */
+  reviewStackLeft?: string
 }
 
 /** The step's outcome: whether it fails, and the sentence that says so. */

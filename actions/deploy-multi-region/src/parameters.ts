@@ -1,5 +1,6 @@
 /** The parameters a target's change set gets, and which keys are masked in logs. */
 import * as core from '@actions/core'
+import { readCfnYaml } from '../../../lib/cfn-yaml.js'
 import type { ParameterMap } from '../../../lib/cloudformation-inputs.js'
 
 export type ChangeSetParameter =
@@ -49,11 +50,31 @@ export function looksSecret(key: string): boolean {
 }
 
 /** Values of parameters whose keys look secret are masked before anything is printed. */
-export function maskSecretParameters(settings: {
-  parameters: ParameterMap
-  regionParameters: Record<string, ParameterMap>
-}): void {
+export function maskSecretParameters(
+  settings: {
+    parameters: ParameterMap
+    regionParameters: Record<string, ParameterMap>
+  },
+  /** The template's NoEcho parameters: masked whatever their names. */
+  noEcho: readonly string[] = [],
+): void {
   const all = [settings.parameters, ...Object.values(settings.regionParameters)]
   for (const map of all)
-    for (const [key, value] of Object.entries(map)) if (looksSecret(key) && value) core.setSecret(value)
+    for (const [key, value] of Object.entries(map))
+      if ((looksSecret(key) || noEcho.includes(key)) && value) core.setSecret(value)
+}
+
+/** The names of a template's parameters declared `NoEcho: true`; none for a template that does not parse. */
+export function noEchoParameters(body: string): string[] {
+  let parsed: unknown
+  try {
+    parsed = readCfnYaml(body)
+  } catch {
+    return []
+  }
+  const parameters = (parsed as { Parameters?: unknown } | null)?.Parameters
+  if (!parameters || typeof parameters !== 'object') return []
+  return Object.entries(parameters as Record<string, { NoEcho?: unknown } | null>)
+    .filter(([, p]) => p && String(p.NoEcho).toLowerCase() === 'true')
+    .map(([name]) => name)
 }

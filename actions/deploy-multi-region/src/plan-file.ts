@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { InputError } from '../../../lib/inputs.js'
+import { targetLabel, type Target } from '../../../lib/target-list.js'
 import {
   PLAN_FORMAT,
   PLAN_VERSION,
@@ -32,6 +33,8 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
   const r = entry as Record<string, unknown>
   const at = `regions[${index}]`
   if (!isString(r.region)) fail(`${at}.region is missing`)
+  if (r.account !== undefined && !(isString(r.account) && /^\d{12}$/.test(r.account)))
+    fail(`${at}.account is no 12-digit account id`)
   const changeSetId = r.changeSetId ?? null
   if (
     changeSetId !== null &&
@@ -52,6 +55,9 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
     fail(`${at}.lastUpdatedTime is no time`)
   if (!isString(r.templateSha256) || !SHA256.test(r.templateSha256))
     fail(`${at}.templateSha256 is no SHA-256`)
+  const submitted = r.submittedTemplateSha256
+  if (submitted !== undefined && !(isString(submitted) && SHA256.test(submitted)))
+    fail(`${at}.submittedTemplateSha256 is no SHA-256`)
   if (!Array.isArray(r.changes)) fail(`${at}.changes is not a list`)
   const changes = (r.changes as unknown[]).map((c, n) => {
     const row = c as Partial<ChangeRow> | null
@@ -60,12 +66,14 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
     return row as ChangeRow
   })
   return {
+    ...(isString(r.account) ? { account: r.account } : {}),
     region: r.region,
     changeSetId: changeSetId as string | null,
     changeSetType: type as PlannedRegion['changeSetType'],
     stackId: stackId as string | null,
     lastUpdatedTime: last as string | null,
     templateSha256: r.templateSha256,
+    ...(isString(submitted) ? { submittedTemplateSha256: submitted } : {}),
     changes,
   }
 }
@@ -78,7 +86,12 @@ function checkRegion(entry: unknown, index: number, fail: (why: string) => never
 export function parsePlanFile(
   shown: string,
   text: string,
-  expected: { stackName: string; regions: readonly string[] },
+  expected: {
+    stackName: string
+    regions: readonly string[]
+    /** The (account, region) targets: a plan over several accounts names each target's account. */
+    targets?: readonly Target[]
+  },
 ): PlanDocument {
   const fail = (why: string): never => {
     throw new InputError('plan', shown, `${ACCEPTED}; ${why}`)
@@ -100,13 +113,15 @@ export function parsePlanFile(
   if (!isString(d.createdAt)) fail('it has no createdAt')
   if (!Array.isArray(d.regions)) fail('it has no regions list')
   const regions = (d.regions as unknown[]).map((entry, i) => checkRegion(entry, i, fail))
-  const planned = regions.map((r) => r.region)
-  if (new Set(planned).size !== planned.length) fail('it lists a region twice')
-  const missing = expected.regions.filter((r) => !planned.includes(r))
-  const extra = planned.filter((r) => !expected.regions.includes(r))
+  const planned = regions.map(targetLabel)
+  if (new Set(planned).size !== planned.length) fail('it lists a target twice')
+  const wanted = (expected.targets ?? expected.regions.map((region) => ({ region }))).map(targetLabel)
+  const missing = wanted.filter((r) => !planned.includes(r))
+  const extra = planned.filter((r) => !wanted.includes(r))
+  const inputs = expected.targets?.some((t) => t.account !== undefined) ? 'accounts and regions' : 'regions'
   if (missing.length || extra.length)
     fail(
-      `its regions (${planned.join(', ') || 'none'}) are not the regions input (${expected.regions.join(', ')})`,
+      `its ${inputs === 'regions' ? 'regions' : 'targets'} (${planned.join(', ') || 'none'}) are not the ${inputs} input (${wanted.join(', ')})`,
     )
   return {
     format: PLAN_FORMAT,
@@ -157,10 +172,64 @@ export function staleReason(
   return undefined
 }
 
+/** What apply finds behind a planned change set, to hold against the plan. */
+export interface FoundChangeSet {
+  /** The region and account the change set's ARN names. */
+  arn?: { region: string; account: string }
+  /** The target's region, and its account (the stack's, for the job's own account). */
+  target: { region: string; account?: string }
+  /** The StackId DescribeChangeSet answers. */
+  stackId?: string
+  /** Whether the change set's name is one this toolkit gives for the target (and not a gate's). */
+  ownName: boolean
+  changes: readonly ChangeRow[]
+  /** SHA-256 of GetTemplate's answer for the change set. */
+  templateSha256: string
+}
+
+/** A change as reviewed: what it does, to which resource, and whether it replaces it. */
+function changeKey(c: ChangeRow): string {
+  return JSON.stringify([c.action, c.logicalId, c.type, c.replacement ?? '', c.nestedPath ?? []])
+}
+
+export function sameChanges(a: readonly ChangeRow[], b: readonly ChangeRow[]): boolean {
+  const keys = (rows: readonly ChangeRow[]) => rows.map(changeKey).sort().join('\n')
+  return a.length === b.length && keys(a) === keys(b)
+}
+
+/** The template hash a planned region's change set (or stack) must have. */
+export function plannedSubmittedSha256(planned: PlannedRegion): string {
+  return planned.submittedTemplateSha256 ?? planned.templateSha256
+}
+
+/**
+ * Why a planned change set is not the one the plan was made with (so nothing may
+ * be executed), or undefined when it is: its ARN names the target's region and
+ * account, it belongs to the planned stack, its name is one this toolkit gave,
+ * its changes are the reviewed ones and its template the planned one.
+ */
+export function changeSetMismatch(planned: PlannedRegion, found: FoundChangeSet): string | undefined {
+  const id = planned.changeSetId ?? '?'
+  if (!found.arn) return `change set ${id} is no change set ARN`
+  if (found.arn.region !== found.target.region)
+    return `change set ${id} is in region ${found.arn.region}, not in the target's ${found.target.region}`
+  if (found.target.account !== undefined && found.arn.account !== found.target.account)
+    return `change set ${id} is in account ${found.arn.account}, not in the target's ${found.target.account}`
+  if (!found.ownName) return `change set ${id} was not made by deploy-multi-region for this stack`
+  if (found.stackId !== planned.stackId)
+    return `change set ${id} belongs to stack ${found.stackId ?? '?'}, not to the planned ${planned.stackId ?? '?'}`
+  if (!sameChanges(found.changes, planned.changes))
+    return `change set ${id} has changes other than the plan's reviewed ones`
+  if (found.templateSha256 !== plannedSubmittedSha256(planned))
+    return `the template behind change set ${id} (SHA-256 ${found.templateSha256.slice(0, 12)}…) is not the planned one (${plannedSubmittedSha256(planned).slice(0, 12)}…)`
+  return undefined
+}
+
 /** The plan file of a run in which every region was planned. */
 export function buildPlan(
   settings: { stackName: string; template: { kind: 'file'; input: string } | { kind: 'url'; url: string } },
   results: ReadonlyArray<{
+    account?: string
     region: string
     changes: ChangeRow[]
     planned: PlannedChangeSet
@@ -175,6 +244,7 @@ export function buildPlan(
     template: settings.template.kind === 'file' ? settings.template.input : settings.template.url,
     createdAt: now.toISOString(),
     regions: results.map((r) => ({
+      ...(r.account !== undefined ? { account: r.account } : {}),
       region: r.region,
       ...r.planned,
       templateSha256: sha256,

@@ -122,7 +122,12 @@ async function checkDrift(ctx: TargetContext, stackId: string): Promise<DriftRep
   const stop = '; the change set is not executed (drift: fail)'
   let report: DriftReport
   try {
-    report = await detectDrift(ctx.api, stackId, (what, check) => poll(ctx, what, check))
+    report = await detectDrift(
+      ctx.api,
+      stackId,
+      (what, check) => poll(ctx, what, check),
+      settings.driftValues,
+    )
   } catch (error) {
     if (error instanceof AbortedError) throw error
     // An endpoint without the operation says so in its own words (describeError would wrap them).

@@ -16,6 +16,7 @@ import {
 } from '../../../lib/summary.js'
 import { sameTarget, spansAccounts, targetLabel } from '../../../lib/targets.js'
 import { templateShown } from '../../../lib/cloudformation-inputs.js'
+import { differenceKind } from './drift.js'
 import { guardName } from './guard.js'
 import type { ChangeRow, PackagingCounts, Settings, TargetResult, Verdict } from './model.js'
 
@@ -112,27 +113,51 @@ function changeTables(results: readonly TargetResult[], mode: string): string | 
   return [heading, ...tables].join('\n\n')
 }
 
-/** Drifted resources per region with what differs (expected against actual), under the outcome. */
+/**
+ * Drifted resources per region with what differs (the property and the kind of
+ * difference; the values only with `drift-values`), under the outcome.
+ */
 function driftTable(results: readonly TargetResult[]): string | undefined {
+  const withValues = results.some((r) =>
+    (r.drift?.resources ?? []).some((d) => d.differences.some((p) => p.expected !== undefined)),
+  )
   const rows = results.flatMap((r) =>
     (r.drift?.resources ?? []).flatMap((d) =>
       d.differences.length === 0
-        ? [[targetLabel(r), `\`${d.logicalId}\``, d.type, d.status, '—', '—', '—']]
+        ? [
+            [
+              targetLabel(r),
+              `\`${d.logicalId}\``,
+              d.type,
+              d.status,
+              '—',
+              '—',
+              ...(withValues ? ['—', '—'] : []),
+            ],
+          ]
         : d.differences.map((p) => [
             targetLabel(r),
             `\`${d.logicalId}\``,
             d.type,
             d.status,
             codeSpan(p.path),
-            p.expected,
-            p.actual,
+            differenceKind(p.kind),
+            ...(withValues ? [p.expected ?? '', p.actual ?? ''] : []),
           ]),
     ),
   )
   if (rows.length === 0) return undefined
   return `### Drift before planning\n\nThese resources no longer match the template; the change set was planned against the template, not against what is there.\n\n${tableBlock(
     'Drifted properties',
-    ['Region', 'Logical id', 'Type', 'Drift', 'Property', 'Expected', 'Actual'],
+    [
+      'Region',
+      'Logical id',
+      'Type',
+      'Drift',
+      'Property',
+      'Difference',
+      ...(withValues ? ['Expected', 'Actual'] : []),
+    ],
     rows,
     20,
   )}`
@@ -217,6 +242,30 @@ function packagingTable(packaging: PackagingCounts | undefined): string | undefi
     c.present,
   ])
   return `### Packaged artifacts\n\n${markdownTable(['Region', 'Objects', 'Uploaded', 'Bytes uploaded', 'Already there'], rows)}`
+}
+
+/**
+ * The REVIEW_IN_PROGRESS stacks a run leaves (a preview's, or a plan of new
+ * stacks waiting for apply) and how to remove them.
+ */
+function reviewStacksNote(settings: Settings, results: readonly TargetResult[]): string | undefined {
+  const left = results.filter((r) => r.reviewStackLeft)
+  const planned = results.filter((r) => r.planned?.changeSetType === 'CREATE')
+  const command = (r: TargetResult) =>
+    `\`aws cloudformation delete-stack --stack-name ${settings.stackName} --region ${r.region}\``
+  if (left.length > 0)
+    return (
+      `### Review stacks left\n\nThe preview of a new stack left an empty \`REVIEW_IN_PROGRESS\` stack ` +
+      `(the pull-request gate role may not delete stacks). The next deploy or plan of the stack removes it; ` +
+      `to remove it now:\n\n${left.map((r) => `- ${targetLabel(r)}: ${command(r)}`).join('\n')}`
+    )
+  if (planned.length > 0)
+    return (
+      `### To discard this plan\n\nIts new stacks wait in \`REVIEW_IN_PROGRESS\` for apply. ` +
+      `A later deploy or plan of the stack removes them; to discard the plan now:\n\n` +
+      `${planned.map((r) => `- ${targetLabel(r)}: ${command(r)}`).join('\n')}`
+    )
+  return undefined
 }
 
 export function summaryMarkdown(
@@ -310,6 +359,7 @@ export function summaryMarkdown(
       changeTables(results, settings.mode),
       outputsTable(results),
       packagingTable(packaging),
+      reviewStacksNote(settings, results),
       bars.length > 1 ? elapsedGantt('Regions over time', bars) : undefined,
     ],
   })

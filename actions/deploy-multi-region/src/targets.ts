@@ -77,7 +77,7 @@ export class TargetSet {
       log,
       signal: this.signal,
       runToken: this.runToken,
-      tokens: requestTokens(this.runToken, target.region),
+      tokens: requestTokens(this.runToken, target.region, { gate: this.settings.mode === 'plan-only' }),
       events: new EventFollower(api, log),
       phase: (text) => {
         this.phases.set(label, text)

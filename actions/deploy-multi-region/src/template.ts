@@ -144,6 +144,30 @@ export class TemplateProvider {
   }
 
   /**
+   * The template this run uploaded for one target and its SHA-256 (the packaged one, or a large
+   * template's copy); undefined where the template went inline (TemplateBody, part of the signed
+   * request) or by the user's own `template-url`. Execute checks the change set against it.
+   */
+  async uploadedFor(
+    target: Target,
+    log?: RegionLog,
+    access?: AccountCredentials,
+  ): Promise<{ url: string; sha256: string } | undefined> {
+    const { template } = this.settings
+    if (template.kind === 'url') return undefined
+    if (this.localPackage) {
+      const packaged = await this.packageFor({ target, log, access }, this.localPackage)
+      return 'TemplateURL' in packaged.template
+        ? { url: packaged.template.TemplateURL, sha256: packaged.templateSha256 }
+        : undefined
+    }
+    const sent = await this.forTarget(target, log, access)
+    return 'TemplateURL' in sent
+      ? { url: sent.TemplateURL, sha256: templateSha256(template.body) }
+      : undefined
+  }
+
+  /**
    * The upload phase of packaging for one target: the artifacts into that target's bucket of its
    * account (a bucket elsewhere is refused: Lambda reads code only from its own region).
    */

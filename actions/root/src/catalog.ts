@@ -32,6 +32,7 @@ export const ACTION_INPUTS: Readonly<Record<string, Readonly<Record<string, stri
     'on-region-failure': 'continue',
     'import-existing-resources': 'false',
     drift: 'warn',
+    'drift-values': 'false',
     'allow-replacement': '',
     'stateful-types': '',
   },

@@ -70,39 +70,12 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   const logs = new Map(regions.map((r) => [r, new RegionLog(r, { grouped: true, annotations })]))
   const logOf = (region: string) => logs.get(region)!
 
-  const checks: Check[] = [
-    ...configurationChecks(records, healthChecks, settings),
-    ...route53Checks(records, health),
-  ]
-  for (const c of checks.filter((c) => c.category === 'route53'))
-    logOf(c.subject).info(`Route 53: ${c.detail}`)
-
-  const probeFailed = new Set<string>()
-  const probed: ProbeOutcome[] = []
-  const probeAndLog = async (selected: typeof records) => {
-    const outcomes = await probeRecords(selected, healthChecks, signal, {
-      allowPrivateTargets: settings.allowPrivateTargets,
-      aliasPort: settings.aliasProbePort,
-    })
-    for (const o of outcomes) {
-      const verdict = o.result.skipped ? 'skipped' : o.result.ok ? 'passed' : 'failed'
-      logOf(o.record.region).info(`Probe ${verdict}: ${probeLine(o)}`)
-      if (!o.result.ok && !o.result.skipped) probeFailed.add(o.record.region)
-    }
-    probed.push(...outcomes)
-    return probeChecks(outcomes)
-  }
-  if (settings.probe) checks.push(...(await probeAndLog(records)))
-
-  const aliasHealth = aliasHealthOf(probed)
-  const aliasRows = aliasTargetChecks(records, aliasHealth, settings.probe)
-  for (const c of aliasRows) logOf(c.subject).info(`Route 53: ${c.detail}`)
-  checks.push(...aliasRows)
-  const healthyRegions = healthyRegionsOf(records, health, probeFailed, aliasHealth)
-  const unknownRegions = unknownHealthRegions(records, aliasHealth)
-  checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length, unknownRegions))
-  const simulation = simulate(records, healthyNow(health, aliasHealth), settings.simulateDepth)
-  checks.push(...simulationChecks(simulation))
+  const { checks, probeAndLog, probed, healthyRegions, unknownRegions, simulation } = await assess(
+    settings,
+    state,
+    logOf,
+    signal,
+  )
 
   for (const log of logs.values()) log.flush('Route 53 status and probes')
   // The plan is complete: print it before anything is changed.
@@ -157,6 +130,55 @@ async function verify(settings: Settings, { signal }: ActionContext): Promise<vo
   for (const log of logs.values()) log.flush('during the drill')
   annotations.emit()
   verdict(checks, drill)
+}
+
+/**
+ * What the records, their health checks and (with probe) the endpoints say now: the checks,
+ * the healthy regions, and the failures simulated from them. Nothing is changed here.
+ */
+async function assess(
+  settings: Settings,
+  state: Awaited<ReturnType<typeof readCurrentState>>,
+  logOf: (region: string) => RegionLog,
+  signal: AbortSignal,
+) {
+  const { records, healthChecks, health } = state
+  const regions = distinctRegions(records)
+  const checks: Check[] = [
+    ...configurationChecks(records, healthChecks, settings),
+    ...route53Checks(records, health),
+  ]
+  for (const c of checks.filter((c) => c.category === 'route53'))
+    logOf(c.subject).info(`Route 53: ${c.detail}`)
+
+  const probeFailed = new Set<string>()
+  const probed: ProbeOutcome[] = []
+  const probeAndLog = async (selected: typeof records) => {
+    const outcomes = await probeRecords(selected, healthChecks, signal, {
+      allowPrivateTargets: settings.allowPrivateTargets,
+      aliasPort: settings.aliasProbePort,
+    })
+    for (const o of outcomes) {
+      const verdict = o.result.skipped ? 'skipped' : o.result.ok ? 'passed' : 'failed'
+      logOf(o.record.region).info(`Probe ${verdict}: ${probeLine(o)}`)
+      if (!o.result.ok && !o.result.skipped) probeFailed.add(o.record.region)
+    }
+    probed.push(...outcomes)
+    return probeChecks(outcomes)
+  }
+  if (settings.probe) checks.push(...(await probeAndLog(records)))
+
+  const aliasHealth = aliasHealthOf(probed)
+  const aliasRows = aliasTargetChecks(records, aliasHealth, settings.probe)
+  for (const c of aliasRows) logOf(c.subject).info(`Route 53: ${c.detail}`)
+  checks.push(...aliasRows)
+  const healthyRegions = healthyRegionsOf(records, health, probeFailed, aliasHealth)
+  const unknownRegions = unknownHealthRegions(records, aliasHealth)
+  checks.push(minHealthyCheck(healthyRegions, settings.minHealthy, regions.length, unknownRegions))
+  const simulation = simulate(records, healthyNow(health, aliasHealth), settings.simulateDepth)
+  checks.push(...simulationChecks(simulation))
+
+  return { checks, probeAndLog, probed, healthyRegions, unknownRegions, simulation }
 }
 
 /** The checkers' share per region; calculated checks have no checkers of their own. */

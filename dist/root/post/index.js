@@ -1,2 +1,2 @@
 import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);
-import{b as r}from"../chunk-PJLPFGZO.js";r();
+import{b as r}from"../chunk-34T7IBTM.js";r();

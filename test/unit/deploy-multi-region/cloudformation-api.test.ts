@@ -1,6 +1,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 import {
   CloudFormationApi,
+  arnParts,
+  isToolkitChangeSetName,
   requestTokens,
 } from '../../../actions/deploy-multi-region/src/cloudformation-api.js'
 import { EventTracker } from '../../../actions/deploy-multi-region/src/plan.js'
@@ -49,6 +51,28 @@ describe('requestTokens', () => {
       changeSetName: 'deploy-1-us-east-1',
       execute: 'deploy-1-us-east-1-execute',
     })
+  })
+})
+
+describe('change set naming', () => {
+  it('names a plan-only run’s change sets with the gate prefix the gate role is limited to', () => {
+    expect(requestTokens('deploy-1', 'us-east-1', { gate: true }).changeSetName).toBe(
+      'gate-deploy-1-us-east-1',
+    )
+    const longest = requestTokens(`deploy-${'9'.repeat(93)}`, 'ap-southeast-2', { gate: true })
+    expect(longest.changeSetName.length).toBeLessThanOrEqual(128)
+    expect(longest.rollbackChangeSetName.length).toBeLessThanOrEqual(128)
+  })
+  it('tells this toolkit’s change set names for a region, and a gate’s only when asked', () => {
+    expect(isToolkitChangeSetName('deploy-1-1-abcd-us-east-1', 'us-east-1')).toBe(true)
+    expect(isToolkitChangeSetName('deploy-1-1-abcd-us-east-1', 'eu-west-1')).toBe(false)
+    expect(isToolkitChangeSetName('gate-deploy-1-1-abcd-us-east-1', 'us-east-1')).toBe(false)
+    expect(isToolkitChangeSetName('gate-deploy-1-1-abcd-us-east-1', 'us-east-1', true)).toBe(true)
+    expect(isToolkitChangeSetName('hand-made-us-east-1', 'us-east-1')).toBe(false)
+  })
+  it('reads region, account and name from an ARN', () => {
+    expect(arnParts(CHANGE_SET)).toMatchObject({ account: expect.stringMatching(/^\d{12}$/) })
+    expect(arnParts('not an arn')).toBeUndefined()
   })
 })
 

@@ -5,6 +5,7 @@ import {
   CloudFormationApi,
   requestTokens,
 } from '../../../actions/deploy-multi-region/src/cloudformation-api.js'
+import { applyTarget } from '../../../actions/deploy-multi-region/src/apply.js'
 import { deployTarget } from '../../../actions/deploy-multi-region/src/deploy-target.js'
 import { EventFollower } from '../../../actions/deploy-multi-region/src/events.js'
 import type { TargetContext } from '../../../actions/deploy-multi-region/src/target-context.js'
@@ -44,6 +45,8 @@ function hangingUpdate(afterExecute = 'UPDATE_IN_PROGRESS', events: object[] = [
         }
       case 'DescribeStackEvents':
         return { StackEvents: executed ? events : [] }
+      case 'ListChangeSets':
+        return { Summaries: [] }
       case 'CreateChangeSet':
         return { Id: CHANGE_SET_ID, StackId: STACK_ID }
       case 'DescribeChangeSet':
@@ -102,7 +105,10 @@ function deployer(
     target: { region: 'eu-west-1' },
     settings,
     api,
-    templates: { forTarget: async () => ({ TemplateBody: '{}' }) } as unknown as TemplateProvider,
+    templates: {
+      forTarget: async () => ({ TemplateBody: '{}' }),
+      uploadedFor: async () => undefined,
+    } as unknown as TemplateProvider,
     log,
     signal,
     runToken: 'deploy-1-1-abcd',
@@ -117,7 +123,21 @@ function deployer(
     parameterKeys: [],
     readAt: Date.now(),
   }
-  return { run: async () => (await deployTarget(ctx, initial)).result }
+  return {
+    run: async () => (await deployTarget(ctx, initial)).result,
+    apply: async () => {
+      const planned = {
+        region: 'eu-west-1',
+        changeSetId: CHANGE_SET_ID,
+        changeSetType: 'UPDATE' as const,
+        stackId: STACK_ID,
+        lastUpdatedTime: null,
+        templateSha256: 'a'.repeat(64),
+        changes: [],
+      }
+      return (await applyTarget(ctx, { planned, stack: initial, changes: [] })).result
+    },
+  }
 }
 
 describe('deployTarget: timeout-minutes', () => {
@@ -153,6 +173,24 @@ describe('deployTarget: timeout-minutes', () => {
     const printed = stdout.mock.calls.map((c) => String(c[0])).join('')
     expect(printed).toContain('::error title=deploy-multi-region::[eu-west-1] ')
     expect(printed).toContain('timed out after 1 minute(s); the update was cancelled')
+  })
+
+  it('apply: timeout-minutes counts from the target’s own apply, not from the plan’s verification', async () => {
+    const { cfn, calls } = hangingUpdate()
+    const controller = new AbortController()
+    const d = deployer(cfn, 1, controller.signal)
+    const realNow = Date.now.bind(Date)
+    // Verification and earlier waves took 30 minutes before this target's apply starts.
+    const skew = 30 * 60_000
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + skew)
+    const run = d.apply()
+    await new Promise((r) => setTimeout(r, 1500))
+    // Still following its update: its minute has not run out.
+    expect(calls).toContain('ExecuteChangeSet')
+    expect(calls).not.toContain('CancelUpdateStack')
+    controller.abort()
+    const result = await run
+    expect(result.reason).not.toMatch(/timed out/)
   })
 
   it('without timeout-minutes keeps following the stack (no deadline)', async () => {
@@ -257,6 +295,8 @@ function nestedFailure() {
         const listed = [...otherFailure, ...history]
         return { StackEvents: phase === 'ours' && polls > 1 ? [...ours, ...listed] : listed }
       }
+      case 'ListChangeSets':
+        return { Summaries: [] }
       case 'CreateChangeSet':
         phase = 'stable'
         return { Id: CHANGE_SET_ID, StackId: STACK_ID }

@@ -7,38 +7,50 @@ import {
 } from '../../../actions/deploy-multi-region/src/drift.js'
 
 describe('driftedResources / describeDrift', () => {
-  it('keeps MODIFIED and DELETED resources with their property differences, values cut to 200 characters', () => {
-    const [modified, deleted] = driftedResources([
-      {
-        StackResourceDriftStatus: 'IN_SYNC',
-        LogicalResourceId: 'Ok',
-        ResourceType: 'AWS::SNS::Topic',
-      } as never,
-      {
-        StackResourceDriftStatus: 'MODIFIED',
-        LogicalResourceId: 'Jobs',
-        ResourceType: 'AWS::SQS::Queue',
-        PropertyDifferences: [
-          {
-            PropertyPath: '/VisibilityTimeout',
-            ExpectedValue: '30',
-            ActualValue: '300',
-            DifferenceType: 'NOT_EQUAL',
-          },
-          {
-            PropertyPath: '/Policy',
-            ExpectedValue: 'x'.repeat(500),
-            ActualValue: '{}',
-            DifferenceType: 'NOT_EQUAL',
-          },
-        ],
-      } as never,
-      {
-        StackResourceDriftStatus: 'DELETED',
-        LogicalResourceId: 'Gone',
-        ResourceType: 'AWS::S3::Bucket',
-      } as never,
+  const drifts = [
+    {
+      StackResourceDriftStatus: 'IN_SYNC',
+      LogicalResourceId: 'Ok',
+      ResourceType: 'AWS::SNS::Topic',
+    } as never,
+    {
+      StackResourceDriftStatus: 'MODIFIED',
+      LogicalResourceId: 'Jobs',
+      ResourceType: 'AWS::SQS::Queue',
+      PropertyDifferences: [
+        {
+          PropertyPath: '/VisibilityTimeout',
+          ExpectedValue: '30',
+          ActualValue: '300',
+          DifferenceType: 'NOT_EQUAL',
+        },
+        {
+          PropertyPath: '/Policy',
+          ExpectedValue: 'x'.repeat(500),
+          ActualValue: '{}',
+          DifferenceType: 'NOT_EQUAL',
+        },
+      ],
+    } as never,
+    {
+      StackResourceDriftStatus: 'DELETED',
+      LogicalResourceId: 'Gone',
+      ResourceType: 'AWS::S3::Bucket',
+    } as never,
+  ]
+  it('keeps MODIFIED and DELETED resources with their property paths and kinds, no values', () => {
+    const [modified, deleted] = driftedResources(drifts)
+    expect(modified!.differences).toEqual([
+      { path: '/VisibilityTimeout', kind: 'NOT_EQUAL' },
+      { path: '/Policy', kind: 'NOT_EQUAL' },
     ])
+    expect(describeDrift(modified!)).toBe(
+      'Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout (not equal); /Policy (not equal)',
+    )
+    expect(describeDrift(deleted!)).toBe('Gone [AWS::S3::Bucket] DELETED outside CloudFormation')
+  })
+  it('keeps the values, cut to 200 characters, only when asked (drift-values)', () => {
+    const [modified] = driftedResources(drifts, true)
     expect(modified!.differences[0]).toEqual({
       path: '/VisibilityTimeout',
       expected: '30',
@@ -49,7 +61,6 @@ describe('driftedResources / describeDrift', () => {
     expect(describeDrift(modified!)).toMatch(
       /^Jobs \[AWS::SQS::Queue\] MODIFIED: \/VisibilityTimeout: expected 30, actual 300; /,
     )
-    expect(describeDrift(deleted!)).toBe('Gone [AWS::S3::Bucket] DELETED outside CloudFormation')
   })
 })
 

@@ -244,9 +244,13 @@ describe('getSettings with accounts', () => {
     expect(settings({}).targets).toEqual([{ region: 'us-east-1' }, { region: 'eu-west-1' }])
   })
 
+  it('accepts accounts with mode plan: the plan file names each target’s account', () => {
+    const s = settings({ ...accounts, mode: 'plan' })
+    expect(s.mode).toBe('plan')
+    expect(s.targets.every((t) => t.account !== undefined)).toBe(true)
+  })
+
   it.each([
-    ['mode plan', { mode: 'plan' }, /Input 'accounts'.*mode: plan/],
-    ['mode apply', { mode: 'apply', plan: 'x.json' }, /Input 'accounts'.*mode: apply/],
     ['rollback-all', { 'on-region-failure': 'rollback-all' }, /Input 'accounts'.*rollback-all/],
   ])('refuses accounts with %s, naming both inputs', (_name, values, message) => {
     expect(() => settings({ ...accounts, ...values })).toThrow(InputError)

@@ -1,6 +1,7 @@
 import { InputError } from '../../../lib/inputs.js'
 import {
   buildPlan,
+  changeSetMismatch,
   parsePlanFile,
   staleReason,
   templateSha256,
@@ -46,6 +47,18 @@ describe('buildPlan / parsePlanFile', () => {
     SHA,
     new Date('2026-12-01T13:00:00Z'),
   )
+
+  it('names each target’s account in a plan over several accounts, and wants exactly those targets', () => {
+    const [entry] = doc.regions
+    const across = { ...doc, regions: [{ ...entry!, account: '111111111111' }] }
+    const targets = [{ account: '111111111111', region: 'us-east-1' }]
+    const expected = { stackName: 'orders', regions: ['us-east-1'], targets }
+    expect(parsePlanFile('p.json', JSON.stringify(across), expected)).toEqual(across)
+    const other = { ...expected, targets: [{ account: '222222222222', region: 'us-east-1' }] }
+    expect(() => parsePlanFile('p.json', JSON.stringify(across), other)).toThrow(
+      /its targets \(111111111111\/us-east-1\) are not the accounts and regions input \(222222222222\/us-east-1\)/,
+    )
+  })
 
   it('round-trips: what plan writes, apply reads', () => {
     expect(
@@ -129,5 +142,45 @@ describe('staleReason', () => {
     expect(staleReason(create, { ...live, stackStatus: 'CREATE_COMPLETE' }, SHA)).toMatch(
       /no longer REVIEW_IN_PROGRESS/,
     )
+  })
+})
+
+describe('changeSetMismatch', () => {
+  const found = {
+    arn: { region: 'us-east-1', account: '123456789012' },
+    target: { region: 'us-east-1', account: '123456789012' },
+    stackId: STACK,
+    ownName: true,
+    changes: [{ ...planned.changes[0]!, guard: undefined }],
+    templateSha256: SHA,
+  }
+  it('is undefined when the change set is the planned one', () => {
+    expect(changeSetMismatch(planned, found)).toBeUndefined()
+    // The plan's recorded hash of the submitted template wins over the workspace's.
+    const recorded = { ...planned, submittedTemplateSha256: 'c'.repeat(64) }
+    expect(changeSetMismatch(recorded, { ...found, templateSha256: 'c'.repeat(64) })).toBeUndefined()
+  })
+  it.each([
+    [
+      'another region',
+      { arn: { region: 'eu-west-1', account: '123456789012' } },
+      /in region eu-west-1, not in the target's us-east-1/,
+    ],
+    ['another account', { arn: { region: 'us-east-1', account: '210987654321' } }, /in account 210987654321/],
+    ['another stack', { stackId: STACK.replace('orders', 'other') }, /belongs to stack .*other/],
+    ['a name not ours', { ownName: false }, /not made by deploy-multi-region/],
+    ['other changes', { changes: [] }, /changes other than the plan's reviewed ones/],
+    [
+      'a replacement where the plan had none',
+      { changes: [{ ...planned.changes[0]!, replacement: 'True' }] },
+      /reviewed ones/,
+    ],
+    [
+      'another template',
+      { templateSha256: 'd'.repeat(64) },
+      /template behind change set .* is not the planned one/,
+    ],
+  ])('refuses %s', (_, patch, why) => {
+    expect(changeSetMismatch(planned, { ...found, ...patch })).toMatch(why)
   })
 })

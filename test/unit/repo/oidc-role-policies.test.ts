@@ -14,6 +14,7 @@
  */
 import { join } from 'node:path'
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
+import { requestTokens } from '../../../actions/deploy-multi-region/src/cloudformation-api.js'
 import {
   ACCOUNT,
   brokenRules,
@@ -284,6 +285,19 @@ describe('github-oidc-role.yaml, every part enabled', () => {
       ],
     ])('may still %s on %s %j (plan, check, benchmark)', async (action, resource, context) => {
       expect(await decide(gate, action, resource, context)).toBe('Allowed')
+    })
+
+    it('may make, read and delete the change sets plan-only names, and not those of a plan for apply', async () => {
+      const gateName = requestTokens('deploy-1-1-abcd1234', 'us-east-1', { gate: true }).changeSetName
+      const planName = requestTokens('deploy-1-1-abcd1234', 'us-east-1').changeSetName
+      for (const action of ['CreateChangeSet', 'DescribeChangeSet', 'DeleteChangeSet']) {
+        const named = { 'cloudformation:ChangeSetName': gateName }
+        expect(await decide(gate, `cloudformation:${action}`, STACK, named)).toBe('Allowed')
+      }
+      const planned = { 'cloudformation:ChangeSetName': planName }
+      expect(await decide(gate, 'cloudformation:DeleteChangeSet', STACK, planned)).not.toBe('Allowed')
+      // The prefix is the action's, fixed: a parameter could only break plan-only.
+      expect(TEMPLATE.Parameters).not.toHaveProperty('GateChangeSetPrefix')
     })
 
     it('trusts only pull_request runs of pr-gate.yml and spectrum-benchmark.yml', () => {
