@@ -21,6 +21,7 @@ import {
   startChangeManagementLayer,
   type ChangeManagementLayer,
 } from '../support/cfn-change-management-layer.js'
+import { startTerminationProtectionLayer } from '../support/cfn-termination-protection.js'
 import { localAwsEnv, startMoto, type MotoServer } from '../support/moto.js'
 
 /** A table and a queue; the table's name is what a "v2" changes (a replacement on AWS). */
@@ -558,12 +559,13 @@ describe('deploy-multi-region change management', () => {
 
     it('warn (the default) reports drifted properties and the kind of difference, no values, and deploys', async () => {
       await drifted('drift-warn')
+      layer.driftPolls = 4
       const r = await deploy({ 'stack-name': 'drift-warn', template: 'drift-warn-v2.json', regions })
       expect(r.failed).toBe(false)
       expect(results(r).map((x) => x.status)).toEqual(['updated', 'updated'])
       // Detected in every region, polled until complete, resources read only where the stack drifted.
       expect(count('DetectStackDrift')).toBe(2)
-      expect(count('DescribeStackDriftDetectionStatus')).toBe(6)
+      expect(count('DescribeStackDriftDetectionStatus')).toBe(10)
       expect(layer.calls.filter((c) => c.endsWith(':DescribeStackResourceDrifts'))).toEqual([
         'eu-west-1:DescribeStackResourceDrifts',
       ])
@@ -581,14 +583,15 @@ describe('deploy-multi-region change management', () => {
       expect(eu.drift.resources[0].differences).toEqual([{ path: '/VisibilityTimeout', kind: 'NOT_EQUAL' }])
       // The values are nowhere: not in the log, the summary or the outputs.
       for (const text of [r.stdout, r.summary, JSON.stringify(r.outputs)]) expect(text).not.toMatch(/\b300\b/)
-      // Detection comes before the change set in each region.
+      // Detection runs beside the change set's creation (a deploy costs the slower of the two),
+      // and the change set is executed only once the drift is known.
       const euCalls = layer.calls.filter((c) => c.startsWith('eu-west-1:'))
-      expect(euCalls.indexOf('eu-west-1:DetectStackDrift')).toBeLessThan(
-        euCalls.indexOf('eu-west-1:CreateChangeSet'),
-      )
+      const lastStatusRead = euCalls.lastIndexOf('eu-west-1:DescribeStackDriftDetectionStatus')
+      expect(euCalls.indexOf('eu-west-1:CreateChangeSet')).toBeLessThan(lastStatusRead)
+      expect(euCalls.indexOf('eu-west-1:ExecuteChangeSet')).toBeGreaterThan(lastStatusRead)
     })
 
-    it('fail stops the drifted region before any change set; the others deploy', async () => {
+    it('fail stops the drifted region before its change set is executed; the others deploy', async () => {
       await drifted('drift-fail')
       const r = await deploy({
         'stack-name': 'drift-fail',
@@ -601,9 +604,53 @@ describe('deploy-multi-region change management', () => {
       expect(us!.status).toBe('updated')
       expect(eu!.status).toBe('failed')
       expect(eu!.reason).toContain('Jobs [AWS::SQS::Queue] MODIFIED: /VisibilityTimeout (not equal)')
-      expect(eu!.reason).toContain('no change set was made (drift: fail)')
-      expect(layer.calls).not.toContain('eu-west-1:CreateChangeSet')
+      expect(eu!.reason).toContain('the change set is not executed (drift: fail)')
+      expect(layer.calls).not.toContain('eu-west-1:ExecuteChangeSet')
+      expect(layer.calls).toContain('eu-west-1:DeleteChangeSet')
       expect(layer.calls).toContain('us-east-1:ExecuteChangeSet')
+    })
+
+    it('fail also fails a region whose detection failed for some resources', async () => {
+      await drifted('drift-undetected')
+      layer.drift.clear()
+      layer.driftFailed.set('eu-west-1/drift-undetected', 'Failed to detect drift on resource [Jobs]')
+      const r = await deploy({
+        'stack-name': 'drift-undetected',
+        template: 'drift-undetected-v2.json',
+        regions,
+        drift: 'fail',
+        'failure-tolerance': '1',
+      })
+      const [us, eu] = results(r)
+      expect(us!.status).toBe('updated')
+      expect(eu!.status).toBe('failed')
+      expect(eu!.reason).toContain(
+        'Drift detection failed for some resources: Failed to detect drift on resource [Jobs]; the change set is not executed (drift: fail)',
+      )
+      expect(layer.calls).not.toContain('eu-west-1:ExecuteChangeSet')
+    })
+
+    it('an endpoint without DetectStackDrift is asked once, not retried', async () => {
+      await drifted('drift-missing')
+      for (const region of ['us-east-1', 'eu-west-1']) layer.driftUnavailable.add(`${region}/drift-missing`)
+      const r = await deploy({ 'stack-name': 'drift-missing', template: 'drift-missing-v2.json', regions })
+      expect(r.failed).toBe(false)
+      expect(count('DetectStackDrift')).toBe(2)
+      expect(r.warnings.join('\n')).toContain(
+        'drift detection failed: DetectStackDrift is not available here',
+      )
+      layer.reset()
+      for (const region of ['us-east-1', 'eu-west-1']) layer.driftUnavailable.add(`${region}/drift-missing`)
+      const failing = await deploy({
+        'stack-name': 'drift-missing',
+        template: 'drift-missing-v1.json',
+        regions,
+        drift: 'fail',
+      })
+      expect(failing.failed).toBe(true)
+      expect(results(failing)[1]!.reason).toContain('DetectStackDrift is not available here')
+      expect(count('DetectStackDrift')).toBe(2)
+      expect(count('ExecuteChangeSet')).toBe(0)
     })
 
     it('drift-values shows the values, with the template’s NoEcho parameter values masked before any line', async () => {
@@ -698,12 +745,53 @@ describe('deploy-multi-region change management', () => {
       expect(us!.reason).toContain(
         "1 validation error(s): Orders /Properties/BillingMode: Value 'PAY_PER_REQUESTS' is not one of [PROVISIONED, PAY_PER_REQUEST]",
       )
+      // The change set's own status reason stays beside the errors read for it.
+      expect(us!.reason).toContain(`failed: ${failure.reason} (1 validation error(s)`)
       const sent = layer.requests.find((q) => q.operation === 'DescribeEvents')!
       expect(sent.params.get('ChangeSetName')).toMatch(/:changeSet\/deploy-/)
       expect(sent.params.get('Filters.FailedEvents')).toBe('true')
       expect(r.summary).toContain('### Validation errors')
       expect(r.summary).toContain('| us-east-1 | `Orders` | `/Properties/BillingMode` | Value')
       expect(count('ExecuteChangeSet')).toBe(0)
+    })
+
+    it('reports WARN-mode validations and Hooks in WARN as warnings, not as errors', async () => {
+      write('invalid-warn.json', template('invalid-warn-t'))
+      layer.failValidation.set('us-east-1/invalid-warn', {
+        reason: failure.reason,
+        events: [
+          ...failure.events,
+          {
+            logicalId: 'Jobs',
+            type: 'AWS::SQS::Queue',
+            name: 'AWS::EarlyValidation::ResourceExistenceCheck',
+            message: 'a queue named like this may exist',
+            mode: 'WARN',
+          },
+          {
+            logicalId: 'Jobs',
+            type: 'AWS::SQS::Queue',
+            hook: 'Private::Guard::Encryption',
+            message: 'queue is not encrypted with a customer managed key',
+            mode: 'WARN',
+          },
+        ],
+      })
+      layer.describeEvents = true
+      const r = await deploy({
+        'stack-name': 'invalid-warn',
+        template: 'invalid-warn.json',
+        regions: 'us-east-1',
+      })
+      const [us] = results(r) as Array<Result & { validationErrors?: unknown[] }>
+      expect(us!.reason).toContain('(1 validation error(s): Orders /Properties/BillingMode')
+      expect(us!.reason).not.toContain('queue')
+      expect(us!.validationErrors).toHaveLength(1)
+      const warned = r.warnings.join('\n')
+      expect(warned).toContain(
+        'Validation warning (WARN mode, not a failure): Jobs: a queue named like this may exist',
+      )
+      expect(warned).toContain('Jobs: queue is not encrypted with a customer managed key')
     })
 
     it('falls back to the status reason where DescribeEvents is missing, asking once', async () => {
@@ -719,7 +807,7 @@ describe('deploy-multi-region change management', () => {
   })
 
   describe('import-existing-resources', () => {
-    it('sends ImportExistingResources on CREATE change sets only', async () => {
+    it('sends ImportExistingResources on CREATE and UPDATE change sets', async () => {
       write('import-v1.json', template('import-t'))
       write('import-v2.json', template('import-t', 2))
       const created = await deploy({
@@ -739,7 +827,7 @@ describe('deploy-multi-region change management', () => {
       const sent = layer.requests.filter((q) => q.operation === 'CreateChangeSet').map((q) => q.params)
       expect(sent.map((p) => [p.get('ChangeSetType'), p.get('ImportExistingResources')])).toEqual([
         ['CREATE', 'true'],
-        ['UPDATE', null],
+        ['UPDATE', 'true'],
       ])
     })
   })
@@ -839,6 +927,36 @@ describe('deploy-multi-region change management', () => {
       )
       expect(nestedReads.length).toBe(1)
     })
+
+    it("reads a failed nested change set's own reason and validation errors", async () => {
+      const v1 = await nestedParent('nested-invalid-v1.json', 0)
+      const first = await deploy({ 'stack-name': 'nested-invalid', template: v1, regions: 'us-east-1' })
+      expect(first.failed).toBe(false)
+      const v2 = await nestedParent('nested-invalid-v2.json', 2)
+      layer.reset()
+      layer.describeEvents = true
+      layer.nestedChanges.set('Data', [{ action: 'Modify', logicalId: 'Table', type: 'AWS::SQS::Queue' }])
+      layer.failNestedValidation.set('Data', {
+        reason: 'The following hook(s)/validation failed: [AWS::EarlyValidation::PropertyValidation]',
+        events: [
+          {
+            logicalId: 'Table',
+            type: 'AWS::SQS::Queue',
+            path: '/Properties/DelaySeconds',
+            name: 'AWS::EarlyValidation::PropertyValidation',
+            message: 'DelaySeconds must be at most 900',
+          },
+        ],
+      })
+      const r = await deploy({ 'stack-name': 'nested-invalid', template: v2, regions: 'us-east-1' })
+      expect(r.failed).toBe(true)
+      const reason = results(r)[0]!.reason!
+      expect(reason).toContain('was not successfully created: Currently in FAILED.')
+      expect(reason).toMatch(
+        /nested change set [^:]+-Data: The following hook\(s\)\/validation failed: \[AWS::EarlyValidation::PropertyValidation\] \(1 validation error\(s\): Table \/Properties\/DelaySeconds: DelaySeconds must be at most 900\)/,
+      )
+      expect(count('ExecuteChangeSet')).toBe(0)
+    })
   })
 
   describe('on-region-failure: rollback-all', () => {
@@ -872,6 +990,8 @@ describe('deploy-multi-region change management', () => {
         regions: 'us-east-1, eu-west-1, ap-southeast-2',
         parameters: 'Delay=5',
         'on-region-failure': 'rollback-all',
+        // The rollback removes the queue v2 adds: its change set passes the same guard.
+        'allow-replacement': 'Dead',
       })
       expect(r.failed).toBe(true)
       const [us, eu, ap] = JSON.parse(r.outputs.results!) as Array<Result & { rollback?: object }>
@@ -910,6 +1030,89 @@ describe('deploy-multi-region change management', () => {
       expect(r.summary).toContain(
         '| ap-southeast-2 | created | stack deleted (this run created it) | ✅ done |',
       )
+    })
+
+    it("guards its own change set, restores the earlier stack's tags, and leaves no change set behind", async () => {
+      const v1 = JSON.stringify({ Resources: { Jobs: { Type: 'AWS::SQS::Queue' } } })
+      write('rb-guard-v1.json', v1)
+      write('rb-guard-v2.json', template('rb-guard-t'))
+      const regions = 'us-east-1, eu-west-1'
+      const first = await deploy({
+        'stack-name': 'rb-guard',
+        template: 'rb-guard-v1.json',
+        regions,
+        tags: 'team=a',
+      })
+      expect(first.failed).toBe(false)
+      layer.reset()
+      layer.failValidation.set('eu-west-1/rb-guard', {
+        reason: 'Template error: something regional',
+        events: [],
+      })
+      const r = await deploy({
+        'stack-name': 'rb-guard',
+        template: 'rb-guard-v2.json',
+        regions,
+        tags: 'team=b',
+        'on-region-failure': 'rollback-all',
+      })
+      const [us] = JSON.parse(r.outputs.results!) as Array<
+        Result & { rollback?: { outcome: string; reason?: string } }
+      >
+      expect(us!.status).toBe('updated')
+      // Going back to v1 would delete the table v2 added: the guard stops that change set too.
+      expect(us!.rollback).toMatchObject({ outcome: 'failed' })
+      expect(us!.rollback!.reason).toContain('the rollback change set was not executed')
+      expect(us!.rollback!.reason).toContain('Orders')
+      const rollbackSet = layer.requests.find(
+        (q) =>
+          q.operation === 'CreateChangeSet' &&
+          q.region === 'us-east-1' &&
+          /-rollback$/.test(q.params.get('ChangeSetName') ?? ''),
+      )!
+      expect([
+        rollbackSet.params.get('Tags.member.1.Key'),
+        rollbackSet.params.get('Tags.member.1.Value'),
+      ]).toEqual(['team', 'a'])
+      const left = await sdk(
+        async () =>
+          (await cfn('us-east-1').send(new ListChangeSetsCommand({ StackName: 'rb-guard' }))).Summaries,
+      )
+      // moto keeps executed change sets and lists every stack's: only the rollback's is ours to check.
+      expect(
+        (left ?? []).filter((c) => c.StackName === 'rb-guard' && /-rollback$/.test(c.ChangeSetName ?? '')),
+      ).toEqual([])
+    })
+
+    it('deletes a stack it created even with the termination protection this run turned on', async () => {
+      const protection = await startTerminationProtectionLayer(layer.endpoint)
+      try {
+        write('rb-tp.json', JSON.stringify({ Resources: { Jobs: { Type: 'AWS::SQS::Queue' } } }))
+        layer.failValidation.set('eu-west-1/rb-tp', {
+          reason: 'Template error: something regional',
+          events: [],
+        })
+        const r = await runActionInProcess(
+          run,
+          {
+            'stack-name': 'rb-tp',
+            template: 'rb-tp.json',
+            regions: 'us-east-1, eu-west-1',
+            'termination-protection': 'true',
+            'on-region-failure': 'rollback-all',
+          },
+          { ...env, ...localAwsEnv(protection.endpoint) },
+        )
+        const [us] = JSON.parse(r.outputs.results!) as Array<Result & { rollback?: object }>
+        expect(us).toMatchObject({ status: 'created', rollback: { action: 'deleted', outcome: 'done' } })
+        const updates = layer.requests.filter(
+          (q) => q.operation === 'DeleteStack' && q.region === 'us-east-1',
+        )
+        expect(updates).toHaveLength(1)
+        expect(protection.protectedStacks.get('us-east-1/rb-tp')).toBe(false)
+      } finally {
+        await protection.close()
+      }
     })
   })
 })

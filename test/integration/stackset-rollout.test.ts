@@ -415,6 +415,24 @@ describe('stackset-rollout against moto', () => {
     expect(members(create!, 'Regions')).toEqual(REGIONS)
   })
 
+  it('sends RetainStacksOnAccountRemoval only with auto-deployment on, which accounts filters leave off', async () => {
+    await fresh()
+    const result = await rollout({
+      accounts: A,
+      'permission-model': 'service-managed',
+      'organizational-units': 'ou-ab12-cd34ef56',
+      'account-filter-type': 'intersection',
+      'call-as': 'delegated-admin',
+    })
+    expect(result.errors).toEqual([])
+    const [createSet] = calls('CreateStackSet')
+    // AWS applies no account filter to automatic deployments: on, it would deploy to the left-out accounts.
+    expect(createSet!.params.get('AutoDeployment.Enabled')).toBe('false')
+    expect(createSet!.params.has('AutoDeployment.RetainStacksOnAccountRemoval')).toBe(false)
+    const [create] = calls('CreateStackInstances')
+    expect(create!.params.get('DeploymentTargets.AccountFilterType')).toBe('INTERSECTION')
+  })
+
   it('refuses account-filter-type union before any call: CreateStackInstances does not support it', async () => {
     await fresh()
     const result = await rollout({

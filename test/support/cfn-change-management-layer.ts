@@ -44,7 +44,13 @@ import { changeSetTemplates } from './cfn-change-set-templates.js'
  *   ActualValue, DifferenceType: "present only for resources whose
  *   StackResourceDriftStatus is MODIFIED"), filtered by
  *   StackResourceDriftStatusFilters. The test says what drifted (`drift`) and for
- *   how many status reads a detection stays in progress (`driftPolls`). Simpler
+ *   how many status reads a detection stays in progress (`driftPolls`). A
+ *   detection the test fails (`driftFailed`) ends DETECTION_FAILED with its
+ *   DetectionStatusReason: "The stack drift detection operation has failed for at
+ *   least one resource in the stack. Results will be available for resources on
+ *   which CloudFormation successfully completed drift detection." For a stack in
+ *   `driftUnavailable`, DetectStackDrift goes to moto (its HTML 500), as an
+ *   endpoint without the operation answers. Simpler
  *   than AWS: nothing is compared, there are no ExpectedProperties /
  *   ActualProperties documents and no pagination; an unknown detection id is a
  *   ValidationError.
@@ -58,7 +64,17 @@ import { changeSetTemplates } from './cfn-change-set-templates.js'
  *   lists them ("Validation errors - Failures from CloudFormation Early
  *   Validations"). Simpler than AWS: the failure is given, not found; no
  *   OperationId, no pagination; Filters.FailedEvents is accepted and all given
- *   events are failed ones.
+ *   events are failed ones. An event the test marks `mode: 'WARN'` carries
+ *   ValidationFailureMode WARN; one with a `hook` is a HOOK_INVOCATION_ERROR
+ *   (HookType, HookStatus HOOK_COMPLETE_FAILED, HookFailureMode, HookStatusReason).
+ *   OperationEvent documents both modes: "FAIL Stops provisioning resources. WARN
+ *   Allows provisioning to continue with a warning message."
+ * - A nested change set that fails (`failNestedValidation`, by the nested stack's
+ *   logical id, which `nestedChanges` must also name): the parent change set is
+ *   FAILED with StatusReason "Nested change set <arn> was not successfully
+ *   created: Currently in FAILED.", and only the nested change set's own
+ *   DescribeChangeSet (its StatusReason) and DescribeEvents say why. Simpler than
+ *   AWS: the parent's Changes are left out.
  * - Nested change sets (IncludeNestedStacks; moto makes none): a nested stack's
  *   ResourceChange carries ChangeSetId, "The change set ID of the nested change
  *   set", which DescribeChangeSet answers with its own Changes (and
@@ -97,7 +113,17 @@ export interface LayerNestedFailure {
 export interface LayerValidation {
   /** The change set's StatusReason. */
   reason: string
-  events: Array<{ logicalId?: string; type?: string; path?: string; name?: string; message: string }>
+  events: Array<{
+    logicalId?: string
+    type?: string
+    path?: string
+    name?: string
+    message: string
+    /** ValidationFailureMode (HookFailureMode for a hook); FAIL when not given. */
+    mode?: 'FAIL' | 'WARN'
+    /** A Hook's type name: the event is a HOOK_INVOCATION_ERROR. */
+    hook?: string
+  }>
 }
 export interface LayerDrift {
   logicalId: string
@@ -130,10 +156,16 @@ export interface ChangeManagementLayer extends LoopbackProxy {
   executed: string[]
   /** region/stack name -> the drift its next detections report (none: IN_SYNC). */
   drift: Map<string, LayerDrift[]>
+  /** region/stack name -> the DetectionStatusReason of its detections, which end DETECTION_FAILED. */
+  driftFailed: Map<string, string>
+  /** region/stack names whose DetectStackDrift moto answers (an HTML 500: no such operation). */
+  driftUnavailable: Set<string>
   /** How many status reads a detection answers DETECTION_IN_PROGRESS before it completes. */
   driftPolls: number
   /** region/stack name -> the early-validation failure of its change sets. */
   failValidation: Map<string, LayerValidation>
+  /** Nested stack logical id -> the failure of its nested change sets (the parent then FAILED). */
+  failNestedValidation: Map<string, LayerValidation>
   /** Serve DescribeEvents (off: moto's HTML 500, as where the API is missing). */
   describeEvents: boolean
   /** Nested stack logical id -> the changes of its nested change set (a nested stack among them has its own). */
@@ -176,9 +208,12 @@ export async function startChangeManagementLayer(
   const lastUpdated = new Map<string, string>()
   const key = (region: string, stack: string) => `${region}/${stackNameOf(stack)}`
   const drift = new Map<string, LayerDrift[]>()
+  const driftFailed = new Map<string, string>()
+  const driftUnavailable = new Set<string>()
   const detections = new Map<string, { region: string; stack: string; stackId: string; reads: number }>()
   const settings = { driftPolls: 1, describeEvents: false }
   const failValidation = new Map<string, LayerValidation>()
+  const failNestedValidation = new Map<string, LayerValidation>()
   const nestedChanges: ChangeManagementLayer['nestedChanges'] = new Map()
   const nestedSets = new Map<string, { parent: string; logicalId: string }>()
   const failNested = new Map<string, LayerNestedFailure>()
@@ -230,6 +265,7 @@ export async function startChangeManagementLayer(
     switch (req.operation) {
       case 'DetectStackDrift': {
         const stack = req.params.get('StackName') ?? ''
+        if (driftUnavailable.has(key(req.region, stack))) return forward()
         const stackId = await fetchStackId(target, req, stack)
         if (!stackId) return queryErrorReply(400, 'ValidationError', `Stack with id ${stack} does not exist`)
         const id = randomUUID()
@@ -250,9 +286,14 @@ export async function startChangeManagementLayer(
         const drifted = (drift.get(key(detection.region, detection.stack)) ?? []).filter(
           (d) => d.status !== 'IN_SYNC',
         )
+        const failedWhy = driftFailed.get(key(detection.region, detection.stack))
+        const outcome =
+          failedWhy === undefined
+            ? 'DETECTION_COMPLETE</DetectionStatus>'
+            : `DETECTION_FAILED</DetectionStatus><DetectionStatusReason>${escape(failedWhy)}</DetectionStatusReason>`
         return xml(
           'DescribeStackDriftDetectionStatus',
-          `${common}<DetectionStatus>DETECTION_COMPLETE</DetectionStatus><StackDriftStatus>${drifted.length ? 'DRIFTED' : 'IN_SYNC'}</StackDriftStatus><DriftedStackResourceCount>${drifted.length}</DriftedStackResourceCount>`,
+          `${common}<DetectionStatus>${outcome}<StackDriftStatus>${drifted.length ? 'DRIFTED' : 'IN_SYNC'}</StackDriftStatus><DriftedStackResourceCount>${drifted.length}</DriftedStackResourceCount>`,
         )
       }
       case 'DescribeStackResourceDrifts': {
@@ -383,17 +424,30 @@ export async function startChangeManagementLayer(
       case 'DescribeEvents': {
         const record = id ?? req.params.get('ChangeSetName') ?? ''
         const stack = changeSets.get(record)
-        const failure = stack ? failValidation.get(key(stack.region, stack.stackName)) : undefined
+        const nestedOf = nestedSets.get(record)
+        const failure = stack
+          ? failValidation.get(key(stack.region, stack.stackName))
+          : nestedOf
+            ? failNestedValidation.get(nestedOf.logicalId)
+            : undefined
         if (!settings.describeEvents || !failure) return forward()
-        const members = failure.events.map(
-          (e, n) =>
-            `<member><EventId>${record}-v${n}</EventId><EventType>VALIDATION_ERROR</EventType>${e.logicalId ? `<LogicalResourceId>${e.logicalId}</LogicalResourceId>` : ''}${e.type ? `<ResourceType>${e.type}</ResourceType>` : ''}<Timestamp>${new Date().toISOString()}</Timestamp><ValidationFailureMode>FAIL</ValidationFailureMode>${e.name ? `<ValidationName>${e.name}</ValidationName>` : ''}<ValidationStatus>FAILED</ValidationStatus><ValidationStatusReason>${escape(e.message)}</ValidationStatusReason>${e.path ? `<ValidationPath>${escape(e.path)}</ValidationPath>` : ''}</member>`,
-        )
+        const members = failure.events.map((e, n) => {
+          const resource = `${e.logicalId ? `<LogicalResourceId>${e.logicalId}</LogicalResourceId>` : ''}${e.type ? `<ResourceType>${e.type}</ResourceType>` : ''}<Timestamp>${new Date().toISOString()}</Timestamp>`
+          if (e.hook)
+            return `<member><EventId>${record}-h${n}</EventId><EventType>HOOK_INVOCATION_ERROR</EventType>${resource}<HookType>${e.hook}</HookType><HookStatus>HOOK_COMPLETE_FAILED</HookStatus><HookFailureMode>${e.mode ?? 'FAIL'}</HookFailureMode><HookStatusReason>${escape(e.message)}</HookStatusReason></member>`
+          return `<member><EventId>${record}-v${n}</EventId><EventType>VALIDATION_ERROR</EventType>${resource}<ValidationFailureMode>${e.mode ?? 'FAIL'}</ValidationFailureMode>${e.name ? `<ValidationName>${e.name}</ValidationName>` : ''}<ValidationStatus>FAILED</ValidationStatus><ValidationStatusReason>${escape(e.message)}</ValidationStatusReason>${e.path ? `<ValidationPath>${escape(e.path)}</ValidationPath>` : ''}</member>`
+        })
         return xml('DescribeEvents', `<OperationEvents>${members.join('')}</OperationEvents>`)
       }
       case 'DescribeChangeSet': {
         const nestedName = req.params.get('ChangeSetName') ?? ''
         const nestedSet = nestedSets.get(nestedName)
+        const nestedFailure = nestedSet ? failNestedValidation.get(nestedSet.logicalId) : undefined
+        if (nestedSet && nestedFailure)
+          return xml(
+            'DescribeChangeSet',
+            `<ChangeSetId>${nestedName}</ChangeSetId><ParentChangeSetId>${nestedSet.parent}</ParentChangeSetId><Status>FAILED</Status><StatusReason>${escape(nestedFailure.reason)}</StatusReason><ExecutionStatus>UNAVAILABLE</ExecutionStatus><Changes/>`,
+          )
         if (nestedSet) {
           const rows = nestedChanges.get(nestedSet.logicalId) ?? []
           const members = rows
@@ -434,8 +488,15 @@ export async function startChangeManagementLayer(
             })
           reply = { ...reply, body }
         }
+        const failedNested = [...nestedSets].find(
+          ([, n]) => n.parent === id && failNestedValidation.has(n.logicalId),
+        )?.[0]
         const record = id ? changeSets.get(id) : undefined
-        const failure = record ? failValidation.get(key(record.region, record.stackName)) : undefined
+        const failure = failedNested
+          ? { reason: `Nested change set ${failedNested} was not successfully created: Currently in FAILED.` }
+          : record
+            ? failValidation.get(key(record.region, record.stackName))
+            : undefined
         if (reply.status === 200 && failure) {
           const failed = reply
             .body!.toString()
@@ -522,7 +583,10 @@ export async function startChangeManagementLayer(
     requests,
     executed,
     drift,
+    driftFailed,
+    driftUnavailable,
     failValidation,
+    failNestedValidation,
     nestedChanges,
     failNested,
     reset() {
@@ -532,8 +596,11 @@ export async function startChangeManagementLayer(
       failNested.clear()
       failed.clear()
       failValidation.clear()
+      failNestedValidation.clear()
       settings.describeEvents = false
       drift.clear()
+      driftFailed.clear()
+      driftUnavailable.clear()
       settings.driftPolls = 1
       replacements.clear()
       calls.length = 0

@@ -37,6 +37,12 @@ import {
  *   AccountFilterType: "Note that UNION is not supported for
  *   CreateStackInstances operations." (moto accepts it; the exact AWS message
  *   is not documented, so this one is ours.)
+ * - CreateStackSet / UpdateStackSet with AutoDeployment.RetainStacksOnAccountRemoval
+ *   while AutoDeployment.Enabled is not true is refused with a ValidationError.
+ *   API Reference, AutoDeployment, RetainStacksOnAccountRemoval: "If set to true,
+ *   stack resources are retained when an account is removed from a target
+ *   organization or OU. ... Specify only if Enabled is set to True." (moto
+ *   accepts it; the exact AWS message is not documented, so this one is ours.)
  * - Optional: the first N operation-starting calls answer
  *   OperationInProgressException (409, "Another Operation on StackSet ... is in
  *   progress"), which AWS returns while another operation runs on the stack set
@@ -132,6 +138,18 @@ export async function startStackSetLoopback(
     const p = req.params
     const op = req.operation
     const name = p.get('StackSetName') ?? ''
+
+    if (
+      (op === 'CreateStackSet' || op === 'UpdateStackSet') &&
+      p.get('AutoDeployment.Enabled') !== 'true' &&
+      p.has('AutoDeployment.RetainStacksOnAccountRemoval')
+    ) {
+      return queryErrorReply(
+        400,
+        'ValidationError',
+        'RetainStacksOnAccountRemoval can be specified only when AutoDeployment is enabled.',
+      )
+    }
 
     if (op === 'CreateStackInstances' && p.get('DeploymentTargets.AccountFilterType') === 'UNION') {
       return queryErrorReply(

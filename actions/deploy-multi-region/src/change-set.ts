@@ -13,7 +13,12 @@ import type { ChangeRow, StackSnapshot, ValidationError } from './model.js'
 import { parametersFor } from './parameters.js'
 import { changeRows, describeChange, failureBehaviour, isEmptyChangeSet } from './plan.js'
 import { checkCancelled, poll, TargetFailure, type TargetContext } from './target-context.js'
-import { describeValidationError, readValidationErrors } from './validation-errors.js'
+import {
+  describeValidationError,
+  failureReason,
+  readValidationFindings,
+  type ValidationFindings,
+} from './validation-errors.js'
 
 /** A change set this run made; `id` undefined when an update had nothing to change. */
 export interface MadeChangeSet {
@@ -62,8 +67,9 @@ export async function makeChangeSet(
     Tags: settings.tags.length ? settings.tags : undefined,
     OnStackFailure: settings.mode === 'plan-only' ? undefined : onStackFailure,
     // "Indicates if the change set auto-imports resources that already exist": named resources
-    // with DeletionPolicy Retain that no stack owns are taken over instead of failing the create.
-    ImportExistingResources: type === 'CREATE' && settings.importExistingResources ? true : undefined,
+    // with DeletionPolicy Retain that no stack owns are taken over instead of failing. The user
+    // guide: "import named resources automatically when creating or updating" stacks, so UPDATE too.
+    ImportExistingResources: settings.importExistingResources ? true : undefined,
     // Nested stacks get change sets of their own, so their changes are seen (and guarded) too.
     IncludeNestedStacks: true,
   })
@@ -126,15 +132,12 @@ export async function reviewChangeSet(ctx: TargetContext, made: MadeChangeSet): 
     return { kind: 'empty' }
   }
   if (described.status !== 'CREATE_COMPLETE') {
-    const errors = made.id ? await validationErrorsOf(ctx, made.id) : undefined
-    const why = errors?.length
-      ? `${errors.length} validation error(s): ${errors.map(describeValidationError).join('; ')}`
-      : (described.reason ?? described.status)
+    const { why, errors } = await whyFailed(ctx, made, described)
     throw new TargetFailure(
       `change set ${made.name} failed: ${why}`,
       made.stackId,
-      errors?.find((e) => e.resource)?.resource,
-      errors?.length ? { validationErrors: errors } : {},
+      errors.find((e) => e.resource)?.resource,
+      errors.length ? { validationErrors: errors } : {},
     )
   }
   const changes = await guardedChanges(ctx, described.changes)
@@ -190,19 +193,56 @@ async function withNestedChanges(
   return rows
 }
 
+/** A nested change set's ARN in a parent's status reason ("Nested change set <arn> was not successfully created"). */
+const NESTED_CHANGE_SET_ARN = /arn:[\w-]+:cloudformation:[\w-]+:\d*:changeSet\/[^\s/]+\/[\w-]+/g
+/** Nested change sets read at most for a failed parent's reasons. */
+const MAX_FAILED_NESTED = 10
+
 /**
- * The early-validation errors of a FAILED change set, from DescribeEvents;
- * undefined where the API is missing or cannot be read (the status reason says it then).
+ * Why a change set FAILED: its own status reason with its validation errors
+ * beside it, and the same of each nested change set that failed (a parent's
+ * reason only names the nested change set). WARN-mode findings are logged as
+ * warnings; they did not fail it.
  */
-async function validationErrorsOf(
+async function whyFailed(
   ctx: TargetContext,
-  changeSetId: string,
-): Promise<ValidationError[] | undefined> {
+  made: MadeChangeSet,
+  described: DescribedChangeSet,
+): Promise<{ why: string; errors: ValidationError[] }> {
+  const own = made.id ? await findingsOf(ctx, made.id) : undefined
+  const errors = [...(own?.errors ?? [])]
+  const parts = [failureReason(described.reason ?? described.status, own?.errors ?? [])]
+  const nestedIds = new Set([
+    ...(described.reason?.match(NESTED_CHANGE_SET_ARN) ?? []),
+    ...described.changes.flatMap((c) =>
+      c.ResourceChange?.ChangeSetId ? [c.ResourceChange.ChangeSetId] : [],
+    ),
+  ])
+  if (made.id) nestedIds.delete(made.id)
+  for (const id of [...nestedIds].slice(0, MAX_FAILED_NESTED)) {
+    const nested = await ctx.api.changeSetStatus(id).catch(() => undefined)
+    if (nested?.status !== 'FAILED') continue
+    const found = await findingsOf(ctx, id)
+    errors.push(...(found?.errors ?? []))
+    const name = /:changeSet\/([^/]+)\//.exec(id)?.[1] ?? id
+    parts.push(`nested change set ${name}: ${failureReason(nested.reason, found?.errors ?? [])}`)
+  }
+  return { why: parts.join('; '), errors }
+}
+
+/**
+ * The early-validation findings of a FAILED change set, from DescribeEvents, its
+ * warnings logged; undefined where the API is missing or cannot be read (the
+ * status reason says it then).
+ */
+async function findingsOf(ctx: TargetContext, changeSetId: string): Promise<ValidationFindings | undefined> {
   try {
-    const errors = await readValidationErrors(ctx.api, changeSetId)
-    if (errors === undefined)
+    const findings = await readValidationFindings(ctx.api, changeSetId)
+    if (findings === undefined)
       ctx.log.info('DescribeEvents is not available here: the status reason is all there is.')
-    return errors
+    for (const w of findings?.warnings ?? [])
+      ctx.log.warning(`Validation warning (WARN mode, not a failure): ${describeValidationError(w)}`)
+    return findings
   } catch (error) {
     ctx.log.warning(`Could not read the change set's validation errors: ${describeError(error)}`)
     return undefined

@@ -13,7 +13,8 @@
  * - a change set for the rollback of an update is made by stack *name*: moto finds
  *   no stack by id there (AWS accepts either).
  * - DescribeEvents (change set validation errors) is missing from moto and older
- *   partitions: a non-AWS answer is said at once instead of retried.
+ *   partitions, DetectStackDrift from moto: a non-AWS answer is said at once
+ *   instead of retried.
  */
 import {
   CancelUpdateStackCommand,
@@ -150,40 +151,49 @@ export interface CreatedChangeSet {
   existing?: true
 }
 
-/** An endpoint without DescribeEvents (an older partition, a local emulator) answers like this. */
-export class EventsUnavailable extends Error {
+/**
+ * An endpoint without an operation (DescribeEvents in an older partition, drift
+ * detection or DescribeEvents on a local emulator) answers like this.
+ */
+export class OperationUnavailable extends Error {
+  /** What to print: the message itself is rewritten by the client's naming of unclear errors. */
+  readonly said: string
   constructor(message: string) {
     super(message)
-    this.name = 'EventsUnavailable'
+    this.name = 'OperationUnavailable'
+    this.said = message
   }
 }
 
 /**
- * A non-AWS answer (an HTML 500 page, a 404) to DescribeEvents means the
- * endpoint lacks the operation: said at once, as an error without an HTTP status,
- * so the SDK does not spend its retries on an answer that will not change.
+ * A non-AWS answer (an HTML 500 page, a 404) to an operation the endpoint lacks,
+ * or its InvalidAction / UnknownOperationException, is said at once, as an
+ * error without an HTTP status, so the SDK does not spend its retries (8
+ * attempts, seconds of back-off) on an answer that will not change.
  */
-const answerOnce = {
-  applyToStack(stack: { add(m: unknown, o: object): void }) {
-    stack.add(
-      (next: (a: unknown) => Promise<unknown>) => async (args: unknown) => {
-        try {
-          return await next(args)
-        } catch (error) {
-          if (
-            isNonAwsAnswer(error) ||
-            errorCode(error) === 'InvalidAction' ||
-            errorCode(error) === 'UnknownOperationException'
-          )
-            throw new EventsUnavailable(
-              `DescribeEvents is not available here (${(error as Error).message.split('\n')[0]})`,
+function answerOnce(operation: string) {
+  return {
+    applyToStack(stack: { add(m: unknown, o: object): void }) {
+      stack.add(
+        (next: (a: unknown) => Promise<unknown>) => async (args: unknown) => {
+          try {
+            return await next(args)
+          } catch (error) {
+            if (
+              isNonAwsAnswer(error) ||
+              errorCode(error) === 'InvalidAction' ||
+              errorCode(error) === 'UnknownOperationException'
             )
-          throw error
-        }
-      },
-      { step: 'deserialize', priority: 'high', name: 'describeEventsAnswerOnce' },
-    )
-  },
+              throw new OperationUnavailable(
+                `${operation} is not available here (${(error as Error).message.split('\n')[0]})`,
+              )
+            throw error
+          }
+        },
+        { step: 'deserialize', priority: 'high', name: `${operation}AnswerOnce` },
+      )
+    },
+  }
 }
 
 export class CloudFormationApi {
@@ -197,6 +207,17 @@ export class CloudFormationApi {
     } catch (error) {
       if (isMissingStack(error)) return snapshotOf(undefined)
       throw error
+    }
+  }
+
+  /** What rollback-all restores beyond template and parameters: the stack's tags and capabilities, as DescribeStacks gives them. */
+  async stackRestoreState(stack: string): Promise<Pick<Stack, 'Tags' | 'Capabilities' | 'Parameters'>> {
+    const answer = await this.client.send(new DescribeStacksCommand({ StackName: stack }))
+    const found = answer.Stacks?.[0]
+    return {
+      Tags: found?.Tags ?? [],
+      Capabilities: found?.Capabilities ?? [],
+      Parameters: found?.Parameters ?? [],
     }
   }
 
@@ -387,7 +408,9 @@ export class CloudFormationApi {
 
   /** DetectStackDrift: the id of the detection it started. */
   async detectStackDrift(stack: string): Promise<string> {
-    const started = await this.client.send(new DetectStackDriftCommand({ StackName: stack }))
+    const command = new DetectStackDriftCommand({ StackName: stack })
+    command.middlewareStack.use(answerOnce('DetectStackDrift') as never)
+    const started = await this.client.send(command)
     if (!started.StackDriftDetectionId) throw new Error('DetectStackDrift answered no StackDriftDetectionId')
     return started.StackDriftDetectionId
   }
@@ -421,7 +444,7 @@ export class CloudFormationApi {
         {
           client: this.client,
           withCommand: (command) => {
-            command.middlewareStack.use(answerOnce as never)
+            command.middlewareStack.use(answerOnce('DescribeEvents') as never)
             return command
           },
         },
@@ -431,7 +454,7 @@ export class CloudFormationApi {
         if (++pages >= MAX_VALIDATION_PAGES) break
       }
     } catch (error) {
-      if (error instanceof EventsUnavailable) return undefined
+      if (error instanceof OperationUnavailable) return undefined
       throw error
     }
     return events

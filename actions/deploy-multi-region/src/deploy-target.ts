@@ -23,7 +23,7 @@ import {
 } from './execute.js'
 import type { ChangeRow, DriftReport, Settings, StackSnapshot, TargetResult } from './model.js'
 import { templateSha256 } from './plan-file.js'
-import { prepareStack } from './prepare.js'
+import { driftOutcome, prepareStack } from './prepare.js'
 import { restorePoint, type Undo } from './rollback.js'
 import { CancelledBeforeChange, TargetFailure, type TargetContext } from './target-context.js'
 
@@ -119,18 +119,25 @@ export function deployTarget(untimed: TargetContext, initial: StackSnapshot): Pr
         changes: [],
         reason: prepared.why,
       }
-    known.drift = prepared.drift
     const { state, type } = prepared
     // Events from before this run are not printed again.
     const priming = state.stackId ? ctx.events.prime(state.stackId) : Promise.resolve()
-    const undo = type === 'UPDATE' ? await restorePoint(ctx, state) : undefined
-    const made = await makeChangeSet(ctx, state, type)
-    known.pending = made
-    await priming
-    const reviewed = await reviewChangeSet(ctx, made)
-    if (reviewed.kind === 'empty') return nothingToChange(ctx, known, made, state)
+    const changeSet = (async () => {
+      const undo = type === 'UPDATE' ? await restorePoint(ctx, state) : undefined
+      const made = await makeChangeSet(ctx, state, type)
+      known.pending = made
+      await priming
+      return { undo, made, reviewed: await reviewChangeSet(ctx, made) }
+    })()
+    // Drift detection runs beside the change set; neither is acted on before both are done.
+    const [drift, made] = await Promise.allSettled([driftOutcome(prepared.drift), changeSet])
+    if (drift.status === 'rejected') throw drift.reason
+    known.drift = drift.value
+    if (made.status === 'rejected') throw made.reason
+    const { undo, reviewed } = made.value
+    if (reviewed.kind === 'empty') return nothingToChange(ctx, known, made.value.made, state)
     known.changes = reviewed.changes
-    return changeSetReviewed(ctx, known, { made, state, changes: reviewed.changes, undo })
+    return changeSetReviewed(ctx, known, { made: made.value.made, state, changes: reviewed.changes, undo })
   })
 }
 

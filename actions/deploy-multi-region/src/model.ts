@@ -53,7 +53,7 @@ export interface CommonSettings extends AccountSettings {
    * changed (earlier template and parameters; stacks it created are deleted).
    */
   onRegionFailure: OnRegionFailure
-  /** CREATE change sets import existing named resources (ImportExistingResources). */
+  /** CREATE and UPDATE change sets import existing named resources (ImportExistingResources). */
   importExistingResources: boolean
   /** Drift detection before planning: off, warn (report it) or fail (stop that target). */
   drift: DriftMode

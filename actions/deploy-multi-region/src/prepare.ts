@@ -2,9 +2,13 @@
  * The first phase of a target's deploy: the stack made ready for a change set.
  * Another operation on the stack is waited out, a ROLLBACK_COMPLETE stack (its
  * first create failed) is deleted to be created again, and an existing stack's
- * drift is detected (`drift` warn or fail) before anything is planned against it.
+ * drift detection (`drift` warn or fail) is started, to run beside the change
+ * set's creation: a deploy waits for the slower of the two, not for their sum.
+ * The change set is not executed (nor kept for apply) before the drift is known.
  */
 import { describeError } from '../../../lib/aws.js'
+import { AbortedError } from '../../../lib/poll.js'
+import { OperationUnavailable } from './cloudformation-api.js'
 import type { DriftReport, StackSnapshot } from './model.js'
 import { describeDrift, detectDrift } from './drift.js'
 import { decideStackAction } from './plan.js'
@@ -15,9 +19,24 @@ const STALE_MS = 10_000
 /** Operations of others waited out at most, one after the other. */
 const MAX_WAITS = 5
 
+/**
+ * A drift detection under way. It settles and never rejects, so it may run
+ * unobserved while the change set is made; `driftOutcome` gives its report or
+ * throws the target's failure.
+ */
+export type DriftCheck = Promise<{ report?: DriftReport; failure?: unknown }>
+
+/** The drift report of a detection started by `prepareStack`, or its failure thrown (`drift: fail`). */
+export async function driftOutcome(check: DriftCheck | undefined): Promise<DriftReport | undefined> {
+  if (!check) return undefined
+  const { report, failure } = await check
+  if (failure !== undefined) throw failure
+  return report
+}
+
 /** What the change set phase starts from. */
 export type Prepared =
-  | { kind: 'ready'; state: StackSnapshot; type: 'CREATE' | 'UPDATE'; drift?: DriftReport }
+  | { kind: 'ready'; state: StackSnapshot; type: 'CREATE' | 'UPDATE'; drift?: DriftCheck }
   /** plan-only on a ROLLBACK_COMPLETE stack: a deploy would delete and create it; nothing to preview. */
   | { kind: 'would-recreate'; state: StackSnapshot; why: string }
 
@@ -50,7 +69,13 @@ export async function prepareStack(ctx: TargetContext, initial: StackSnapshot): 
       state = await recoverRollbackComplete(ctx, state)
       continue
     }
-    const drift = decision.action === 'update' ? await checkDrift(ctx, state) : undefined
+    const drift =
+      decision.action === 'update' && settings.drift !== 'off' && state.stackId
+        ? checkDrift(ctx, state.stackId).then(
+            (report) => ({ report }),
+            (failure: unknown) => ({ failure }),
+          )
+        : undefined
     return { kind: 'ready', state, type: decision.action === 'create' ? 'CREATE' : 'UPDATE', drift }
   }
 }
@@ -85,45 +110,53 @@ async function recoverRollbackComplete(ctx: TargetContext, state: StackSnapshot)
 }
 
 /**
- * `drift` warn or fail: detects the stack's drift before a change set is planned
- * against it. A drifted stack fails the target with `fail`, before any change set.
+ * `drift` warn or fail: detects the stack's drift while its change set is made.
+ * With `fail`, a drifted stack, a detection that failed (for the stack or for
+ * some of its resources) and a drift status of UNKNOWN fail the target, and its
+ * change set is deleted unexecuted: with resources unchecked nobody can say the
+ * stack is as its template says.
  */
-async function checkDrift(ctx: TargetContext, state: StackSnapshot): Promise<DriftReport | undefined> {
+async function checkDrift(ctx: TargetContext, stackId: string): Promise<DriftReport | undefined> {
   const { settings, log } = ctx
-  if (settings.drift === 'off' || !state.stackId) return undefined
-  ctx.phase('detecting drift')
+  const failing = settings.drift === 'fail'
+  const stop = '; the change set is not executed (drift: fail)'
   let report: DriftReport
   try {
     report = await detectDrift(
       ctx.api,
-      state.stackId,
+      stackId,
       (what, check) => poll(ctx, what, check),
       settings.driftValues,
     )
   } catch (error) {
-    const why = `drift detection failed: ${describeError(error)}`
-    if (settings.drift === 'fail')
-      throw new TargetFailure(`${why}; no change set was made (drift: fail)`, state.stackId)
+    if (error instanceof AbortedError) throw error
+    // An endpoint without the operation says so in its own words (describeError would wrap them).
+    const said = error instanceof OperationUnavailable ? error.said : describeError(error)
+    const why = `drift detection failed: ${said}`
+    if (failing) throw new TargetFailure(`${why}${stop}`, stackId)
     log.warning(`${why}; planning without it.`)
     return undefined
   }
-  if (report.detectionStatus === 'DETECTION_FAILED')
-    log.warning(
-      `Drift detection failed for some resources: ${report.detectionStatusReason ?? 'no reason given'}`,
-    )
+  if (report.detectionStatus === 'DETECTION_FAILED') {
+    const why = `Drift detection failed for some resources: ${report.detectionStatusReason ?? 'no reason given'}`
+    if (failing) throw new TargetFailure(`${why}${stop}`, stackId, undefined, { drift: report })
+    log.warning(why)
+  }
   if (report.stackDriftStatus !== 'DRIFTED') {
+    if (failing && report.stackDriftStatus !== 'IN_SYNC')
+      throw new TargetFailure(
+        `drift status is ${report.stackDriftStatus}: the stack's drift could not be told${stop}`,
+        stackId,
+        undefined,
+        { drift: report },
+      )
     log.info(`Drift: ${report.stackDriftStatus}.`)
     return report
   }
   const lines = report.resources.map(describeDrift)
   const text = `${report.resources.length} resource(s) drifted from the template: ${lines.join(' | ')}`
-  if (settings.drift === 'fail')
-    throw new TargetFailure(
-      `${text}; no change set was made (drift: fail)`,
-      state.stackId,
-      report.resources[0]?.logicalId,
-      { drift: report },
-    )
+  if (failing)
+    throw new TargetFailure(`${text}${stop}`, stackId, report.resources[0]?.logicalId, { drift: report })
   log.warning(text)
   return report
 }

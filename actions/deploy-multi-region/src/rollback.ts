@@ -5,7 +5,7 @@
  * updated one goes back to what it had).
  */
 import * as core from '@actions/core'
-import type { Parameter } from '@aws-sdk/client-cloudformation'
+import type { Capability, Parameter, Tag } from '@aws-sdk/client-cloudformation'
 import { describeError } from '../../../lib/aws.js'
 import { MAX_TEMPLATE_BODY_BYTES } from '../../../lib/cloudformation-inputs.js'
 import { fanOut } from '../../../lib/fanout.js'
@@ -13,34 +13,72 @@ import { pollUntil } from '../../../lib/poll.js'
 import { targetLabel } from '../../../lib/targets.js'
 import type { RollbackOutcome, StackSnapshot, TargetResult } from './model.js'
 import { executionOutcome, isEmptyChangeSet, isInProgress } from './plan.js'
-import { waitForChangeSet } from './change-set.js'
-import type { TargetContext } from './target-context.js'
+import { guardedChanges, waitForChangeSet } from './change-set.js'
+import { blockedChanges, blockedReason } from './guard.js'
+import { remainingMs, type TargetContext } from './target-context.js'
 
 /** What undoes a target's change: delete the stack this run created, or restore the one it updated. */
 export type Undo =
   | { kind: 'delete'; stackId: string }
-  | { kind: 'restore'; stackId: string; templateBody: string; parameters: Parameter[] }
+  | {
+      kind: 'restore'
+      stackId: string
+      templateBody: string
+      parameters: Parameter[]
+      /** The stack's own tags and capabilities before this run, not this run's inputs. */
+      tags: Tag[]
+      capabilities: Capability[]
+    }
+
+/** A template that holds nested stacks: their templates live at URLs this run may have overwritten. */
+const NESTED_STACK = /AWS::CloudFormation::Stack\b/
+
+/**
+ * What a rollback cannot bring back as it was, said before the change is made:
+ * nested stacks are restored from the template URLs the earlier parent names,
+ * which hold whatever was last uploaded there; and an SSM parameter type is
+ * resolved again when the rollback runs, so it gets the parameter's value then.
+ */
+export function cannotRestore(templateBody: string, parameters: readonly Parameter[]): string[] {
+  const notes: string[] = []
+  if (NESTED_STACK.test(templateBody))
+    notes.push(
+      'nested stacks come back from the template URLs the earlier template names, as those objects are then, not as they were',
+    )
+  const ssm = parameters.filter((p) => p.ResolvedValue !== undefined).map((p) => p.ParameterKey ?? '?')
+  if (ssm.length)
+    notes.push(
+      `SSM parameter(s) ${ssm.join(', ')} are resolved again when the rollback runs, not restored to the values they resolved to before`,
+    )
+  return notes
+}
 
 /**
  * The stack's template (GetTemplate, TemplateStage Original: as submitted,
- * before transforms) and parameters (DescribeStacks) before this run changes it.
- * A NoEcho parameter is answered masked ("*****"): it is restored with
- * UsePreviousValue, so a NoEcho value this run changed stays changed.
+ * before transforms), parameters, tags and capabilities (DescribeStacks) before
+ * this run changes it. A NoEcho parameter is answered masked ("*****"): it is
+ * restored with UsePreviousValue, so a NoEcho value this run changed stays
+ * changed. What cannot be restored as it was is warned of here, before the change.
  */
 export async function restorePoint(ctx: TargetContext, state: StackSnapshot): Promise<Undo | undefined> {
   if (ctx.settings.onRegionFailure !== 'rollback-all' || !state.stackId) return undefined
   const templateBody = await ctx.api.originalTemplate(state.stackId)
-  const stack = await ctx.api.describeStack(state.stackId)
+  const earlier = await ctx.api.stackRestoreState(state.stackId)
+  const parameters = (earlier.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p] : []))
+  for (const note of cannotRestore(templateBody, parameters))
+    ctx.log.warning(`on-region-failure rollback-all cannot fully restore this stack: ${note}.`)
   return {
     kind: 'restore',
     stackId: state.stackId,
     templateBody,
-    parameters: Object.entries(stack.parameterValues ?? {}).map(([ParameterKey, value]) =>
+    parameters: parameters.map(({ ParameterKey, ParameterValue }) =>
       // "the parameter value is masked with asterisks (*****)": such a value cannot be sent back.
-      /^\*+$/.test(value)
+      /^\*+$/.test(ParameterValue ?? '')
         ? { ParameterKey, UsePreviousValue: true }
-        : { ParameterKey, ParameterValue: value },
+        : { ParameterKey, ParameterValue: ParameterValue ?? '' },
     ),
+    tags: earlier.Tags ?? [],
+    capabilities: earlier.Capabilities ?? [],
   }
 }
 
@@ -50,13 +88,22 @@ function untilStable(ctx: TargetContext, id: string, what: string): Promise<Stac
       const now = await ctx.api.describeStack(id)
       return isInProgress(now.status) ? undefined : now
     },
-    { what, initialMs: 200, factor: 1.5, maxMs: 2000 },
+    { what, initialMs: 200, factor: 1.5, maxMs: 2000, timeoutMs: remainingMs(ctx) },
   )
 }
 
+/**
+ * Deletes the stack this run created. Termination protection turned on by this
+ * run (the stack is this run's, so the protection is too) is turned off first:
+ * DeleteStack of a protected stack fails.
+ */
 async function deleteCreated(ctx: TargetContext, stackId: string): Promise<RollbackOutcome> {
   try {
     ctx.log.info(`Rolling back: deleting stack ${stackId}, which this run created.`)
+    if (ctx.settings.terminationProtection) {
+      ctx.log.info('Turning off the termination protection this run turned on, to delete the stack.')
+      await ctx.api.updateTerminationProtection(stackId, false)
+    }
     await ctx.api.deleteStack(stackId, ctx.tokens.rollbackDelete)
     const gone = await untilStable(ctx, stackId, `stack ${stackId} to be deleted`)
     if (gone.status !== undefined && gone.status !== 'DELETE_COMPLETE')
@@ -72,12 +119,13 @@ async function restoreUpdated(
   point: Extract<Undo, { kind: 'restore' }>,
 ): Promise<RollbackOutcome> {
   const { api, settings, log } = ctx
+  let pending: string | undefined
   try {
     if (Buffer.byteLength(point.templateBody) > MAX_TEMPLATE_BODY_BYTES)
       throw new Error(
         `the earlier template is over ${MAX_TEMPLATE_BODY_BYTES} bytes; restore it from S3 by hand`,
       )
-    log.info('Rolling back: updating the stack to the template and parameters it had before this run.')
+    log.info('Rolling back: updating the stack to the template, parameters and tags it had before this run.')
     // By name, as every change set of this action is made (moto finds no stack by id here); the
     // id is checked first so a stack replaced meanwhile is not "rolled back" to another's template.
     const current = await api.describeStack(settings.stackName)
@@ -91,29 +139,47 @@ async function restoreUpdated(
       Description: `deploy-multi-region ${ctx.runToken} rollback-all`,
       TemplateBody: point.templateBody,
       Parameters: point.parameters,
-      Capabilities: settings.capabilities.length ? settings.capabilities : undefined,
+      Capabilities: point.capabilities.length ? point.capabilities : undefined,
       RoleARN: settings.roleArn,
-      Tags: settings.tags.length ? settings.tags : undefined,
+      // The earlier stack's own tags; none sent would keep this run's.
+      Tags: point.tags,
       IncludeNestedStacks: true,
     })
     if (!created.id) return { action: 'restored', outcome: 'done' }
+    pending = created.id
     const described = await waitForChangeSet(ctx, created.id)
     if (isEmptyChangeSet(described.status, described.reason)) return { action: 'restored', outcome: 'done' }
     if (described.status !== 'CREATE_COMPLETE')
       throw new Error(`rollback change set failed: ${described.reason ?? described.status}`)
+    // The rollback's changes pass the same guard as the deploy's.
+    const blocked = blockedChanges(await guardedChanges(ctx, described.changes))
+    if (blocked.length) throw new Error(`the rollback change set was not executed: ${blockedReason(blocked)}`)
     await api.executeChangeSet(created.id, ctx.tokens.rollbackExecute)
+    pending = undefined
     const final = await untilStable(ctx, point.stackId, `stack ${point.stackId} to roll back`)
     if (executionOutcome(final.status) !== 'success')
       return { action: 'restored', outcome: 'failed', reason: `the stack is ${final.status ?? 'gone'}` }
     return { action: 'restored', outcome: 'done' }
   } catch (error) {
     return { action: 'restored', outcome: 'failed', reason: describeError(error) }
+  } finally {
+    // A rollback change set that was not executed is not left behind.
+    if (pending) await api.deleteChangeSet(pending).catch(() => undefined)
   }
 }
 
 /** Undoes one target's change. */
 export function rollBackTarget(ctx: TargetContext, undo: Undo): Promise<RollbackOutcome> {
   return undo.kind === 'delete' ? deleteCreated(ctx, undo.stackId) : restoreUpdated(ctx, undo)
+}
+
+/**
+ * The rollback's own clock: `timeout-minutes` counts again from its start, not
+ * from the deploy whose time the failure may have used up.
+ */
+function ownDeadline(ctx: TargetContext): TargetContext {
+  const minutes = ctx.settings.timeoutMinutes
+  return { ...ctx, deadline: minutes === undefined ? undefined : Date.now() + minutes * 60_000 }
 }
 
 /** A target this run changed, with what undoes it. */
@@ -132,7 +198,7 @@ export async function rollBackAll(changed: readonly Undoable[]): Promise<void> {
   core.info(
     `A target failed: rolling back ${changed.map((c) => targetLabel(c.result)).join(', ')} (on-region-failure: rollback-all).`,
   )
-  const outcomes = await fanOut(changed, (c) => rollBackTarget(c.ctx, c.undo))
+  const outcomes = await fanOut(changed, (c) => rollBackTarget(ownDeadline(c.ctx), c.undo))
   for (const o of outcomes) {
     const rollback: RollbackOutcome =
       o.state === 'fulfilled'
@@ -147,7 +213,7 @@ export async function rollBackAll(changed: readonly Undoable[]): Promise<void> {
     const what =
       rollback.action === 'deleted'
         ? 'the stack this run created was deleted'
-        : 'the stack was updated back to its earlier template and parameters'
+        : 'the stack was updated back to its earlier template, parameters and tags'
     if (rollback.outcome === 'done') log.info(`Rolled back: ${what}.`)
     else
       log.error(

@@ -115,7 +115,7 @@ export function getSettings(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
   const preferences = getPreferences(inputs, regions)
   const instanceParameters = readRegionParameters(inputs, 'instance-parameters', regions, env)
 
-  const autoDeployment = serviceManaged ? readAutoDeployment(inputs) : undefined
+  const autoDeployment = serviceManaged ? readAutoDeployment(inputs, accountFilterType) : undefined
   const homeRegion = readHomeRegion(env)
 
   return {
@@ -226,16 +226,32 @@ function readDeploymentTargets(
   return { accounts, organizationalUnits, accountFilterType }
 }
 
-function readAutoDeployment(inputs: Inputs): NonNullable<Settings['autoDeployment']> {
+/**
+ * Auto-deployment is on by default, except where `accounts` filters the
+ * organizational units: AutoDeployment has no account filter ("StackSets
+ * automatically deploys additional stack instances to Organizations accounts
+ * that are added to a target organization or organizational unit"; the filter is
+ * part of each operation's DeploymentTargets only), so the accounts the filter
+ * leaves out would get stacks as soon as they join. There it is on only when
+ * asked for. RetainStacksOnAccountRemoval means something only with
+ * auto-deployment on ("Specify only if Enabled is set to True").
+ */
+function readAutoDeployment(
+  inputs: Inputs,
+  accountFilterType: AccountFilterType | undefined,
+): NonNullable<Settings['autoDeployment']> {
+  const filtered = accountFilterType === 'INTERSECTION' || accountFilterType === 'DIFFERENCE'
   const autoDeployment = {
-    enabled: inputs.boolean('auto-deployment', true),
+    enabled: inputs.boolean('auto-deployment', !filtered),
     retainStacksOnAccountRemoval: inputs.boolean('retain-stacks-on-account-removal', false),
   }
   if (!autoDeployment.enabled && inputs.raw('retain-stacks-on-account-removal') !== '') {
     throw new InputError(
       'retain-stacks-on-account-removal',
       inputs.raw('retain-stacks-on-account-removal'),
-      'no value when auto-deployment is false (it only applies to automatic deployments)',
+      filtered && inputs.raw('auto-deployment') === ''
+        ? 'no value while auto-deployment is off, which it is by default when accounts filter the organizational units (it only applies to automatic deployments)'
+        : 'no value when auto-deployment is false (it only applies to automatic deployments)',
     )
   }
   return autoDeployment

@@ -176,6 +176,12 @@ export interface InstanceGroup {
   regions: string[]
   /** Parameter overrides to set (undefined: leave the instances' overrides as they are). */
   overrides?: Record<string, string>
+  /**
+   * Service-managed: only these accounts of the organizational units (an
+   * INTERSECTION filter of their own), for instances the `accounts` filter adds
+   * or takes away within organizational units that are already deployed.
+   */
+  accounts?: string[]
 }
 
 export interface InstancePlanInput {
@@ -191,6 +197,8 @@ export interface InstancePlanInput {
   currentOverrides: ReadonlyMap<string, Record<string, string>>
   /** An UpdateStackSet in this run updates every instance, so OUTDATED ones need no extra operation. */
   stackSetUpdate: boolean
+  /** Service-managed: how `accounts` narrows the organizational units (INTERSECTION or DIFFERENCE). */
+  accountFilter?: { type: 'INTERSECTION' | 'DIFFERENCE'; accounts: readonly string[] }
 }
 
 export interface InstancePlan {
@@ -201,6 +209,12 @@ export interface InstancePlan {
   unchanged: number
   /** Instances whose organizational unit is not reported, so they cannot be matched (service-managed). */
   unmatched: number
+  /**
+   * `account/region` of declared instances that are INOPERABLE: "A DeleteStackInstances
+   * operation has failed and left the stack in an unstable state. Stacks in this state are
+   * excluded from further UpdateStackSet operations." No operation of ours converges them.
+   */
+  inoperable: string[]
 }
 
 export const pairKey = (target: string, region: string) => `${target}/${region}`
@@ -275,8 +289,10 @@ export function planInstances(input: InstancePlanInput): InstancePlan {
           return now === undefined || !sameRecord(now, declared)
         })
       const outdated = !input.stackSetUpdate && instances.some((i) => i.status === 'OUTDATED')
+      // An INOPERABLE instance is in place but not converged: not counted as unchanged.
+      const inoperable = instances.some((i) => i.status === 'INOPERABLE')
       if (overridesDiffer || outdated) stale.push({ target, region })
-      else unchanged++
+      else if (!inoperable) unchanged++
     }
   }
 
@@ -291,13 +307,76 @@ export function planInstances(input: InstancePlanInput): InstancePlan {
 
   const order = input.regions
   const overridesFor = (region: string) => input.instanceParameters[region]
+  const filtered = accountFilterChanges(input, existing, missing)
+  const inoperable = input.current
+    .filter((i) => i.status === 'INOPERABLE' && input.regions.includes(i.region))
+    .map((i) => pairKey(i.account, i.region))
   return {
-    create: groupPairs(missing, order, overridesFor),
+    create: [...groupPairs(missing, order, overridesFor), ...filtered.create],
     update: groupPairs(stale, order, overridesFor),
-    remove: groupPairs(extra, order),
+    remove: [...groupPairs(extra, order), ...filtered.remove],
     unchanged,
     unmatched,
+    inoperable,
   }
+}
+
+/**
+ * Service-managed with an `accounts` filter: the instances a change of the
+ * filter adds or takes away inside (organizational unit, region) pairs that are
+ * already deployed, which the pairs alone do not show. An instance of an
+ * account the filter now leaves out is removed (that account only); with
+ * INTERSECTION, a listed account without an instance in a region is added
+ * (every organizational unit, narrowed to that account: AWS creates it where
+ * the account is a member). Accounts that DIFFERENCE no longer excludes cannot
+ * be told without the organization's membership and are not planned.
+ */
+function accountFilterChanges(
+  input: InstancePlanInput,
+  existing: ReadonlyMap<string, CurrentInstance[]>,
+  missing: ReadonlyArray<{ target: string; region: string }>,
+): { create: InstanceGroup[]; remove: InstanceGroup[] } {
+  const filter = input.accountFilter
+  if (!input.serviceManaged || !filter || filter.accounts.length === 0) return { create: [], remove: [] }
+  const listed = new Set(filter.accounts)
+  const wanted = (account: string) =>
+    filter.type === 'INTERSECTION' ? listed.has(account) : !listed.has(account)
+  const removals = new Map<string, { ou: string; region: string; accounts: Set<string> }>()
+  const deployed = new Map<string, Set<string>>()
+  for (const ou of input.targets)
+    for (const region of input.regions)
+      for (const instance of existing.get(pairKey(ou, region)) ?? []) {
+        if (!deployed.has(region)) deployed.set(region, new Set())
+        deployed.get(region)!.add(instance.account)
+        if (wanted(instance.account)) continue
+        const key = pairKey(ou, region)
+        const entry = removals.get(key) ?? { ou, region, accounts: new Set<string>() }
+        entry.accounts.add(instance.account)
+        removals.set(key, entry)
+      }
+  const remove = [...removals.values()].map((r) => ({
+    targets: [r.ou],
+    regions: [r.region],
+    accounts: [...r.accounts].sort(),
+  }))
+  const create: InstanceGroup[] = []
+  if (filter.type === 'INTERSECTION') {
+    const newRegions = new Set(missing.map((m) => m.region))
+    for (const region of input.regions) {
+      // A region with an organizational unit still to deploy gets the whole filter with it.
+      if (newRegions.has(region)) continue
+      const absent = filter.accounts.filter((a) => !deployed.get(region)?.has(a))
+      if (absent.length === 0) continue
+      const overrides = input.instanceParameters[region]
+      create.push({
+        targets: [...input.targets].sort(),
+        regions: [region],
+        accounts: absent,
+        ...(overrides === undefined ? {} : { overrides }),
+      })
+    }
+  }
+  return { create, remove }
 }
 
 /** Account/region pairs whose stacks DescribeStackInstance must be read for their overrides. */
@@ -328,6 +407,8 @@ export interface RolloutPlan {
   operations: PlannedOperation[]
   unchanged: number
   unmatched: number
+  /** `account/region` of INOPERABLE instances: the stack set is not converged while they remain. */
+  inoperable: string[]
 }
 
 export function describeGroup(group: InstanceGroup, noun: string): string {
@@ -338,7 +419,8 @@ export function describeGroup(group: InstanceGroup, noun: string): string {
       ? ` with overrides of ${keys.join(', ')}`
       : ' with no overrides'
     : ''
-  const targets = `${group.targets.length} ${noun}(s) [${group.targets.join(', ')}]`
+  const only = group.accounts ? `, account(s) [${group.accounts.join(', ')}] only` : ''
+  const targets = `${group.targets.length} ${noun}(s) [${group.targets.join(', ')}]${only}`
   return `${targets} x ${group.regions.length} region(s) [${group.regions.join(', ')}]${overrides}`
 }
 
@@ -387,7 +469,21 @@ export function planRollout(args: {
     operations,
     unchanged: args.instances.unchanged,
     unmatched: args.instances.unmatched,
+    inoperable: args.instances.inoperable,
   }
+}
+
+/**
+ * Why the stack set is not converged even when every operation succeeded:
+ * INOPERABLE instances, which need DeleteStackInstances with RetainStacks and
+ * the stack deleted by hand; undefined when there are none.
+ */
+export function inoperableFailure(plan: RolloutPlan): string | undefined {
+  if (plan.inoperable.length === 0) return undefined
+  return (
+    `${plan.inoperable.length} stack instance(s) INOPERABLE, not converged: ${plan.inoperable.join(', ')} ` +
+    '(a DeleteStackInstances failed and left them unstable; remove them with DeleteStackInstances and RetainStacks true, then delete their stacks by hand)'
+  )
 }
 
 export interface OperationResult {
@@ -446,6 +542,8 @@ export function describePlan(plan: RolloutPlan, stackSetName: string): string[] 
   }
   if (plan.unmatched > 0)
     lines.push(`${plan.unmatched} instance(s) report no organizational unit and are left alone`)
+  if (plan.inoperable.length > 0)
+    lines.push(`INOPERABLE, not converged by any operation: ${plan.inoperable.join(', ')}`)
   return lines
 }
 

@@ -14,6 +14,7 @@ import {
   describePlan,
   diffStackSet,
   failedResults,
+  inoperableFailure,
   overridePairsToRead,
   planInstances,
   planRollout,
@@ -76,6 +77,10 @@ export function makePlan(
       current: instances,
       currentOverrides: overrides,
       stackSetUpdate: diff.changes.length > 0,
+      ...(serviceManaged &&
+      (settings.accountFilterType === 'INTERSECTION' || settings.accountFilterType === 'DIFFERENCE')
+        ? { accountFilter: { type: settings.accountFilterType, accounts: settings.accounts } }
+        : {}),
     }),
   })
   const planLines = describePlan(plan, settings.stackSetName)
@@ -156,6 +161,8 @@ export async function applyPlan(
     for (const next of plan.operations.slice(begun))
       log.warning(`Not started: ${next.kind} (${next.description})`)
   }
+  // Every operation succeeded, yet INOPERABLE instances mean the stack set has not converged.
+  failure ??= inoperableFailure(plan)
   log.flush()
   return { stackSetId, records, failure, cancelled, runningId }
 }

@@ -231,10 +231,13 @@ export class StackSetApi {
       Tags: listOrOmit(Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value }))),
       AdministrationRoleARN: s.administrationRoleArn,
       ExecutionRoleName: s.executionRoleName,
+      // RetainStacksOnAccountRemoval: "Specify only if Enabled is set to True."
       AutoDeployment: s.autoDeployment
         ? {
             Enabled: s.autoDeployment.enabled,
-            RetainStacksOnAccountRemoval: s.autoDeployment.retainStacksOnAccountRemoval,
+            ...(s.autoDeployment.enabled
+              ? { RetainStacksOnAccountRemoval: s.autoDeployment.retainStacksOnAccountRemoval }
+              : {}),
           }
         : undefined,
       ManagedExecution: { Active: s.managedExecution },
@@ -289,6 +292,13 @@ export class StackSetApi {
    */
   private deploymentTargets(kind: OperationKind, group: InstanceGroup): DeploymentTargets {
     const s = this.settings
+    // A group of its own accounts (a change of the accounts filter) names exactly those accounts.
+    if (group.accounts)
+      return {
+        OrganizationalUnitIds: group.targets,
+        Accounts: group.accounts,
+        AccountFilterType: 'INTERSECTION',
+      }
     const narrowed = kind !== 'DeleteStackInstances' && s.accounts.length > 0 && s.accountFilterType
     return {
       OrganizationalUnitIds: group.targets,

@@ -1,6 +1,8 @@
 import {
   describeValidationError,
+  failureReason,
   validationErrorsOf,
+  validationFindings,
 } from '../../../actions/deploy-multi-region/src/validation-errors.js'
 
 describe('validationErrorsOf', () => {
@@ -30,5 +32,59 @@ describe('validationErrorsOf', () => {
       'Bucket /Properties/BucketName: Resource of type AWS::S3::Bucket with identifier logs already exists',
     )
     expect(describeValidationError({ message: 'Template format error' })).toBe('Template format error')
+  })
+})
+
+describe('validationFindings', () => {
+  it('tells WARN-mode validations and Hooks in WARN (warnings) from the failures', () => {
+    const found = validationFindings([
+      {
+        EventType: 'VALIDATION_ERROR',
+        LogicalResourceId: 'Bucket',
+        ValidationName: 'AWS::EarlyValidation::PropertyValidation',
+        ValidationStatus: 'FAILED',
+        ValidationFailureMode: 'FAIL',
+        ValidationStatusReason: 'bad property',
+      },
+      {
+        EventType: 'VALIDATION_ERROR',
+        LogicalResourceId: 'Queue',
+        ValidationStatus: 'FAILED',
+        ValidationFailureMode: 'WARN',
+        ValidationStatusReason: 'only a warning',
+      },
+      {
+        EventType: 'HOOK_INVOCATION_ERROR',
+        LogicalResourceId: 'Queue',
+        HookType: 'Private::Guard::Encryption',
+        HookStatus: 'HOOK_COMPLETE_FAILED',
+        HookFailureMode: 'WARN',
+        HookStatusReason: 'not encrypted',
+      },
+      {
+        EventType: 'HOOK_INVOCATION_ERROR',
+        LogicalResourceId: 'Table',
+        HookType: 'Private::Guard::Backup',
+        HookStatus: 'HOOK_COMPLETE_FAILED',
+        HookFailureMode: 'FAIL',
+        HookStatusReason: 'no backup plan',
+      },
+    ] as never)
+    expect(found.errors.map(describeValidationError)).toEqual([
+      'Bucket: bad property',
+      'Table: no backup plan',
+    ])
+    expect(found.warnings.map(describeValidationError)).toEqual([
+      'Queue: only a warning',
+      'Queue: not encrypted',
+    ])
+  })
+
+  it('keeps the status reason beside the errors', () => {
+    expect(failureReason('The following hook(s)/validation failed', [{ message: 'bad' }])).toBe(
+      'The following hook(s)/validation failed (1 validation error(s): bad)',
+    )
+    expect(failureReason('Template error', [])).toBe('Template error')
+    expect(failureReason(undefined, [])).toBe('FAILED')
   })
 })

@@ -116,6 +116,15 @@ describe('getSettings', () => {
       'account-filter-type': 'difference',
     })
     expect(filtered.accountFilterType).toBe('DIFFERENCE')
+    // AWS applies no account filter to automatic deployments: off unless asked for.
+    expect(filtered.autoDeployment).toEqual({ enabled: false, retainStacksOnAccountRemoval: false })
+    const asked = settings({
+      'permission-model': 'service-managed',
+      'organizational-units': 'ou-ab12-cd34ef56',
+      'account-filter-type': 'intersection',
+      'auto-deployment': 'true',
+    })
+    expect(asked.autoDeployment?.enabled).toBe(true)
   })
   it('accepts an https S3 template URL', () => {
     const url = 'https://bucket.s3.eu-west-1.amazonaws.com/stack.yaml'
@@ -203,6 +212,17 @@ describe('getSettings', () => {
         'retain-stacks-on-account-removal': 'true',
       },
       /Input 'retain-stacks-on-account-removal'/,
+    ],
+    [
+      'retain on removal with accounts filtered and auto-deployment left at its default (off)',
+      {
+        'permission-model': 'service-managed',
+        'organizational-units': 'r-ab12',
+        accounts: '111111111111',
+        'account-filter-type': 'intersection',
+        'retain-stacks-on-account-removal': 'true',
+      },
+      /Input 'retain-stacks-on-account-removal'.*by default when accounts filter/,
     ],
     [
       'union, which CreateStackInstances does not support',

@@ -5,6 +5,7 @@ import {
   describePlan,
   diffStackSet,
   failedResults,
+  inoperableFailure,
   groupPairs,
   operationPreferences,
   overridePairsToRead,
@@ -208,7 +209,7 @@ describe('planInstances', () => {
   it('does nothing when everything is in place', () => {
     const current = base.regions.flatMap((r) => [instance(A, r), instance(B, r)])
     const plan = planInstances({ ...base, current, prune: true })
-    expect(plan).toEqual({ create: [], update: [], remove: [], unchanged: 6, unmatched: 0 })
+    expect(plan).toEqual({ create: [], update: [], remove: [], unchanged: 6, unmatched: 0, inoperable: [] })
   })
   it('prunes only with prune, and only undeclared pairs', () => {
     const current = [
@@ -295,8 +296,78 @@ describe('groupPairs', () => {
   })
 })
 
+describe('planInstances: service-managed account filters and INOPERABLE instances', () => {
+  const OU = 'ou-ab12-cd34ef56'
+  const C = '333333333333'
+  const managed: InstancePlanInput = {
+    ...base,
+    serviceManaged: true,
+    targets: [OU],
+    regions: ['us-east-1', 'eu-west-1'],
+  }
+  const inOu = (account: string, region: string, extra: Partial<CurrentInstance> = {}) =>
+    instance(account, region, { organizationalUnitId: OU, ...extra })
+  const deployed = [A, B].flatMap((a) => [inOu(a, 'us-east-1'), inOu(a, 'eu-west-1')])
+
+  it('INTERSECTION narrowed to fewer accounts removes the left-out accounts only', () => {
+    const plan = planInstances({
+      ...managed,
+      current: deployed,
+      accountFilter: { type: 'INTERSECTION', accounts: [A] },
+    })
+    expect(plan.create).toEqual([])
+    expect(plan.remove).toEqual([
+      { targets: [OU], regions: ['us-east-1'], accounts: [B] },
+      { targets: [OU], regions: ['eu-west-1'], accounts: [B] },
+    ])
+  })
+  it('INTERSECTION widened to another account creates it in the deployed regions', () => {
+    const plan = planInstances({
+      ...managed,
+      current: deployed,
+      accountFilter: { type: 'INTERSECTION', accounts: [A, B, C] },
+    })
+    expect(plan.remove).toEqual([])
+    expect(plan.create).toEqual([
+      { targets: [OU], regions: ['us-east-1'], accounts: [C] },
+      { targets: [OU], regions: ['eu-west-1'], accounts: [C] },
+    ])
+  })
+  it('DIFFERENCE excluding a deployed account removes its instances', () => {
+    const plan = planInstances({
+      ...managed,
+      current: deployed,
+      accountFilter: { type: 'DIFFERENCE', accounts: [B] },
+    })
+    expect(plan.remove).toEqual([
+      { targets: [OU], regions: ['us-east-1'], accounts: [B] },
+      { targets: [OU], regions: ['eu-west-1'], accounts: [B] },
+    ])
+    const planRemoved = planRollout({
+      exists: true,
+      stackSetChanges: [],
+      instances: plan,
+      serviceManaged: true,
+    })
+    expect(planRemoved.operations[0]!.description).toBe(
+      `remove 1 organizational unit(s) [${OU}], account(s) [${B}] only x 1 region(s) [us-east-1]`,
+    )
+  })
+  it('an INOPERABLE instance is not converged: not unchanged, and the rollout is not converged', () => {
+    const current = [instance(A, 'us-east-1', { status: 'INOPERABLE' }), instance(B, 'us-east-1')]
+    const plan = planInstances({ ...base, regions: ['us-east-1'], current })
+    expect(plan.unchanged).toBe(1)
+    expect(plan.inoperable).toEqual([`${A}/us-east-1`])
+    const rollout = planRollout({ exists: true, stackSetChanges: [], instances: plan, serviceManaged: false })
+    expect(describePlan(rollout, 'baseline')).toContain(
+      `INOPERABLE, not converged by any operation: ${A}/us-east-1`,
+    )
+    expect(inoperableFailure(rollout)).toMatch(/^1 stack instance\(s\) INOPERABLE, not converged/)
+  })
+})
+
 describe('planRollout and describePlan', () => {
-  const noInstances = { create: [], update: [], remove: [], unchanged: 4, unmatched: 0 }
+  const noInstances = { create: [], update: [], remove: [], unchanged: 4, unmatched: 0, inoperable: [] }
   it('plans nothing when converged', () => {
     const plan = planRollout({
       exists: true,
@@ -320,6 +391,7 @@ describe('planRollout and describePlan', () => {
         remove: [{ targets: [A, B], regions: ['eu-west-1'] }],
         unchanged: 2,
         unmatched: 0,
+        inoperable: [],
       },
     })
     expect(plan.operations.map((o) => o.kind)).toEqual([
