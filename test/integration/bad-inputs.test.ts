@@ -290,9 +290,9 @@ const CASES: Case[] = [
   ['deploy-multi-region', 'accounts without role-name', { accounts: '111111111111' }, 'role-name'],
   [
     'deploy-multi-region',
-    'accounts with rollback-all',
-    { accounts: '111111111111', 'role-name': 'target', 'on-region-failure': 'rollback-all' },
-    'accounts',
+    'accounts with one template-bucket name, which cannot be in every account',
+    { accounts: '111111111111', 'role-name': 'target', 'template-bucket': 'artifacts' },
+    'template-bucket',
   ],
   [
     'deploy-multi-region',

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
+  CreateStackCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
   ListChangeSetsCommand,
@@ -266,6 +267,97 @@ describe('deploy-multi-region across accounts', () => {
       )
     // The job's own account was not touched.
     expect(await openChangeSetsIn('123456789012', 'eu-west-1', stackName)).toEqual([])
+  })
+})
+
+describe('deploy-multi-region across accounts, on-region-failure: rollback-all', () => {
+  it('rolls back every other target in its own account when one target fails, having said what it cannot restore', async () => {
+    const stackName = 'accounts-rollback'
+    const [a, b] = [ACCOUNTS[0]!, ACCOUNTS[1]!]
+    // Delay has no default: a stack that has it keeps its value (UsePreviousValue); a new one has none.
+    const v1 = {
+      Parameters: { Delay: { Type: 'Number' } },
+      Resources: { Jobs: { Type: 'AWS::SQS::Queue', Properties: { DelaySeconds: { Ref: 'Delay' } } } },
+    }
+    const v2 = { ...v1, Resources: { ...v1.Resources, Dead: { Type: 'AWS::SQS::Queue' } } }
+    const workspace = mkdtempSync(join(tmpdir(), 'dmr-accounts-rollback-'))
+    writeFileSync(join(workspace, 'v2.json'), JSON.stringify(v2))
+    // The earlier stacks, each in its own account, with its own Delay; b/eu-central-1 has none.
+    const earlier: Array<[string, string, string]> = [
+      [a, 'eu-west-1', '1'],
+      [a, 'eu-central-1', '2'],
+      [b, 'eu-west-1', '3'],
+    ]
+    for (const [account, region, delay] of earlier)
+      await cfnIn(account, region, (cfn) =>
+        cfn.send(
+          new CreateStackCommand({
+            StackName: stackName,
+            TemplateBody: JSON.stringify(v1),
+            Parameters: [{ ParameterKey: 'Delay', ParameterValue: delay }],
+          }),
+        ),
+      )
+    for (const [account, region] of earlier)
+      expect((await stackIn(account, region, stackName))?.StackStatus).toBe('CREATE_COMPLETE')
+
+    const r = await runActionInProcess(
+      run,
+      {
+        'stack-name': stackName,
+        template: 'v2.json',
+        regions: REGIONS.join(','),
+        'role-name': ROLE,
+        accounts: [a, b].join(','),
+        'on-region-failure': 'rollback-all',
+        drift: 'off',
+        // Going back to v1 removes the queue v2 adds: the rollback's change set passes the guard.
+        'allow-replacement': 'Dead',
+      },
+      { ...env, GITHUB_WORKSPACE: workspace },
+    )
+    expect(r.failed).toBe(true)
+    const byTarget = Object.fromEntries(
+      (JSON.parse(r.outputs.results!) as Array<Result & { rollback?: object }>).map((x) => [
+        `${x.account}/${x.region}`,
+        x,
+      ]),
+    )
+    // A new stack has no value for Delay (moto refuses it at execution).
+    expect(byTarget[`${b}/eu-central-1`]).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('Missing parameter Delay'),
+    })
+    for (const [account, region, delay] of earlier) {
+      expect(byTarget[`${account}/${region}`]).toMatchObject({
+        status: 'updated',
+        rollback: { action: 'restored', outcome: 'done' },
+      })
+      // Restored in its own account: the earlier template and that account's own parameter value.
+      const body = await cfnIn(account, region, async (cfn) => {
+        const answer = await cfn.send(new GetTemplateCommand({ StackName: stackName }))
+        return answer.TemplateBody!
+      })
+      expect(JSON.parse(body)).toEqual(v1)
+      const stack = await stackIn(account, region, stackName)
+      expect(stack?.Parameters).toEqual([
+        expect.objectContaining({ ParameterKey: 'Delay', ParameterValue: delay }),
+      ])
+    }
+    // Nothing was made in the failed target's account and region, nor in the job's own account.
+    expect(await stackIn(b, 'eu-central-1', stackName)).toBeUndefined()
+    expect(await stackIn('123456789012', 'eu-west-1', stackName)).toBeUndefined()
+    expect(r.summary).toContain('### Rolled back (on-region-failure: rollback-all)')
+
+    // What rollback-all cannot restore is said in the plan, before any target starts.
+    const limits = r.warnings.find((w) => w.startsWith('on-region-failure rollback-all cannot fully restore'))
+    expect(limits).toContain(`${a}/eu-west-1, ${a}/eu-central-1, ${b}/eu-west-1`)
+    expect(limits).toContain('nested stacks come back from the template URLs')
+    expect(limits).toContain('are resolved again when the rollback runs')
+    const said = r.stdout.indexOf('on-region-failure rollback-all cannot fully restore')
+    expect(said).toBeGreaterThan(r.stdout.indexOf("Deploy: stack 'accounts-rollback'"))
+    expect(said).toBeLessThan(r.stdout.indexOf(`[${a}/eu-west-1]`))
+    expect(said).toBeLessThan(r.stdout.indexOf('A target failed: rolling back'))
   })
 })
 

@@ -256,7 +256,7 @@ export function getSettings(inputs: Inputs = new Inputs(), env: NodeJS.ProcessEn
   const mode = readMode(inputs)
   const allowReplacement = readAllowReplacement(inputs)
   const onRegionFailure = readOnRegionFailure(inputs, mode)
-  if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, onRegionFailure, templateBucket)
+  if (accountSettings.accounts.length > 0) refuseWithAccounts(inputs, templateBucket)
   const common: CommonSettings = {
     stackName,
     template,
@@ -316,25 +316,12 @@ function checkTemplateSize(template: TemplateSource, templateBucket: string | un
 }
 
 /**
- * What a run over several accounts does not do yet: rollback-all, refused rather
- * than half done; and a bucket that cannot be in every account (CloudFormation and
- * Lambda in another account read with that account's role, from that account's bucket).
+ * What a run over several accounts cannot do: a bucket that cannot be in every
+ * account (CloudFormation and Lambda in another account read with that account's
+ * role, from that account's bucket). rollback-all is not refused: each target is
+ * undone with its own account's credentials, as it was deployed.
  */
-function refuseWithAccounts(
-  inputs: Inputs,
-  onRegionFailure: OnRegionFailure,
-  templateBucket: string | undefined,
-): void {
-  const accepted = "empty 'accounts' (the job's own account)"
-  // mode plan and apply work per (account, region) target: the plan file names each target's
-  // account, and apply checks every change set's ARN against its target's account.
-  if (onRegionFailure === 'rollback-all') {
-    throw new InputError(
-      'accounts',
-      inputs.raw('accounts'),
-      `${accepted} with on-region-failure: rollback-all; use on-region-failure continue with 'accounts'`,
-    )
-  }
+function refuseWithAccounts(inputs: Inputs, templateBucket: string | undefined): void {
   // Each account's stacks read from a bucket of that account: one name cannot be in every account.
   if (templateBucket !== undefined && templateBucket !== 'auto' && !templateBucket.includes('{account}')) {
     const name = inputs.raw('artifact-bucket') !== '' ? 'artifact-bucket' : 'template-bucket'

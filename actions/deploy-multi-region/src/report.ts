@@ -12,6 +12,7 @@ import { spansAccounts, targetKey, targetLabel, type Target } from '../../../lib
 import { unmatchedAllowances } from './guard.js'
 import type { ApplySettings, PackagingCounts, Settings, TargetPlan, TargetResult, Verdict } from './model.js'
 import { planLine, verdictOf } from './plan.js'
+import { CANNOT_RESTORE_IN_GENERAL } from './rollback.js'
 import { summaryMarkdown } from './summary.js'
 
 /** The plan of a deploy or preview, before any change: mode, order, parameters, each target's action. */
@@ -42,6 +43,22 @@ export function printPlan(
     core.info(`Parameters for ${region}: ${Object.keys(overlay).join(', ')}`)
   for (const plan of plans)
     core.info(logSafe(`  ${targetLabel(plan).padEnd(15)} ${planLine(plan, planOnly)}`))
+  printRollbackLimits(settings, plans)
+}
+
+/**
+ * on-region-failure rollback-all: what it cannot restore of a stack this run
+ * updates, said before any change (a stack this run creates is deleted whole).
+ */
+function printRollbackLimits(settings: Settings, plans: readonly TargetPlan[]): void {
+  if (settings.onRegionFailure !== 'rollback-all') return
+  // A stack waited on is updated after the wait.
+  const updated = plans.filter((p) => ['update', 'wait'].includes(p.decision.action)).map(targetLabel)
+  if (updated.length === 0) return
+  core.warning(
+    `on-region-failure rollback-all cannot fully restore an updated stack (${updated.join(', ')}): ` +
+      `${CANNOT_RESTORE_IN_GENERAL.join('; ')}.`,
+  )
 }
 
 /** mode apply: the plan being applied, region by region. */

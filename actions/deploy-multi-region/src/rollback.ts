@@ -33,23 +33,29 @@ export type Undo =
 /** A template that holds nested stacks: their templates live at URLs this run may have overwritten. */
 const NESTED_STACK = /AWS::CloudFormation::Stack\b/
 
+/** Nested stacks come back from the template URLs the earlier parent names: whatever was last uploaded there. */
+const NESTED_NOTE =
+  'nested stacks come back from the template URLs the earlier template names, as those objects are then, not as they were'
+
+/** An SSM parameter type is resolved again when the rollback runs, so it gets the parameter's value then. */
+function ssmNote(keys: string): string {
+  return `SSM parameter(s) ${keys} are resolved again when the rollback runs, not restored to the values they resolved to before`
+}
+
 /**
- * What a rollback cannot bring back as it was, said before the change is made:
- * nested stacks are restored from the template URLs the earlier parent names,
- * which hold whatever was last uploaded there; and an SSM parameter type is
- * resolved again when the rollback runs, so it gets the parameter's value then.
+ * What rollback-all cannot restore of any updated stack, for the plan printed
+ * before the run: the stacks' templates and parameters are not read until each
+ * target's update, so the plan names the limits; each target's log names those
+ * that apply to its stack when the restore point is taken.
  */
+export const CANNOT_RESTORE_IN_GENERAL = [NESTED_NOTE, ssmNote('(AWS::SSM::Parameter::Value types)')]
+
+/** What a rollback cannot bring back as it was, for this stack: said before the change is made. */
 export function cannotRestore(templateBody: string, parameters: readonly Parameter[]): string[] {
   const notes: string[] = []
-  if (NESTED_STACK.test(templateBody))
-    notes.push(
-      'nested stacks come back from the template URLs the earlier template names, as those objects are then, not as they were',
-    )
+  if (NESTED_STACK.test(templateBody)) notes.push(NESTED_NOTE)
   const ssm = parameters.filter((p) => p.ResolvedValue !== undefined).map((p) => p.ParameterKey ?? '?')
-  if (ssm.length)
-    notes.push(
-      `SSM parameter(s) ${ssm.join(', ')} are resolved again when the rollback runs, not restored to the values they resolved to before`,
-    )
+  if (ssm.length) notes.push(ssmNote(ssm.join(', ')))
   return notes
 }
 

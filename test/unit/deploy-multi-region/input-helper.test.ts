@@ -250,13 +250,11 @@ describe('getSettings with accounts', () => {
     expect(s.targets.every((t) => t.account !== undefined)).toBe(true)
   })
 
-  it.each([['rollback-all', { 'on-region-failure': 'rollback-all' }, /Input 'accounts'.*rollback-all/]])(
-    'refuses accounts with %s, naming both inputs',
-    (_name, values, message) => {
-      expect(() => settings({ ...accounts, ...values })).toThrow(InputError)
-      expect(() => settings({ ...accounts, ...values })).toThrow(message)
-    },
-  )
+  it('accepts accounts with on-region-failure rollback-all: each target rolls back in its own account', () => {
+    const s = settings({ ...accounts, 'on-region-failure': 'rollback-all' })
+    expect(s.onRegionFailure).toBe('rollback-all')
+    expect(s.targets.every((t) => t.account !== undefined)).toBe(true)
+  })
 
   it('takes a bucket per account with accounts: {account} in its name, or auto', () => {
     expect(settings({ ...accounts, 'artifact-bucket': 'art-{account}-{region}' }).templateBucket).toBe(
