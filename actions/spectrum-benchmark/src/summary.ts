@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics'
 import {
   axisLabels,
   barAndLineChart,
@@ -112,10 +113,7 @@ function pValueCell(q: QueryEvaluation): string {
 }
 
 function medianOf(values: readonly number[] | undefined): number | undefined {
-  if (!values || values.length === 0) return undefined
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return values && values.length > 0 ? median([...values]) : undefined
 }
 
 /**
